@@ -1,0 +1,47 @@
+"""An example third-party fastk plugin (see docs/writing-a-plugin.md).
+
+``symmetric-top-k:K`` keeps the K most important areas *and their mirror images* (left_eye brings
+right_eye). Why someone would want it: the paper's ranking put the right cheek far above the left
+(0.78 vs 0.08) because of one-sided lighting; a symmetric selection keeps such a capture bias from
+deciding what the retrained model may see.
+"""
+
+import fastk
+from fastk.selection import AreaSelector, ranked
+
+
+def mirror(area: str) -> str:
+    if area.startswith("left_"):
+        return "right_" + area[len("left_"):]
+    if area.startswith("right_"):
+        return "left_" + area[len("right_"):]
+    return area
+
+
+class SymmetricTopK(AreaSelector):
+    """Top-k areas plus their left/right mirror images."""
+
+    name = "symmetric-top-k"
+
+    def __init__(self, k: int = 4):
+        self.k = k
+
+    @classmethod
+    def from_spec(cls, arg, **kwargs):
+        return cls(int(arg), **kwargs)
+
+    def describe(self) -> str:
+        return f"{self.name}:{self.k}"
+
+    def _select(self, importance):
+        keep = []
+        for area in ranked(importance)[: self.k]:
+            for a in (area, mirror(area)):
+                if a in importance and a not in keep:
+                    keep.append(a)
+        return keep
+
+
+@fastk.hookimpl
+def fastk_register_area_selectors(registry):
+    registry.add(SymmetricTopK)

@@ -1,0 +1,5 @@
+"""``python -m fastk`` runs the command-line tool."""
+
+from fastk.cli import main
+
+main()

@@ -1,0 +1,113 @@
+"""FAS backbones: the base class plugins subclass.
+
+A backbone is a light adapter around a torch model: it builds the model, turns images into the
+tensors the model wants, turns outputs into a spoof probability, and names its CAM targets. Keeping
+the adapter separate from the ``nn.Module`` lets fastk list and configure backbones without importing
+torch, and lets one checkpoint format (:mod:`fastk.checkpoints`) serve every backbone.
+
+Label convention everywhere in fastk: 0 = real (bona fide), 1 = spoof (attack).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from fastk.cam import CamTarget
+from fastk.errors import FastkError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+LABELS = ("real", "spoof")
+
+
+class Backbone:
+    """Base class of backbone plugins. Subclasses set ``name`` and implement :meth:`build` and
+    :meth:`cam_targets`; the rest has working defaults for a two-logit classifier."""
+
+    #: The name users type (``--backbone lgsc``, ``--backbone timm:resnet18``).
+    name: ClassVar[str] = ""
+    #: Square input side in pixels when the user gives none.
+    default_input_size: ClassVar[int] = 112
+    #: The CAM target used when the user names none (a key of :meth:`cam_targets`).
+    default_cam_target: ClassVar[str] = "spoof-logit"
+
+    def __init__(self, *, input_size: int | None = None, **options: Any):
+        self.input_size = int(input_size or self.default_input_size)
+        self.options = options
+
+    @classmethod
+    def from_spec(cls, arg: str, **kwargs: Any) -> Backbone:
+        raise FastkError(f"backbone {cls.name!r} takes no ':' argument (got {arg!r})")
+
+    @property
+    def spec(self) -> str:
+        """The name that rebuilds this backbone (``timm:resnet18``); stored in checkpoints."""
+        return self.name
+
+    def config(self) -> dict[str, Any]:
+        """Everything needed to rebuild the same architecture (JSON-safe)."""
+        return {"spec": self.spec, "input_size": self.input_size, "options": dict(self.options)}
+
+    # -- what a plugin implements --------------------------------------------------------------
+    def build(self) -> torch.nn.Module:
+        """A freshly initialised model (no weight downloads)."""
+        raise NotImplementedError
+
+    def cam_targets(self, model: torch.nn.Module) -> dict[str, CamTarget]:
+        """The explanations this model offers, by name."""
+        raise NotImplementedError
+
+    # -- defaults for a (batch, 2) logit classifier ---------------------------------------------
+    def logits(self, model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+        """``(batch, 2)`` real/spoof logits."""
+        return model(inputs)
+
+    def spoof_probability(self, model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+        import torch
+
+        return torch.softmax(self.logits(model, inputs), dim=1)[:, 1]
+
+    def preprocess(self, images: list[np.ndarray]) -> torch.Tensor:
+        """RGB uint8 images -> ``(batch, 3, S, S)`` float tensor scaled to [-1, 1].
+
+        The whole image is resized to the square input (faces in FAS datasets come as crops);
+        heatmaps are resized back to each image's own size afterwards.
+        """
+        import cv2
+        import torch
+
+        s = self.input_size
+        arr = np.stack([cv2.resize(im, (s, s), interpolation=cv2.INTER_AREA) for im in images])
+        t = torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+        return t.contiguous()
+
+    def cam_target(self, model: torch.nn.Module, name: str | None = None) -> CamTarget:
+        from fastk.errors import UnknownPluginError
+
+        targets = self.cam_targets(model)
+        key = name or self.default_cam_target
+        if key not in targets:
+            raise UnknownPluginError(f"CAM target of backbone {self.spec!r}", key, sorted(targets))
+        return targets[key]
+
+
+def find_layer(model: torch.nn.Module, name: str) -> torch.nn.Module:
+    """A sub-module by dotted name, with a one-line error listing a few valid names."""
+    try:
+        return model.get_submodule(name)
+    except AttributeError:
+        names = [n for n, _ in model.named_modules() if n][:8]
+        raise FastkError(f"no layer {name!r} in the model; e.g. {', '.join(names)} ...") from None
+
+
+def last_conv_name(model: torch.nn.Module) -> str:
+    """Dotted name of the last ``Conv2d`` registered in the model (a generic target-layer guess)."""
+    import torch
+
+    names = [n for n, m in model.named_modules() if isinstance(m, torch.nn.Conv2d)]
+    if not names:
+        raise FastkError("the model has no Conv2d layer; name a --target-layer")
+    return names[-1]

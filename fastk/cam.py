@@ -1,0 +1,83 @@
+"""CAM methods: the base class plugins subclass, and the target a backbone hands them.
+
+Why a :class:`CamTarget`: *what* is explained (a class logit, LGSC's cue score) and *where* (the target
+layer) belong to the backbone, not to the CAM method. The backbone names its targets; the CAM method
+only computes maps; every result records the target's name so two explanations are never mixed up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+
+@dataclass(frozen=True)
+class CamTarget:
+    """What a CAM explains: ``model(x)[:, output_index]`` at ``target_layers``.
+
+    ``model`` must return a ``(batch, outputs)`` tensor (a backbone wraps multi-output models).
+    """
+
+    name: str
+    description: str
+    model: Any  # torch.nn.Module
+    target_layers: list
+    layer_name: str
+    output_index: int
+
+    def record(self) -> dict[str, Any]:
+        """What goes into every result file next to the maps."""
+        return {
+            "target": self.name,
+            "target_description": self.description,
+            "target_layer": self.layer_name,
+            "output_index": self.output_index,
+        }
+
+
+class CamMethod:
+    """Base class of CAM-method plugins. Subclasses set ``name`` and implement :meth:`_compute`."""
+
+    #: The name users type (``--cam gradcam++``).
+    name: ClassVar[str] = ""
+    #: ``gradient`` (one backward pass), ``forward-per-channel`` (one forward per channel: slow),
+    #: or ``activation`` (no gradients at all). Shown by ``fastk list cam``.
+    cost: ClassVar[str] = "gradient"
+    #: False for methods whose maps change run to run (random baselines, smoothing).
+    deterministic: ClassVar[bool] = True
+
+    def __init__(self, *, batch_size: int = 32):
+        self.batch_size = batch_size
+
+    def _compute(self, target: CamTarget, inputs: torch.Tensor) -> np.ndarray:
+        """``(batch, H, W)`` maps at input size for ``target``; values need not be normalised."""
+        raise NotImplementedError
+
+    def compute(self, target: CamTarget, inputs: torch.Tensor) -> np.ndarray:
+        """Heatmaps as float32 ``(batch, H, W)`` in [0, 1] at the input tensor's size.
+
+        Each map is min-max scaled per image (as grad-cam does); a constant or NaN map (ScoreCAM's
+        known failure when a channel is flat) becomes all zeros rather than poisoning the averages.
+        """
+        maps = np.asarray(self._compute(target, inputs), dtype=np.float32)
+        if maps.ndim == 2:
+            maps = maps[None]
+        maps = np.nan_to_num(maps, nan=0.0, posinf=0.0, neginf=0.0)
+        lo = maps.min(axis=(1, 2), keepdims=True)
+        hi = maps.max(axis=(1, 2), keepdims=True)
+        span = hi - lo
+        out = np.where(span > 1e-12, (maps - lo) / np.where(span > 1e-12, span, 1.0), 0.0)
+        return out.astype(np.float32)
+
+
+def resize_maps(maps: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:
+    """Bilinear resize of one ``(H, W)`` map to ``size_hw``, clipped back into [0, 1]."""
+    import cv2
+
+    h, w = size_hw
+    return np.clip(cv2.resize(maps, (w, h), interpolation=cv2.INTER_LINEAR), 0.0, 1.0)

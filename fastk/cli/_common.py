@@ -1,0 +1,26 @@
+"""Options shared by several commands, so each is spelt and documented once."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+console = Console(highlight=False)
+
+landmarks_option = click.option(
+    "--landmarks", default="dlib", show_default=True, help="Landmark detector (see `fastk list landmarks`)."
+)
+cam_option = click.option(
+    "--cam", default="gradcam++", show_default=True, help="CAM method (see `fastk list cam`)."
+)
+areas_option = click.option(
+    "--areas", default="paper", show_default=True,
+    help="Area set: a built-in name (paper) or a YAML file (see configs/areas/).",
+)
+select_option = click.option(
+    "--select", "select", default="top-k:4", show_default=True,
+    help="Area selector, NAME[:ARG] (top-k:4, bottom-k:6, threshold:0.5, cumulative:0.6, list:a,b).",
+)
+dataset_option = click.option(
+    "--dataset", default="folder", show_default=True, help="Dataset reader for PATH (see `fastk list dataset`)."
+)

@@ -1,0 +1,66 @@
+"""``fastk explore PATH``: per-image CSV, per-area JSON, heatmap overlays, importance bar chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fastk.cli._common import areas_option, cam_option, console, dataset_option, landmarks_option
+
+
+@click.command("explore")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@dataset_option
+@click.option("--checkpoint", type=click.Path(path_type=Path), help="A fastk checkpoint (model to explain).")
+@click.option("--backbone", default=None, help="Explain an untrained backbone instead, e.g. timm:resnet18.")
+@landmarks_option
+@cam_option
+@click.option("--cam-target", default=None, help="Which output to explain (backbone-specific; default: its own).")
+@click.option("--target-layer", default=None, help="Layer to explain at (default: the backbone's last conv block).")
+@areas_option
+@click.option("--batch-size", default=16, show_default=True)
+@click.option("--overlays", default=12, show_default=True, help="How many heatmap overlays to save.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/explore"), show_default=True)
+@click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
+def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, target_layer, areas,
+            batch_size, overlays, out, device) -> None:
+    """Explain a model on the images in PATH and score each face area (Eq. 2 of the paper)."""
+    import fastk
+    from fastk.errors import ConfigError
+    from fastk.explore import ExploreSettings, explore
+
+    if (checkpoint is None) == (backbone is None):
+        raise ConfigError("give exactly one of --checkpoint FILE or --backbone NAME")
+    device = device or _default_device()
+    ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
+    samples = ds.samples()
+    if checkpoint is not None:
+        from fastk.checkpoints import load_checkpoint
+
+        bb, model, _ = load_checkpoint(checkpoint, device=device)
+    else:
+        bb = fastk.create("backbone", backbone)
+        model = bb.build().to(device).eval()
+        console.print(f"[yellow]note:[/] {backbone} is untrained: its heatmaps explain random weights")
+    settings = ExploreSettings(landmarks=landmarks, cam=cam, cam_target=cam_target, target_layer=target_layer,
+                               areas=areas, batch_size=batch_size, overlays=overlays)
+    result = explore(samples, bb, model, out, settings)
+    _print_summary(result)
+
+
+def _default_device() -> str:
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _print_summary(result) -> None:
+    from rich.table import Table
+
+    table = Table("area", "importance", "95% CI", "n", title="Area importance (most important first)")
+    for area in result.summary["ranking"]:
+        v = result.importance[area]
+        table.add_row(area, f"{v['importance']:.3f}", f"{v['ci_low']:.3f}-{v['ci_high']:.3f}", str(v["n"]))
+    console.print(table)
+    console.print(f"{result.processed} images used, {len(result.skipped)} skipped; results in {result.out_dir}/")

@@ -1,0 +1,41 @@
+"""``fastk list KIND [PATTERN]``: the names a plugin kind offers (what ``--cam`` etc. accept)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from fastk.cli._common import console
+from fastk.plugins import KINDS
+
+
+@click.command("list")
+@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.argument("pattern", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def command(kind: str, pattern: str | None, as_json: bool) -> None:
+    """List registered names of KIND, optionally filtered by a wildcard PATTERN (e.g. '*cam*')."""
+    from fastk.plugins import get_registry
+
+    registry = get_registry(kind)
+    rows = []
+    for name in registry.names(pattern):
+        entry = registry.entry(name)
+        doc = (entry.cls.__doc__ or "").strip().splitlines()
+        row = {"name": name, "plugin": entry.plugin, "class": f"{entry.cls.__module__}.{entry.cls.__qualname__}",
+               "summary": doc[0] if doc else ""}
+        for attr in ("cost", "deterministic", "scheme"):
+            if hasattr(entry.cls, attr):
+                row[attr] = getattr(entry.cls, attr)
+        rows.append(row)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.table import Table
+
+    extra = [k for k in ("scheme", "cost", "deterministic") if rows and k in rows[0]]
+    table = Table("name", *extra, "plugin", "summary", title=f"{kind} ({len(rows)})")
+    for r in rows:
+        table.add_row(r["name"], *[str(r[k]) for k in extra], r["plugin"], r["summary"])
+    console.print(table)

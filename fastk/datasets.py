@@ -1,0 +1,73 @@
+"""Datasets: the base class plugins subclass, and the sample record every step passes around.
+
+Every sample carries what splits and per-group importance need: subject (splits must never put one
+person in two sets), label, attack type, lighting, and free metadata (age, gender, device, ...).
+Label convention: 0 = real (bona fide), 1 = spoof (attack), -1 = unknown (plain image folders).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from fastk.errors import ConfigError
+
+REAL, SPOOF, UNKNOWN = 0, 1, -1
+
+
+@dataclass(frozen=True)
+class Sample:
+    path: Path
+    label: int = UNKNOWN
+    subject: str | None = None
+    attack_type: str | None = None  # "none" for real samples
+    lighting: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def group_value(self, key: str) -> str | None:
+        """The value of a grouping column (``label``, ``attack_type``, ``lighting`` or a meta key)."""
+        if key == "label":
+            return {REAL: "real", SPOOF: "spoof"}.get(self.label)
+        if key in ("subject", "attack_type", "lighting"):
+            return getattr(self, key)
+        value = self.meta.get(key)
+        return None if value is None else str(value)
+
+    def record(self) -> dict[str, Any]:
+        """Flat, JSON/CSV-safe description (for per-image result rows)."""
+        return {
+            "path": str(self.path),
+            "label": self.label,
+            "subject": self.subject,
+            "attack_type": self.attack_type,
+            "lighting": self.lighting,
+            **{f"meta_{k}": v for k, v in self.meta.items()},
+        }
+
+
+class Dataset:
+    """Base class of dataset plugins. Subclasses set ``name`` and implement :meth:`samples`."""
+
+    #: The name users type (``--dataset folder``).
+    name: ClassVar[str] = ""
+    #: Whether the dataset needs a path (``fastk explore --dataset folder PATH``).
+    needs_root: ClassVar[bool] = True
+
+    def __init__(self, root: str | Path | None = None, **options: Any):
+        if self.needs_root and root is None:
+            raise ConfigError(f"dataset {self.name!r} needs a path")
+        self.root = Path(root) if root is not None else None
+        if self.root is not None and not self.root.exists():
+            raise ConfigError(f"{self.root}: dataset path not found")
+        self.options = options
+
+    @classmethod
+    def from_spec(cls, arg: str, **kwargs: Any) -> Dataset:
+        return cls(root=arg, **kwargs)
+
+    def samples(self) -> list[Sample]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.name}:{self.root}" if self.root else self.name

@@ -1,0 +1,273 @@
+"""Explore a model: landmarks + CAM + area importance over a set of images.
+
+Writes, into one output folder:
+
+* ``explore.json``: the settings and which plugin (and distribution) supplied each part;
+* ``per_image.csv``: one row per image with its area scores and spoof probability, appended as the
+  work goes, so an interrupted run resumes where it stopped and loses nothing;
+* ``skipped.csv``: images that were not used, each with a one-line reason;
+* ``area_importance.json``: Eq. 2 over all images and per group, with bootstrap 95% CIs;
+* ``importance.png`` (bar chart) and ``overlays/`` (heatmaps on faces with the area outlines).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import fastk
+from fastk.areas import AreaSet
+from fastk.cam import resize_maps
+from fastk.datasets import Sample
+from fastk.errors import ConfigError, FastkError
+from fastk.figures import importance_bar_chart, overlay
+from fastk.images import read_rgb, write_image
+from fastk.importance import area_scores, summarize, summarize_by
+from fastk.landmark_cache import LandmarkCache
+
+BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "faces_found", "spoof_probability"]
+
+
+@dataclass
+class ExploreSettings:
+    """Everything that changes the numbers; a resumed run must use the same."""
+
+    landmarks: str = "dlib"
+    cam: str = "gradcam++"
+    cam_target: str | None = None
+    target_layer: str | None = None
+    areas: str = "paper"
+    batch_size: int = 16
+    n_boot: int = 1000
+    seed: int = 0
+    overlays: int = 12
+    group_by: list[str] = field(default_factory=lambda: ["label", "attack_type", "lighting"])
+
+
+@dataclass
+class ExploreResult:
+    out_dir: Path
+    summary: dict[str, Any]
+    processed: int
+    skipped: list[tuple[str, str]]
+
+    @property
+    def importance(self) -> dict[str, dict[str, float]]:
+        return self.summary["overall"]
+
+
+def _read_rows(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class _Appender:
+    """A CSV file that gets its header once and a flushed row per call (crash-safe progress)."""
+
+    def __init__(self, path: Path, columns: Sequence[str]):
+        self.path, self.columns = path, list(columns)
+        new = not path.exists() or path.stat().st_size == 0
+        self.f = open(path, "a", newline="")
+        self.w = csv.DictWriter(self.f, fieldnames=self.columns, extrasaction="ignore")
+        if new:
+            self.w.writeheader()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.w.writerow(row)
+        self.f.flush()
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def _number(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def explore(
+    samples: Sequence[Sample],
+    backbone,
+    model,
+    out_dir: str | Path,
+    settings: ExploreSettings | None = None,
+    *,
+    cache: LandmarkCache | None = None,
+    show_progress: bool = True,
+    extra_record: dict[str, Any] | None = None,
+) -> ExploreResult:
+    """Run landmarks + CAM + area importance over ``samples``; resumable; returns the summary."""
+    import torch
+
+    s = settings or ExploreSettings()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    area_set = AreaSet.load(s.areas)
+    detector = fastk.create("landmarks", s.landmarks)
+    cam = fastk.create("cam", s.cam, batch_size=max(8, s.batch_size))
+    if s.target_layer:
+        backbone.target_layer = s.target_layer
+    target = backbone.cam_target(model, s.cam_target)
+    cache = cache or LandmarkCache()
+
+    record = {
+        "settings": asdict(s),
+        "backbone": backbone.config(),
+        "cam_target": target.record(),
+        "plugins": {
+            "landmarks": _provenance("landmarks", s.landmarks),
+            "cam": _provenance("cam", s.cam),
+            "backbone": _provenance("backbone", backbone.spec),
+        },
+        "areas": {"name": area_set.name, "source": area_set.source, "names": area_set.names},
+        "label_convention": "0 = real (bona fide), 1 = spoof (attack)",
+        **(extra_record or {}),
+    }
+    _check_resume(out / "explore.json", record)
+    (out / "explore.json").write_text(json.dumps(record, indent=2, default=str))
+
+    per_image_path, skipped_path = out / "per_image.csv", out / "skipped.csv"
+    done = {r["path"] for r in _read_rows(per_image_path)} | {r["path"] for r in _read_rows(skipped_path)}
+    todo = [smp for smp in samples if str(smp.path) not in done]
+    meta_keys = sorted({k for smp in samples for k in smp.meta})
+    columns = BASE_COLUMNS + [f"meta_{k}" for k in meta_keys] + area_set.names
+    rows_out = _Appender(per_image_path, columns)
+    skipped_out = _Appender(skipped_path, ["path", "reason"])
+    overlay_dir = out / "overlays"
+    n_overlays = len(list(overlay_dir.glob("*.jpg"))) if overlay_dir.exists() else 0
+    device = next(model.parameters()).device
+    model.eval()
+
+    progress = _progress(show_progress)
+    try:
+        with progress:
+            task = progress.add_task(f"explore ({s.landmarks} + {s.cam})", total=len(todo))
+            for start in range(0, len(todo), s.batch_size):
+                batch = todo[start : start + s.batch_size]
+                usable = []
+                for smp in batch:
+                    try:
+                        img = read_rgb(smp.path)
+                        face = cache.detect_file(detector, smp.path, img)
+                    except FastkError as err:
+                        skipped_out.add({"path": str(smp.path), "reason": str(err)})
+                        continue
+                    if not face.ok:
+                        skipped_out.add({"path": str(smp.path), "reason": f"{smp.path}: {face.reason} ({s.landmarks})"})
+                        continue
+                    usable.append((smp, img, face))
+                if usable:
+                    inputs = backbone.preprocess([img for _, img, _ in usable]).to(device)
+                    maps = cam.compute(target, inputs)
+                    with torch.no_grad():
+                        probs = backbone.spoof_probability(model, inputs).cpu().numpy()
+                    for (smp, img, face), m, p in zip(usable, maps, probs):
+                        heat = resize_maps(m, img.shape[:2])
+                        masks = area_set.masks(face.points68, img.shape)
+                        row = {**smp.record(), "faces_found": face.faces_found, "spoof_probability": round(float(p), 6)}
+                        row.update({a: round(v, 6) for a, v in area_scores(heat, masks).items()})
+                        rows_out.add(row)
+                        if n_overlays < s.overlays:
+                            name = f"{n_overlays:03d}_{smp.attack_type or 'image'}_{Path(smp.path).stem}.jpg"
+                            write_image(overlay_dir / name, overlay(img, heat, area_set.polygons(face.points68)))
+                            n_overlays += 1
+                progress.advance(task, len(batch))
+    finally:
+        rows_out.close()
+        skipped_out.close()
+
+    return finish(out, area_set.names, s, record)
+
+
+def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, Any]) -> ExploreResult:
+    """Summaries and figures from ``per_image.csv`` (also what a resumed run ends with)."""
+    rows = _read_rows(out / "per_image.csv")
+    for r in rows:
+        for a in areas:
+            r[a] = _number(r.get(a))
+    skipped = [(r["path"], r["reason"]) for r in _read_rows(out / "skipped.csv")]
+    if not rows:
+        raise FastkError(f"{out}: no image had a usable face ({len(skipped)} skipped; see skipped.csv)")
+    summary = {
+        "overall": summarize(rows, areas, n_boot=s.n_boot, seed=s.seed),
+        "by": {
+            key: summarize_by(rows, areas, key if key in BASE_COLUMNS else f"meta_{key}", n_boot=s.n_boot, seed=s.seed)
+            for key in s.group_by
+        },
+        "ranking": sorted(areas, key=lambda a: -np.nan_to_num(np.nanmean([r[a] for r in rows]), nan=-1)),
+        "images_used": len(rows),
+        "images_skipped": len(skipped),
+        **record,
+    }
+    summary["by"]["label"] = {
+        {"0": "real", "1": "spoof", "-1": "unlabelled"}.get(k, k): v for k, v in summary["by"].get("label", {}).items()
+    }
+    (out / "area_importance.json").write_text(json.dumps(_jsonable(summary), indent=2))
+    target = record["cam_target"]["target"]
+    importance_bar_chart(
+        summary["overall"],
+        out / "importance.png",
+        title=f"Area importance ({record['settings']['cam']} on {target}, {record['settings']['landmarks']} areas)",
+        note=f"{len(rows)} images; {len(skipped)} skipped",
+    )
+    return ExploreResult(out, summary, len(rows), skipped)
+
+
+def _provenance(kind: str, spec: str) -> dict[str, str]:
+    entry = fastk.get_registry(kind).entry(spec)
+    return {"name": spec, "plugin": entry.plugin, "class": f"{entry.cls.__module__}.{entry.cls.__qualname__}"}
+
+
+def _check_resume(path: Path, record: dict[str, Any]) -> None:
+    if not path.exists():
+        return
+    old = json.loads(path.read_text())
+    keys = ("settings", "backbone", "cam_target", "areas")
+    changed = [k for k in keys if json.dumps(old.get(k), default=str, sort_keys=True)
+               != json.dumps(record.get(k), default=str, sort_keys=True)]
+    changed = [k for k in changed if not (k == "settings" and _same_but_cosmetic(old[k], record[k]))]
+    if changed:
+        raise ConfigError(
+            f"{path.parent}: holds a run with other {', '.join(changed)}; use a new --out folder or delete it"
+        )
+
+
+def _same_but_cosmetic(a: dict, b: dict) -> bool:
+    cosmetic = {"batch_size", "overlays"}
+    return {k: v for k, v in a.items() if k not in cosmetic} == {k: v for k, v in b.items() if k not in cosmetic}
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    if isinstance(x, (np.floating, np.integer)):
+        return _jsonable(x.item())
+    return x
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        disable=not enabled,
+        transient=False,
+    )

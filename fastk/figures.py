@@ -1,0 +1,70 @@
+"""Figures a person would rather look at than read: heatmap overlays and importance bar charts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+
+def overlay(image: np.ndarray, heatmap: np.ndarray, polygons: Mapping[str, np.ndarray] | None = None,
+            alpha: float = 0.45) -> np.ndarray:
+    """RGB image with a JET-coloured heatmap blended on top and area outlines drawn in white."""
+    import cv2
+
+    heat = cv2.applyColorMap(np.uint8(np.clip(heatmap, 0, 1) * 255), cv2.COLORMAP_JET)[:, :, ::-1]
+    out = cv2.addWeighted(image, 1 - alpha, heat, alpha, 0)
+    for poly in (polygons or {}).values():
+        pts = np.round(np.asarray(poly) * 16).astype(np.int32)
+        cv2.polylines(out, [pts], True, (255, 255, 255), 1, cv2.LINE_AA, shift=4)
+    return out
+
+
+def draw_areas(image: np.ndarray, polygons: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Each area filled in its own colour and labelled: to check landmarks and area definitions."""
+    import cv2
+    from matplotlib import colormaps
+
+    out = image.copy()
+    fill = image.copy()
+    cmap = colormaps["tab10"]
+    for i, (name, poly) in enumerate(polygons.items()):
+        colour = tuple(int(255 * c) for c in cmap(i % 10)[:3])
+        pts = np.round(np.asarray(poly) * 16).astype(np.int32)
+        cv2.fillPoly(fill, [pts], colour, cv2.LINE_AA, shift=4)
+    out = cv2.addWeighted(out, 0.5, fill, 0.5, 0)
+    scale = max(0.3, out.shape[0] / 1400)
+    for name, poly in polygons.items():
+        cx, cy = np.asarray(poly).mean(axis=0)
+        cv2.putText(out, name, (int(cx) - 20, int(cy)), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), 1,
+                    cv2.LINE_AA)
+    return out
+
+
+def importance_bar_chart(summary: Mapping[str, Mapping[str, float]], path: str | Path, *,
+                         title: str = "Area importance", note: str = "") -> Path:
+    """Horizontal bars, most important on top, with the bootstrap 95% CI as error bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    areas = sorted(summary, key=lambda a: np.nan_to_num(summary[a]["importance"], nan=-1.0))
+    vals = np.array([summary[a]["importance"] for a in areas], dtype=float)
+    lo = np.array([summary[a]["ci_low"] for a in areas], dtype=float)
+    hi = np.array([summary[a]["ci_high"] for a in areas], dtype=float)
+    err = np.nan_to_num(np.vstack([vals - lo, hi - vals]), nan=0.0).clip(min=0)
+    fig, ax = plt.subplots(figsize=(6.4, 0.38 * len(areas) + 1.4), dpi=110)
+    ax.barh(areas, np.nan_to_num(vals), xerr=err, color="#d9534f", ecolor="#333333", capsize=3)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("mean heat inside the area (0-1), with bootstrap 95% CI")
+    ax.set_title(title, fontsize=11)
+    if note:
+        fig.text(0.01, 0.01, note, fontsize=7, color="#555555")
+    fig.tight_layout(rect=(0, 0.04 if note else 0, 1, 1))
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p)
+    plt.close(fig)
+    return p

@@ -1,0 +1,111 @@
+"""The plugin contract: every hook fastk calls, and nothing else.
+
+A plugin is a module (or object) with functions decorated by :data:`fastk.hookimpl` whose names match
+the hooks below. It is found through the ``fastk`` entry-point group, the same way for fastk's own
+built-in plugins (``plugins/`` in the repository, importable as ``fastk_plugins``) and for third
+parties::
+
+    # pyproject.toml of a third-party package
+    [project.entry-points.fastk]
+    my_plugin = "my_package.fastk_plugin"
+
+    # my_package/fastk_plugin.py
+    import fastk
+
+    @fastk.hookimpl
+    def fastk_register_area_selectors(registry):
+        registry.add(MySelector)
+
+There is one registration hook per plugin kind. Each receives a :class:`fastk.registry.Registry`
+and calls ``registry.add(cls)`` for every class it provides; the class's ``name`` attribute is the
+name users type (``--cam gradcam++``). Classes must subclass the kind's base class (named under each
+hook). Names must be unique across all installed plugins; a duplicate stops loading with an error
+that names both classes.
+
+fastk calls hooks with keyword arguments only, so a hook may gain parameters later without breaking
+existing plugins (pluggy passes each implementation only the arguments it names).
+
+This module must stay importable without torch: ``fastk --help`` and ``fastk plugins`` load it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:  # pragma: no cover
+    import click
+
+    from fastk.registry import Registry
+
+hookspec = pluggy.HookspecMarker("fastk")
+
+
+@hookspec
+def fastk_register_landmark_detectors(registry: Registry) -> None:
+    """Register face landmark detectors (subclasses of :class:`fastk.landmarks.LandmarkDetector`).
+
+    A detector finds the largest face in an RGB image and returns its landmarks in its own
+    ``scheme`` (``"dlib68"``, ``"mediapipe478"``, ...) plus, when it can, the same face in the
+    dlib-68 layout that face areas are defined in. Built in: ``dlib`` (default), ``mediapipe``.
+
+    :param registry: the landmark-detector registry; call ``registry.add(DetectorClass)``.
+    """
+
+
+@hookspec
+def fastk_register_cam_methods(registry: Registry) -> None:
+    """Register class-activation-map methods (subclasses of :class:`fastk.cam.CamMethod`).
+
+    A CAM method turns a model, a batch of input tensors, target layers and per-image targets into
+    heatmaps in [0, 1] at input size. Built in: every method of the ``grad-cam`` package
+    (``gradcam++`` default, ``scorecam``, ``ablationcam``, ...).
+
+    :param registry: the CAM-method registry; call ``registry.add(CamMethodClass)``.
+    """
+
+
+@hookspec
+def fastk_register_backbones(registry: Registry) -> None:
+    """Register face anti-spoofing backbones (subclasses of :class:`fastk.backbones.Backbone`).
+
+    A backbone builds the torch model, turns images into input tensors, scores images as spoof, and
+    names its CAM targets (which output is explained, and at which layer). Built in: ``timm:<model>``
+    (any timm classifier), ``lgsc`` (when the LGSC plugin is installed).
+
+    :param registry: the backbone registry; call ``registry.add(BackboneClass)``.
+    """
+
+
+@hookspec
+def fastk_register_area_selectors(registry: Registry) -> None:
+    """Register area-selection strategies (subclasses of :class:`fastk.selection.AreaSelector`).
+
+    A selector turns ``{area: importance}`` into the list of areas to keep. Built in: ``top-k``,
+    ``bottom-k``, ``threshold``, ``cumulative``, ``list``.
+
+    :param registry: the selector registry; call ``registry.add(SelectorClass)``.
+    """
+
+
+@hookspec
+def fastk_register_datasets(registry: Registry) -> None:
+    """Register dataset readers (subclasses of :class:`fastk.datasets.Dataset`).
+
+    A dataset yields :class:`fastk.datasets.Sample` records (image path, label, subject, attack type,
+    lighting, free metadata). Built in: ``folder`` (``real/`` and ``spoof/<attack_type>/`` trees),
+    ``faces`` (the shared real face photographs).
+
+    :param registry: the dataset registry; call ``registry.add(DatasetClass)``.
+    """
+
+
+@hookspec
+def fastk_register_commands(cli: click.Group) -> None:
+    """Add commands to the ``fastk`` command-line tool.
+
+    Keep heavy imports (torch) inside the command body so ``fastk --help`` stays fast.
+
+    :param cli: the top-level click group; call ``cli.add_command(cmd)`` or use ``@cli.command()``.
+    """

@@ -1,0 +1,120 @@
+"""Area importance (the paper's Eq. 2) and its uncertainty.
+
+Per image: ``sum(heatmap * mask) / sum(mask)``, the mean heat inside the area. Over images: the mean of
+those values (the paper writes a sum but reports values in [0, 1], i.e. the mean over images). We add
+percentile-bootstrap 95% confidence intervals over images, and the same summary per group (class,
+attack type, lighting, any metadata column), because a ranking without its uncertainty invites
+over-reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def area_scores(heatmap: np.ndarray, masks: Mapping[str, np.ndarray]) -> dict[str, float]:
+    """Mean heat inside each area mask; NaN for an empty mask (area outside the image)."""
+    h = np.asarray(heatmap, dtype=np.float64)
+    out = {}
+    for name, m in masks.items():
+        if m.shape != h.shape:
+            raise ValueError(f"mask {name!r} is {m.shape}, heatmap is {h.shape}")
+        n = int(m.sum())
+        out[name] = float(h[m].sum() / n) if n else float("nan")
+    return out
+
+
+def bootstrap_means(
+    values: np.ndarray, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column means of ``values`` (images x areas, NaN ignored) and their percentile-bootstrap CI."""
+    x = np.asarray(values, dtype=np.float64)
+    mean = np.nanmean(x, axis=0) if len(x) else np.full(x.shape[1], np.nan)
+    if len(x) < 2 or n_boot <= 0:
+        return mean, mean.copy(), mean.copy()
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(x), size=(n_boot, len(x)))
+    with np.errstate(invalid="ignore"), _quiet():
+        boots = np.nanmean(x[idx], axis=1)  # (n_boot, areas)
+        alpha = (1 - level) / 2
+        lo, hi = np.nanquantile(boots, [alpha, 1 - alpha], axis=0)
+    return mean, lo, hi
+
+
+class _quiet:
+    """Silence numpy's 'mean of empty slice' for areas absent from some resamples."""
+
+    def __enter__(self):
+        import warnings
+
+        self._w = warnings.catch_warnings()
+        self._w.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        self._w.__exit__(*exc)
+
+
+def summarize(
+    rows: Sequence[Mapping[str, float]], areas: Sequence[str], *, n_boot: int = 1000, seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """``{area: {importance, ci_low, ci_high, n}}`` over per-image score rows."""
+    x = np.array([[r.get(a, np.nan) for a in areas] for r in rows], dtype=np.float64).reshape(-1, len(areas))
+    mean, lo, hi = bootstrap_means(x, n_boot=n_boot, seed=seed)
+    n = np.sum(~np.isnan(x), axis=0)
+    return {
+        a: {"importance": _f(mean[i]), "ci_low": _f(lo[i]), "ci_high": _f(hi[i]), "n": int(n[i])}
+        for i, a in enumerate(areas)
+    }
+
+
+def summarize_by(
+    rows: Sequence[Mapping[str, Any]],
+    areas: Sequence[str],
+    key: str,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """:func:`summarize` per value of ``rows[i][key]`` (rows with no value are left out)."""
+    groups: dict[str, list] = {}
+    for r in rows:
+        v = r.get(key)
+        if v is None or v == "" or (isinstance(v, float) and np.isnan(v)):
+            continue
+        groups.setdefault(str(v), []).append(r)
+    return {g: summarize(rs, areas, n_boot=n_boot, seed=seed) for g, rs in sorted(groups.items())}
+
+
+def importance_vector(summary: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
+    """``{area: importance}`` from a summary (what selectors take)."""
+    return {a: float(v["importance"]) for a, v in summary.items()}
+
+
+def rank_agreement(a: Mapping[str, float], b: Mapping[str, float], k: int = 4) -> dict[str, float]:
+    """Spearman rho, Kendall tau and top-k Jaccard between two area-importance vectors."""
+    from scipy.stats import kendalltau, spearmanr
+
+    areas = sorted(set(a) & set(b))
+    va, vb = [a[x] for x in areas], [b[x] for x in areas]
+    top = lambda v: set(sorted(v, key=lambda x: -v[x])[:k])  # noqa: E731
+    ta, tb = top({x: a[x] for x in areas}), top({x: b[x] for x in areas})
+    return {
+        "spearman": _f(spearmanr(va, vb).statistic),
+        "kendall": _f(kendalltau(va, vb).statistic),
+        f"top{k}_jaccard": len(ta & tb) / len(ta | tb) if ta | tb else float("nan"),
+    }
+
+
+def _f(x: float) -> float:
+    return float(x) if x is not None and np.isfinite(x) else float("nan")
+
+
+def iter_score_rows(rows: Iterable[Mapping[str, Any]], areas: Sequence[str]):
+    """Only the rows that hold a score for every area (skipped images carry none)."""
+    for r in rows:
+        if all(r.get(a) not in (None, "") for a in areas):
+            yield r

@@ -1,0 +1,100 @@
+"""A disk cache of landmark results, so a second CAM method, selector or run never re-detects faces.
+
+Keyed by the image file's content hash plus the detector's :meth:`cache_key` (name and settings), so
+a renamed file still hits and a changed detector setting misses. One small JSON file per entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from fastk.errors import FastkError
+from fastk.images import read_rgb
+from fastk.landmarks import Face, LandmarkDetector, NoFace
+
+CACHE_ENV = "FASTK_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else Path.home() / ".cache" / "fastk"
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _encode(result: Face | NoFace) -> dict:
+    if not result.ok:
+        return {"ok": False, "detector": result.detector, "reason": result.reason}
+    return {
+        "ok": True,
+        "detector": result.detector,
+        "scheme": result.scheme,
+        "box": list(result.box),
+        "points": result.points.round(2).tolist(),
+        "points68": None if result.points68 is None else result.points68.round(2).tolist(),
+        "faces_found": result.faces_found,
+    }
+
+
+def _decode(d: dict) -> Face | NoFace:
+    if not d["ok"]:
+        return NoFace(d["detector"], d["reason"])
+    p68 = d.get("points68")
+    return Face(
+        d["detector"],
+        d["scheme"],
+        tuple(d["box"]),
+        np.asarray(d["points"], dtype=np.float32),
+        None if p68 is None else np.asarray(p68, dtype=np.float32),
+        d["faces_found"],
+    )
+
+
+class LandmarkCache:
+    """Landmarks per (file content, detector settings); ``hits``/``misses`` count use."""
+
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else default_cache_dir() / "landmarks"
+        self.hits = 0
+        self.misses = 0
+
+    def _entry(self, path: Path, detector: LandmarkDetector) -> Path:
+        key = hashlib.sha1(f"{_file_digest(path)}|{detector.cache_key()}".encode()).hexdigest()
+        return self.root / key[:2] / f"{key}.json"
+
+    def detect_file(
+        self, detector: LandmarkDetector, path: str | Path, image: np.ndarray | None = None
+    ) -> Face | NoFace:
+        """Cached ``detector.detect(read_rgb(path))``; unreadable images raise :class:`ImageReadError`."""
+        p = Path(path)
+        if not p.is_file():
+            read_rgb(p)  # raises the one-line error for a missing file or a folder
+        entry = self._entry(p, detector)
+        if entry.exists():
+            try:
+                result = _decode(json.loads(entry.read_text()))
+                self.hits += 1
+                return result
+            except (ValueError, KeyError, TypeError):
+                pass  # a corrupt entry is recomputed
+        self.misses += 1
+        result = detector.detect(read_rgb(p) if image is None else image)
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            tmp = entry.with_suffix(".tmp")
+            tmp.write_text(json.dumps(_encode(result)))
+            tmp.replace(entry)
+        except OSError as err:  # a read-only cache must not stop the work
+            raise FastkError(f"{self.root}: cannot write landmark cache ({err.strerror})") from err
+        return result

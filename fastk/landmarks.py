@@ -1,0 +1,162 @@
+"""Landmark detectors: the base class plugins subclass, and the results they return.
+
+The base class runs the part every detector shares, so a plugin only implements :meth:`_find_faces`:
+
+1. pad the image with its mean colour, because FAS datasets ship tight face crops where the face
+   fills the frame and detectors (dlib's HOG above all) need some context around the face;
+2. find every face (the plugin's job), keep the largest and say how many there were;
+3. map points back to the un-padded image, and into the dlib-68 layout the face areas use.
+
+A failed detection is a :class:`NoFace` value, not an exception: one face-less image must not end a
+batch of thousands (the paper lost about 20% of its images to dlib).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from fastk.images import to_rgb8
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
+
+
+@dataclass(frozen=True)
+class Face:
+    """The largest face in an image.
+
+    ``points`` are in the detector's own ``scheme``; ``points68`` in dlib's 68-point layout (0-based:
+    jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, lips 48-67) when the detector can provide it.
+    """
+
+    detector: str
+    scheme: str
+    box: Box
+    points: np.ndarray
+    points68: np.ndarray | None
+    faces_found: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return True
+
+    @property
+    def note(self) -> str:
+        return f"{self.faces_found} faces found, used the largest" if self.faces_found > 1 else ""
+
+    def eye_centres(self) -> tuple[np.ndarray, np.ndarray]:
+        """Centres of the image-left and image-right eye (mean of the six dlib eye points)."""
+        if self.points68 is None:
+            raise ValueError(f"detector {self.detector!r} gave no dlib-68 points")
+        return self.points68[36:42].mean(axis=0), self.points68[42:48].mean(axis=0)
+
+
+@dataclass(frozen=True)
+class NoFace:
+    """No usable face: ``reason`` says why (one line, for ``skipped.csv`` and the terminal)."""
+
+    detector: str
+    reason: str = "no face found"
+    faces_found: int = 0
+    ok: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A face found by a plugin, in the coordinates of the image it was given."""
+
+    box: Box
+    points: np.ndarray
+    score: float = 0.0
+
+    @property
+    def area(self) -> float:
+        x0, y0, x1, y1 = self.box
+        return max(0.0, x1 - x0) * max(0.0, y1 - y0)
+
+
+class LandmarkDetector:
+    """Base class of landmark-detector plugins. Subclasses set ``name``/``scheme``, implement ``_find_faces``."""
+
+    #: The name users type (``--landmarks dlib``).
+    name: ClassVar[str] = ""
+    #: Layout of the native points (``"dlib68"``, ``"mediapipe478"``).
+    scheme: ClassVar[str] = ""
+    #: Margin added on every side before detection, as a fraction of the longer image side.
+    pad_fraction: float = 0.25
+    #: Detection runs on a copy whose longer side is at most this (detection dominates the cost).
+    detect_max_side: int = 640
+
+    def __init__(self, *, pad_fraction: float | None = None, detect_max_side: int | None = None):
+        if pad_fraction is not None:
+            self.pad_fraction = pad_fraction
+        if detect_max_side is not None:
+            self.detect_max_side = detect_max_side
+
+    # -- what a plugin implements --------------------------------------------------------------
+    def _find_faces(self, rgb: np.ndarray) -> list[Candidate]:
+        """Every face in ``rgb`` (8-bit RGB, already padded), in its pixel coordinates."""
+        raise NotImplementedError
+
+    def to_dlib68(self, points: np.ndarray) -> np.ndarray | None:
+        """The native points in dlib's 68-point layout; ``None`` when there is no such mapping."""
+        return points if self.scheme == "dlib68" else None
+
+    # -- shared pipeline ------------------------------------------------------------------------
+    def cache_key(self) -> str:
+        """Identifies detector and settings, so cached results are reused only when they match."""
+        return f"{self.name}|{self.scheme}|pad={self.pad_fraction}|max={self.detect_max_side}"
+
+    def detect(self, image: np.ndarray) -> Face | NoFace:
+        """The largest face in an RGB image, or :class:`NoFace`."""
+        import cv2
+
+        rgb = to_rgb8(image)
+        h, w = rgb.shape[:2]
+        pad = int(round(self.pad_fraction * max(h, w)))
+        if pad:
+            fill = [int(v) for v in rgb.reshape(-1, 3).mean(axis=0)]
+            rgb = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=fill)
+        candidates = self._find_faces(rgb)
+        if not candidates:
+            return NoFace(self.name)
+        best = max(candidates, key=lambda c: (c.area, c.score))
+        points = np.asarray(best.points, dtype=np.float32) - pad
+        x0, y0, x1, y1 = best.box
+        box = (
+            max(0.0, x0 - pad),
+            max(0.0, y0 - pad),
+            min(float(w), x1 - pad),
+            min(float(h), y1 - pad),
+        )
+        p68 = self.to_dlib68(points)
+        return Face(self.name, self.scheme, box, points, p68, faces_found=len(candidates))
+
+    def downscaled(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
+        """A copy with longer side <= ``detect_max_side`` and the factor to map its coordinates back."""
+        import cv2
+
+        h, w = rgb.shape[:2]
+        scale = min(1.0, self.detect_max_side / max(h, w))
+        if scale >= 1.0:
+            return rgb, 1.0
+        small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        return small, scale
+
+
+@dataclass
+class DetectionStats:
+    """Counts for a batch: how many images had a face, how many had several, which were skipped."""
+
+    found: int = 0
+    several: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    def add(self, source: str, result: Face | NoFace) -> None:
+        if result.ok:
+            self.found += 1
+            self.several += result.faces_found > 1
+        else:
+            self.skipped.append((source, result.reason))

@@ -1,0 +1,52 @@
+"""Area-selection strategies: the base class plugins subclass.
+
+A selector turns ``{area: importance}`` into the areas to keep (most important first). It is a plugin
+kind because "which areas to keep" is a research question of its own: the paper keeps the top 4 and
+uses the bottom 6 as a control; others want a threshold, a share of the total importance, or a list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from fastk.errors import ConfigError
+
+
+def ranked(importance: Mapping[str, float]) -> list[str]:
+    """Areas from most to least important; ties broken by name so the order is reproducible."""
+    return sorted(importance, key=lambda a: (-float(importance[a]), a))
+
+
+class AreaSelector:
+    """Base class of area-selection plugins. Subclasses set ``name`` and implement :meth:`_select`."""
+
+    #: The name users type (``--select top-k:4``).
+    name: ClassVar[str] = ""
+
+    @classmethod
+    def from_spec(cls, arg: str, **kwargs: Any) -> AreaSelector:
+        """Build from the text after the colon in ``name:arg``."""
+        raise ConfigError(f"selector {cls.name!r} takes no ':' argument (got {arg!r})")
+
+    def describe(self) -> str:
+        """The spec that recreates this selector (recorded in results)."""
+        return self.name
+
+    def _select(self, importance: Mapping[str, float]) -> list[str]:
+        raise NotImplementedError
+
+    def select(self, importance: Mapping[str, float]) -> list[str]:
+        """The areas to keep, most important first; never empty."""
+        if not importance:
+            raise ConfigError(f"selector {self.describe()!r}: no area importances to select from")
+        keep = self._select(importance)
+        if not keep:
+            raise ConfigError(f"selector {self.describe()!r} kept no area")
+        order = ranked(importance)
+        return sorted(keep, key=order.index)
+
+    def complement(self, importance: Mapping[str, float]) -> list[str]:
+        """The areas this selector drops (the paper's control keeps exactly these)."""
+        keep = set(self.select(importance))
+        return [a for a in ranked(importance) if a not in keep]

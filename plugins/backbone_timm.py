@@ -1,0 +1,70 @@
+"""Any timm image classifier as a two-class FAS backbone: ``timm:resnet18``, ``timm:mobilenetv3_small_100``.
+
+A simple baseline next to LGSC, trained from scratch (``pretrained=False`` always: nothing is
+downloaded). CAM target layer: the model's last feature stage (timm's ``feature_info``), the block
+output Grad-CAM is usually pointed at; ``target_layer=`` overrides it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastk
+from fastk.backbones import Backbone, find_layer, last_conv_name
+from fastk.cam import CamTarget
+from fastk.errors import FastkError
+
+
+class TimmBackbone(Backbone):
+    name = "timm"
+    default_input_size = 112
+
+    def __init__(self, *, model_name: str = "resnet18", target_layer: str | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.model_name = model_name
+        self.target_layer = target_layer
+
+    @classmethod
+    def from_spec(cls, arg: str, **kwargs: Any) -> TimmBackbone:
+        return cls(model_name=arg, **kwargs)
+
+    @property
+    def spec(self) -> str:
+        return f"timm:{self.model_name}"
+
+    def config(self) -> dict[str, Any]:
+        cfg = super().config()
+        cfg["options"]["target_layer"] = self.target_layer
+        return cfg
+
+    def build(self):
+        import timm
+
+        if self.model_name not in timm.list_models():
+            close = timm.list_models(f"*{self.model_name.split('_')[0]}*")[:8]
+            raise FastkError(f"unknown timm model {self.model_name!r}; similar: {', '.join(close) or '-'}")
+        return timm.create_model(self.model_name, pretrained=False, num_classes=2, **self.options)
+
+    def _default_layer(self, model) -> str:
+        info = getattr(model, "feature_info", None)
+        if info:
+            last = info[-1]
+            name = last.get("module") if isinstance(last, dict) else None
+            if name:
+                return name
+        return last_conv_name(model)
+
+    def cam_targets(self, model) -> dict[str, CamTarget]:
+        layer_name = self.target_layer or self._default_layer(model)
+        layer = find_layer(model, layer_name)
+        return {
+            "spoof-logit": CamTarget(
+                "spoof-logit", "logit of class spoof (1)", model, [layer], layer_name, 1
+            ),
+            "real-logit": CamTarget("real-logit", "logit of class real (0)", model, [layer], layer_name, 0),
+        }
+
+
+@fastk.hookimpl
+def fastk_register_backbones(registry):
+    registry.add(TimmBackbone)

@@ -1,0 +1,99 @@
+"""Every CAM method of the ``grad-cam`` package (pytorch-grad-cam), as fastk CAM methods.
+
+The list is read from the installed package, not kept by hand: every ``BaseCAM`` subclass it exports,
+and the wrappers that take a ``base_method`` (FinerCAM, ...), become one fastk method each, named
+after the class in lower case with ``PlusPlus`` written ``++`` (``GradCAMPlusPlus`` -> ``gradcam++``).
+A grad-cam release that adds a method adds it to fastk too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import io
+from typing import ClassVar
+
+import numpy as np
+
+import fastk
+from fastk.cam import CamMethod, CamTarget
+
+#: Methods that run one forward pass per channel of the target layer (minutes on a CPU).
+_FORWARD_PER_CHANNEL = {"ScoreCAM", "AblationCAM"}
+#: Methods that use no gradients.
+_ACTIVATION_ONLY = {"EigenCAM", "KPCA_CAM", "SegEigenCAM", "FEM", "RandomCAM"}
+#: Not explanations of the model (a sanity-check baseline) or not repeatable.
+_NONDETERMINISTIC = {"RandomCAM"}
+#: Exported but not per-image CAM methods with the common interface.
+_NOT_METHODS = {"DeepFeatureFactorization", "GuidedBackpropReLUModel", "AblationLayer"}
+
+
+def method_name(cls_name: str) -> str:
+    return cls_name.lower().replace("plusplus", "++")
+
+
+class GradCamLibraryMethod(CamMethod):
+    """Runs one grad-cam class; subclasses (made below) only set ``cam_class``."""
+
+    cam_class: ClassVar[type]
+
+    def _compute(self, target: CamTarget, inputs) -> np.ndarray:
+        from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+        device = next(target.model.parameters()).device
+        targets = [ClassifierOutputTarget(target.output_index)] * len(inputs)
+        was_training = target.model.training
+        target.model.eval()
+        cam = self.cam_class(model=target.model, target_layers=target.target_layers)
+        if hasattr(cam, "batch_size"):
+            cam.batch_size = self.batch_size
+        try:
+            # grad-cam draws tqdm bars on stderr for ScoreCAM/AblationCAM; fastk shows its own progress.
+            with contextlib.redirect_stderr(io.StringIO()):
+                return cam(input_tensor=inputs.to(device), targets=targets)
+        finally:
+            _release(cam)
+            target.model.train(was_training)
+
+
+def _release(cam) -> None:
+    """Remove the forward hooks (wrappers such as RefineCAM keep them on an inner ``base_cam``)."""
+    for owner in (cam, getattr(cam, "base_cam", None)):
+        hooks = getattr(owner, "activations_and_grads", None)
+        if hooks is not None:
+            hooks.release()
+
+
+def discover() -> list[type[CamMethod]]:
+    """One fastk class per grad-cam method found in the installed package."""
+    import pytorch_grad_cam
+    from pytorch_grad_cam.base_cam import BaseCAM
+
+    found = []
+    for cls_name, obj in sorted(vars(pytorch_grad_cam).items()):
+        if not inspect.isclass(obj) or cls_name in _NOT_METHODS:
+            continue
+        is_wrapper = "base_method" in inspect.signature(obj.__init__).parameters
+        if not (issubclass(obj, BaseCAM) or is_wrapper):
+            continue
+        cost = (
+            "forward-per-channel"
+            if cls_name in _FORWARD_PER_CHANNEL
+            else "activation" if cls_name in _ACTIVATION_ONLY else "gradient"
+        )
+        attrs = {
+            "name": method_name(cls_name),
+            "cam_class": obj,
+            "cost": cost,
+            "deterministic": cls_name not in _NONDETERMINISTIC,
+            "__doc__": f"grad-cam's {cls_name}.",
+            "__module__": __name__,
+        }
+        found.append(type(f"GradCam_{cls_name}", (GradCamLibraryMethod,), attrs))
+    return found
+
+
+@fastk.hookimpl
+def fastk_register_cam_methods(registry):
+    for cls in discover():
+        registry.add(cls)

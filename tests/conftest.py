@@ -1,0 +1,84 @@
+"""Shared fixtures: real face photos, a fresh plugin system, and a tiny model trained on real faces."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fastk.faces import shared_faces_dir
+
+FACES = shared_faces_dir()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Landmark cache and package-face copies go to a temp folder, never the user's ~/.cache."""
+    os.environ["FASTK_CACHE_DIR"] = str(tmp_path_factory.mktemp("fastk-cache"))
+    yield
+
+
+@pytest.fixture
+def fresh_plugins(monkeypatch):
+    """A freshly loaded plugin system (built-ins via entry points), restored afterwards."""
+    from fastk import plugins
+
+    system = plugins.PluginSystem(plugins.make_plugin_manager())
+    plugins.set_plugin_system(system)
+    yield system
+    plugins.set_plugin_system(None)
+
+
+@pytest.fixture(scope="session")
+def faces_dir() -> Path:
+    if FACES is None:
+        pytest.skip("../shared/data/faces not present")
+    return FACES
+
+
+@pytest.fixture(scope="session")
+def london_photos(faces_dir) -> list[Path]:
+    return sorted((faces_dir / "images").glob("london_neutral_front_*_03.jpg"))
+
+
+@pytest.fixture(scope="session")
+def pupils(faces_dir) -> dict[str, np.ndarray]:
+    """Hand-placed pupil centres (image-left eye first) per photo path."""
+    import json
+
+    data = json.loads((faces_dir / "landmarks_frl189.json").read_text())
+    return {str(faces_dir / k): np.asarray(v[:2], dtype=np.float32) for k, v in data.items()}
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    from skimage import data
+
+    return np.asarray(data.astronaut())
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory, london_photos) -> Path:
+    """real/ + spoof/{print,replay}/ folder of 16 subjects at 192 px (simulated attacks)."""
+    from fastk.attacks import simulate_attack
+    from tests.helpers import write_small
+
+    root = tmp_path_factory.mktemp("tiny-dataset")
+    for i, p in enumerate(london_photos[:16]):
+        from fastk.images import read_rgb
+
+        img = read_rgb(p)
+        write_small(root / "real" / p.name, img)
+        attack = ("print", "replay")[i % 2]
+        write_small(root / "spoof" / attack / p.name, simulate_attack(img, attack, seed=i))
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoint(tmp_path_factory, tiny_dataset) -> Path:
+    """timm:test_resnet at 64 px, trained for a few epochs on ``tiny_dataset`` (CPU, ~10 s)."""
+    from tests.helpers import train_tiny
+
+    return train_tiny(tiny_dataset, tmp_path_factory.mktemp("tiny-model") / "model.pt")

@@ -1,0 +1,47 @@
+"""Test helpers that are not fixtures: writing small copies, training a tiny model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def write_small(path: Path, rgb: np.ndarray, side: int = 192) -> Path:
+    import cv2
+
+    from fastk.images import write_image
+
+    write_image(path, cv2.resize(rgb, (side, side), interpolation=cv2.INTER_AREA))
+    return path
+
+
+def train_tiny(dataset_root: Path, out: Path, *, epochs: int = 8, seed: int = 0) -> Path:
+    """Train timm's tiny test_resnet (0.4 M parameters) real-vs-spoof and save a fastk checkpoint."""
+    import torch
+
+    import fastk
+    from fastk.checkpoints import save_checkpoint
+    from fastk.images import read_rgb
+
+    torch.manual_seed(seed)
+    samples = fastk.create("dataset", "folder", root=dataset_root).samples()
+    backbone = fastk.create("backbone", "timm:test_resnet", input_size=64)
+    model = backbone.build()
+    x = backbone.preprocess([read_rgb(s.path) for s in samples])
+    y = torch.tensor([s.label for s in samples])
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    g = torch.Generator().manual_seed(seed)
+    model.train()
+    losses = []
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), generator=g).split(8):
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(float(loss))
+    model.eval()
+    with torch.no_grad():
+        acc = float((model(x).argmax(1) == y).float().mean())
+    return save_checkpoint(out, backbone, model, {"train_accuracy": acc, "losses": losses})
