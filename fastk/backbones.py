@@ -66,9 +66,23 @@ class Backbone:
         return model(inputs)
 
     def spoof_probability(self, model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+        """``(batch,)`` probability of spoof; what metrics threshold and ``fastk predict`` reports."""
         import torch
 
         return torch.softmax(self.logits(model, inputs), dim=1)[:, 1]
+
+    def training_loss(
+        self, model: torch.nn.Module, inputs: torch.Tensor, labels: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
+        """Loss terms for one batch; ``"total"`` is minimised, the others are logged.
+
+        Default: cross-entropy on the two logits. LGSC overrides it with its triplet, regression and
+        classification terms.
+        """
+        import torch
+
+        loss = torch.nn.functional.cross_entropy(self.logits(model, inputs), labels)
+        return {"total": loss, "classification": loss}
 
     def preprocess(self, images: list[np.ndarray]) -> torch.Tensor:
         """RGB uint8 images -> ``(batch, 3, S, S)`` float tensor scaled to [-1, 1].

@@ -72,17 +72,38 @@ def make_plugin_manager(
     if os.environ.get(TRACE_ENV):
         pm.trace.root.setwriter(lambda msg: sys.stderr.write(f"[fastk trace] {msg}"))
         pm.enable_tracing()
+    pm.fastk_distributions = {}  # plugin name -> (distribution name, version)
     if load_entry_points:
-        blocked = _env_names(BLOCK_ENV) or set()
-        only = _env_names(LOAD_ENV)
-        for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name in blocked or (only is not None and ep.name not in only):
-                pm.set_blocked(ep.name)
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        _load_entry_points(pm)
     for name, plugin in plugins:
         pm.register(plugin, name=name)
     pm.check_pending()
     return pm
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    """Register every ``fastk`` entry point not blocked by the environment.
+
+    A plugin that fails to import is reported on stderr in one line and skipped: one broken
+    third-party package must not take the whole tool down (its absence still shows in
+    ``fastk plugins``).
+    """
+    blocked = _env_names(BLOCK_ENV) or set()
+    only = _env_names(LOAD_ENV)
+    seen: set[str] = set()
+    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in blocked or (only is not None and ep.name not in only) or ep.name in seen:
+            continue
+        seen.add(ep.name)
+        try:
+            plugin = ep.load()
+        except Exception as err:  # noqa: BLE001 - any import failure of a plugin is reported the same way
+            dist = ep.dist.metadata["Name"] if ep.dist else "?"
+            sys.stderr.write(f"fastk: warning: plugin {ep.name!r} ({dist}) failed to load: {type(err).__name__}: {err}\n")
+            continue
+        pm.register(plugin, name=ep.name)
+        if ep.dist is not None:
+            pm.fastk_distributions[ep.name] = (ep.dist.metadata["Name"], ep.dist.version)
 
 
 @dataclass
@@ -111,22 +132,13 @@ class PluginSystem:
 
     def describe(self) -> list[dict[str, Any]]:
         """One dict per loaded plugin: name, distribution, version, hooks (for ``fastk plugins``)."""
-        dists = {
-            self.pm.get_name(plugin): dist for plugin, dist in self.pm.list_plugin_distinfo()
-        }
+        dists = getattr(self.pm, "fastk_distributions", {})
         out = []
         for plugin in self.pm.get_plugins():
             name = self.pm.get_name(plugin)
             hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
-            dist = dists.get(name)
-            out.append(
-                {
-                    "name": name,
-                    "distribution": dist.metadata["Name"] if dist else None,
-                    "version": dist.version if dist else None,
-                    "hooks": hooks,
-                }
-            )
+            dist, version = dists.get(name, (None, None))
+            out.append({"name": name, "distribution": dist, "version": version, "hooks": hooks})
         return sorted(out, key=lambda d: d["name"] or "")
 
 

@@ -39,10 +39,15 @@ def cli() -> None:
 
 
 def _add_core_commands(group: click.Group) -> None:
-    from fastk.cli import explore_cmd, landmarks_cmd, list_cmd, mask_cmd, plugins_cmd
+    """Every ``fastk/cli/*_cmd.py`` module contributes its ``command`` (one module per command)."""
+    import importlib
+    import pkgutil
 
-    for module in (plugins_cmd, list_cmd, landmarks_cmd, explore_cmd, mask_cmd):
-        group.add_command(module.command)
+    import fastk.cli as package
+
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        if info.name.endswith("_cmd"):
+            group.add_command(importlib.import_module(f"fastk.cli.{info.name}").command)
 
 
 def _add_plugin_commands(group: click.Group) -> None:
