@@ -2,9 +2,9 @@
 
 The base class runs the part every detector shares, so a plugin only implements :meth:`_find_faces`:
 
-1. pad the image with its mean colour, because FAS datasets ship tight face crops where the face
-   fills the frame and detectors (dlib's HOG above all) need some context around the face;
-2. find every face (the plugin's job), keep the largest and say how many there were;
+1. find every face (the plugin's job), keep the largest and say how many there were;
+2. when none is found, try again with the image padded in its mean colour: FAS datasets ship tight
+   face crops where the face fills the frame, and detectors need some context around the face;
 3. map points back to the un-padded image, and into the dlib-68 layout the face areas use.
 
 A failed detection is a :class:`NoFace` value, not an exception: one face-less image must not end a
@@ -84,7 +84,7 @@ class LandmarkDetector:
     name: ClassVar[str] = ""
     #: Layout of the native points (``"dlib68"``, ``"mediapipe478"``).
     scheme: ClassVar[str] = ""
-    #: Margin added on every side before detection, as a fraction of the longer image side.
+    #: Margin added on every side for the second try, as a fraction of the longer image side.
     pad_fraction: float = 0.25
     #: Detection runs on a copy whose longer side is at most this (detection dominates the cost).
     detect_max_side: int = 640
@@ -115,11 +115,15 @@ class LandmarkDetector:
 
         rgb = to_rgb8(image)
         h, w = rgb.shape[:2]
-        pad = int(round(self.pad_fraction * max(h, w)))
-        if pad:
-            fill = [int(v) for v in rgb.reshape(-1, 3).mean(axis=0)]
-            rgb = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=fill)
+        pad = 0
         candidates = self._find_faces(rgb)
+        if not candidates and self.pad_fraction > 0:
+            # Second try with a margin: tight crops (the face fills the frame) defeat detectors that
+            # need context around the face. Not done first because padding shrinks small faces.
+            pad = int(round(self.pad_fraction * max(h, w)))
+            fill = [int(v) for v in rgb.reshape(-1, 3).mean(axis=0)]
+            padded = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=fill)
+            candidates = self._find_faces(padded)
         if not candidates:
             return NoFace(self.name)
         best = max(candidates, key=lambda c: (c.area, c.score))

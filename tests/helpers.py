@@ -16,7 +16,7 @@ def write_small(path: Path, rgb: np.ndarray, side: int = 192) -> Path:
     return path
 
 
-def train_tiny(dataset_root: Path, out: Path, *, epochs: int = 8, seed: int = 0) -> Path:
+def train_tiny(dataset_root: Path, out: Path, *, epochs: int = 12, seed: int = 0) -> Path:
     """Train timm's tiny test_resnet (0.4 M parameters) real-vs-spoof and save a fastk checkpoint."""
     import torch
 
@@ -28,6 +28,9 @@ def train_tiny(dataset_root: Path, out: Path, *, epochs: int = 8, seed: int = 0)
     samples = fastk.create("dataset", "folder", root=dataset_root).samples()
     backbone = fastk.create("backbone", "timm:test_resnet", input_size=64)
     model = backbone.build()
+    for m in model.modules():  # few steps: let BatchNorm's running statistics settle quickly
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.momentum = 0.5
     x = backbone.preprocess([read_rgb(s.path) for s in samples])
     y = torch.tensor([s.label for s in samples])
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
@@ -40,7 +43,7 @@ def train_tiny(dataset_root: Path, out: Path, *, epochs: int = 8, seed: int = 0)
             opt.zero_grad()
             loss.backward()
             opt.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
     model.eval()
     with torch.no_grad():
         acc = float((model(x).argmax(1) == y).float().mean())

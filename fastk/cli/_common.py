@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)  # a file path must stay on one line
 
 landmarks_option = click.option(
     "--landmarks", default="dlib", show_default=True, help="Landmark detector (see `fastk list landmarks`)."

@@ -32,6 +32,11 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
 
     if (checkpoint is None) == (backbone is None):
         raise ConfigError("give exactly one of --checkpoint FILE or --backbone NAME")
+    # Check every plugin name before any slow work starts.
+    fastk.get_registry("landmarks").get(landmarks)
+    fastk.get_registry("cam").get(cam)
+    if backbone is not None:
+        fastk.get_registry("backbone").get(backbone)
     device = device or _default_device()
     ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
     samples = ds.samples()

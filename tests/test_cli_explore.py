@@ -1,0 +1,98 @@
+"""`fastk explore` and `fastk mask` end to end on real photos, and how they treat bad input."""
+
+import csv
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from fastk.cli import cli
+
+
+@pytest.fixture
+def mixed_folder(tmp_path, tiny_dataset):
+    """The tiny dataset plus an unreadable file, a non-image and a photo with no face."""
+    import numpy as np
+    from skimage import data
+
+    from fastk.images import write_image
+
+    root = tmp_path / "data"
+    shutil.copytree(tiny_dataset, root)
+    (root / "real" / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    (root / "real" / "notes.png").write_text("this is text, not a picture")
+    write_image(root / "spoof" / "print" / "coffee.jpg", np.asarray(data.coffee()))
+    return root
+
+
+def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny_checkpoint):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(cli, ["explore", str(mixed_folder), "--checkpoint", str(tiny_checkpoint),
+                                      "--out", str(out), "--overlays", "3"])
+    assert result.exit_code == 0, result.output
+    with open(out / "per_image.csv") as f:
+        rows = list(csv.DictReader(f))
+    with open(out / "skipped.csv") as f:
+        skipped = {r["path"].split("/")[-1]: r["reason"] for r in csv.DictReader(f)}
+    assert len(rows) == 32
+    assert set(skipped) == {"broken.jpg", "notes.png", "coffee.jpg"}
+    assert "not a readable image" in skipped["notes.png"]
+    assert skipped["coffee.jpg"].endswith("coffee.jpg: no face found (dlib)")
+    for r in rows:
+        for area in ("nose", "right_cheek", "chin"):
+            assert 0.0 <= float(r[area]) <= 1.0
+    summary = json.loads((out / "area_importance.json").read_text())
+    assert summary["cam_target"]["target"] == "spoof-logit"
+    assert summary["plugins"]["cam"] == {"name": "gradcam++", "plugin": "cams_gradcam",
+                                         "class": "fastk_plugins.cams_gradcam.GradCam_GradCAMPlusPlus"}
+    assert summary["plugins"]["landmarks"]["plugin"] == "landmarks_dlib"
+    assert set(summary["by"]["label"]) == {"real", "spoof"}
+    assert set(summary["by"]["attack_type"]) == {"none", "print", "replay"}
+    assert len(summary["ranking"]) == 10
+    assert (out / "importance.png").stat().st_size > 5000
+    assert len(list((out / "overlays").glob("*.jpg"))) == 3
+
+    # Resume: a second call finds everything done and recomputes nothing.
+    again = CliRunner().invoke(cli, ["explore", str(mixed_folder), "--checkpoint", str(tiny_checkpoint),
+                                     "--out", str(out)])
+    assert again.exit_code == 0, again.output
+    with open(out / "per_image.csv") as f:
+        assert len(list(csv.DictReader(f))) == 32
+
+    # A different CAM method into the same folder is refused (results would mix).
+    other = CliRunner().invoke(cli, ["explore", str(mixed_folder), "--checkpoint", str(tiny_checkpoint),
+                                     "--out", str(out), "--cam", "gradcam"])
+    assert other.exit_code == 2 and "holds a run with other settings" in other.output
+
+    # Mask the dataset with the top 4 areas.
+    masked = tmp_path / "masked"
+    m = CliRunner().invoke(cli, ["mask", str(mixed_folder), "--importance", str(out / "area_importance.json"),
+                                 "--select", "top-k:4", "--out", str(masked)])
+    assert m.exit_code == 0, m.output
+    stats = json.loads((masked / "mask.json").read_text())
+    assert stats["written"] == 32 and stats["skipped"] == 3
+    assert 0.02 < stats["mean_pixels_kept"] < 0.3
+    assert (masked / "real").is_dir() and (masked / "spoof" / "print").is_dir()
+
+
+@pytest.mark.parametrize("args,expected", [
+    (["explore", "{data}", "--backbone", "timm:test_resnet", "--cam", "gradcam+++"],
+     "fastk: error: unknown cam 'gradcam+++'; known: ablationcam,"),
+    (["explore", "{data}", "--checkpoint", "{missing}"], "fastk: error: {missing}: checkpoint not found"),
+    (["explore", "{data}", "--checkpoint", "{bad}"], "fastk: error: {bad}: not a readable checkpoint"),
+    (["explore", "{data}", "--backbone", "timm:test_resnet", "--landmarks", "openface"],
+     "fastk: error: unknown landmarks 'openface'; known: dlib, mediapipe"),
+    (["explore", "{missing}", "--backbone", "timm:test_resnet"], "fastk: error: {missing}: dataset path not found"),
+    (["landmarks", "{bad}"], "skipped {bad}: not a readable image"),
+])
+def test_user_errors_are_one_line(tmp_path, tiny_dataset, args, expected):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    subs = {"data": str(tiny_dataset), "missing": str(tmp_path / "nope"), "bad": str(bad)}
+    args = [a.format(**subs) for a in args]
+    result = CliRunner().invoke(cli, args + ["--out", str(tmp_path / "out")])
+    text = result.output.strip()
+    assert expected.format(**subs) in text
+    if result.exit_code:
+        assert result.exit_code == 2 and "Traceback" not in text and len(text.splitlines()) == 1
