@@ -68,3 +68,46 @@ def importance_bar_chart(summary: Mapping[str, Mapping[str, float]], path: str |
     fig.savefig(p)
     plt.close(fig)
     return p
+
+
+def mean_face() -> np.ndarray:
+    """The mean dlib-68 shape (eye midpoint at 0, inter-ocular distance 1) shipped with fastk."""
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parent / "data" / "mean_face68.yaml").read_text())
+    return np.asarray(data["points"], dtype=np.float32)
+
+
+def face_diagram(importance: Mapping[str, float], area_set, path: str | Path, *, title: str = "") -> Path:
+    """The paper's areas drawn on the mean face, each filled by its importance (0-1, same scale)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+    from matplotlib.patches import Polygon
+
+    pts = mean_face()
+    cmap = colormaps["inferno"]
+    fig, ax = plt.subplots(figsize=(4.2, 4.8), dpi=110)
+    ax.plot(*pts[0:17].T, color="#999999", lw=1)  # jaw line for orientation
+    for name, poly in area_set.polygons(pts).items():
+        v = importance.get(name)
+        colour = cmap(0.15 + 0.85 * float(v)) if v is not None and np.isfinite(v) else (0.85, 0.85, 0.85, 1)
+        ax.add_patch(Polygon(poly, closed=True, facecolor=colour, edgecolor="white", lw=0.8, alpha=0.95))
+        cx, cy = poly.mean(axis=0)
+        label = f"{v:.2f}" if v is not None and np.isfinite(v) else "-"
+        ax.text(cx, cy, label, ha="center", va="center", fontsize=7, color="white" if (v or 0) < 0.6 else "black")
+    ax.set_xlim(pts[:, 0].min() - 0.2, pts[:, 0].max() + 0.2)
+    ax.set_ylim(pts[:, 1].max() + 0.2, min(pts[:, 1].min(), -0.6) - 0.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title or "Area importance on the mean face (image left = left)", fontsize=9)
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+    fig.colorbar(sm, ax=ax, fraction=0.04, pad=0.02)
+    fig.tight_layout()
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p)
+    plt.close(fig)
+    return p
