@@ -1,0 +1,176 @@
+"""The run report: ``report.json`` (everything, machine-readable) rendered as a self-contained
+``report.html`` (figures embedded as data URIs, no network needed to view it).
+
+``fastk report RUN_DIR`` re-renders the HTML from the JSON, so the page can change without rerunning
+anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from fastk.errors import ConfigError
+
+COMPARISON_COLUMNS = [
+    ("precision", "P", "{:.3f}"),
+    ("recall", "R", "{:.3f}"),
+    ("f1", "F1", "{:.3f}"),
+    ("apcer", "APCER", "{:.3f}"),
+    ("bpcer", "BPCER", "{:.3f}"),
+    ("acer", "ACER", "{:.3f}"),
+    ("auc", "AUC", "{:.3f}"),
+]
+EFFICIENCY_COLUMNS = [
+    ("seconds_per_epoch", "s / epoch", "{:.1f}"),
+    ("inference_ms_per_image", "inference ms / image", "{:.2f}"),
+    ("input_size", "input px", "{}"),
+    ("pixels_kept", "pixels kept", "{:.1%}"),
+    ("jpeg_bytes_mean", "JPEG bytes / image", "{:,.0f}"),
+    ("png_bytes_mean", "PNG bytes / image", "{:,.0f}"),
+]
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.6em 0} td,th{border:1px solid #ddd;padding:.3em .6em;text-align:right}
+th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
+.figs{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start} .figs figure{margin:0}
+figcaption{font-size:.85em;color:#555;max-width:360px} .overlays img{width:160px;height:auto;margin:2px}
+.note{background:#fff8e1;border-left:4px solid #f0ad4e;padding:.5em 1em;margin:1em 0}
+.muted{color:#666;font-size:.9em} code{background:#f4f4f4;padding:0 .2em}
+"""
+
+
+def _img(run_dir: Path, rel: str, alt: str, width: int | None = None) -> str:
+    p = run_dir / rel
+    if not p.is_file():
+        raise ConfigError(f"{p}: figure named in report.json is missing")
+    mime = "image/png" if p.suffix.lower() == ".png" else "image/jpeg"
+    data = base64.b64encode(p.read_bytes()).decode()
+    w = f' width="{width}"' if width else ""
+    return f'<img src="data:{mime};base64,{data}" alt="{html.escape(alt)}" data-source="{html.escape(rel)}"{w}>'
+
+
+def _fmt(value: Any, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    try:
+        return fmt.format(value)
+    except (ValueError, TypeError):
+        return html.escape(str(value))
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
+    """Write ``run_dir/report.html`` from a report dict; returns its path."""
+    run = Path(run_dir)
+    e = html.escape
+    imp = report["importance"]
+    figs = report.get("figures", {})
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>fastk report: {e(report['name'])}</title>"
+             f"<style>{CSS}</style></head><body>"]
+    parts.append(f"<h1>fastk report: {e(report['name'])}</h1>")
+    parts.append(f"<p class='muted'>fastk {e(report.get('fastk_version', '?'))}, {e(report.get('created', ''))}. "
+                 f"Command: <code>{e(report.get('command', ''))}</code></p>")
+    for note in report.get("notes", []):
+        parts.append(f"<div class='note'>{e(note)}</div>")
+
+    ds = report.get("dataset", {})
+    parts.append("<h2>Data and split</h2>")
+    parts.append(f"<p>Dataset <code>{e(str(ds.get('name')))}</code>: {ds.get('n_images', '?')} images of "
+                 f"{ds.get('n_subjects', '?')} subjects, split by subject "
+                 f"{e(str(ds.get('split_ratios', '')))} (no subject in two sets).</p>")
+    if ds.get("split_counts"):
+        keys = sorted({k for c in ds["split_counts"].values() for k in c})
+        parts.append(_table(["split", *keys], [[s, *[str(c.get(k, 0)) for k in keys]] for s, c in ds["split_counts"].items()]))
+    if ds.get("attribution"):
+        parts.append(f"<p class='muted'>{e(ds['attribution'])}</p>")
+
+    parts.append("<h2>Which face areas the model uses</h2>")
+    tgt = imp.get("cam_target", {})
+    parts.append(f"<p>{e(imp.get('cam', ''))} on <b>{e(str(tgt.get('target')))}</b> ({e(str(tgt.get('target_description')))}), "
+                 f"layer <code>{e(str(tgt.get('target_layer')))}</code>; areas from <code>{e(imp.get('landmarks', ''))}</code> "
+                 f"landmarks; measured on the {e(imp.get('on', 'validation'))} split ({imp.get('images_used', '?')} images, "
+                 f"{imp.get('images_skipped', 0)} without a usable face). Importance = mean heat inside the area "
+                 "(paper, Eq. 2), with a bootstrap 95% CI.</p>")
+    parts.append("<div class='figs'>")
+    if figs.get("importance_bar"):
+        parts.append(f"<figure>{_img(run, figs['importance_bar'], 'area importance bar chart', 520)}"
+                     "<figcaption>Area importance, most important on top.</figcaption></figure>")
+    if figs.get("face_diagram"):
+        parts.append(f"<figure>{_img(run, figs['face_diagram'], 'face diagram coloured by importance', 360)}"
+                     "<figcaption>The same values on the mean face; left = image left.</figcaption></figure>")
+    parts.append("</div>")
+    rows = []
+    for area in imp.get("ranking", []):
+        v = imp["overall"][area]
+        rows.append([e(area), _fmt(v["importance"], "{:.3f}"), f"{_fmt(v['ci_low'], '{:.3f}')} - {_fmt(v['ci_high'], '{:.3f}')}"])
+    parts.append(_table(["area", "importance", "95% CI"], rows))
+    by = imp.get("by", {})
+    for key, groups in by.items():
+        if len(groups) < 2:
+            continue
+        names = imp.get("ranking", [])
+        parts.append(f"<p><b>By {e(key)}</b></p>")
+        parts.append(_table(["area", *groups], [[e(a), *[_fmt(groups[g][a]["importance"], "{:.3f}") for g in groups]] for a in names]))
+    asym = imp.get("asymmetry") or {}
+    if asym.get("index") is not None:
+        parts.append("<h3>Left/right asymmetry</h3>")
+        parts.append(f"<p>Asymmetry index {_fmt(asym['index'], '{:+.3f}')} (95% CI {_fmt(asym['ci_low'], '{:+.3f}')} to "
+                     f"{_fmt(asym['ci_high'], '{:+.3f}')}; {e(asym.get('definition', ''))}). "
+                     "Far from 0 means the model looks at one side more: in the paper this exposed lighting from one side.</p>")
+        parts.append(_table(["pair", "index", "95% CI"], [[e(p), _fmt(v["index"], "{:+.3f}"),
+                     f"{_fmt(v['ci_low'], '{:+.3f}')} - {_fmt(v['ci_high'], '{:+.3f}')}"] for p, v in asym.get("pairs", {}).items()]))
+    overlays = figs.get("overlays", {})
+    if overlays:
+        parts.append("<h3>Heatmaps on faces</h3>")
+        for group, files in overlays.items():
+            imgs = "".join(_img(run, f, f"{group} overlay") for f in files)
+            parts.append(f"<p><b>{e(group)}</b></p><div class='overlays'>{imgs}</div>")
+
+    sel = report.get("selection", {})
+    parts.append("<h2>Retraining on selected areas</h2>")
+    parts.append(f"<p>Selector <code>{e(str(sel.get('selector')))}</code> kept: <b>{e(', '.join(sel.get('keep', [])))}</b>; "
+                 f"the control keeps the complement: {e(', '.join(sel.get('complement', [])))}. Every model was trained "
+                 "with the same hyper-parameters and evaluated on the same test subjects; the threshold was chosen on "
+                 "each model's validation split. Positive class for P/R/F1: spoof.</p>")
+    models = report.get("models", {})
+    rows = []
+    for name, m in models.items():
+        metrics = m.get("metrics", {})
+        rows.append([e(name), *[_fmt(metrics.get(k), f) for k, _, f in COMPARISON_COLUMNS],
+                     *[_fmt(m.get(k), f) for k, _, f in EFFICIENCY_COLUMNS]])
+    parts.append(_table(["model", *[h for _, h, _ in COMPARISON_COLUMNS], *[h for _, h, _ in EFFICIENCY_COLUMNS]], rows))
+    apcer_rows = []
+    for name, m in models.items():
+        for attack, v in (m.get("metrics", {}).get("apcer_per_attack") or {}).items():
+            apcer_rows.append([e(name), e(attack), _fmt(v, "{:.3f}")])
+    if apcer_rows:
+        parts.append("<p><b>APCER per attack type</b> (test split)</p>")
+        parts.append(_table(["model", "attack type", "APCER"], apcer_rows))
+
+    parts.append("<h2>Plugins used</h2>")
+    parts.append(_table(["role", "name", "plugin", "class"], [[e(role), e(str(p.get("name"))), e(str(p.get("plugin"))),
+                 f"<code>{e(str(p.get('class')))}</code>"] for role, p in report.get("plugins", {}).items()]))
+    parts.append("<p class='muted'>Everything on this page is also in <code>report.json</code>.</p></body></html>")
+    out = run / "report.html"
+    out.write_text("".join(parts))
+    return out
+
+
+def rerender(run_dir: str | Path) -> Path:
+    """Re-render ``report.html`` from ``report.json`` (``fastk report RUN``)."""
+    p = Path(run_dir) / "report.json"
+    if not p.is_file():
+        raise ConfigError(f"{p}: no report.json in this run folder (has the run finished?)")
+    return render_html(json.loads(p.read_text()), run_dir)

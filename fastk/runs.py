@@ -1,0 +1,68 @@
+"""A run folder: everything one ``fastk run`` makes, plus a manifest of which steps are finished.
+
+Why a manifest: the loop trains four models and explores hundreds of images; a run killed at any
+point must resume from the last finished step (``fastk run --resume runs/NAME``) without redoing or
+losing finished work. A step's result is recorded only after its outputs are written, and the
+manifest itself is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastk.errors import ConfigError
+
+MANIFEST = "manifest.json"
+
+
+class RunFolder:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.path = self.root / MANIFEST
+        if self.path.exists():
+            try:
+                self.manifest = json.loads(self.path.read_text())
+            except ValueError:
+                raise ConfigError(f"{self.path}: corrupt run manifest (not JSON)") from None
+        else:
+            self.manifest = {"steps": {}, "created": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+    @classmethod
+    def existing(cls, root: str | Path) -> RunFolder:
+        p = Path(root)
+        if not (p / MANIFEST).is_file():
+            raise ConfigError(f"{p}: not a fastk run folder (no {MANIFEST})")
+        return cls(p)
+
+    def save(self) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.manifest, indent=2, default=str))
+        tmp.replace(self.path)
+
+    def done(self, step: str) -> bool:
+        return self.manifest["steps"].get(step, {}).get("status") == "done"
+
+    def result(self, step: str) -> Any:
+        return self.manifest["steps"][step]["result"]
+
+    def step(self, name: str, fn: Callable[[], Any], *, on_skip: Callable[[str], None] | None = None) -> Any:
+        """Run ``fn`` unless step ``name`` is already done; record its (JSON-safe) result and time."""
+        if self.done(name):
+            if on_skip:
+                on_skip(name)
+            return self.result(name)
+        self.manifest["steps"][name] = {"status": "running", "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        self.save()
+        t0 = time.perf_counter()
+        result = fn()
+        self.manifest["steps"][name].update(
+            status="done", seconds=round(time.perf_counter() - t0, 2), finished=time.strftime("%Y-%m-%d %H:%M:%S"),
+            result=result,
+        )
+        self.save()
+        return result
