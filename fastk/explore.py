@@ -47,7 +47,7 @@ class ExploreSettings:
     batch_size: int = 16
     n_boot: int = 1000
     seed: int = 0
-    overlays: int = 12
+    overlays: int = 12  # per group: real, and each attack type
     group_by: list[str] = field(default_factory=lambda: ["label", "attack_type", "lighting"])
 
 
@@ -145,7 +145,10 @@ def explore(
     rows_out = _Appender(per_image_path, columns)
     skipped_out = _Appender(skipped_path, ["path", "reason"])
     overlay_dir = out / "overlays"
-    n_overlays = len(list(overlay_dir.glob("*.jpg"))) if overlay_dir.exists() else 0
+    overlays_done: dict[str, int] = {}
+    for f in overlay_dir.glob("*.jpg") if overlay_dir.exists() else []:
+        group = f.name.split("__")[0]
+        overlays_done[group] = overlays_done.get(group, 0) + 1
     device = next(model.parameters()).device
     model.eval()
 
@@ -178,16 +181,27 @@ def explore(
                         row = {**smp.record(), "faces_found": face.faces_found, "spoof_probability": round(float(p), 6)}
                         row.update({a: round(v, 6) for a, v in area_scores(heat, masks).items()})
                         rows_out.add(row)
-                        if n_overlays < s.overlays:
-                            name = f"{n_overlays:03d}_{smp.attack_type or 'image'}_{Path(smp.path).stem}.jpg"
+                        group = _overlay_group(smp)
+                        n = overlays_done.get(group, 0)
+                        if n < s.overlays:
+                            name = f"{group}__{n:03d}_{Path(smp.path).stem}.jpg"
                             write_image(overlay_dir / name, overlay(img, heat, area_set.polygons(face.points68)))
-                            n_overlays += 1
+                            overlays_done[group] = n + 1
                 progress.advance(task, len(batch))
     finally:
         rows_out.close()
         skipped_out.close()
 
     return finish(out, area_set.names, s, record)
+
+
+def _overlay_group(smp: Sample) -> str:
+    """Overlays are kept per group (real, each attack type) so every group gets its examples."""
+    if smp.label == 0:
+        return "real"
+    if smp.label == 1:
+        return f"spoof-{smp.attack_type or 'unknown'}"
+    return "image"
 
 
 def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, Any]) -> ExploreResult:

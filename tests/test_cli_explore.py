@@ -51,7 +51,8 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     assert set(summary["by"]["attack_type"]) == {"none", "print", "replay"}
     assert len(summary["ranking"]) == 10
     assert (out / "importance.png").stat().st_size > 5000
-    assert len(list((out / "overlays").glob("*.jpg"))) == 3
+    groups = sorted(f.name.split("__")[0] for f in (out / "overlays").glob("*.jpg"))
+    assert groups == ["real"] * 3 + ["spoof-print"] * 3 + ["spoof-replay"] * 3
 
     # Resume: a second call finds everything done and recomputes nothing.
     again = CliRunner().invoke(cli, ["explore", str(mixed_folder), "--checkpoint", str(tiny_checkpoint),

@@ -20,7 +20,7 @@ from fastk.cli._common import areas_option, cam_option, console, dataset_option,
 @click.option("--target-layer", default=None, help="Layer to explain at (default: the backbone's last conv block).")
 @areas_option
 @click.option("--batch-size", default=16, show_default=True)
-@click.option("--overlays", default=12, show_default=True, help="How many heatmap overlays to save.")
+@click.option("--overlays", default=12, show_default=True, help="Heatmap overlays to save per group (real, each attack type).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/explore"), show_default=True)
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, target_layer, areas,

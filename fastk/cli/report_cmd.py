@@ -1,0 +1,18 @@
+"""``fastk report RUN``: re-render a run's report.html from its report.json."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from fastk.cli._common import console
+
+
+@click.command("report")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+def command(run_dir: Path) -> None:
+    """Re-render RUN_DIR/report.html from RUN_DIR/report.json (no recomputation)."""
+    from fastk.report import rerender
+
+    console.print(f"Report: {rerender(run_dir)}")

@@ -1,0 +1,81 @@
+"""``fastk run``: the explore-then-retrain loop end to end, resumable, ending with a report."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from fastk.cli._common import console
+
+
+@click.command("run")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="YAML file (see configs/).")
+@click.option("--resume", "resume", type=click.Path(path_type=Path), help="Continue the run in this folder.")
+@click.option("--name", default=None, help="Run name: results go to runs/NAME (default: the config's name).")
+@click.option("--runs-dir", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
+@click.option("--dataset", default=None, help="Dataset plugin (see `fastk list dataset`).")
+@click.option("--data", "data_path", default=None, help="Dataset path, for datasets that need one.")
+@click.option("--backbone", default=None, help="Backbone plugin, e.g. lgsc or timm:resnet18.")
+@click.option("--landmarks", default=None, help="Landmark detector (see `fastk list landmarks`).")
+@click.option("--cam", default=None, help="CAM method (see `fastk list cam`).")
+@click.option("--select", "select", default=None, help="Area selector NAME[:ARG], e.g. top-k:4.")
+@click.option("--areas", default=None, help="Area set name or YAML file.")
+@click.option("--epochs", type=int, default=None, help="Training epochs for every model.")
+@click.option("--seed", type=int, default=None)
+@click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
+def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, landmarks, cam, select, areas,
+            epochs, seed, device) -> None:
+    """Split, train, explore, select areas, retrain on them (and on the complement and a crop), compare.
+
+    Options come from the defaults, then --config FILE, then the flags given here. A killed run
+    resumes from its last finished step with `fastk run --resume runs/NAME`.
+    """
+    import json
+
+    from fastk import config as cfgmod
+    from fastk.pipeline import Pipeline
+
+    if resume is not None:
+        saved = Path(resume) / "config.json"
+        if not saved.is_file():
+            from fastk.errors import ConfigError
+
+            raise ConfigError(f"{resume}: not a fastk run folder (no config.json)")
+        cfg = json.loads(saved.read_text())
+        run_dir = Path(resume)
+    else:
+        overrides = {"name": name, "dataset.name": dataset, "dataset.path": data_path, "backbone.name": backbone,
+                     "explore.landmarks": landmarks, "explore.cam": cam, "select": select, "explore.areas": areas,
+                     "train.epochs": epochs, "seed": seed, "device": device}
+        cfg = cfgmod.resolve(config_file, overrides)
+        run_dir = runs_dir / cfg["name"]
+    pipeline = Pipeline(cfg, run_dir, console=console, command="fastk " + " ".join(sys.argv[1:]))
+    console.print(f"[bold]fastk run[/] {cfg['name']}: results in {run_dir}/ (report: {run_dir}/report.html)")
+    report = pipeline.run_all()
+    _summary(pipeline)
+    console.print(f"\n[bold green]Report:[/] {report}")
+
+
+def _summary(pipeline) -> None:
+    import json
+
+    from rich.table import Table
+
+    report = json.loads((pipeline.root / "report.json").read_text())
+    imp = report["importance"]
+    console.print(f"Most important areas ({imp['cam']}): " + ", ".join(
+        f"{a} {imp['overall'][a]['importance']:.2f}" for a in imp["ranking"][:4]))
+    table = Table("model", "P", "R", "F1", "ACER", "AUC", "s/epoch", "pixels kept", "JPEG bytes",
+                  title=f"Test split, positive class = spoof (selected: {', '.join(report['selection']['keep'])})")
+    for name, m in report["models"].items():
+        x = m["metrics"]
+
+        def f(v, fmt="{:.3f}"):
+            return "-" if v is None else fmt.format(v)
+
+        table.add_row(name, f(x.get("precision")), f(x.get("recall")), f(x.get("f1")), f(x.get("acer")),
+                      f(x.get("auc")), f(m.get("seconds_per_epoch"), "{:.1f}"), f(m.get("pixels_kept"), "{:.0%}"),
+                      f(m.get("jpeg_bytes_mean"), "{:,.0f}"))
+    console.print(table)
