@@ -1,0 +1,32 @@
+"""``fastk compare A B [C...]``: how much area rankings agree across CAM methods, seeds, detectors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from fastk.cli._common import console
+
+
+@click.command("compare")
+@click.argument("explorations", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-k", "k", default=4, show_default=True, help="Top-k size for the Jaccard agreement.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def command(explorations, k, as_json) -> None:
+    """Compare area rankings of several explore outputs (area_importance.json files or their folders)."""
+    from rich.table import Table
+
+    from fastk.stability import compare
+
+    result = compare(list(explorations), k=k)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    table = Table("A", "B", "Spearman", "Kendall", f"top-{k} Jaccard", title="Area-ranking agreement")
+    for p in result["pairs"]:
+        table.add_row(p["a"], p["b"], f"{p['spearman']:.2f}", f"{p['kendall']:.2f}", f"{p[f'top{k}_jaccard']:.2f}")
+    console.print(table)
+    for label, ranking in result["rankings"].items():
+        console.print(f"{label}: {', '.join(ranking[:k])}")
