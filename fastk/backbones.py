@@ -71,6 +71,13 @@ class Backbone:
 
         return torch.softmax(self.logits(model, inputs), dim=1)[:, 1]
 
+    def spoof_score(self, model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
+        """``(batch,)`` score that metrics threshold (higher = more likely spoof).
+
+        Default: the spoof probability. LGSC uses its cue map here, as the original does.
+        """
+        return self.spoof_probability(model, inputs)
+
     def training_loss(
         self, model: torch.nn.Module, inputs: torch.Tensor, labels: torch.Tensor
     ) -> dict[str, torch.Tensor]:

@@ -1,0 +1,255 @@
+"""The trainer: any backbone plugin, seeded, resumable, with early stopping on validation ACER.
+
+Why these choices:
+
+* **Resume = same result.** Shuffling, augmentation and dropout draw from generators seeded with
+  ``seed + epoch``, and a training state (model, optimiser, scheduler, history) is written after
+  every epoch. A run killed mid-epoch resumes at the start of that epoch and ends with exactly the
+  metrics of an uninterrupted run.
+* **No horizontal flips.** Flip augmentation would erase the left/right asymmetry that area
+  importance is meant to reveal (the paper's lighting bias); augmentation is photometric jitter and
+  small shifts only.
+* **Threshold from validation.** Each epoch's validation ACER is measured at the validation EER
+  threshold; the best epoch's threshold is stored with the model and later applied to test as is.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fastk.checkpoints import save_checkpoint
+from fastk.datasets import Sample
+from fastk.errors import CheckpointError, ConfigError
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 5e-4
+    warmup_epochs: float = 1.0
+    patience: int = 4  # epochs without a better validation ACER before stopping
+    min_epochs: int = 3
+    seed: int = 0
+    deterministic: bool = True
+    augment: bool = True
+    bn_momentum: float | None = 0.3  # few steps on small data: let BatchNorm statistics settle
+    eval_batch_size: int = 64
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ConfigError(f"unknown training option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return cls(**d)
+
+
+@dataclass
+class TrainResult:
+    checkpoint: str
+    threshold: float
+    best_epoch: int
+    val_metrics: dict[str, Any]
+    epoch_seconds: list[float]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    stopped_early: bool = False
+    images_per_second: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_tensors(backbone, samples: list[Sample], *, show_progress: bool = False):
+    """All images resized to the backbone's input, as a uint8 ``(N, 3, S, S)`` tensor, plus labels."""
+    import cv2
+    import torch
+
+    from fastk.explore import _progress
+    from fastk.images import read_rgb
+
+    s = backbone.input_size
+    out = np.empty((len(samples), s, s, 3), np.uint8)
+    with _progress(show_progress) as progress:
+        task = progress.add_task(f"loading {len(samples)} images at {s} px", total=len(samples))
+        for i, smp in enumerate(samples):
+            out[i] = cv2.resize(read_rgb(smp.path), (s, s), interpolation=cv2.INTER_AREA)
+            progress.advance(task)
+    x = torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()
+    y = torch.tensor([smp.label for smp in samples], dtype=torch.long)
+    if (y < 0).any():
+        raise ConfigError("training needs labelled samples (real/spoof); found unlabelled ones")
+    return x, y
+
+
+def to_input(x_uint8):
+    """uint8 images -> the [-1, 1] floats every backbone's ``preprocess`` produces."""
+    return x_uint8.float().div(127.5).sub(1.0)
+
+
+def augment(x, generator):
+    """Photometric jitter and a small random shift (no flips: see the module docstring)."""
+    import torch
+
+    b = x.shape[0]
+    gain = 1 + 0.2 * (torch.rand(b, 1, 1, 1, generator=generator) - 0.5)
+    bias = 0.1 * (torch.rand(b, 1, 1, 1, generator=generator) - 0.5)
+    x = (x * gain + bias).clamp(-1, 1)
+    pad = max(1, x.shape[-1] // 16)
+    dx, dy = (torch.randint(-pad, pad + 1, (2,), generator=generator)).tolist()
+    return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
+
+
+def scores(backbone, model, x_uint8, batch_size: int, device: str) -> np.ndarray:
+    import torch
+
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x_uint8), batch_size):
+            out.append(backbone.spoof_score(model, to_input(x_uint8[i : i + batch_size]).to(device)).cpu())
+    return torch.cat(out).numpy().astype(np.float64)
+
+
+def _set_deterministic(seed: int, on: bool) -> None:
+    import random
+
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed % (2**32))
+    torch.manual_seed(seed)
+    if on:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def train(
+    train_samples: list[Sample],
+    val_samples: list[Sample],
+    backbone,
+    out_dir: str | Path,
+    config: TrainConfig | None = None,
+    *,
+    device: str = "cpu",
+    show_progress: bool = True,
+) -> TrainResult:
+    """Train ``backbone`` on ``train_samples``; keep the epoch with the best validation ACER."""
+    import torch
+
+    from fastk.explore import _progress
+    from fastk.training.metrics import metrics_at, threshold_at_eer
+
+    cfg = config or TrainConfig()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train_config.json").write_text(json.dumps({"train": asdict(cfg), "backbone": backbone.config()}, indent=2))
+    _set_deterministic(cfg.seed, cfg.deterministic)
+    model = backbone.build().to(device)
+    if cfg.bn_momentum is not None:
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.momentum = cfg.bn_momentum
+    xtr, ytr = load_tensors(backbone, train_samples, show_progress=show_progress)
+    xva, yva = load_tensors(backbone, val_samples, show_progress=show_progress)
+    val_attacks = [s.attack_type for s in val_samples]
+    steps_per_epoch = max(1, int(np.ceil(len(xtr) / cfg.batch_size)))
+    total_steps = steps_per_epoch * cfg.epochs
+    warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    def lr_at(step: int) -> float:  # linear warm-up, then cosine to 5% of the peak
+        if step < warmup:
+            return (step + 1) / warmup
+        t = (step - warmup) / max(1, total_steps - warmup)
+        return 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, t)))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+    state_path = out / "training_state.pt"
+    best_path = out / "best.pt"
+    history: list[dict[str, Any]] = []
+    best = {"acer": float("inf"), "auc": -1.0, "epoch": -1, "threshold": 0.5, "metrics": {}}
+    start_epoch = 0
+    if state_path.exists():
+        state = _load_state(state_path)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        history, best, start_epoch = json.loads(state["history"]), json.loads(state["best"]), int(state["epoch"]) + 1
+
+    stopped_early = False
+    with _progress(show_progress) as progress:
+        task = progress.add_task(f"train {backbone.spec}", total=cfg.epochs * steps_per_epoch,
+                                 completed=start_epoch * steps_per_epoch)
+        for epoch in range(start_epoch, cfg.epochs):
+            if epoch - best["epoch"] > cfg.patience and epoch >= cfg.min_epochs and best["epoch"] >= 0:
+                stopped_early = True
+                break
+            torch.manual_seed(cfg.seed * 1000 + epoch)
+            gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
+            order = torch.randperm(len(xtr), generator=gen)
+            model.train()
+            t0 = time.perf_counter()
+            sums: dict[str, float] = {}
+            for b, idx in enumerate(order.split(cfg.batch_size)):
+                if len(idx) < 2:
+                    continue  # BatchNorm cannot train on one image
+                xb = to_input(xtr[idx])
+                if cfg.augment:
+                    xb = augment(xb, gen)
+                losses = backbone.training_loss(model, xb.to(device), ytr[idx].to(device))
+                opt.zero_grad()
+                losses["total"].backward()
+                opt.step()
+                sched.step()
+                for k, v in losses.items():
+                    sums[k] = sums.get(k, 0.0) + float(v.detach())
+                progress.update(task, advance=1, description=f"train {backbone.spec} epoch {epoch + 1}/{cfg.epochs} "
+                                f"loss {losses['total'].item():.3f}")
+            seconds = time.perf_counter() - t0
+            s_val = scores(backbone, model, xva, cfg.eval_batch_size, device)
+            threshold, _ = threshold_at_eer(yva.numpy(), s_val)
+            m = metrics_at(yva.numpy(), s_val, threshold, val_attacks)
+            record = {"epoch": epoch, "seconds": seconds, "lr": sched.get_last_lr()[0],
+                      **{f"loss_{k}": v / steps_per_epoch for k, v in sums.items()},
+                      "val_acer": m["acer"], "val_auc": m["auc"], "val_threshold": threshold}
+            history.append(record)
+            if (m["acer"], -m["auc"]) < (best["acer"], -best["auc"]):
+                best = {"acer": m["acer"], "auc": m["auc"], "epoch": epoch, "threshold": threshold, "metrics": m}
+                save_checkpoint(best_path, backbone, model, {"epoch": epoch, "threshold": threshold,
+                                                               "val_metrics": m, "train_config": asdict(cfg)})
+            _save_state(state_path, model, opt, sched, epoch, history, best)
+    epoch_seconds = [h["seconds"] for h in history]
+    n_seen = len(xtr) * len(epoch_seconds)
+    result = TrainResult(
+        checkpoint=str(best_path), threshold=float(best["threshold"]), best_epoch=int(best["epoch"]),
+        val_metrics=best["metrics"], epoch_seconds=epoch_seconds, history=history, stopped_early=stopped_early,
+        images_per_second=n_seen / sum(epoch_seconds) if epoch_seconds else 0.0,
+    )
+    (out / "train_result.json").write_text(json.dumps(result.to_dict(), indent=2, default=float))
+    return result
+
+
+def _save_state(path: Path, model, opt, sched, epoch: int, history, best) -> None:
+    import torch
+
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                "epoch": epoch, "history": json.dumps(history, default=float), "best": json.dumps(best, default=float)},
+               tmp)
+    tmp.replace(path)
+
+
+def _load_state(path: Path) -> dict[str, Any]:
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # a torn file from a kill during the save is replaced atomically, but be safe
+        raise CheckpointError(f"{path}: unreadable training state ({str(err).splitlines()[0][:120]})") from None

@@ -1,0 +1,221 @@
+"""LGSC (Feng et al. 2020, "Learning Generalized Spoof Cues for Face Anti-spoofing"): the paper's model.
+
+A U-Net spoof-cue generator (timm ResNet encoder, decoder with InstanceNorm and residual blocks)
+produces a cue map the size of the input; ``input + cue`` goes to an auxiliary ResNet classifier
+(real / spoof). Training minimises
+
+    w_tri * triplet + w_reg * regression + w_cls * classification     (1 : 5 : 5, as the seed paper)
+
+* triplet: on the L2-normalised, globally pooled features of every decoder stage (summed over stages),
+  anchor and positive real, negative spoof, all valid triplets of the batch, margin 0.5;
+* regression: mean |cue| over *real* samples only (real faces should need no cue; spoof cues are free);
+* classification: cross-entropy of the auxiliary classifier.
+
+Score: mean |cue| (the original's ``1 - mean|cue|`` liveness, turned into a spoof score), or the
+classifier's spoof probability with ``score="classifier"``. CAM targets: ``spoof-logit`` (default,
+the seed paper's: the auxiliary classifier's last conv stage), ``real-logit``, and ``cue-score``
+(mean |cue|, at the encoder's last stage). Written from the paper's description; trained from
+scratch here (no downloaded weights).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastk
+from fastk.backbones import Backbone, find_layer
+from fastk.cam import CamTarget
+from fastk.errors import ConfigError
+
+
+def _modules():
+    """Build the torch classes on first use, so listing plugins never imports torch."""
+    import timm
+    import torch
+    from torch import nn
+
+    class ResBlock(nn.Module):
+        def __init__(self, ch: int):
+            super().__init__()
+            self.body = nn.Sequential(
+                nn.Conv2d(ch, ch, 3, padding=1, bias=False), nn.InstanceNorm2d(ch, affine=True), nn.ReLU(inplace=True),
+                nn.Conv2d(ch, ch, 3, padding=1, bias=False), nn.InstanceNorm2d(ch, affine=True),
+            )
+
+        def forward(self, x):
+            return torch.relu(x + self.body(x))
+
+    class Up(nn.Module):
+        """x2 upsampling, a 2x2 conv, concatenation with the encoder's skip, a residual block."""
+
+        def __init__(self, in_ch: int, skip_ch: int, out_ch: int):
+            super().__init__()
+            self.up = nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.ZeroPad2d((0, 1, 0, 1)),
+                                    nn.Conv2d(in_ch, out_ch, 2, bias=False), nn.InstanceNorm2d(out_ch, affine=True),
+                                    nn.ReLU(inplace=True))
+            self.fuse = nn.Sequential(nn.Conv2d(out_ch + skip_ch, out_ch, 1, bias=False),
+                                      nn.InstanceNorm2d(out_ch, affine=True), nn.ReLU(inplace=True), ResBlock(out_ch))
+
+        def forward(self, x, skip):
+            x = self.up(x)
+            if x.shape[-2:] != skip.shape[-2:]:
+                x = nn.functional.interpolate(x, size=skip.shape[-2:], mode="nearest")
+            return self.fuse(torch.cat([x, skip], dim=1))
+
+    class LGSCNet(nn.Module):
+        def __init__(self, encoder: str, classifier: str, dropout: float):
+            super().__init__()
+            self.encoder = timm.create_model(encoder, pretrained=False, features_only=True)
+            chans = self.encoder.feature_info.channels()
+            reductions = self.encoder.feature_info.reduction()
+            ups, deep = [], chans[-1]
+            for ch in reversed(chans[:-1]):
+                ups.append(Up(deep, ch, ch))
+                deep = ch
+            self.decoder = nn.ModuleList(ups)
+            self.head = nn.Sequential(nn.Upsample(scale_factor=reductions[0], mode="bilinear", align_corners=False),
+                                      nn.Conv2d(deep, 16, 3, padding=1), nn.ReLU(inplace=True),
+                                      nn.Conv2d(16, 3, 3, padding=1), nn.Tanh())
+            self.classifier = timm.create_model(classifier, pretrained=False, num_classes=2, drop_rate=dropout)
+
+        def forward(self, x):
+            feats = self.encoder(x)
+            y = feats[-1]
+            stages = []
+            for up, skip in zip(self.decoder, reversed(feats[:-1])):
+                y = up(y, skip)
+                stages.append(y)
+            cue = self.head(y)
+            if cue.shape[-2:] != x.shape[-2:]:
+                cue = nn.functional.interpolate(cue, size=x.shape[-2:], mode="bilinear", align_corners=False)
+            logits = self.classifier(x + cue)
+            return {"cue": cue, "logits": logits, "stages": stages}
+
+    class Logits(nn.Module):
+        """What a CAM explains: the classifier's (batch, 2) logits of the whole LGSC model."""
+
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return self.net(x)["logits"]
+
+    class CueScore(nn.Module):
+        """What a CAM explains for the cue target: mean |cue| as a (batch, 1) output."""
+
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            return self.net(x)["cue"].abs().mean(dim=(1, 2, 3))[:, None]
+
+    return LGSCNet, Logits, CueScore
+
+
+def triplet_loss(stages, labels, margin: float):
+    """Batch-all triplet loss (anchor, positive real; negative spoof), summed over decoder stages."""
+    import torch
+
+    real, spoof = labels == 0, labels == 1
+    if real.sum() < 2 or spoof.sum() < 1:
+        return stages[0].new_zeros(())
+    total = stages[0].new_zeros(())
+    for f in stages:
+        v = torch.nn.functional.normalize(f.mean(dim=(2, 3)), dim=1)
+        d = torch.cdist(v, v)
+        d_ap = d[real][:, real]  # (R, R)
+        d_an = d[real][:, spoof]  # (R, S)
+        mask = ~torch.eye(int(real.sum()), dtype=torch.bool, device=d.device)
+        t = (d_ap[:, :, None] - d_an[:, None, :] + margin).clamp(min=0)  # (R, R, S)
+        total = total + t[mask].mean()
+    return total
+
+
+class LgscBackbone(Backbone):
+    """LGSC: cue generator + auxiliary classifier; options ``encoder``, ``classifier``, loss weights."""
+
+    name = "lgsc"
+    default_input_size = 112
+    default_cam_target = "spoof-logit"
+
+    def __init__(self, *, encoder: str = "resnet18", classifier: str = "resnet18", w_triplet: float = 1.0,
+                 w_regression: float = 5.0, w_classification: float = 5.0, margin: float = 0.5,
+                 dropout: float = 0.0, score: str = "cue", **kwargs: Any):
+        super().__init__(**kwargs)
+        if score not in ("cue", "classifier"):
+            raise ConfigError(f"lgsc: score must be 'cue' or 'classifier', not {score!r}")
+        self.encoder, self.classifier, self.score = encoder, classifier, score
+        self.weights = {"triplet": w_triplet, "regression": w_regression, "classification": w_classification}
+        self.margin, self.dropout = margin, dropout
+
+    def config(self) -> dict[str, Any]:
+        cfg = super().config()
+        cfg["options"].update(encoder=self.encoder, classifier=self.classifier, margin=self.margin,
+                              dropout=self.dropout, score=self.score,
+                              w_triplet=self.weights["triplet"], w_regression=self.weights["regression"],
+                              w_classification=self.weights["classification"])
+        return cfg
+
+    def build(self):
+        net_cls, _, _ = _modules()
+        return net_cls(self.encoder, self.classifier, self.dropout)
+
+    def logits(self, model, inputs):
+        return model(inputs)["logits"]
+
+    def cue(self, model, inputs):
+        return model(inputs)["cue"]
+
+    def spoof_score(self, model, inputs):
+        if self.score == "classifier":
+            return self.spoof_probability(model, inputs)
+        return model(inputs)["cue"].abs().mean(dim=(1, 2, 3))
+
+    def training_loss(self, model, inputs, labels):
+        import torch
+
+        out = model(inputs)
+        real = labels == 0
+        regression = out["cue"][real].abs().mean() if real.any() else out["cue"].new_zeros(())
+        classification = torch.nn.functional.cross_entropy(out["logits"], labels)
+        triplet = triplet_loss(out["stages"], labels, self.margin)
+        w = self.weights
+        total = w["triplet"] * triplet + w["regression"] * regression + w["classification"] * classification
+        return {"total": total, "triplet": triplet, "regression": regression, "classification": classification}
+
+    def _last_stage(self, module) -> str:
+        info = getattr(module, "feature_info", None)
+        if info:
+            last = info[-1] if not hasattr(info, "get_dicts") else info.get_dicts()[-1]
+            name = last.get("module")
+            if name:
+                return name
+        from fastk.backbones import last_conv_name
+
+        return last_conv_name(module)
+
+    def cam_targets(self, model):
+        _, logits_cls, cue_cls = _modules()
+        cls_layer = f"classifier.{self._last_stage(model.classifier)}"
+        enc_layer = model.encoder.feature_info.get_dicts()[-1]["module"]
+        # timm's features_only wrapper keeps nested names for some models and flattens others with "_".
+        names = dict(model.named_modules())
+        enc_name = next((f"encoder.{n}" for n in (enc_layer, enc_layer.replace(".", "_")) if f"encoder.{n}" in names),
+                        f"encoder.{enc_layer}")
+        logits_model, cue_model = logits_cls(model), cue_cls(model)
+        cls_module, enc_module = find_layer(model, cls_layer), find_layer(model, enc_name)
+        return {
+            "spoof-logit": CamTarget("spoof-logit", "auxiliary classifier's spoof logit (seed paper's choice)",
+                                     logits_model, [cls_module], cls_layer, 1),
+            "real-logit": CamTarget("real-logit", "auxiliary classifier's real logit", logits_model, [cls_module],
+                                    cls_layer, 0),
+            "cue-score": CamTarget("cue-score", "mean |spoof cue| (LGSC's own score)", cue_model, [enc_module],
+                                   enc_name, 0),
+        }
+
+
+@fastk.hookimpl
+def fastk_register_backbones(registry):
+    registry.add(LgscBackbone)
