@@ -1,0 +1,176 @@
+"""The embedded demo set: real face photographs plus presentation attacks *simulated* from them.
+
+Built from the shared real photos (``../shared/data/faces``: 212 photos of 103 consenting people,
+CC BY 4.0; see :data:`fastk.faces.ATTRIBUTION`) and, where that set is absent, from the real faces
+that installed packages ship. Each photo gives
+
+* one **real** sample: a square face crop (dlib landmarks, with margin), as FAS datasets ship;
+* ``attacks_per_photo`` **simulated attack** samples (print, print with flattened features, screen
+  replay; see :mod:`fastk.attacks`), made from the same crop, the attack type cycling per photo;
+
+each with one lighting level (normal, high, low, or light from the image's right), drawn with a
+seeded generator. Every sample keeps its subject id (splits must respect it), its source file (every
+image is traceable to the real photograph it derives from) and the source's age, gender and ethnicity.
+
+**Planted-cue variant** (``planted=["right_cheek", "right_eye"]``): the attack artefacts are pasted
+only inside the chosen face areas, the rest of the spoof image is the real crop. A correct pipeline
+must then rank exactly those areas on top: the end-to-end check that exploration finds what is there.
+
+The set is deterministic for a given seed and cached under ``$FASTK_CACHE_DIR/demo/<settings hash>``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fastk.attacks import ATTACK_TYPES, LIGHTINGS, relight, simulate_attack
+from fastk.errors import ConfigError
+from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir
+from fastk.landmark_cache import default_cache_dir
+
+VERSION = 1  # bump when the images a given setting produces change
+WORK_SIDE = 256  # attacks are simulated at this crop size, then resized to ``side``
+COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "source_file", "collection", "expression", "age",
+           "gender", "ethnicity", "simulated", "planted_areas"]
+
+
+def _sources() -> list[dict[str, Any]]:
+    """Source photos with subject and demographic columns."""
+    root = shared_faces_dir()
+    if root is not None:
+        with open(root / "manifest.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+        return [{"file": root / r["file"], **{k: r.get(k, "") for k in ("subject", "collection", "expression", "age",
+                                                                          "gender", "ethnicity")}} for r in rows]
+    print("fastk: ../shared/data/faces not found; the demo set falls back to the 2 real faces shipped with "
+          "scikit-image and matplotlib (too few subjects for a 6:2:2 split)", file=sys.stderr)
+    folder = default_cache_dir() / "package-faces"
+    folder.mkdir(parents=True, exist_ok=True)
+    return [{"file": p, "subject": f"package_{p.stem}", "collection": "package", "expression": "", "age": "",
+             "gender": "", "ethnicity": ""} for p in package_faces(folder)]
+
+
+def face_crop_box(points68: np.ndarray, shape: tuple[int, ...], margin: float = 0.3) -> tuple[int, int, int, int]:
+    """A square box around the landmarks, ``margin`` of their extent added on each side, inside the image."""
+    x0, y0 = points68.min(axis=0)
+    x1, y1 = points68.max(axis=0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.1 * (y1 - y0)  # a little more forehead than neck
+    half = max(x1 - x0, y1 - y0) * (0.5 + margin)
+    h, w = shape[:2]
+    half = min(half, cx, cy, w - cx, h - cy) if min(cx, cy, w - cx, h - cy) > 0.3 * half else half
+    box = [int(round(cx - half)), int(round(cy - half)), int(round(cx + half)), int(round(cy + half))]
+    return max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+
+
+def settings_key(**settings: Any) -> str:
+    blob = json.dumps({"version": VERSION, **settings}, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def build_demo_set(
+    out_dir: str | Path | None = None,
+    *,
+    side: int = 128,
+    attacks: Sequence[str] = ATTACK_TYPES,
+    attacks_per_photo: int = 1,
+    lightings: Sequence[str] = LIGHTINGS,
+    planted: Sequence[str] | None = None,
+    max_subjects: int | None = None,
+    seed: int = 0,
+    show_progress: bool = False,
+) -> Path:
+    """Build (or reuse) the demo set; returns the folder holding ``manifest.csv``."""
+    import cv2
+
+    import fastk
+    from fastk.areas import AreaSet
+    from fastk.explore import _progress
+    from fastk.images import read_rgb, write_image
+    from fastk.landmark_cache import LandmarkCache
+
+    bad = [a for a in attacks if a not in ATTACK_TYPES] + [x for x in lightings if x not in LIGHTINGS]
+    if bad:
+        raise ConfigError(f"demo set: unknown attack type or lighting {', '.join(bad)}; attacks: "
+                          f"{', '.join(ATTACK_TYPES)}; lightings: {', '.join(LIGHTINGS)}")
+    sources = _sources()
+    shared = sources[0]["collection"] != "package"
+    if max_subjects:
+        keep = sorted({s["subject"] for s in sources})[:max_subjects]
+        sources = [s for s in sources if s["subject"] in keep]
+    settings = {"side": side, "attacks": list(attacks), "attacks_per_photo": attacks_per_photo,
+                "lightings": list(lightings), "planted": sorted(planted) if planted else None,
+                "max_subjects": max_subjects, "seed": seed, "shared": shared}
+    out = Path(out_dir) if out_dir else default_cache_dir() / "demo" / settings_key(**settings)
+    manifest = out / "manifest.csv"
+    if manifest.exists():
+        return out
+    out.mkdir(parents=True, exist_ok=True)
+    detector, cache = fastk.create("landmarks", "dlib"), LandmarkCache()
+    areas = AreaSet.load("paper")
+    if planted:
+        for a in planted:
+            areas[a]  # unknown area names fail here, with the list of known ones
+    rng = np.random.default_rng(seed)
+    rows = []
+    with _progress(show_progress) as progress:
+        task = progress.add_task(f"building demo set ({len(sources)} photos)", total=len(sources))
+        for i, src in enumerate(sources):
+            progress.advance(task)
+            img = read_rgb(src["file"])
+            face = cache.detect_file(detector, src["file"], img)
+            if not face.ok:
+                continue
+            x0, y0, x1, y1 = face_crop_box(face.points68, img.shape)
+            crop = cv2.resize(img[y0:y1, x0:x1], (WORK_SIDE, WORK_SIDE), interpolation=cv2.INTER_AREA)
+            scale = WORK_SIDE / (x1 - x0)
+            pts = (face.points68 - [x0, y0]) * [scale, WORK_SIDE / (y1 - y0)]
+            stem = Path(src["file"]).stem
+            base = {k: src[k] for k in ("subject", "collection", "expression", "age", "gender", "ethnicity")}
+            base["source_file"] = str(Path(src["file"]).name)
+            kinds = [("real", None)] + [("spoof", attacks[(i + k) % len(attacks)]) for k in range(attacks_per_photo)]
+            for label, attack in kinds:
+                sample_seed = int(rng.integers(0, 2**31))
+                lighting = lightings[int(rng.integers(0, len(lightings)))]
+                pic = crop
+                if attack is not None:
+                    pic = simulate_attack(crop, attack, seed=sample_seed, points68=pts)
+                    if planted:
+                        pic = _paste_inside(crop, pic, areas.union(areas.masks(pts, crop.shape), list(planted)))
+                pic = relight(cv2.resize(pic, (side, side), interpolation=cv2.INTER_AREA), lighting)
+                folder = "real" if attack is None else f"spoof/{attack}"
+                rel = f"{folder}/{stem}_{lighting}.png"
+                write_image(out / rel, pic)
+                rows.append({"path": rel, "label": 0 if attack is None else 1, "attack_type": attack or "none",
+                             "lighting": lighting, "simulated": attack is not None,
+                             "planted_areas": ",".join(planted) if (planted and attack) else "", **base})
+    with open(out / "manifest.tmp", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    (out / "README.txt").write_text(
+        "fastk demo set: real face crops and presentation attacks SIMULATED from them "
+        f"(fastk.attacks; settings {json.dumps(settings)}).\n{ATTRIBUTION}\n"
+        "Studio photos make simulated attacks far easier to detect than real ones.\n")
+    (out / "manifest.tmp").replace(manifest)  # written last: its presence means the set is complete
+    return out
+
+
+def _paste_inside(real: np.ndarray, attack: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The attack's pixels inside ``mask`` (feathered by 2 px), the real crop elsewhere."""
+    import cv2
+
+    alpha = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 2.0)[..., None]
+    return np.uint8(np.clip(real * (1 - alpha) + attack * alpha + 0.5, 0, 255))
+
+
+def read_manifest(root: Path) -> list[dict[str, str]]:
+    with open(root / "manifest.csv", newline="") as f:
+        return list(csv.DictReader(f))
