@@ -22,12 +22,16 @@ def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | No
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
+    import json
+
+    # Metadata as plain JSON types: a numpy scalar would make the file unloadable with weights_only=True.
+    meta = json.loads(json.dumps(meta or {}, default=float))
     payload = {
         "format": FORMAT,
         "version": VERSION,
         "backbone": backbone.config(),
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "meta": meta or {},
+        "meta": meta,
     }
     tmp = p.with_name(p.name + ".tmp")
     torch.save(payload, tmp)

@@ -6,7 +6,7 @@ produces a cue map the size of the input; ``input + cue`` goes to an auxiliary R
 
     w_tri * triplet + w_reg * regression + w_cls * classification     (1 : 5 : 5, as the seed paper)
 
-* triplet: on the L2-normalised, globally pooled features of every decoder stage (summed over stages),
+* triplet: on the L2-normalised, globally max-pooled features of every decoder stage (summed over stages),
   anchor and positive real, negative spoof, all valid triplets of the batch, margin 0.5;
 * regression: mean |cue| over *real* samples only (real faces should need no cue; spoof cues are free);
 * classification: cross-entropy of the auxiliary classifier.
@@ -115,7 +115,11 @@ def _modules():
 
 
 def triplet_loss(stages, labels, margin: float):
-    """Batch-all triplet loss (anchor, positive real; negative spoof), summed over decoder stages."""
+    """Batch-all triplet loss (anchor, positive real; negative spoof), summed over decoder stages.
+
+    Features are globally *max*-pooled: after InstanceNorm every channel's spatial mean is the same
+    for every image (the norm's bias), so mean-pooled decoder features cannot separate anything.
+    """
     import torch
 
     real, spoof = labels == 0, labels == 1
@@ -123,7 +127,7 @@ def triplet_loss(stages, labels, margin: float):
         return stages[0].new_zeros(())
     total = stages[0].new_zeros(())
     for f in stages:
-        v = torch.nn.functional.normalize(f.mean(dim=(2, 3)), dim=1)
+        v = torch.nn.functional.normalize(f.amax(dim=(2, 3)), dim=1)
         d = torch.cdist(v, v)
         d_ap = d[real][:, real]  # (R, R)
         d_an = d[real][:, spoof]  # (R, S)

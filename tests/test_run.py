@@ -1,0 +1,122 @@
+"""`fastk run` end to end on a tiny configuration: steps, resume, report contents, HTML."""
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from fastk.cli import cli
+
+TINY = """
+name: tiny
+seed: 1
+dataset:
+  name: demo
+  options: {side: 96, max_subjects: 15}
+backbone:
+  name: lgsc
+  input_size: 64
+  options: {encoder: mobilenetv3_small_050, classifier: resnet10t}
+train: {epochs: 2, batch_size: 16, min_epochs: 1}
+explore: {overlays: 2, n_boot: 200, batch_size: 16}
+select: top-k:4
+"""
+
+
+class _Images(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.tables = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.images.append(dict(attrs))
+        self.tables += tag == "table"
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, faces_dir):
+    root = tmp_path_factory.mktemp("runs")
+    config = root / "tiny.yaml"
+    config.write_text(TINY)
+    result = CliRunner().invoke(cli, ["run", "--config", str(config), "--runs-dir", str(root)])
+    assert result.exit_code == 0, result.output
+    return root / "tiny", result.output
+
+
+def test_run_makes_every_step_and_a_report(tiny_run):
+    run, output = tiny_run
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert [k for k, v in manifest["steps"].items() if v["status"] == "done"] == [
+        "data", "train_full", "explore", "select", "mask_selected", "mask_complement", "mask_crop",
+        "train_selected", "train_complement", "train_crop", "evaluate", "report"]
+    assert f"Report: {run / 'report.html'}" in output.replace("\n", "")
+
+
+def test_report_json_has_real_values_in_range(tiny_run):
+    run, _ = tiny_run
+    report = json.loads((run / "report.json").read_text())
+    assert set(report["models"]) == {"full", "selected", "complement", "crop"}
+    for name, m in report["models"].items():
+        x = m["metrics"]
+        for k in ("precision", "recall", "f1", "apcer", "bpcer", "acer", "auc"):
+            assert x[k] is None or 0.0 <= x[k] <= 1.0, (name, k)
+        assert m["seconds_per_epoch"] > 0 and m["inference_ms_per_image"] > 0
+        assert m["jpeg_bytes_mean"] > 0 and m["png_bytes_mean"] > 0
+        assert m["n_test"] > 0
+    assert report["models"]["full"]["pixels_kept"] == 1.0
+    assert 0 < report["models"]["selected"]["pixels_kept"] < 0.5
+    # Black-out shrinks the stored images; the crop shrinks the model's input.
+    assert report["models"]["selected"]["png_bytes_mean"] < report["models"]["full"]["png_bytes_mean"]
+    assert report["models"]["crop"]["input_size"] < report["models"]["full"]["input_size"]
+    imp = report["importance"]
+    assert len(imp["ranking"]) == 10
+    for v in imp["overall"].values():
+        assert 0.0 <= v["ci_low"] <= v["importance"] <= v["ci_high"] <= 1.0
+    assert -1.0 <= imp["asymmetry"]["index"] <= 1.0
+    sel = report["selection"]
+    assert sel["keep"] == imp["ranking"][:4] and set(sel["keep"]) | set(sel["complement"]) == set(imp["ranking"])
+    assert report["plugins"]["cam"]["name"] == "gradcam++" and report["plugins"]["cam"]["plugin"] == "cams_gradcam"
+    assert report["plugins"]["landmarks"]["plugin"] == "landmarks_dlib"
+    assert report["plugins"]["backbone"]["plugin"] == "backbone_lgsc"
+    assert report["plugins"]["dataset"]["plugin"] == "datasets_demo"
+    assert "SIMULATED" in report["notes"][0]
+
+
+def test_report_html_is_self_contained(tiny_run):
+    run, _ = tiny_run
+    page = (run / "report.html").read_text()
+    parser = _Images()
+    parser.feed(page)
+    sources = {i["data-source"] for i in parser.images}
+    assert all(i["src"].startswith("data:image/") for i in parser.images)
+    assert {"explore/importance.png", "figures/face_diagram.png"} <= sources
+    assert any(s.startswith("explore/overlays/real__") for s in sources)
+    assert any(s.startswith("explore/overlays/spoof-") for s in sources)
+    assert all((run / s).is_file() for s in sources)
+    assert parser.tables >= 4
+    assert "http://" not in page and "https://doi.org" in page  # nothing loaded from the network
+    for text in ("Left/right asymmetry", "APCER per attack type", "Plugins used", "s / epoch", "JPEG bytes"):
+        assert text in page
+
+
+def test_resume_redoes_nothing_and_report_rerenders(tiny_run):
+    run, _ = tiny_run
+    before = json.loads((run / "manifest.json").read_text())
+    result = CliRunner().invoke(cli, ["run", "--resume", str(run)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("already done, kept") == 12
+    assert json.loads((run / "manifest.json").read_text())["steps"] == before["steps"]
+    (run / "report.html").unlink()
+    assert CliRunner().invoke(cli, ["report", str(run)]).exit_code == 0
+    assert (run / "report.html").stat().st_size > 10_000
+
+
+def test_changed_settings_in_same_folder_are_refused(tiny_run, tmp_path):
+    run, _ = tiny_run
+    cfg = tmp_path / "other.yaml"
+    cfg.write_text(TINY.replace("top-k:4", "top-k:3"))
+    result = CliRunner().invoke(cli, ["run", "--config", str(cfg), "--runs-dir", str(run.parent)])
+    assert result.exit_code == 2 and "was started with other settings (select)" in result.output
