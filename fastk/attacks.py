@@ -122,11 +122,16 @@ def defocus(img: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.GaussianBlur(img, (0, 0), sigma)
 
 
-def simulate_attack(rgb: np.ndarray, attack: str, *, seed: int = 0, points68: np.ndarray | None = None) -> np.ndarray:
-    """One simulated attack of type ``attack`` made from the real photo ``rgb`` (8-bit RGB)."""
+def simulate_attack(rgb: np.ndarray, attack: str, *, seed: int = 0, points68: np.ndarray | None = None,
+                    scale: float | None = None) -> np.ndarray:
+    """One simulated attack of type ``attack`` made from the real photo ``rgb`` (8-bit RGB).
+
+    ``scale`` sizes the print's halftone dots and the blur in pixels (default: image side / 512). An
+    image that will be downscaled needs a larger scale, or the dots average away into a colour cast.
+    """
     rng = np.random.default_rng(seed)
     img = _f(rgb)
-    scale = max(rgb.shape[:2]) / 512
+    scale = max(rgb.shape[:2]) / 512 if scale is None else scale
     if attack in ("print", "print_flat"):
         if attack == "print_flat":
             if points68 is None:

@@ -36,7 +36,7 @@ from fastk.errors import ConfigError
 from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir
 from fastk.landmark_cache import default_cache_dir
 
-VERSION = 1  # bump when the images a given setting produces change
+VERSION = 2  # bump when the images a given setting produces change
 WORK_SIDE = 256  # attacks are simulated at this crop size, then resized to ``side``
 COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "source_file", "collection", "expression", "age",
            "gender", "ethnicity", "simulated", "planted_areas"]
@@ -141,7 +141,8 @@ def build_demo_set(
                 lighting = lightings[int(rng.integers(0, len(lightings)))]
                 pic = crop
                 if attack is not None:
-                    pic = simulate_attack(crop, attack, seed=sample_seed, points68=pts)
+                    # Dots of 3-4 px at the final size: simulated large, they must survive the downscale.
+                    pic = simulate_attack(crop, attack, seed=sample_seed, points68=pts, scale=WORK_SIDE / side)
                     if planted:
                         pic = _paste_inside(crop, pic, areas.union(areas.masks(pts, crop.shape), list(planted)))
                 pic = relight(cv2.resize(pic, (side, side), interpolation=cv2.INTER_AREA), lighting)

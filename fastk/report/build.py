@@ -12,6 +12,7 @@ import fastk
 from fastk.areas import AreaSet
 from fastk.faces import ATTRIBUTION
 from fastk.figures import face_diagram
+from fastk.registry import split_spec
 
 
 def _provenance(kind: str, spec: str) -> dict[str, str]:
@@ -76,7 +77,7 @@ def build_report(pipeline) -> dict[str, Any]:
             "n_subjects": data["n_subjects"],
             "split_ratios": cfg["split"]["ratios"],
             "split_counts": data["split_counts"],
-            "attribution": ATTRIBUTION if cfg["dataset"]["name"] in ("demo", "faces") else None,
+            "attribution": ATTRIBUTION if split_spec(cfg["dataset"]["name"])[0] in ("demo", "faces") else None,
         },
         "importance": {
             "overall": overall,
@@ -84,7 +85,7 @@ def build_report(pipeline) -> dict[str, Any]:
             "ranking": explore["ranking"],
             "cam": ex["cam"],
             "landmarks": ex["landmarks"],
-            "on": ex["on"],
+            "on": ex["split"],
             "cam_target": explore["cam_target"],
             "images_used": explore["images_used"],
             "images_skipped": explore["images_skipped"],
@@ -104,7 +105,7 @@ def build_report(pipeline) -> dict[str, Any]:
 
 def _notes(cfg: dict[str, Any]) -> list[str]:
     notes = []
-    if cfg["dataset"]["name"] == "demo":
+    if split_spec(cfg["dataset"]["name"])[0] == "demo":
         notes.append(
             "Demo data: real, consented studio face photos with SIMULATED presentation attacks (print, "
             "print with flattened features, screen replay). Simulated attacks on studio photos are far easier "

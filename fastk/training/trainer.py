@@ -166,9 +166,9 @@ def train(
 
     def lr_at(step: int) -> float:  # linear warm-up, then cosine to 5% of the peak
         if step < warmup:
-            return (step + 1) / warmup
+            return float((step + 1) / warmup)
         t = (step - warmup) / max(1, total_steps - warmup)
-        return 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, t)))
+        return float(0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, t))))
 
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
     state_path = out / "training_state.pt"

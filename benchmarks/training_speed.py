@@ -1,0 +1,70 @@
+"""Training and inference speed on this machine's CPU, in images per second, at 112 and 224 px.
+
+For the demo's LGSC (mobilenetv3_small_100 encoder + resnet10t classifier), the paper's LGSC
+(resnet18 + resnet18) and timm:resnet18: a few timed training steps (batch 16, AdamW) and inference
+passes (batch 32) on real demo images, after one warm-up step.
+
+    .venv/bin/python benchmarks/training_speed.py   # writes benchmarks/training_speed.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+import fastk
+from fastk.images import read_rgb
+
+MODELS = {
+    "lgsc-demo (mobilenetv3_small_100 + resnet10t)": ("lgsc", {"encoder": "mobilenetv3_small_100", "classifier": "resnet10t"}),
+    "lgsc-paper (resnet18 + resnet18)": ("lgsc", {"encoder": "resnet18", "classifier": "resnet18"}),
+    "timm:resnet18": ("timm:resnet18", {}),
+}
+
+
+def main(steps: int = 3) -> None:
+    samples = fastk.create("dataset", "demo", side=128).samples()[:64]
+    images = [read_rgb(s.path) for s in samples]
+    labels = torch.tensor([s.label for s in samples])
+    results = []
+    for label, (spec, opts) in MODELS.items():
+        for size in (112, 224):
+            torch.manual_seed(0)
+            bb = fastk.create("backbone", spec, input_size=size, **opts)
+            model = bb.build()
+            x = bb.preprocess(images)
+            opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+            model.train()
+            times = []
+            for i in range(steps + 1):
+                idx = torch.arange(16) + 16 * (i % 4)
+                t0 = time.perf_counter()
+                loss = bb.training_loss(model, x[idx], labels[idx])["total"]
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                times.append(time.perf_counter() - t0)
+            train_ips = 16 * steps / sum(times[1:])
+            model.eval()
+            with torch.no_grad():
+                bb.spoof_score(model, x[:32])
+                t0 = time.perf_counter()
+                for _ in range(steps):
+                    bb.spoof_score(model, x[:32])
+                infer_ips = 32 * steps / (time.perf_counter() - t0)
+            results.append({"model": label, "input_px": size, "train_images_per_s": round(train_ips, 1),
+                            "inference_images_per_s": round(infer_ips, 1)})
+            print(results[-1])
+    out = {"results": results, "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
+           "torch": torch.__version__, "machine": platform.machine(),
+           "command": "python benchmarks/training_speed.py"}
+    Path(__file__).with_suffix(".json").write_text(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""Checkpoints: round trip with weights_only loading, clear errors for wrong or torn files."""
+
+import pytest
+import torch
+
+import fastk
+from fastk.checkpoints import load_checkpoint, save_checkpoint
+from fastk.errors import CheckpointError
+
+
+def test_round_trip(tmp_path):
+    bb = fastk.create("backbone", "lgsc", encoder="mobilenetv3_small_050", classifier="resnet10t", input_size=64)
+    model = bb.build().eval()
+    p = save_checkpoint(tmp_path / "m.pt", bb, model, {"threshold": 0.25})
+    bb2, model2, meta = load_checkpoint(p)
+    assert meta["threshold"] == 0.25 and bb2.config() == bb.config()
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(model(x)["logits"], model2(x)["logits"])
+
+
+def test_truncated_and_foreign_files_fail_in_one_line(tmp_path, tiny_checkpoint):
+    torn = tmp_path / "torn.pt"
+    torn.write_bytes(tiny_checkpoint.read_bytes()[:5000])
+    with pytest.raises(CheckpointError, match="torn.pt: not a readable checkpoint"):
+        load_checkpoint(torn)
+    foreign = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(CheckpointError, match="foreign.pt: not a fastk checkpoint"):
+        load_checkpoint(foreign)
+    with pytest.raises(CheckpointError, match="nope.pt: checkpoint not found"):
+        load_checkpoint(tmp_path / "nope.pt")
+
+
+def test_pickled_code_is_refused(tmp_path):
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "fastk-checkpoint", "version": 1, "x": object()}, evil)
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(evil)

@@ -1,0 +1,90 @@
+"""Training a tiny LGSC on real face photos (with simulated attacks): losses, resume after a kill."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+import fastk
+from fastk.training import TrainConfig, subject_split, train
+
+LGSC_TINY = {"encoder": "mobilenetv3_small_050", "classifier": "resnet10t", "input_size": 64}
+CONFIG = {"epochs": 3, "batch_size": 16, "lr": 0.002, "patience": 10, "seed": 5}
+
+
+@pytest.fixture(scope="module")
+def split(faces_dir):
+    samples = fastk.create("dataset", "demo", side=96, max_subjects=24).samples()
+    return subject_split(samples, seed=0)
+
+
+def test_three_loss_terms_are_finite_used_and_the_loss_falls(split):
+    torch.manual_seed(0)
+    bb = fastk.create("backbone", "lgsc", **LGSC_TINY)
+    model = bb.build()
+    x = bb.preprocess([__import__("fastk.images", fromlist=["read_rgb"]).read_rgb(s.path) for s in split["train"][:16]])
+    y = torch.tensor([s.label for s in split["train"][:16]])
+    assert set(y.tolist()) == {0, 1}
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    first = None
+    for _ in range(8):
+        losses = bb.training_loss(model, x, y)
+        for name in ("triplet", "regression", "classification"):
+            assert torch.isfinite(losses[name]) and losses[name] > 0, name
+            grads = torch.autograd.grad(losses[name], [p for p in model.parameters() if p.requires_grad],
+                                        retain_graph=True, allow_unused=True)
+            assert any(g is not None and g.abs().sum() > 0 for g in grads), f"{name} reaches no weight"
+        w = bb.weights
+        expected = w["triplet"] * losses["triplet"] + w["regression"] * losses["regression"] + \
+            w["classification"] * losses["classification"]
+        torch.testing.assert_close(losses["total"], expected)
+        opt.zero_grad()
+        losses["total"].backward()
+        opt.step()
+        first = first if first is not None else float(losses["total"])
+    assert float(losses["total"]) < first
+    assert bb.weights == {"triplet": 1.0, "regression": 5.0, "classification": 5.0}  # the seed paper's 1:5:5
+
+
+def test_resume_after_kill_gives_the_uninterrupted_result(split, tmp_path):
+    bb = fastk.create("backbone", "lgsc", **LGSC_TINY)
+    whole = train(split["train"], split["val"], bb, tmp_path / "whole", TrainConfig(**CONFIG), show_progress=False)
+
+    # The same training in a child process, killed once the first epoch's state is on disk.
+    out = tmp_path / "killed"
+    code = (
+        "import fastk, json, sys\n"
+        "from fastk.training import subject_split, train, TrainConfig\n"
+        f"s = fastk.create('dataset', 'demo', side=96, max_subjects=24).samples()\n"
+        "sp = subject_split(s, seed=0)\n"
+        f"bb = fastk.create('backbone', 'lgsc', **{LGSC_TINY!r})\n"
+        f"train(sp['train'], sp['val'], bb, {str(out)!r}, TrainConfig(**{CONFIG!r}), show_progress=False)\n"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code])
+    state = out / "training_state.pt"
+    deadline = time.time() + 300
+    while not state.exists() and child.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert state.exists(), "the child never finished an epoch"
+    done_before = len(json.loads(torch.load(state, weights_only=True)["history"]))
+    assert done_before < CONFIG["epochs"], "killed too late to test resuming"
+
+    resumed = train(split["train"], split["val"], bb, out, TrainConfig(**CONFIG), show_progress=False)
+    assert [h["val_acer"] for h in resumed.history] == [h["val_acer"] for h in whole.history]
+    assert resumed.val_metrics == whole.val_metrics
+    assert resumed.threshold == whole.threshold
+    assert len(resumed.epoch_seconds) == CONFIG["epochs"]
+
+
+def test_validation_acer_better_than_chance(split, tmp_path):
+    bb = fastk.create("backbone", "lgsc", score="classifier", **LGSC_TINY)
+    result = train(split["train"], split["val"], bb, tmp_path / "m", TrainConfig(**{**CONFIG, "epochs": 4}),
+                   show_progress=False)
+    assert result.val_metrics["acer"] < 0.35
+    assert all(s > 0 for s in result.epoch_seconds)
