@@ -138,7 +138,8 @@ def simulate_attack(rgb: np.ndarray, attack: str, *, seed: int = 0, points68: np
                 raise ValueError("print_flat needs the face's dlib-68 points")
             img = flatten_features(img, points68)
         img = gamut_loss(img)
-        img = halftone(img, period=rng.uniform(3.0, 4.0) * scale, rng=rng)
+        # The camera resolves the dot screen only partly: part halftone, part continuous tone.
+        img = 0.6 * halftone(img, period=rng.uniform(3.0, 4.0) * scale, rng=rng) + 0.4 * img
         img = defocus(img, 0.6 * scale)
         img = paper_texture(img, rng)
         img = bend(img, rng)

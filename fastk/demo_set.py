@@ -36,7 +36,7 @@ from fastk.errors import ConfigError
 from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir
 from fastk.landmark_cache import default_cache_dir
 
-VERSION = 2  # bump when the images a given setting produces change
+VERSION = 3  # bump when the images a given setting produces change
 WORK_SIDE = 256  # attacks are simulated at this crop size, then resized to ``side``
 COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "source_file", "collection", "expression", "age",
            "gender", "ethnicity", "simulated", "planted_areas"]

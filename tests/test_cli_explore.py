@@ -83,7 +83,7 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     (["explore", "{data}", "--checkpoint", "{missing}"], "fastk: error: {missing}: checkpoint not found"),
     (["explore", "{data}", "--checkpoint", "{bad}"], "fastk: error: {bad}: not a readable checkpoint"),
     (["explore", "{data}", "--backbone", "timm:test_resnet", "--landmarks", "openface"],
-     "fastk: error: unknown landmarks 'openface'; known: dlib, mediapipe"),
+     "fastk: error: unknown landmarks 'openface'; known: dlib, fallback, mediapipe"),
     (["explore", "{missing}", "--backbone", "timm:test_resnet"], "fastk: error: {missing}: dataset path not found"),
     (["landmarks", "{bad}"], "skipped {bad}: not a readable image"),
 ])

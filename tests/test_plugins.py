@@ -13,7 +13,7 @@ from fastk import plugins
 from fastk.cli import cli
 from fastk.selection import AreaSelector
 
-BUILT_INS = {"landmarks_dlib", "landmarks_mediapipe", "cams_gradcam", "backbone_timm", "selectors",
+BUILT_INS = {"landmarks_dlib", "landmarks_mediapipe", "landmarks_fallback", "backbone_lgsc", "datasets_demo", "cams_gradcam", "backbone_timm", "selectors",
              "datasets_folder", "datasets_faces"}
 
 
@@ -62,7 +62,7 @@ def test_fake_plugin_shows_up_in_plugins_json_and_is_usable(with_fake_plugin):
 def test_block_env_var_skips_a_plugin(monkeypatch):
     monkeypatch.setenv(plugins.BLOCK_ENV, "landmarks_mediapipe")
     system = plugins.PluginSystem(plugins.make_plugin_manager())
-    assert system.registry("landmarks").names() == ["dlib"]
+    assert system.registry("landmarks").names() == ["dlib", "fallback"]
 
 
 def test_load_env_var_restricts_loading(monkeypatch):
@@ -88,7 +88,7 @@ def test_unknown_plugin_name_is_one_line_error(fresh_plugins):
     result = CliRunner().invoke(cli, ["landmarks", "x.jpg", "--landmarks", "openface"])
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert lines == ["fastk: error: unknown landmarks 'openface'; known: dlib, mediapipe"]
+    assert lines == ["fastk: error: unknown landmarks 'openface'; known: dlib, fallback, mediapipe"]
 
 
 def test_list_json_names_every_kind(fresh_plugins):

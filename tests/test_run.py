@@ -120,3 +120,32 @@ def test_changed_settings_in_same_folder_are_refused(tiny_run, tmp_path):
     cfg.write_text(TINY.replace("top-k:4", "top-k:3"))
     result = CliRunner().invoke(cli, ["run", "--config", str(cfg), "--runs-dir", str(run.parent)])
     assert result.exit_code == 2 and "was started with other settings (select)" in result.output
+
+
+CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium (Debian package 'chromium') not installed")
+def test_report_renders_in_headless_chromium(tiny_run, tmp_path):
+    """Every embedded figure decodes in a real browser (checked by a script added to a copy of the page)."""
+    import subprocess
+
+    run, _ = tiny_run
+    page = (run / "report.html").read_text()
+    probe = ("<script>window.addEventListener('load', () => { const imgs = [...document.images];"
+             "document.title = 'decoded ' + imgs.filter(i => i.complete && i.naturalWidth > 0).length"
+             " + ' of ' + imgs.length; });</script></body>")
+    copy = tmp_path / "report.html"
+    copy.write_text(page.replace("</body>", probe))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    dom = subprocess.run([CHROMIUM, *flags, "--virtual-time-budget=5000", "--dump-dom", copy.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    title = dom.split("<title>")[1].split("</title>")[0]
+    n = page.count("<img ")
+    assert title == f"decoded {n} of {n}", title
+    shot = tmp_path / "shot.png"
+    subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,2400", copy.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.stat().st_size > 20_000

@@ -24,3 +24,22 @@ select_option = click.option(
 dataset_option = click.option(
     "--dataset", default="folder", show_default=True, help="Dataset reader for PATH (see `fastk list dataset`)."
 )
+
+
+def metrics_table(metrics_by_name: dict, title: str):
+    """A rich table of FAS metrics, one row per model or split."""
+    from rich.table import Table
+
+    cols = ["precision", "recall", "f1", "apcer", "bpcer", "acer", "hter", "eer", "auc"]
+    table = Table("", *cols, title=title)
+    for name, m in metrics_by_name.items():
+        table.add_row(name, *["-" if m.get(c) is None else f"{m[c]:.3f}" for c in cols])
+    return table
+
+
+def load_samples(dataset: str, path):
+    """Samples of a dataset plugin, with or without a path."""
+    import fastk
+
+    ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
+    return ds.samples()

@@ -74,6 +74,7 @@ def build_report(pipeline) -> dict[str, Any]:
             "n_images": data["n_images"],
             "n_usable": data["n_usable"],
             "n_no_face": data["n_no_face"],
+            "no_face_by_detector": data.get("no_face_by_detector", {}),
             "n_subjects": data["n_subjects"],
             "split_ratios": cfg["split"]["ratios"],
             "split_counts": data["split_counts"],

@@ -90,6 +90,10 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
     parts.append(f"<p>Dataset <code>{e(str(ds.get('name')))}</code>: {ds.get('n_images', '?')} images of "
                  f"{ds.get('n_subjects', '?')} subjects, split by subject "
                  f"{e(str(ds.get('split_ratios', '')))} (no subject in two sets).</p>")
+    if ds.get("no_face_by_detector"):
+        rates = ", ".join(f"{e(k)} {v} ({v / max(1, ds.get('n_images', 1)):.1%})" for k, v in ds["no_face_by_detector"].items())
+        parts.append(f"<p>Images with no face found, per landmark detector: {rates}. Those of the detector used "
+                     f"({ds.get('n_no_face', 0)}) are left out of every model, so all models see the same images.</p>")
     if ds.get("split_counts"):
         keys = sorted({k for c in ds["split_counts"].values() for k in c})
         parts.append(_table(["split", *keys], [[s, *[str(c.get(k, 0)) for k in keys]] for s, c in ds["split_counts"].items()]))
