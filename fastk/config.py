@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
         "cam_target": None,
         "target_layer": None,
         "areas": "paper",
-        "on": "val",  # which split the importance is measured on
+        "split": "val",  # which split the importance is measured on ("on" would be YAML for True)
         "batch_size": 16,
         "overlays": 24,
         "n_boot": 1000,

@@ -18,6 +18,8 @@ DEMOGRAPHICS = ("collection", "expression", "age", "gender", "ethnicity", "sourc
 
 
 class DemoDataset(Dataset):
+    """Real face crops + SIMULATED attacks from ../shared/data/faces (demo:planted: planted cues)."""
+
     name = "demo"
     needs_root = False
 

@@ -18,6 +18,8 @@ META_COLUMNS = ("collection", "expression", "age", "gender", "ethnicity")
 
 
 class FacesDataset(Dataset):
+    """The shared real face photographs (all real), with subject and demographics."""
+
     name = "faces"
     needs_root = False
 

@@ -23,6 +23,8 @@ SPOOF_NAMES = {"spoof", "attack", "fake"}
 
 
 class FolderDataset(Dataset):
+    """real/ and spoof/<attack_type>/ folders (or a folder of unlabelled images)."""
+
     name = "folder"
 
     def __init__(self, root=None, *, subject_from_name: bool = False, **options):

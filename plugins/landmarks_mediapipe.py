@@ -8,6 +8,7 @@ unchanged; how that table was made is in its header and in ``docs/landmarks.md``
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from functools import lru_cache
@@ -23,6 +24,24 @@ from fastk.landmarks import Candidate, LandmarkDetector
 # MediaPipe's C++ core logs several lines per process to stderr; keep the terminal for fastk's output.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """Send file descriptor 2 to /dev/null for the duration (absl logs bypass Python's sys.stderr)."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real stderr (some embedded interpreters): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 MAPPING_FILE = Path(__file__).with_name("mediapipe_to_dlib68.yaml")
 
@@ -48,6 +67,7 @@ class MediaPipeDetector(LandmarkDetector):
         self.max_faces = max_faces
         self.min_confidence = min_confidence
         self._mesh = None
+        self._first_call = True
         self._lock = threading.Lock()  # FaceMesh graphs are not re-entrant
 
     def cache_key(self) -> str:
@@ -62,18 +82,26 @@ class MediaPipeDetector(LandmarkDetector):
                     "the mediapipe detector needs mediapipe 0.10.21 (pip install 'fastk[mediapipe]'): "
                     f"{err}"
                 ) from None
-            self._mesh = face_mesh.FaceMesh(
-                static_image_mode=True,
-                max_num_faces=self.max_faces,
-                refine_landmarks=True,
-                min_detection_confidence=self.min_confidence,
-            )
+            with _quiet_native_stderr():
+                self._mesh = face_mesh.FaceMesh(
+                    static_image_mode=True,
+                    max_num_faces=self.max_faces,
+                    refine_landmarks=True,
+                    min_detection_confidence=self.min_confidence,
+                )
+            self._first_call = True
         return self._mesh
 
     def _find_faces(self, rgb: np.ndarray) -> list[Candidate]:
         small, scale = self.downscaled(rgb)
         with self._lock:
-            result = self._face_mesh().process(np.ascontiguousarray(small))
+            mesh = self._face_mesh()
+            if self._first_call:  # the graph logs its set-up on the first image
+                with _quiet_native_stderr():
+                    result = mesh.process(np.ascontiguousarray(small))
+                self._first_call = False
+            else:
+                result = mesh.process(np.ascontiguousarray(small))
         h, w = small.shape[:2]
         out = []
         for face in result.multi_face_landmarks or []:

@@ -1,0 +1,81 @@
+"""The ``aihub`` dataset: the AI-Hub face anti-spoofing layout the seed paper used (its Figure 7).
+
+The paper's text says: data are grouped per subject, then into real (captured with a smartphone and a
+tablet) and attack (captured with a GoPro: printed photo, printed photo with features flattened,
+video replayed on a smartphone, on a tablet, 3D mask), in three illumination levels; each image also
+comes as a face-only crop. Figure 7 itself is an image we do not have, so the layout below is an
+**assumption** built from that description; folder names are matched case-insensitively and the
+reader only needs the markers, not their exact depth::
+
+    ROOT/<subject>/real/<device>/[<lighting>/]*.jpg
+    ROOT/<subject>/attack/<attack type>/[<device>/][<lighting>/]*.jpg
+
+* subject: the first folder under ROOT;
+* label: a folder named ``real``/``live`` -> 0, ``attack``/``spoof``/``fake`` -> 1;
+* attack type: the folder right after ``attack``;
+* device: a folder named smartphone/phone/tablet/gopro (also recorded for real samples);
+* lighting: a folder named high/normal/low (or ``high_*``/``*_high``, ...);
+* ``face_crops=True`` keeps only files inside a folder whose name contains ``crop`` or ``face``
+  (the face-only images), ``False`` only the others; default ``None`` keeps both.
+"""
+
+from __future__ import annotations
+
+import fastk
+from fastk.datasets import REAL, SPOOF, Dataset, Sample
+from fastk.errors import ConfigError
+from fastk.images import list_images
+
+DEVICES = {"smartphone", "phone", "mobile", "tablet", "pad", "gopro", "camera"}
+LIGHT_WORDS = {"high": "high", "normal": "normal", "mid": "normal", "medium": "normal", "low": "low"}
+
+
+def _lighting(part: str) -> str | None:
+    p = part.lower()
+    for word, level in LIGHT_WORDS.items():
+        if p == word or p.startswith(word + "_") or p.endswith("_" + word):
+            return level
+    return None
+
+
+class AihubDataset(Dataset):
+    """AI-Hub FAS layout: <subject>/real|attack/<type>/<device>/<lighting>/ (assumed; see module doc)."""
+
+    name = "aihub"
+
+    def __init__(self, root=None, *, face_crops: bool | None = None, **options):
+        super().__init__(root, **options)
+        self.face_crops = face_crops
+
+    def samples(self) -> list[Sample]:
+        out = []
+        for path in list_images(self.root):
+            parts = path.relative_to(self.root).parts[:-1]
+            if len(parts) < 2:
+                continue
+            lower = [p.lower() for p in parts]
+            is_crop = any("crop" in p or "face" in p for p in lower)
+            if self.face_crops is not None and is_crop != self.face_crops:
+                continue
+            if any(p in ("real", "live") for p in lower):
+                label, attack = REAL, "none"
+            elif any(p in ("attack", "spoof", "fake") for p in lower):
+                label = SPOOF
+                i = next(i for i, p in enumerate(lower) if p in ("attack", "spoof", "fake"))
+                nxt = parts[i + 1] if i + 1 < len(parts) else "unknown"
+                attack = "unknown" if nxt.lower() in DEVICES or _lighting(nxt) else nxt
+            else:
+                continue
+            device = next((p for p in lower if p in DEVICES), None)
+            lighting = next((lv for lv in map(_lighting, parts) if lv), None)
+            meta = {"device": device} if device else {}
+            meta["face_crop"] = is_crop
+            out.append(Sample(path, label, parts[0], attack, lighting, meta))
+        if not out:
+            raise ConfigError(f"{self.root}: no images under <subject>/real/ or <subject>/attack/ (aihub layout)")
+        return out
+
+
+@fastk.hookimpl
+def fastk_register_datasets(registry):
+    registry.add(AihubDataset)
