@@ -92,9 +92,9 @@ def build_demo_set(
 
     import fastk
     from fastk.areas import AreaSet
-    from fastk.explore import _progress
     from fastk.images import read_rgb, write_image
     from fastk.landmark_cache import LandmarkCache
+    from fastk.progress import progress_bar
 
     bad = [a for a in attacks if a not in ATTACK_TYPES] + [x for x in lightings if x not in LIGHTINGS]
     if bad:
@@ -120,7 +120,7 @@ def build_demo_set(
             areas[a]  # unknown area names fail here, with the list of known ones
     rng = np.random.default_rng(seed)
     rows = []
-    with _progress(show_progress) as progress:
+    with progress_bar(show_progress) as progress:
         task = progress.add_task(f"building demo set ({len(sources)} photos)", total=len(sources))
         for i, src in enumerate(sources):
             progress.advance(task)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,7 +29,9 @@ from fastk.errors import ConfigError, FastkError
 from fastk.figures import importance_bar_chart, overlay
 from fastk.images import read_rgb, write_image
 from fastk.importance import area_scores, summarize, summarize_by
+from fastk.jsonsafe import jsonable
 from fastk.landmark_cache import LandmarkCache
+from fastk.progress import progress_bar
 
 BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "faces_found", "spoof_probability"]
 
@@ -152,7 +153,7 @@ def explore(
     device = next(model.parameters()).device
     model.eval()
 
-    progress = _progress(show_progress)
+    progress = progress_bar(show_progress)
     try:
         with progress:
             task = progress.add_task(f"explore ({s.landmarks} + {s.cam})", total=len(todo))
@@ -227,7 +228,7 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
     summary["by"]["label"] = {
         {"0": "real", "1": "spoof", "-1": "unlabelled"}.get(k, k): v for k, v in summary["by"].get("label", {}).items()
     }
-    (out / "area_importance.json").write_text(json.dumps(_jsonable(summary), indent=2))
+    (out / "area_importance.json").write_text(json.dumps(jsonable(summary), indent=2))
     target = record["cam_target"]["target"]
     importance_bar_chart(
         summary["overall"],
@@ -260,28 +261,3 @@ def _check_resume(path: Path, record: dict[str, Any]) -> None:
 def _same_but_cosmetic(a: dict, b: dict) -> bool:
     cosmetic = {"batch_size", "overlays"}
     return {k: v for k, v in a.items() if k not in cosmetic} == {k: v for k, v in b.items() if k not in cosmetic}
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, float) and math.isnan(x):
-        return None
-    if isinstance(x, (np.floating, np.integer)):
-        return _jsonable(x.item())
-    return x
-
-
-def _progress(enabled: bool):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        disable=not enabled,
-        transient=False,
-    )

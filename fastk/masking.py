@@ -58,9 +58,9 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
     from pathlib import Path
 
     from fastk.errors import FastkError
-    from fastk.explore import _progress
     from fastk.images import read_rgb, write_image
     from fastk.landmark_cache import LandmarkCache
+    from fastk.progress import progress_bar
 
     if mode not in ("blackout", "crop"):
         raise ValueError(f"mode must be 'blackout' or 'crop', not {mode!r}")
@@ -70,7 +70,7 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
     paths = [Path(s.path) for s in samples]
     root = Path(source_root) if source_root else Path(os.path.commonpath([p.parent for p in paths]))
     written, kept_share, skipped = 0, [], []
-    with open(out / "skipped.csv", "w", newline="") as f, _progress(show_progress) as progress:
+    with open(out / "skipped.csv", "w", newline="") as f, progress_bar(show_progress) as progress:
         w = csv.writer(f)
         w.writerow(["path", "reason"])
         task = progress.add_task(f"mask ({mode}: {', '.join(keep)})", total=len(paths))

@@ -25,6 +25,7 @@ import fastk
 from fastk.areas import AreaSet
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.jsonsafe import jsonable
 from fastk.runs import RunFolder
 
 VARIANTS = ("selected", "complement", "crop")
@@ -45,11 +46,9 @@ def _sample_from_json(d: dict[str, Any]) -> Sample:
 
 
 def _device(cfg: dict[str, Any]) -> str:
-    if cfg.get("device"):
-        return cfg["device"]
-    import torch
+    from fastk.devices import default_device
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return default_device(cfg.get("device"))
 
 
 class Pipeline:
@@ -205,7 +204,7 @@ class Pipeline:
             remapped[name] = [_sample_to_json(_moved(s, root, out)) for s in part if (out / Path(s.path).relative_to(root)).exists()]
         (out / "split.json").write_text(json.dumps(remapped, indent=1))
         stats.update({"variant": variant, "kept_areas": keep, "crop_size": size, "source_root": str(root)})
-        return _jsonable(stats)
+        return jsonable(stats)
 
     def _crop_size(self) -> int:
         """Input side for the crop variant: the same pixel density as the full model's input.
@@ -252,14 +251,14 @@ class Pipeline:
             metrics = evaluate_checkpoint(trained["checkpoint"], test, threshold=trained["threshold"],
                                           device=_device(self.cfg))
             out[name] = {"metrics": metrics, "n_test": len(test), **_efficiency(trained["checkpoint"], test, self.cfg)}
-        return _jsonable(out)
+        return jsonable(out)
 
     def step_report(self) -> dict[str, Any]:
         from fastk.report import render_html
         from fastk.report.build import build_report
 
         report = build_report(self)
-        (self.root / "report.json").write_text(json.dumps(_jsonable(report), indent=2))
+        (self.root / "report.json").write_text(json.dumps(jsonable(report), indent=2))
         render_html(json.loads((self.root / "report.json").read_text()), self.root)
         return {"report": str(self.root / "report.html")}
 
@@ -283,9 +282,9 @@ class Pipeline:
 
 # -- helpers -------------------------------------------------------------------------------------
 def _track(items, description: str, console):
-    from fastk.explore import _progress
+    from fastk.progress import progress_bar
 
-    progress = _progress(console is not None)
+    progress = progress_bar(console is not None)
     with progress:
         task = progress.add_task(description, total=len(items))
         for item in items:
@@ -331,12 +330,6 @@ def _read_rows(path: Path, areas: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def _jsonable(x: Any) -> Any:
-    from fastk.explore import _jsonable as j
-
-    return j(x)
-
-
 def _jsonable_result(result: Any) -> dict[str, Any]:
     """A trainer result as a JSON-safe dict (dataclass, object with to_dict, or dict)."""
     import dataclasses
@@ -347,7 +340,7 @@ def _jsonable_result(result: Any) -> dict[str, Any]:
         d = result.to_dict()
     else:
         d = dict(result)
-    return _jsonable(json.loads(json.dumps(d, default=str)))
+    return jsonable(json.loads(json.dumps(d, default=str)))
 
 
 def _efficiency(checkpoint: str, test: list[Sample], cfg: dict[str, Any]) -> dict[str, Any]:

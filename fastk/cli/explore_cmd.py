@@ -37,7 +37,9 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
     fastk.get_registry("cam").get(cam)
     if backbone is not None:
         fastk.get_registry("backbone").get(backbone)
-    device = device or _default_device()
+    from fastk.devices import default_device
+
+    device = default_device(device)
     ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
     samples = ds.samples()
     if checkpoint is not None:
@@ -52,12 +54,6 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
                                areas=areas, batch_size=batch_size, overlays=overlays)
     result = explore(samples, bb, model, out, settings)
     _print_summary(result)
-
-
-def _default_device() -> str:
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def _print_summary(result) -> None:

@@ -41,7 +41,9 @@ def command(path, dataset, backbone, input_size, options, epochs, batch_size, lr
     split = subject_split(samples, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
     (out / "split.json").write_text(json.dumps({k: [str(s.path) for s in v] for k, v in split.items()}, indent=1))
-    device = device or ("cuda" if __import__("torch").cuda.is_available() else "cpu")
+    from fastk.devices import default_device
+
+    device = default_device(device)
     result = train(split["train"], split["val"], bb, out, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                       seed=seed), device=device)
     test = evaluate_checkpoint(result.checkpoint, split["test"], threshold=result.threshold, device=device)

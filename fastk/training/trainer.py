@@ -72,12 +72,12 @@ def load_tensors(backbone, samples: list[Sample], *, show_progress: bool = False
     import cv2
     import torch
 
-    from fastk.explore import _progress
     from fastk.images import read_rgb
+    from fastk.progress import progress_bar
 
     s = backbone.input_size
     out = np.empty((len(samples), s, s, 3), np.uint8)
-    with _progress(show_progress) as progress:
+    with progress_bar(show_progress) as progress:
         task = progress.add_task(f"loading {len(samples)} images at {s} px", total=len(samples))
         for i, smp in enumerate(samples):
             out[i] = cv2.resize(read_rgb(smp.path), (s, s), interpolation=cv2.INTER_AREA)
@@ -143,7 +143,7 @@ def train(
     """Train ``backbone`` on ``train_samples``; keep the epoch with the best validation ACER."""
     import torch
 
-    from fastk.explore import _progress
+    from fastk.progress import progress_bar
     from fastk.training.metrics import metrics_at, threshold_at_eer
 
     cfg = config or TrainConfig()
@@ -184,7 +184,7 @@ def train(
         history, best, start_epoch = json.loads(state["history"]), json.loads(state["best"]), int(state["epoch"]) + 1
 
     stopped_early = False
-    with _progress(show_progress) as progress:
+    with progress_bar(show_progress) as progress:
         task = progress.add_task(f"train {backbone.spec}", total=cfg.epochs * steps_per_epoch,
                                  completed=start_epoch * steps_per_epoch)
         for epoch in range(start_epoch, cfg.epochs):
