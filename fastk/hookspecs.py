@@ -48,7 +48,8 @@ def fastk_register_landmark_detectors(registry: Registry) -> None:
 
     A detector finds the largest face in an RGB image and returns its landmarks in its own
     ``scheme`` (``"dlib68"``, ``"mediapipe478"``, ...) plus, when it can, the same face in the
-    dlib-68 layout that face areas are defined in. Built in: ``dlib`` (default), ``mediapipe``.
+    dlib-68 layout that face areas are defined in. Built in: ``dlib`` (default), ``mediapipe``,
+    ``fallback:dlib,mediapipe``.
 
     :param registry: the landmark-detector registry; call ``registry.add(DetectorClass)``.
     """
@@ -72,7 +73,7 @@ def fastk_register_backbones(registry: Registry) -> None:
 
     A backbone builds the torch model, turns images into input tensors, scores images as spoof, and
     names its CAM targets (which output is explained, and at which layer). Built in: ``timm:<model>``
-    (any timm classifier), ``lgsc`` (when the LGSC plugin is installed).
+    (any timm classifier) and ``lgsc`` (the default).
 
     :param registry: the backbone registry; call ``registry.add(BackboneClass)``.
     """
@@ -95,7 +96,8 @@ def fastk_register_datasets(registry: Registry) -> None:
 
     A dataset yields :class:`fastk.datasets.Sample` records (image path, label, subject, attack type,
     lighting, free metadata). Built in: ``folder`` (``real/`` and ``spoof/<attack_type>/`` trees),
-    ``faces`` (the shared real face photographs).
+    ``csv``, ``aihub``, ``oulu``, ``faces`` (the shared real photographs) and ``demo`` (real faces with
+    simulated attacks).
 
     :param registry: the dataset registry; call ``registry.add(DatasetClass)``.
     """

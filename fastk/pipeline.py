@@ -346,11 +346,11 @@ def _jsonable_result(result: Any) -> dict[str, Any]:
 def _efficiency(checkpoint: str, test: list[Sample], cfg: dict[str, Any]) -> dict[str, Any]:
     """Inference time per image (batch of 16, best of 3) and bytes per stored test image (JPEG at the
     configured quality, and PNG), measured the same way for every model."""
-    import cv2
     import torch
 
     from fastk.checkpoints import load_checkpoint
     from fastk.images import read_rgb
+    from fastk.masking import encoded_bytes
 
     backbone, model, _ = load_checkpoint(checkpoint, device=_device(cfg))
     images = [read_rgb(s.path) for s in test[:64]]
@@ -362,9 +362,8 @@ def _efficiency(checkpoint: str, test: list[Sample], cfg: dict[str, Any]) -> dic
             t0 = time.perf_counter()
             backbone.spoof_probability(model, x)
             timings.append((time.perf_counter() - t0) / len(x))
-    q = int(cfg["retrain"].get("jpeg_quality", 90))
-    jpeg = [len(cv2.imencode(".jpg", im[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, q])[1]) for im in images]
-    png = [len(cv2.imencode(".png", im[:, :, ::-1])[1]) for im in images]
+    sizes = [encoded_bytes(im, int(cfg["retrain"].get("jpeg_quality", 90))) for im in images]
+    jpeg, png = [s[0] for s in sizes], [s[1] for s in sizes]
     return {"inference_ms_per_image": 1000 * min(timings), "input_size": backbone.input_size,
             "jpeg_bytes_mean": float(np.mean(jpeg)), "png_bytes_mean": float(np.mean(png)),
             "stored_image_side": int(np.mean([max(im.shape[:2]) for im in images]))}

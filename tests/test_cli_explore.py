@@ -74,6 +74,9 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     stats = json.loads((masked / "mask.json").read_text())
     assert stats["written"] == 32 and stats["skipped"] == 3
     assert 0.02 < stats["mean_pixels_kept"] < 0.3
+    assert stats["faces_found_by"] == {"dlib": 32} and stats["no_face_rate"] == pytest.approx(3 / 35)
+    assert stats["png_bytes_mean_after"] < 0.5 * stats["png_bytes_mean_before"]
+    assert stats["jpeg_bytes_mean_after"] < stats["jpeg_bytes_mean_before"]
     assert (masked / "real").is_dir() and (masked / "spoof" / "print").is_dir()
 
 
