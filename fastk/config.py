@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
         "batch_size": 16,
         "overlays": 24,
         "n_boot": 1000,
+        "group_by": ["label", "attack_type", "lighting"],  # any sample metadata key works too
     },
     "select": "top-k:4",
     "retrain": {"variants": ["selected", "complement", "crop"], "crop_size": None, "jpeg_quality": 90},

@@ -167,7 +167,8 @@ class Pipeline:
         backbone, model, _ = load_checkpoint(self.run.result("train_full")["checkpoint"], device=_device(self.cfg))
         settings = ExploreSettings(landmarks=ex["landmarks"], cam=ex["cam"], cam_target=ex["cam_target"],
                                    target_layer=ex["target_layer"], areas=ex["areas"], batch_size=ex["batch_size"],
-                                   n_boot=ex["n_boot"], seed=self.cfg["seed"], overlays=ex["overlays"])
+                                   n_boot=ex["n_boot"], seed=self.cfg["seed"], overlays=ex["overlays"],
+                                   group_by=list(ex["group_by"]))
         samples = self._splits()[ex["split"]]
         result = explore(samples, backbone, model, self.root / "explore", settings,
                          show_progress=self.console is not None)

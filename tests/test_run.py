@@ -149,3 +149,39 @@ def test_report_renders_in_headless_chromium(tiny_run, tmp_path):
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1200,2400", copy.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.stat().st_size > 20_000
+
+
+def test_killed_run_resumes_from_last_finished_step(tmp_path, faces_dir):
+    """SIGKILL `fastk run` once the full model is trained; --resume keeps that step and finishes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(TINY.replace("name: tiny", "name: killed"))
+    manifest = tmp_path / "killed" / "manifest.json"
+    child = subprocess.Popen([sys.executable, "-m", "fastk", "run", "--config", str(config), "--runs-dir", str(tmp_path)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def done_steps():
+        try:
+            steps = json.loads(manifest.read_text())["steps"]
+        except (OSError, ValueError):
+            return {}
+        return {k: v for k, v in steps.items() if v["status"] == "done"}
+
+    deadline = time.time() + 300
+    while "train_full" not in done_steps() and child.poll() is None and time.time() < deadline:
+        time.sleep(0.1)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    before = done_steps()
+    assert "train_full" in before and "report" not in before, list(before)
+    result = CliRunner().invoke(cli, ["run", "--resume", str(tmp_path / "killed")])
+    assert result.exit_code == 0, result.output
+    after = done_steps()
+    assert len(after) == 12
+    for step, record in before.items():  # finished steps were kept, not redone
+        assert after[step]["finished"] == record["finished"] and after[step]["result"] == record["result"]
+    assert (tmp_path / "killed" / "report.html").is_file()

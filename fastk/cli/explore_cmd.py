@@ -19,12 +19,15 @@ from fastk.cli._common import areas_option, cam_option, console, dataset_option,
 @click.option("--cam-target", default=None, help="Which output to explain (backbone-specific; default: its own).")
 @click.option("--target-layer", default=None, help="Layer to explain at (default: the backbone's last conv block).")
 @areas_option
+@click.option("--group-by", "group_by", multiple=True,
+              help="Break importance down by this column (repeatable; default: label, attack_type, lighting; "
+                   "any metadata column such as gender works).")
 @click.option("--batch-size", default=16, show_default=True)
 @click.option("--overlays", default=12, show_default=True, help="Heatmap overlays to save per group (real, each attack type).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/explore"), show_default=True)
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, target_layer, areas,
-            batch_size, overlays, out, device) -> None:
+            group_by, batch_size, overlays, out, device) -> None:
     """Explain a model on the images in PATH and score each face area (Eq. 2 of the paper)."""
     import fastk
     from fastk.errors import ConfigError
@@ -52,6 +55,8 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
         console.print(f"[yellow]note:[/] {backbone} is untrained: its heatmaps explain random weights")
     settings = ExploreSettings(landmarks=landmarks, cam=cam, cam_target=cam_target, target_layer=target_layer,
                                areas=areas, batch_size=batch_size, overlays=overlays)
+    if group_by:
+        settings.group_by = list(group_by)
     result = explore(samples, bb, model, out, settings)
     _print_summary(result)
 
