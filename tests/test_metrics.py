@@ -29,6 +29,11 @@ def test_apcer_per_attack_type_uses_each_types_own_count():
     assert m["apcer_all_attacks"] == pytest.approx(2 / 7)
     assert m["bpcer"] == pytest.approx(1 / 5)  # one real (0.6) rejected of five
     assert m["acer"] == pytest.approx((1 / 3 + 1 / 5) / 2)
+    # Per type, APCER is the miss rate on that type's attacks: 1 - recall on that subset (scikit-learn).
+    pred = (SCORES >= 0.5).astype(int)
+    for attack in ("print", "replay"):
+        m_type = np.array(ATTACKS) == attack
+        assert m["apcer_per_attack"][attack] == pytest.approx(1 - recall_score(LABELS[m_type], pred[m_type]))
     # The official LGSC pitfall (dividing by all 12 samples) would give 2/12 and 1/12: not what we do.
     assert m["apcer_all_attacks"] != pytest.approx(2 / 12)
 
