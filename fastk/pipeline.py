@@ -24,7 +24,7 @@ import numpy as np
 import fastk
 from fastk.areas import AreaSet
 from fastk.datasets import Sample
-from fastk.errors import ConfigError
+from fastk.errors import ConfigError, FastkError
 from fastk.jsonsafe import jsonable
 from fastk.runs import RunFolder
 
@@ -106,41 +106,22 @@ class Pipeline:
         dataset = fastk.create("dataset", ds_cfg["name"], **kwargs)
         samples = dataset.samples()
         detector, cache = self._detector(), LandmarkCache()
-        usable, skipped = [], []
-        from fastk.errors import FastkError
-
-        for s in _track(samples, "finding faces", self.console):
-            try:
-                face = cache.detect_file(detector, s.path)
-            except FastkError as err:
-                skipped.append({"path": str(s.path), "reason": str(err)})
-                continue
-            if face.ok:
-                usable.append(s)
-            else:
-                skipped.append({"path": str(s.path), "reason": f"{s.path}: {face.reason} ({detector.name})"})
+        usable, skipped = _with_faces(_track(samples, "finding faces", self.console), detector, cache)
         if not usable:
             raise ConfigError(f"dataset {dataset.describe()}: no image with a usable face")
         _write_csv(self.root / "skipped.csv", ["path", "reason"], skipped)
         # How many images each detector (and dlib with a MediaPipe fallback) would lose: the paper
         # lost ~20% to dlib. Cheap: MediaPipe takes ~5 ms an image and results are cached.
-        no_face = {}
-        for spec in ("dlib", "mediapipe", "fallback:dlib,mediapipe"):
-            det = fastk.create("landmarks", spec)
-            misses = 0
-            for s in samples:
-                try:
-                    misses += not cache.detect_file(det, s.path).ok
-                except FastkError:
-                    misses += 1
-            no_face[spec] = misses
+        no_face = {spec: len(_with_faces(samples, fastk.create("landmarks", spec), cache)[1])
+                   for spec in ("dlib", "mediapipe", "fallback:dlib,mediapipe")}
         splits = subject_split(usable, ratios=tuple(self.cfg["split"]["ratios"]), seed=self.cfg["seed"],
                                stratify=self.cfg["split"].get("stratify", True))
         out = {name: [_sample_to_json(s) for s in part] for name, part in splits.items()}
         (self.root / "split.json").write_text(json.dumps(out, indent=1))
         counts = {name: _counts(part) for name, part in splits.items()}
         return {"dataset": dataset.describe(), "n_images": len(samples), "n_usable": len(usable),
-                "n_no_face": len(skipped), "no_face_by_detector": no_face, "n_subjects": len({s.subject for s in usable}), "split_counts": counts}
+                "n_no_face": len(skipped), "no_face_by_detector": no_face,
+                "n_subjects": len({s.subject for s in usable}), "split_counts": counts}
 
     def _splits(self) -> dict[str, list[Sample]]:
         data = json.loads((self.root / "split.json").read_text())
@@ -291,6 +272,22 @@ def _track(items, description: str, console):
         for item in items:
             yield item
             progress.advance(task)
+
+
+def _with_faces(samples, detector, cache) -> tuple[list[Sample], list[dict[str, str]]]:
+    """The samples in which ``detector`` finds a face, and the others with a one-line reason."""
+    usable, skipped = [], []
+    for s in samples:
+        try:
+            face = cache.detect_file(detector, s.path)
+        except FastkError as err:
+            skipped.append({"path": str(s.path), "reason": str(err)})
+            continue
+        if face.ok:
+            usable.append(s)
+        else:
+            skipped.append({"path": str(s.path), "reason": f"{s.path}: {face.reason} ({detector.name})"})
+    return usable, skipped
 
 
 def _counts(samples: list[Sample]) -> dict[str, int]:

@@ -45,7 +45,7 @@ def test_three_loss_terms_are_finite_used_and_the_loss_falls(split):
         opt.zero_grad()
         losses["total"].backward()
         opt.step()
-        first = first if first is not None else float(losses["total"])
+        first = first if first is not None else losses["total"].item()
     assert float(losses["total"]) < first
     assert bb.weights == {"triplet": 1.0, "regression": 5.0, "classification": 5.0}  # the seed paper's 1:5:5
 
