@@ -230,8 +230,9 @@ class Pipeline:
             else:
                 data = json.loads((self.root / "masked" / name / "split.json").read_text())
                 test = [_sample_from_json(d) for d in data["test"]]
+            groups = [k for k in self.cfg["explore"]["group_by"] if k not in ("label", "attack_type")]
             metrics = evaluate_checkpoint(trained["checkpoint"], test, threshold=trained["threshold"],
-                                          device=_device(self.cfg))
+                                          device=_device(self.cfg), group_by=groups)
             out[name] = {"metrics": metrics, "n_test": len(test), **_efficiency(trained["checkpoint"], test, self.cfg)}
         return jsonable(out)
 

@@ -67,6 +67,9 @@ def test_report_json_has_real_values_in_range(tiny_run):
         assert m["jpeg_bytes_mean"] > 0 and m["png_bytes_mean"] > 0
         assert m["n_test"] > 0
     assert report["models"]["full"]["pixels_kept"] == 1.0
+    by_lighting = report["models"]["full"]["metrics"]["by"]["lighting"]
+    assert set(by_lighting) <= {"normal", "high", "low", "side"} and len(by_lighting) >= 2
+    assert sum(m["n_real"] + m["n_spoof"] for m in by_lighting.values()) == report["models"]["full"]["n_test"]
     assert 0 < report["models"]["selected"]["pixels_kept"] < 0.5
     # Black-out shrinks the stored images; the crop shrinks the model's input.
     assert report["models"]["selected"]["png_bytes_mean"] < report["models"]["full"]["png_bytes_mean"]
@@ -98,7 +101,8 @@ def test_report_html_is_self_contained(tiny_run):
     assert all((run / s).is_file() for s in sources)
     assert parser.tables >= 4
     assert "http://" not in page and "https://doi.org" in page  # nothing loaded from the network
-    for text in ("Left/right asymmetry", "APCER per attack type", "Plugins used", "s / epoch", "JPEG bytes"):
+    for text in ("Left/right asymmetry", "APCER per attack type", "Errors by group", "Plugins used", "s / epoch",
+                 "JPEG bytes"):
         assert text in page
 
 

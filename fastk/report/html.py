@@ -162,6 +162,12 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
     if apcer_rows:
         parts.append("<p><b>APCER per attack type</b> (test split)</p>")
         parts.append(_table(["model", "attack type", "APCER"], apcer_rows))
+    full_by = models.get("full", {}).get("metrics", {}).get("by", {})
+    if full_by:
+        parts.append("<p><b>Errors by group</b> (full model, test split, same threshold; small groups are noisy)</p>")
+        rows = [[e(key), e(value), str(m["n_real"]), str(m["n_spoof"]), _fmt(m["apcer_all_attacks"], "{:.3f}"),
+                 _fmt(m["bpcer"], "{:.3f}")] for key, groups in full_by.items() for value, m in groups.items()]
+        parts.append(_table(["group", "value", "real", "spoof", "APCER (all attacks)", "BPCER"], rows))
 
     parts.append("<h2>Plugins used</h2>")
     parts.append(_table(["role", "name", "plugin", "class"], [[e(role), e(str(p.get("name"))), e(str(p.get("plugin"))),

@@ -30,8 +30,12 @@ def _unlabelled(backbone, samples):
 
 
 def evaluate_checkpoint(checkpoint: str | Path, samples: list[Sample], *, threshold: float | None = None,
-                        device: str = "cpu") -> dict[str, Any]:
-    """All metrics of a checkpoint on ``samples``; ``threshold`` defaults to the one stored with it."""
+                        device: str = "cpu", group_by: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+    """All metrics of a checkpoint on ``samples``; ``threshold`` defaults to the one stored with it.
+
+    ``group_by`` adds ``by[key][value]``: the same metrics on each group's samples (lighting, gender,
+    ...), at the same threshold, so errors can be compared across groups.
+    """
     from fastk.checkpoints import load_checkpoint
     from fastk.training.metrics import metrics_at
 
@@ -39,4 +43,15 @@ def evaluate_checkpoint(checkpoint: str | Path, samples: list[Sample], *, thresh
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
     s = predict_scores(backbone, model, samples, device=device)
     labels = np.array([x.label for x in samples])
-    return metrics_at(labels, s, t, [x.attack_type for x in samples])
+    attacks = [x.attack_type for x in samples]
+    result = metrics_at(labels, s, t, attacks)
+    if group_by:
+        result["by"] = {}
+        for key in group_by:
+            values = [x.group_value(key) for x in samples]
+            groups = {}
+            for v in sorted({v for v in values if v is not None}):
+                idx = [i for i, w in enumerate(values) if w == v]
+                groups[v] = metrics_at(labels[idx], s[idx], t, [attacks[i] for i in idx])
+            result["by"][key] = groups
+    return result
