@@ -159,6 +159,20 @@ class Pipeline:
         return {"ranking": result.summary["ranking"], "images_used": result.processed,
                 "images_skipped": len(result.skipped), "asymmetry": asym["index"]}
 
+    def step_sanity(self) -> dict[str, Any]:
+        """Model-randomisation check of the ranking (fastk.sanity) on up to 64 images of the explored split."""
+        from fastk.checkpoints import load_checkpoint
+        from fastk.explore import ExploreSettings
+        from fastk.sanity import randomisation_check
+
+        ex = self.cfg["explore"]
+        backbone, model, _ = load_checkpoint(self.run.result("train_full")["checkpoint"], device=_device(self.cfg))
+        settings = ExploreSettings(landmarks=ex["landmarks"], cam=ex["cam"], cam_target=ex["cam_target"],
+                                   target_layer=ex["target_layer"], areas=ex["areas"], batch_size=ex["batch_size"],
+                                   n_boot=100, seed=self.cfg["seed"], overlays=0)
+        return jsonable(randomisation_check(self._splits()[ex["split"]][:64], backbone, model, settings,
+                                            seed=self.cfg["seed"] + 1))
+
     def step_select(self) -> dict[str, Any]:
         from fastk.importance import importance_vector
 
@@ -249,7 +263,7 @@ class Pipeline:
     def steps(self) -> list[tuple[str, Any]]:
         variants = self.cfg["retrain"]["variants"]
         out = [("data", self.step_data), ("train_full", self.step_train_full), ("explore", self.step_explore),
-               ("select", self.step_select)]
+               ("sanity", self.step_sanity), ("select", self.step_select)]
         out += [(f"mask_{v}", lambda v=v: self.step_mask(v)) for v in variants]
         out += [(f"train_{v}", lambda v=v: self.step_train_variant(v)) for v in variants]
         out += [("evaluate", self.step_evaluate), ("report", self.step_report)]

@@ -50,7 +50,7 @@ def test_run_makes_every_step_and_a_report(tiny_run):
     run, output = tiny_run
     manifest = json.loads((run / "manifest.json").read_text())
     assert [k for k, v in manifest["steps"].items() if v["status"] == "done"] == [
-        "data", "train_full", "explore", "select", "mask_selected", "mask_complement", "mask_crop",
+        "data", "train_full", "explore", "sanity", "select", "mask_selected", "mask_complement", "mask_crop",
         "train_selected", "train_complement", "train_crop", "evaluate", "report"]
     assert f"Report: {run / 'report.html'}" in output.replace("\n", "")
 
@@ -101,7 +101,7 @@ def test_report_html_is_self_contained(tiny_run):
     assert all((run / s).is_file() for s in sources)
     assert parser.tables >= 4
     assert "http://" not in page and "https://doi.org" in page  # nothing loaded from the network
-    for text in ("Left/right asymmetry", "APCER per attack type", "Errors by group", "Plugins used", "s / epoch",
+    for text in ("Left/right asymmetry", "Sanity check", "APCER per attack type", "Errors by group", "Plugins used", "s / epoch",
                  "JPEG bytes"):
         assert text in page
 
@@ -111,7 +111,7 @@ def test_resume_redoes_nothing_and_report_rerenders(tiny_run):
     before = json.loads((run / "manifest.json").read_text())
     result = CliRunner().invoke(cli, ["run", "--resume", str(run)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("already done, kept") == 12
+    assert result.output.count("already done, kept") == 13
     assert json.loads((run / "manifest.json").read_text())["steps"] == before["steps"]
     (run / "report.html").unlink()
     assert CliRunner().invoke(cli, ["report", str(run)]).exit_code == 0
@@ -185,7 +185,7 @@ def test_killed_run_resumes_from_last_finished_step(tmp_path, faces_dir):
     result = CliRunner().invoke(cli, ["run", "--resume", str(tmp_path / "killed")])
     assert result.exit_code == 0, result.output
     after = done_steps()
-    assert len(after) == 12
+    assert len(after) == 13
     for step, record in before.items():  # finished steps were kept, not redone
         assert after[step]["finished"] == record["finished"] and after[step]["result"] == record["result"]
     assert (tmp_path / "killed" / "report.html").is_file()

@@ -67,6 +67,10 @@ def _summary(pipeline) -> None:
     imp = report["importance"]
     console.print(f"Most important areas ({imp['cam']}): " + ", ".join(
         f"{a} {imp['overall'][a]['importance']:.2f}" for a in imp["ranking"][:4]))
+    sanity = report.get("sanity")
+    if sanity:
+        verdict = "[green]passes[/]" if sanity["passes"] else "[red]fails[/]: the ranking survives random weights"
+        console.print(f"Sanity check (model randomisation): Spearman {sanity['agreement']['spearman']:.2f}, {verdict}")
     table = Table("model", "P", "R", "F1", "ACER", "AUC", "s/epoch", "pixels kept", "JPEG bytes",
                   title=f"Test split, positive class = spoof (selected: {', '.join(report['selection']['keep'])})")
     for name, m in report["models"].items():

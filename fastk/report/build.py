@@ -93,6 +93,7 @@ def build_report(pipeline) -> dict[str, Any]:
             "asymmetry": asym,
         },
         "selection": run.result("select"),
+        "sanity": run.result("sanity"),
         "models": models,
         "figures": {
             "importance_bar": "explore/importance.png",

@@ -135,6 +135,17 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
                      "Far from 0 means the model looks at one side more: in the paper this exposed lighting from one side.</p>")
         parts.append(_table(["pair", "index", "95% CI"], [[e(p), _fmt(v["index"], "{:+.3f}"),
                      f"{_fmt(v['ci_low'], '{:+.3f}')} - {_fmt(v['ci_high'], '{:+.3f}')}"] for p, v in asym.get("pairs", {}).items()]))
+    sanity = report.get("sanity")
+    if sanity:
+        ag = sanity["agreement"]
+        verdict = "passes" if sanity["passes"] else "FAILS"
+        parts.append("<h3>Sanity check: does the ranking depend on what the model learned?</h3>")
+        parts.append(f"<p>The same exploration with the architecture's weights freshly initialised (model randomisation, "
+                     f"Adebayo et al. 2018), on {sanity['images']} images: the area ranking agrees with the trained "
+                     f"model's at Spearman {_fmt(ag['spearman'], '{:.2f}')}; the per-image area scores move by "
+                     f"{_fmt(sanity['mean_abs_area_score_change'], '{:.3f}')} on average. <b>{verdict}</b> "
+                     f"({e(sanity['rule'])}). A failing check means the ranking reflects the architecture and face "
+                     "geometry more than the learned model: do not let it alone decide which areas to keep.</p>")
     overlays = figs.get("overlays", {})
     if overlays:
         parts.append("<h3>Heatmaps on faces</h3>")
