@@ -105,13 +105,19 @@ class Backbone:
         t = torch.from_numpy(arr).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
         return t.contiguous()
 
-    def cam_target(self, model: torch.nn.Module, name: str | None = None) -> CamTarget:
+    def cam_target(self, model: torch.nn.Module, name: str | None = None, layer: str | None = None) -> CamTarget:
+        """One of :meth:`cam_targets` (default: ``default_cam_target``), optionally at another layer
+        (a dotted module name of ``model``, e.g. ``classifier.layer3``)."""
+        import dataclasses
+
         from fastk.errors import UnknownPluginError
 
         targets = self.cam_targets(model)
         key = name or self.default_cam_target
         if key not in targets:
             raise UnknownPluginError(f"CAM target of backbone {self.spec!r}", key, sorted(targets))
+        if layer:
+            return dataclasses.replace(targets[key], target_layers=[find_layer(model, layer)], layer_name=layer)
         return targets[key]
 
 

@@ -117,9 +117,7 @@ def explore(
     area_set = AreaSet.load(s.areas)
     detector = fastk.create("landmarks", s.landmarks)
     cam = fastk.create("cam", s.cam, batch_size=max(8, s.batch_size))
-    if s.target_layer:
-        backbone.target_layer = s.target_layer
-    target = backbone.cam_target(model, s.cam_target)
+    target = backbone.cam_target(model, s.cam_target, s.target_layer)
     cache = cache or LandmarkCache()
 
     record = {

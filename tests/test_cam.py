@@ -73,3 +73,15 @@ def test_unknown_cam_target_lists_known_ones(trained):
     backbone, model, _, _ = trained
     with pytest.raises(UnknownPluginError, match="known: real-logit, spoof-logit"):
         backbone.cam_target(model, "cue")
+
+
+def test_target_layer_can_be_overridden(trained):
+    backbone, model, _, x = trained
+    target = backbone.cam_target(model, "spoof-logit", "layer3")
+    assert target.layer_name == "layer3" and target.target_layers == [model.layer3]
+    maps = fastk.create("cam", "gradcam++").compute(target, x)
+    assert maps.shape == (len(x), 64, 64)
+    from fastk.errors import FastkError
+
+    with pytest.raises(FastkError, match="no layer 'layer9'"):
+        backbone.cam_target(model, None, "layer9")
