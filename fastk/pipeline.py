@@ -90,6 +90,17 @@ class Pipeline:
         b = self.cfg["backbone"]
         return fastk.create("backbone", b["name"], input_size=input_size or b["input_size"], **(b.get("options") or {}))
 
+    def _explore_settings(self, **overrides: Any):
+        """The run's exploration settings (config ``explore`` section), with ``overrides``."""
+        from fastk.explore import ExploreSettings
+
+        ex = self.cfg["explore"]
+        settings = {"landmarks": ex["landmarks"], "cam": ex["cam"], "cam_target": ex["cam_target"],
+                    "target_layer": ex["target_layer"], "areas": ex["areas"], "batch_size": ex["batch_size"],
+                    "n_boot": ex["n_boot"], "seed": self.cfg["seed"], "overlays": ex["overlays"],
+                    "group_by": list(ex["group_by"])}
+        return ExploreSettings(**{**settings, **overrides})
+
     def _detector(self):
         return fastk.create("landmarks", self.cfg["explore"]["landmarks"])
 
@@ -141,20 +152,18 @@ class Pipeline:
 
     def step_explore(self) -> dict[str, Any]:
         from fastk.checkpoints import load_checkpoint
-        from fastk.explore import ExploreSettings, explore
+        from fastk.explore import explore
         from fastk.importance import asymmetry_index
 
         ex = self.cfg["explore"]
         backbone, model, _ = load_checkpoint(self.run.result("train_full")["checkpoint"], device=_device(self.cfg))
-        settings = ExploreSettings(landmarks=ex["landmarks"], cam=ex["cam"], cam_target=ex["cam_target"],
-                                   target_layer=ex["target_layer"], areas=ex["areas"], batch_size=ex["batch_size"],
-                                   n_boot=ex["n_boot"], seed=self.cfg["seed"], overlays=ex["overlays"],
-                                   group_by=list(ex["group_by"]))
+        settings = self._explore_settings()
         samples = self._splits()[ex["split"]]
         result = explore(samples, backbone, model, self.root / "explore", settings,
                          show_progress=self.console is not None)
-        rows = _read_rows(self.root / "explore" / "per_image.csv", AreaSet.load(ex["areas"]).names)
-        asym = asymmetry_index(rows, AreaSet.load(ex["areas"]).names, n_boot=ex["n_boot"], seed=self.cfg["seed"])
+        names = AreaSet.load(ex["areas"]).names
+        rows = _read_rows(self.root / "explore" / "per_image.csv", names)
+        asym = asymmetry_index(rows, names, n_boot=ex["n_boot"], seed=self.cfg["seed"])
         (self.root / "explore" / "asymmetry.json").write_text(json.dumps(asym, indent=2))
         return {"ranking": result.summary["ranking"], "images_used": result.processed,
                 "images_skipped": len(result.skipped), "asymmetry": asym["index"]}
@@ -162,16 +171,12 @@ class Pipeline:
     def step_sanity(self) -> dict[str, Any]:
         """Model-randomisation check of the ranking (fastk.sanity) on up to 64 images of the explored split."""
         from fastk.checkpoints import load_checkpoint
-        from fastk.explore import ExploreSettings
         from fastk.sanity import randomisation_check
 
-        ex = self.cfg["explore"]
         backbone, model, _ = load_checkpoint(self.run.result("train_full")["checkpoint"], device=_device(self.cfg))
-        settings = ExploreSettings(landmarks=ex["landmarks"], cam=ex["cam"], cam_target=ex["cam_target"],
-                                   target_layer=ex["target_layer"], areas=ex["areas"], batch_size=ex["batch_size"],
-                                   n_boot=100, seed=self.cfg["seed"], overlays=0)
-        return jsonable(randomisation_check(self._splits()[ex["split"]][:64], backbone, model, settings,
-                                            seed=self.cfg["seed"] + 1))
+        settings = self._explore_settings(n_boot=100, overlays=0)
+        return jsonable(randomisation_check(self._splits()[self.cfg["explore"]["split"]][:64], backbone, model,
+                                            settings, seed=self.cfg["seed"] + 1))
 
     def step_select(self) -> dict[str, Any]:
         from fastk.importance import importance_vector
