@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from fastk.cli._common import areas_option, cam_option, console, dataset_option, landmarks_option
+from fastk.cli._common import areas_option, cam_option, console, dataset_option, landmarks_option, load_samples
 
 
 @click.command("explore")
@@ -43,8 +43,7 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
     from fastk.devices import default_device
 
     device = default_device(device)
-    ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
-    samples = ds.samples()
+    samples = load_samples(dataset, path)
     if checkpoint is not None:
         from fastk.checkpoints import load_checkpoint
 

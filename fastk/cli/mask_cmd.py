@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from fastk.cli._common import areas_option, console, dataset_option, landmarks_option, select_option
+from fastk.cli._common import areas_option, console, dataset_option, landmarks_option, load_samples, select_option
 
 
 @click.command("mask")
@@ -35,8 +35,7 @@ def command(path, importance_file, select, dataset, landmarks, areas, mode, size
         raise ConfigError(f"{importance_file}: not an area_importance.json ({type(err).__name__})") from None
     selector = fastk.create("selector", select)
     keep = selector.select(importance_vector(summary))
-    ds = fastk.create("dataset", dataset, root=path)
-    stats = write_masked_dataset(ds.samples(), out, keep=keep, detector=fastk.create("landmarks", landmarks),
+    stats = write_masked_dataset(load_samples(dataset, path), out, keep=keep, detector=fastk.create("landmarks", landmarks),
                                  area_set=AreaSet.load(areas), mode=mode, size=size,
                                  source_root=path if path.is_dir() else None)
     stats["selector"] = selector.describe()
