@@ -9,7 +9,7 @@ over-reading.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -111,13 +111,6 @@ def rank_agreement(a: Mapping[str, float], b: Mapping[str, float], k: int = 4) -
 
 def _f(x: float) -> float:
     return float(x) if x is not None and np.isfinite(x) else float("nan")
-
-
-def iter_score_rows(rows: Iterable[Mapping[str, Any]], areas: Sequence[str]):
-    """Only the rows that hold a score for every area (skipped images carry none)."""
-    for r in rows:
-        if all(r.get(a) not in (None, "") for a in areas):
-            yield r
 
 
 def mirror_pairs(areas: Sequence[str]) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ batch of thousands (the paper lost about 20% of its images to dlib).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -148,19 +148,3 @@ class LandmarkDetector:
             return rgb, 1.0
         small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
         return small, scale
-
-
-@dataclass
-class DetectionStats:
-    """Counts for a batch: how many images had a face, how many had several, which were skipped."""
-
-    found: int = 0
-    several: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-
-    def add(self, source: str, result: Face | NoFace) -> None:
-        if result.ok:
-            self.found += 1
-            self.several += result.faces_found > 1
-        else:
-            self.skipped.append((source, result.reason))

@@ -385,7 +385,3 @@ def _efficiency(checkpoint: str, test: list[Sample], cfg: dict[str, Any]) -> dic
     return {"inference_ms_per_image": 1000 * min(timings), "input_size": backbone.input_size,
             "jpeg_bytes_mean": float(np.mean(jpeg)), "png_bytes_mean": float(np.mean(png)),
             "stored_image_side": int(np.mean([max(im.shape[:2]) for im in images]))}
-
-
-def timestamp() -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S")

@@ -25,16 +25,6 @@ def _arrays(labels, scores):
     return y, s
 
 
-def roc_points(labels, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """False-positive rate, true-positive rate and thresholds, from the highest threshold down."""
-    y, s = _arrays(labels, scores)
-    thresholds = np.unique(s)[::-1]
-    pos, neg = max(1, (y == 1).sum()), max(1, (y == 0).sum())
-    tpr = np.array([((s >= t) & (y == 1)).sum() / pos for t in thresholds])
-    fpr = np.array([((s >= t) & (y == 0)).sum() / neg for t in thresholds])
-    return np.r_[0.0, fpr], np.r_[0.0, tpr], np.r_[np.inf, thresholds]
-
-
 def auc(labels, scores) -> float:
     """Area under the ROC curve (probability a random attack scores above a random real sample)."""
     y, s = _arrays(labels, scores)
