@@ -7,6 +7,8 @@ only computes maps; every result records the target's name so two explanations a
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -73,6 +75,25 @@ class CamMethod:
         span = hi - lo
         out = np.where(span > 1e-12, (maps - lo) / np.where(span > 1e-12, span, 1.0), 0.0)
         return out.astype(np.float32)
+
+
+@contextlib.contextmanager
+def eval_mode(model: Any) -> Iterator[Any]:
+    """Run a block with every submodule of ``model`` in eval mode, then restore each module's own flag.
+
+    Why per module: a CAM target's model is often a thin wrapper made on the fly around the trained
+    network (LGSC's ``Logits``), so the wrapper's flag says nothing about the network's. Restoring
+    one flag on the wrapper once put the whole LGSC model into training mode after every batch:
+    BatchNorm then used batch statistics (explanations changed with the batch size) and its running
+    statistics drifted. Explanations must explain the model as it predicts: in eval mode.
+    """
+    flags = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try:
+        yield model
+    finally:
+        for m, was_training in flags:
+            m.training = was_training
 
 
 def resize_maps(maps: np.ndarray, size_hw: tuple[int, int]) -> np.ndarray:

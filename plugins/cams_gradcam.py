@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 import fastk
-from fastk.cam import CamMethod, CamTarget
+from fastk.cam import CamMethod, CamTarget, eval_mode
 
 #: Methods that run one forward pass per channel of the target layer (minutes on a CPU).
 _FORWARD_PER_CHANNEL = {"ScoreCAM", "AblationCAM"}
@@ -42,18 +42,16 @@ class GradCamLibraryMethod(CamMethod):
 
         device = next(target.model.parameters()).device
         targets = [ClassifierOutputTarget(target.output_index)] * len(inputs)
-        was_training = target.model.training
-        target.model.eval()
-        cam = self.cam_class(model=target.model, target_layers=target.target_layers)
-        if hasattr(cam, "batch_size"):
-            cam.batch_size = self.batch_size
-        try:
-            # grad-cam draws tqdm bars on stderr for ScoreCAM/AblationCAM; fastk shows its own progress.
-            with contextlib.redirect_stderr(io.StringIO()):
-                return cam(input_tensor=inputs.to(device), targets=targets)
-        finally:
-            _release(cam)
-            target.model.train(was_training)
+        with eval_mode(target.model):
+            cam = self.cam_class(model=target.model, target_layers=target.target_layers)
+            if hasattr(cam, "batch_size"):
+                cam.batch_size = self.batch_size
+            try:
+                # grad-cam draws tqdm bars on stderr for ScoreCAM/AblationCAM; fastk shows its own progress.
+                with contextlib.redirect_stderr(io.StringIO()):
+                    return cam(input_tensor=inputs.to(device), targets=targets)
+            finally:
+                _release(cam)
 
 
 def _release(cam) -> None:

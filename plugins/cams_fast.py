@@ -1,0 +1,1 @@
+"""Fast exact ScoreCAM and AblationCAM (placeholder: being written)."""

@@ -1,0 +1,1 @@
+"""Selectors that use the stability of the ranking (placeholder: being written)."""
