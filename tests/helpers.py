@@ -48,3 +48,35 @@ def train_tiny(dataset_root: Path, out: Path, *, epochs: int = 12, seed: int = 0
     with torch.no_grad():
         acc = float((model(x).argmax(1) == y).float().mean())
     return save_checkpoint(out, backbone, model, {"train_accuracy": acc, "losses": losses})
+
+
+def train_tiny_lgsc(dataset_root: Path, out: Path, *, steps: int = 30, seed: int = 0) -> Path:
+    """A small LGSC (cue generator + auxiliary classifier, scored by the classifier) trained briefly on
+    ``dataset_root`` with its own 1:5:5 loss: enough for BatchNorm running statistics that differ from
+    any batch's statistics, which is what makes eval-mode bugs visible."""
+    import torch
+
+    import fastk
+    from fastk.checkpoints import save_checkpoint
+    from fastk.images import read_rgb
+
+    torch.manual_seed(seed)
+    samples = fastk.create("dataset", "folder", root=dataset_root).samples()
+    backbone = fastk.create("backbone", "lgsc", encoder="mobilenetv3_small_050", classifier="resnet10t",
+                            input_size=64, score="classifier")
+    model = backbone.build()
+    x = backbone.preprocess([read_rgb(s.path) for s in samples])
+    y = torch.tensor([s.label for s in samples])
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
+    g = torch.Generator().manual_seed(seed)
+    model.train()
+    done = 0
+    while done < steps:
+        for idx in torch.randperm(len(x), generator=g).split(8):
+            loss = backbone.training_loss(model, x[idx], y[idx])["total"]
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            done += 1
+    model.eval()
+    return save_checkpoint(out, backbone, model, {"steps": steps})
