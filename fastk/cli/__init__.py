@@ -15,17 +15,43 @@ from fastk import __version__
 from fastk.errors import FastkError
 
 
+def os_error_line(err: OSError) -> str:
+    """One line for a failed file operation: the path(s) and the system's cause (disk full, read-only...)."""
+    paths = " -> ".join(str(p) for p in (err.filename, err.filename2) if p is not None)
+    cause = err.strerror or str(err) or type(err).__name__
+    return f"{paths}: {cause}" if paths else cause
+
+
+def print_error(message: str) -> None:
+    """``fastk: error: MESSAGE`` on stderr; the message is plain text (a ``[x]`` in a file name stays)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    line = Text("fastk: error: ", style="bold red")
+    line.append(" ".join(str(message).split("\n")))
+    Console(stderr=True, highlight=False, soft_wrap=True).print(line)
+
+
 class FastkGroup(click.Group):
-    """Turns user errors into one line instead of a traceback."""
+    """Turns user errors into one line instead of a traceback.
+
+    User errors are :class:`FastkError` (bad file, unknown plugin name, ...) and operating-system
+    failures on the user's files (``OSError``: read-only folder, full disk, permission denied), which
+    the user fixes, not the code. Work already written stays: every long step writes as it goes.
+    """
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except FastkError as err:
-            from rich.console import Console
-
-            Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]fastk: error:[/] {err}", markup=True)
+            print_error(str(err))
             sys.exit(2)
+        except OSError as err:
+            print_error(os_error_line(err))
+            sys.exit(2)
+        except KeyboardInterrupt:
+            print_error("interrupted; finished work is kept (a run resumes with `fastk run --resume FOLDER`)")
+            sys.exit(130)
 
 
 @click.group(cls=FastkGroup)
@@ -67,7 +93,7 @@ def main() -> None:
         try:
             _add_plugin_commands(cli)
         except FastkError as err:
-            click.echo(f"fastk: error: {err}", err=True)
+            print_error(str(err))
             sys.exit(2)
         _commands_loaded = True
     cli(prog_name="fastk")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from fastk.cli._common import areas_option, console, landmarks_option
 
@@ -32,18 +33,18 @@ def command(images: tuple[Path, ...], landmarks: str, areas: str, out: Path) -> 
         try:
             img = read_rgb(f)
         except FastkError as err:
-            console.print(f"[yellow]skipped[/] {err}")
+            console.print(f"[yellow]skipped[/] {escape(str(err))}")
             skipped += 1
             continue
         face = detector.detect(img)
         if not face.ok:
-            console.print(f"[yellow]skipped[/] {f}: {face.reason} ({landmarks})")
+            console.print(f"[yellow]skipped[/] {escape(str(f))}: {face.reason} ({landmarks})")
             skipped += 1
             continue
         if face.note:
-            console.print(f"{f}: {face.note}")
+            console.print(f"{escape(str(f))}: {face.note}")
         write_image(out / f"{f.stem}_areas.jpg", draw_areas(img, area_set.polygons(face.points68)))
         results.append({"path": str(f), "detector": landmarks, "box": list(face.box),
                         "faces_found": face.faces_found, "points68": face.points68.round(2).tolist()})
     (out / "landmarks.json").write_text(json.dumps(results, indent=1))
-    console.print(f"{len(results)} faces written to {out}/ ({skipped} skipped)")
+    console.print(f"{len(results)} faces written to {escape(str(out))}/ ({skipped} skipped)")
