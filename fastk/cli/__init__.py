@@ -87,7 +87,10 @@ _commands_loaded = False
 
 
 def main() -> None:
-    """Console-script entry point: load plugins' commands, then run."""
+    """Console-script entry point: threading defaults (before torch loads), plugins' commands, then run."""
+    from fastk.environment import configure_threads
+
+    configure_threads()
     global _commands_loaded
     if not _commands_loaded:
         try:

@@ -10,6 +10,7 @@ import numpy as np
 
 import fastk
 from fastk.areas import AreaSet
+from fastk.environment import environment_record
 from fastk.faces import ATTRIBUTION
 from fastk.figures import face_diagram
 from fastk.registry import split_spec
@@ -61,6 +62,7 @@ def build_report(pipeline) -> dict[str, Any]:
         "fastk_version": fastk.__version__,
         "created": run.manifest["steps"]["report"].get("started"),
         "command": pipeline.command,
+        "environment": environment_record(),
         "config": cfg,
         "plugins": {
             "dataset": _provenance("dataset", cfg["dataset"]["name"]),

@@ -183,6 +183,15 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
     parts.append("<h2>Plugins used</h2>")
     parts.append(_table(["role", "name", "plugin", "class"], [[e(role), e(str(p.get("name"))), e(str(p.get("plugin"))),
                  f"<code>{e(str(p.get('class')))}</code>"] for role, p in report.get("plugins", {}).items()]))
+    env = report.get("environment") or {}
+    if env:
+        parts.append("<h2>Machine</h2>")
+        parts.append(f"<p class='muted'>Computed with torch {e(str(env.get('torch')))} on {e(str(env.get('cpu_model')))} "
+                     f"({env.get('cpu_count')} CPUs, {env.get('torch_threads')} torch threads, "
+                     f"{e(str(env.get('cpu_capability')))}; CUDA {'yes' if env.get('cuda_available') else 'no'}; "
+                     f"deterministic algorithms {'on' if env.get('deterministic_algorithms') else 'off'}; load average "
+                     f"{e(str(env.get('load_average')))}). Training results differ in their last digits across CPUs; "
+                     "compare conclusions, not digits.</p>")
     parts.append("<p class='muted'>Everything on this page is also in <code>report.json</code>.</p></body></html>")
     out = run / "report.html"
     out.write_text("".join(parts))
