@@ -60,7 +60,6 @@ def test_report_json_has_real_values_in_range(tiny_run):
     report = json.loads((run / "report.json").read_text())
     env = report["environment"]  # what a reader needs to compare runs across machines
     assert env["torch"] and env["cpu_count"] >= 1 and isinstance(env["deterministic_algorithms"], bool)
-    assert env["thread_env"]["OMP_WAIT_POLICY"] in ("PASSIVE", None) or env["thread_env"]["OMP_WAIT_POLICY"]
     assert set(report["models"]) == {"full", "selected", "complement", "crop"}
     for name, m in report["models"].items():
         x = m["metrics"]
