@@ -1,8 +1,15 @@
 """Reading images the way every fastk step expects them: 8-bit RGB ``HxWx3`` numpy arrays.
 
-Why one reader: FAS datasets mix grayscale, RGBA, 16-bit PNGs and truncated JPEGs. Each of those is
-either converted (grayscale, RGBA, 16-bit) or refused with an :class:`ImageReadError` naming the file
-and the cause, so a batch can skip it and report why instead of crashing.
+Why one reader: FAS datasets mix grayscale, RGBA, 16-bit PNGs, CMYK JPEGs, phone photos stored
+sideways with an EXIF Orientation tag, and truncated files. Each of those is either converted
+(grayscale, RGBA, 16-bit, CMYK, EXIF orientation) or refused with an :class:`ImageReadError` naming
+the file and the cause, so a batch can skip it and report why instead of crashing.
+
+EXIF orientation: the pixels are decoded as stored (OpenCV's ``IMREAD_UNCHANGED`` keeps alpha and
+16-bit depth but ignores orientation), then turned upright with the tag Pillow reads from the header.
+OpenCV's own orientation handling covers JPEG, PNG and TIFF but not WebP (measured with OpenCV
+4.11), so one code path serves every format but TIFF, whose decoder applies the tag even when told not to. Every step (explore, predict, train) reads through here,
+so a sideways phone photo is upright everywhere.
 """
 
 from __future__ import annotations
@@ -64,7 +71,47 @@ def read_rgb(path: str | Path) -> np.ndarray:
         img = img[:, :, [2, 1, 0, 3]]
     if _looks_truncated(data, p):
         raise ImageReadError(f"{p}: truncated file (image data ends early)")
+    if not data.startswith((b"II*\x00", b"MM\x00*")):  # OpenCV's TIFF decoder applies the tag itself
+        img = upright(img, exif_orientation(data))
     return to_rgb8(img, source=str(p))
+
+
+def exif_orientation(data: bytes) -> int:
+    """The EXIF Orientation tag (1-8) of encoded image bytes; 1 (as stored) when absent or unreadable."""
+    import io
+
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError:  # Pillow comes with scikit-image and matplotlib; without it, trust the pixels
+        return 1
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            value = im.getexif().get(_ORIENTATION_TAG, 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, TypeError):
+        return 1
+    return int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+_ORIENTATION_TAG = 0x0112
+
+
+def upright(img: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation to stored pixels, so the result is what a photo viewer shows."""
+    if orientation == 2:
+        return img[:, ::-1]
+    if orientation == 3:
+        return img[::-1, ::-1]
+    if orientation == 4:
+        return img[::-1]
+    if orientation == 5:
+        return img.swapaxes(0, 1)
+    if orientation == 6:
+        return np.rot90(img, -1)
+    if orientation == 7:
+        return np.rot90(img, -1)[::-1]
+    if orientation == 8:
+        return np.rot90(img, 1)
+    return img
 
 
 def _looks_truncated(data: bytes, path: Path) -> bool:

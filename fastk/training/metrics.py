@@ -7,6 +7,9 @@
   the worst type, as OULU-NPU reports. BPCER: share of real samples rejected. ACER = (APCER + BPCER) / 2.
 * The threshold is chosen on the validation split (:func:`threshold_at_eer`) and applied to test;
   HTER is (FAR + FRR) / 2 at that threshold.
+* Undefined is not zero: a metric the set cannot define (APCER without attacks, BPCER without real
+  faces) is ``None`` with the reason in ``undefined``, so JSON stays strict and no one reads 0.000 as
+  a perfect score.
 """
 
 from __future__ import annotations
@@ -48,33 +51,69 @@ def threshold_at_eer(labels, scores) -> tuple[float, float]:
     return best[1], best[2]
 
 
+NO_ATTACKS = "no attacks in the set"
+NO_REAL = "no real faces in the set"
+NO_LABELS = "no labelled samples"
+NO_SPOOF_CALLS = "no sample called spoof at this threshold"
+
+
 def metrics_at(labels, scores, threshold: float, attack_types: Sequence[str | None] | None = None) -> dict[str, Any]:
-    """Every metric at one threshold; ``attack_types`` gives APCER per attack type."""
-    y, s = _arrays(labels, scores)
+    """Every metric at one threshold; ``attack_types`` gives APCER per attack type.
+
+    A metric that the set cannot define is ``None`` and ``undefined[name]`` says why: APCER, recall
+    and precision need attacks, BPCER needs real faces, EER and AUC need both, and a metric built
+    from an undefined one is undefined too. Reporting 0 there would read as a perfect result.
+    Samples labelled -1 (unknown) are left out of every metric and counted in ``n_unlabelled``.
+    """
+    y_all, s_all = _arrays(labels, scores)
+    known = y_all >= 0
+    y, s = y_all[known], s_all[known]
     pred = (s >= threshold).astype(int)
     tp = int(((pred == 1) & (y == 1)).sum())
     fp = int(((pred == 1) & (y == 0)).sum())
     fn = int(((pred == 0) & (y == 1)).sum())
     tn = int(((pred == 0) & (y == 0)).sum())
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    bpcer = fp / (fp + tn) if fp + tn else float("nan")
+    n_spoof, n_real = tp + fn, fp + tn
+    undefined: dict[str, str] = {}
+
+    def ratio(name: str, num: float, den: float, reason: str) -> float | None:
+        if den:
+            return float(num / den)
+        undefined[name] = reason
+        return None
+
+    no_attacks = NO_LABELS if not len(y) else NO_ATTACKS
+    no_real = NO_LABELS if not len(y) else NO_REAL
+    recall = ratio("recall", tp, n_spoof, no_attacks)
+    precision = ratio("precision", tp, tp + fp, NO_SPOOF_CALLS) if n_spoof else ratio("precision", 0, 0, no_attacks)
+    # F1 = 2TP / (2TP + FP + FN): defined whenever there are attacks (0 when none is caught), as scikit-learn.
+    f1 = ratio("f1", 2 * tp, 2 * tp + fp + fn, no_attacks) if n_spoof else ratio("f1", 0, 0, no_attacks)
+    bpcer = ratio("bpcer", fp, n_real, no_real)
+    apcer_all = ratio("apcer_all_attacks", fn, n_spoof, no_attacks)
     per_attack: dict[str, float] = {}
     if attack_types is not None:
-        types = np.asarray([str(a) for a in attack_types])
+        types = np.asarray([str(a) for a in attack_types])[known]
         for a in sorted(set(types[y == 1])):
             m = (y == 1) & (types == a)
             per_attack[a] = float(((pred == 0) & m).sum() / m.sum())
-    apcer_all = fn / (fn + tp) if fn + tp else float("nan")
     apcer = max(per_attack.values()) if per_attack else apcer_all
-    _, eer = threshold_at_eer(y, s)
+    if apcer is None:
+        undefined["apcer"] = no_attacks
+    both = n_spoof > 0 and n_real > 0
+    one_class = no_attacks if not n_spoof else no_real
+    if both:
+        _, eer = threshold_at_eer(y, s)
+    else:
+        eer = None
+        for name in ("acer", "hter", "eer", "auc"):
+            undefined[name] = one_class
     return {
         "threshold": float(threshold),
         "positive_class": "spoof",
-        "n_real": int((y == 0).sum()),
-        "n_spoof": int((y == 1).sum()),
-        "accuracy": float((pred == y).mean()) if len(y) else float("nan"),
+        "n_real": n_real,
+        "n_spoof": n_spoof,
+        "n_unlabelled": int((~known).sum()),
+        "accuracy": float((pred == y).mean()) if len(y) else ratio("accuracy", 0, 0, NO_LABELS),
         "precision": precision,
         "recall": recall,
         "f1": f1,
@@ -82,9 +121,18 @@ def metrics_at(labels, scores, threshold: float, attack_types: Sequence[str | No
         "apcer_all_attacks": apcer_all,
         "apcer_per_attack": per_attack,
         "bpcer": bpcer,
-        "acer": (apcer + bpcer) / 2,
-        "hter": (apcer_all + bpcer) / 2,
+        "acer": (apcer + bpcer) / 2 if both else None,
+        "hter": (apcer_all + bpcer) / 2 if both else None,
         "eer": eer,
-        "auc": auc(y, s),
+        "auc": auc(y, s) if both else None,
         "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
+        "undefined": undefined,
     }
+
+
+def describe_undefined(metrics: dict[str, Any]) -> list[str]:
+    """One line per reason: ``"apcer, recall, ...: undefined (no attacks in the set)"``, for terminals."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in (metrics.get("undefined") or {}).items():
+        by_reason.setdefault(reason, []).append(name)
+    return [f"{', '.join(names)}: undefined ({reason})" for reason, names in by_reason.items()]

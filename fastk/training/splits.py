@@ -16,6 +16,36 @@ from fastk.errors import ConfigError
 
 SPLITS = ("train", "val", "test")
 
+SUBJECT_FIX = ("name the files SUBJECT_rest.jpg and set the folder reader's subject_from_name option "
+               "(fastk train --dataset-option subject_from_name=true; dataset.options.subject_from_name: true "
+               "in a run config), or list the images in a csv with a subject column (--dataset csv)")
+
+
+def require_subjects(samples: Sequence[Sample], source: str) -> None:
+    """Refuse, in one line, a dataset whose samples lack subject ids, before any expensive step.
+
+    ``source`` names the dataset in the message (e.g. ``dataset.describe()``). Called by ``fastk
+    train`` and the pipeline before face finding: finding faces takes minutes on a real dataset, and
+    the split that needs the ids comes after it.
+    """
+    if not samples:
+        raise ConfigError(f"dataset {source}: no images")
+    missing = [s for s in samples if not s.subject]
+    if missing:
+        raise ConfigError(f"dataset {source}: {len(missing)} of {len(samples)} samples have no subject id "
+                          f"(first: {missing[0].path}); a subject-disjoint split needs one per sample: {SUBJECT_FIX}")
+
+
+def require_both_classes(split: dict[str, Sequence[Sample]], names: Sequence[str] = ("train", "val")) -> None:
+    """Each named split must hold real and attack samples: a threshold or ACER needs both."""
+    for name in names:
+        labels = {s.label for s in split.get(name, ())}
+        for label, what in ((0, "real"), (1, "attack")):
+            if label not in labels:
+                n = len({s.subject for s in split.get(name, ())})
+                raise ConfigError(f"split {name!r} ({n} subjects) has no {what} samples; training and its "
+                                  f"validation threshold need both (add {what} images of more subjects)")
+
 
 def subject_split(
     samples: Sequence[Sample], *, ratios: tuple[float, float, float] = (0.6, 0.2, 0.2), seed: int = 0,
@@ -26,7 +56,8 @@ def subject_split(
         raise ConfigError(f"split ratios must be three non-negative numbers, got {ratios}")
     missing = [s.path for s in samples if not s.subject]
     if missing:
-        raise ConfigError(f"{missing[0]}: sample has no subject id; a subject-disjoint split needs one for every sample")
+        raise ConfigError(f"{missing[0]}: sample has no subject id; a subject-disjoint split needs one for "
+                          f"every sample ({SUBJECT_FIX})")
     by_subject: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
         by_subject[s.subject].append(s)
