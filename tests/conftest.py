@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-import pytest
+from fastk.environment import configure_threads
 
-from fastk.faces import shared_faces_dir
+configure_threads()  # as the CLI does, before torch loads: idle OpenMP threads sleep instead of spinning
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from fastk.faces import shared_faces_dir  # noqa: E402
 
 FACES = shared_faces_dir()
 
