@@ -1,1 +1,127 @@
-"""Selectors that use the stability of the ranking (placeholder: being written)."""
+"""Selectors that know the ranking's uncertainty: ``stable-top-k:K`` and ``significant``.
+
+Both need more than one importance vector, and say so through a method the caller can look for
+(:func:`fastk.stability_analysis.select_areas` does the looking):
+
+* ``stable-top-k:K`` has ``select_from_stability(result)``: the K areas with the highest
+  P(in the top K) over a stability grid (cells x image resamples; ties by mean rank). Given a plain
+  ``{area: value}`` mapping it keeps the K highest values, so ``select(p_in_top(result, K))`` works too.
+* ``significant[:ALPHA[,holm|bh]]`` has ``select_from_rows(rows, areas)``: the areas whose per-image
+  score is significantly above the per-image median area (one-sided Wilcoxon signed-rank test over
+  images, Holm or Benjamini-Hochberg correction over the areas; default 0.05, Holm). It cannot
+  choose from one importance vector and fails with a one-line message if asked to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+import fastk
+from fastk.errors import ConfigError
+from fastk.selection import AreaSelector, ranked
+
+
+class StableTopK(AreaSelector):
+    """The ``k`` areas most often among the top ``k`` over a stability grid."""
+
+    name = "stable-top-k"
+
+    def __init__(self, k: int = 4):
+        if k < 1:
+            raise ConfigError(f"selector 'stable-top-k' needs k >= 1, got {k}")
+        self.k = k
+
+    @classmethod
+    def from_spec(cls, arg, **kwargs):
+        try:
+            return cls(int(arg), **kwargs)
+        except ValueError:
+            raise ConfigError(f"selector 'stable-top-k' needs an int after ':', got {arg!r}") from None
+
+    def describe(self) -> str:
+        return f"{self.name}:{self.k}"
+
+    def _select(self, importance: Mapping[str, float]) -> list[str]:
+        return ranked(importance)[: self.k]
+
+    def select_from_stability(self, result: Mapping[str, Any]) -> list[str]:
+        """The ``k`` areas with the highest P(in top k) in a ``stability.json`` result."""
+        from fastk.stability_analysis import p_in_top
+
+        p = p_in_top(result, self.k)
+        if self.k >= len(p):
+            raise ConfigError(f"selector {self.describe()!r}: k must be below the number of areas ({len(p)})")
+        mean_rank = {a: v["mean_rank"] for a, v in result["rank"].items()}
+        return sorted(p, key=lambda a: (-p[a], mean_rank[a], a))[: self.k]
+
+
+class Significant(AreaSelector):
+    """Areas significantly above the median area over images (paired test, corrected)."""
+
+    name = "significant"
+
+    def __init__(self, alpha: float = 0.05, correction: str = "holm"):
+        if not 0 < alpha < 1:
+            raise ConfigError(f"selector 'significant' needs 0 < alpha < 1, got {alpha}")
+        if correction not in ("holm", "bh"):
+            raise ConfigError(f"selector 'significant': correction must be holm or bh, not {correction!r}")
+        self.alpha, self.correction = alpha, correction
+
+    @classmethod
+    def from_spec(cls, arg, **kwargs):
+        parts = [p.strip() for p in arg.split(",") if p.strip()]
+        try:
+            alpha = float(parts[0]) if parts else 0.05
+        except ValueError:
+            raise ConfigError(f"selector 'significant' takes ALPHA[,holm|bh] after ':', got {arg!r}") from None
+        return cls(alpha, *(parts[1:2]), **kwargs)
+
+    def describe(self) -> str:
+        return f"{self.name}:{self.alpha:g},{self.correction}"
+
+    def _select(self, importance: Mapping[str, float]) -> list[str]:
+        raise ConfigError(f"selector {self.describe()!r} needs per-image area scores (an exploration's "
+                          "per_image.csv), not one importance per area")
+
+    def test(self, rows, areas: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The per-area test results (median difference, p, adjusted p, significant)."""
+        from fastk.ranking_stats import significant_areas
+
+        return significant_areas(_matrix(rows, areas), areas, alpha=self.alpha, correction=self.correction)
+
+    def select_from_rows(self, rows, areas: Sequence[str]) -> list[str]:
+        """Significant areas, largest median difference first. ``rows``: per-image mappings
+        ``{area: score}`` (e.g. ``per_image.csv`` rows) or an images x areas array."""
+        res = self.test(rows, areas)
+        keep = sorted((a for a in areas if res[a]["significant"]), key=lambda a: (-res[a]["median_difference"], a))
+        if not keep:
+            raise ConfigError(f"selector {self.describe()!r}: no area is significantly above the median area "
+                              f"over {max(v['n'] for v in res.values())} images")
+        return keep
+
+
+def _matrix(rows, areas: Sequence[str]) -> np.ndarray:
+    if isinstance(rows, np.ndarray):
+        x = rows.astype(np.float64)
+    else:
+        x = np.array([[_num(r.get(a)) for a in areas] for r in rows], dtype=np.float64)
+    x = x.reshape(-1, len(areas))
+    if len(x) < 2:
+        raise ConfigError(f"selector 'significant' needs per-image scores of at least 2 images, got {len(x)}")
+    return x
+
+
+def _num(v) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+@fastk.hookimpl
+def fastk_register_area_selectors(registry):
+    for cls in (StableTopK, Significant):
+        registry.add(cls)

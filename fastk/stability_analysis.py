@@ -1,0 +1,221 @@
+"""How stable is the area ranking over a grid of explorations: the ``stability.json`` result.
+
+:func:`run_stability` is the whole job (grid + analysis + ``stability.json`` + figures); the pieces
+are public so a pipeline or a notebook can call them apart: :func:`fastk.stability_grid.run_grid`
+makes the cells, :func:`analyse` turns cells into the result, :func:`write_stability` writes it.
+
+The uncertainty covers two sources at once: the grid's factors (model/seed, CAM method, detector,
+CAM target), one cell per combination, and the images, by bootstrap resamples of each cell's
+per-image rows (the same resamples in every cell).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fastk import ranking_stats as rs
+from fastk.errors import ConfigError
+from fastk.jsonsafe import jsonable
+from fastk.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
+
+STABILITY_JSON = "stability.json"
+
+
+def analyse(cells: Sequence[Cell], areas: Sequence[str], *, k: int = 4, n_boot: int = 200, seed: int = 0,
+            planted: Sequence[str] | None = None) -> dict[str, Any]:
+    """The stability result (what ``stability.json`` holds) from finished cells."""
+    if not cells:
+        raise ConfigError("stability: no finished cell to analyse")
+    areas = list(areas)
+    if not 1 <= k < len(areas):
+        raise ConfigError(f"stability.k: must be between 1 and {len(areas) - 1} (there are {len(areas)} areas), not {k}")
+    images = sorted({p for c in cells for p in c.per_image})
+    nan_row = np.full(len(areas), np.nan)
+    x = np.stack([np.stack([c.per_image.get(p, nan_row) for p in images]) for c in cells])  # cells, images, areas
+    with np.errstate(invalid="ignore"), rs._no_warnings():
+        point = np.nanmean(x, axis=1)  # cells x areas: each cell's area importance
+    idx = rs.bootstrap_indices(len(images), n_boot, seed)
+    boot_ranks = np.stack([rs.ranks(rs.bootstrap_means(xc, idx)) for xc in x])  # cells, n_boot, areas
+    point_ranks = rs.ranks(point)
+    p_rank = rs.rank_distribution(boot_ranks)
+    p_rank_cells = rs.rank_distribution(point_ranks)
+    p_top = rs.p_top_k(boot_ranks, k)
+    p_top_cells = rs.p_top_k(point_ranks, k)
+    mean_rank = boot_ranks.reshape(-1, len(areas)).mean(axis=0)
+    lo, hi = np.percentile(boot_ranks.reshape(-1, len(areas)), [2.5, 97.5], axis=0)
+    levels = {f: [getattr(c, f) for c in cells] for f in FACTORS}
+    grid = {f: sorted(set(v), key=v.index) for f, v in levels.items()}
+    matrices = rs.agreement_matrices(point, k)
+    variance = rs.variance_shares(boot_ranks, levels)
+    verdict = rs.verdict(point, areas, k)
+    best = set(verdict["set"])
+    tops = boot_ranks <= k
+    verdict["share_with_image_resamples"] = float(np.mean(
+        [[{areas[i] for i in np.flatnonzero(t)} == best for t in cell] for cell in tops]))
+    order = sorted(range(len(areas)), key=lambda i: (-p_top[i], mean_rank[i], areas[i]))
+    result = {
+        "version": 1,
+        "areas": areas,
+        "k": k,
+        "n_boot": n_boot,
+        "seed": seed,
+        "n_images": len(images),
+        "grid": grid,
+        "cells": [_cell_summary(c, point[i], point_ranks[i], k, areas) for i, c in enumerate(cells)],
+        "areas_by_stability": [areas[i] for i in order],
+        "rank": {a: {"p_rank": p_rank[i].tolist(), "p_rank_cells": p_rank_cells[i].tolist(),
+                     "mean_rank": float(mean_rank[i]), "rank_ci95": [float(lo[i]), float(hi[i])],
+                     "p_top_k": float(p_top[i]), "p_top_k_cells": float(p_top_cells[i])}
+                 for i, a in enumerate(areas)},
+        "p_top_k_by": {f: {lv: dict(zip(areas, rs.p_top_k(boot_ranks[np.asarray(levels[f]) == lv], k).tolist()))
+                           for lv in grid[f]} for f in FACTORS},
+        "agreement": _agreement_summary(matrices, cells),
+        "variance": {"shares": variance["pooled"],
+                     "by_area": dict(zip(areas, variance["by_area"])),
+                     "rank_variance": dict(zip(areas, variance["total_variance"])),
+                     "definition": "share of the total variance of the areas' ranks over cells x image resamples: "
+                                   "images = mean within-cell variance (bootstrap); each factor = variance of its "
+                                   "level means (main effect); interactions = the rest of the between-cell variance"},
+        "verdict": verdict,
+        "stable_top_k": [areas[i] for i in order[:k]],
+    }
+    if planted:
+        result["planted"] = planted_recovery(boot_ranks, point_ranks, areas, levels["cam"], planted)
+    return result
+
+
+def planted_recovery(boot_ranks: np.ndarray, point_ranks: np.ndarray, areas: Sequence[str], cams: Sequence[str],
+                     planted: Sequence[str]) -> dict[str, Any]:
+    """Per CAM method: how often all planted areas are the top ``len(planted)`` (cells, and cells x resamples)."""
+    unknown = [a for a in planted if a not in areas]
+    if unknown:
+        raise ConfigError(f"stability.planted: unknown area(s) {', '.join(unknown)}; known: {', '.join(areas)}")
+    m = len(planted)
+    cols = [list(areas).index(a) for a in planted]
+    cams = np.asarray(cams)
+    by_cam = {}
+    for cam in sorted(set(cams.tolist()), key=list(cams).index):
+        sel = cams == cam
+        on_top_cells = (point_ranks[sel][:, cols] <= m).all(axis=1)
+        on_top_boot = (boot_ranks[sel][:, :, cols] <= m).all(axis=2)
+        by_cam[cam] = {"cells": int(sel.sum()), "share_of_cells": float(on_top_cells.mean()),
+                       "p_all_on_top": float(on_top_boot.mean()),
+                       "p_each_on_top": {a: float((boot_ranks[sel][:, :, c] <= m).mean()) for a, c in zip(planted, cols)}}
+    return {"areas": list(planted), "top": m, "by_cam": by_cam,
+            "recovered_by": [c for c, v in by_cam.items() if v["p_all_on_top"] >= 0.9],
+            "rule": f"a method recovers the cue when all {m} planted areas are the top {m} in >= 90% of its "
+                    "cells x image resamples"}
+
+
+def _cell_summary(c: Cell, importance: np.ndarray, rank: np.ndarray, k: int, areas: Sequence[str]) -> dict[str, Any]:
+    return {"name": c.name, **c.levels(), "dir": str(c.dir), "images_used": len(c.per_image),
+            "images_skipped": c.skipped, "importance": dict(zip(areas, importance.tolist())),
+            "ranking": [areas[i] for i in np.argsort(rank)], "top_k": sorted(areas[i] for i in np.flatnonzero(rank <= k))}
+
+
+def _agreement_summary(matrices: Mapping[str, np.ndarray], cells: Sequence[Cell]) -> dict[str, Any]:
+    """Matrices, their off-diagonal mean/min, and the mean over pairs of cells differing in one factor only."""
+    n = len(cells)
+    iu = np.triu_indices(n, 1)
+    summary = {m: {"mean": float(np.nanmean(v[iu])), "min": float(np.nanmin(v[iu]))} if n > 1 else {}
+               for m, v in matrices.items()}
+    by_factor = {}
+    for f in FACTORS:
+        pairs = [(i, j) for i, j in zip(*iu) if _differ_only_in(cells[i], cells[j], f)]
+        if pairs:
+            by_factor[f] = {"pairs": len(pairs), **{m: float(np.nanmean([v[i, j] for i, j in pairs]))
+                                                    for m, v in matrices.items()}}
+    return {"metrics": list(matrices), "cells": [c.name for c in cells],
+            "matrices": {m: v.tolist() for m, v in matrices.items()}, "summary": summary,
+            "by_factor": by_factor}
+
+
+def _differ_only_in(a: Cell, b: Cell, factor: str) -> bool:
+    la, lb = a.levels(), b.levels()
+    return la[factor] != lb[factor] and all(la[f] == lb[f] for f in FACTORS if f != factor)
+
+
+def run_stability(
+    checkpoints: Mapping[str, str | Path],
+    samples,
+    out_dir: str | Path,
+    config: StabilityConfig | Mapping[str, Any] | None = None,
+    *,
+    cache=None,
+    device: str | None = None,
+    show_progress: bool = True,
+    figures: bool = True,
+) -> dict[str, Any]:
+    """Grid + analysis + ``out_dir/stability.json`` + figures; returns the result (resumable)."""
+    cfg = StabilityConfig.coerce(config)
+    cells = run_grid(checkpoints, samples, out_dir, cfg, cache=cache, device=device, show_progress=show_progress)
+    result = analyse(cells, cell_areas(cells[0]), k=cfg.k, n_boot=cfg.n_boot, seed=cfg.seed, planted=cfg.planted)
+    result["config"] = {k: v for k, v in vars(cfg).items()}
+    result["checkpoints"] = {label: str(p) for label, p in checkpoints.items()}
+    if cache is not None:
+        result["landmark_cache"] = {"hits": cache.hits, "misses": cache.misses}
+    return write_stability(result, out_dir, figures=figures)
+
+
+def write_stability(result: dict[str, Any], out_dir: str | Path, *, figures: bool = True) -> dict[str, Any]:
+    """Write the figures (names recorded in ``result['figures']``, relative to ``out_dir``) and strict JSON."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if figures:
+        from fastk.stability_figures import write_figures
+
+        result["figures"] = write_figures(result, out)
+    clean = jsonable(result)
+    (out / STABILITY_JSON).write_text(json.dumps(clean, indent=1, allow_nan=False))
+    return clean
+
+
+def load_stability(path: str | Path) -> dict[str, Any]:
+    """A ``stability.json`` (or the folder holding one), with a one-line error for anything else."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / STABILITY_JSON
+    try:
+        data = json.loads(p.read_text())
+        data["rank"], data["verdict"]  # noqa: B018 - the keys every reader needs
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: no {STABILITY_JSON} found") from None
+    except (ValueError, KeyError, TypeError):
+        raise ConfigError(f"{p}: not a {STABILITY_JSON} written by fastk") from None
+    return data
+
+
+def p_in_top(result: Mapping[str, Any], k: int, *, over: str = "cells_and_images") -> dict[str, float]:
+    """``{area: P(area in the top k)}`` for any ``k``, from the stored rank distribution.
+
+    ``over="cells"`` uses the cells' own rankings only; the default also counts image resamples.
+    This mapping is what a selector ranks by to choose from the stability result.
+    """
+    key = {"cells_and_images": "p_rank", "cells": "p_rank_cells"}[over]
+    return {a: float(sum(v[key][:k])) for a, v in result["rank"].items()}
+
+
+def select_areas(selector, *, importance: Mapping[str, float] | None = None, rows=None, areas=None,
+                 stability: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Run any selector with what it needs: selectors that can use the stability result
+    (``select_from_stability``) or per-image rows (``select_from_rows``) get them, the others the
+    importance mapping. Returns ``{selector, keep, complement, input}`` (what a pipeline records)."""
+    order = list(importance or (stability or {}).get("areas_by_stability") or areas or [])
+    if stability is not None and hasattr(selector, "select_from_stability"):
+        keep, used = selector.select_from_stability(stability), "stability"
+        order = stability["areas_by_stability"]
+    elif rows is not None and hasattr(selector, "select_from_rows"):
+        keep, used = selector.select_from_rows(rows, areas), "per-image rows"
+    elif importance is not None:
+        keep, used = selector.select(importance), "importance"
+    else:
+        raise ConfigError(f"selector {selector.describe()!r}: needs " + (
+            "a stability result" if hasattr(selector, "select_from_stability") else
+            "per-image rows" if hasattr(selector, "select_from_rows") else "area importances"))
+    return {"selector": selector.describe(), "keep": keep, "complement": [a for a in order if a not in keep],
+            "input": used}

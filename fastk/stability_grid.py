@@ -1,0 +1,287 @@
+"""Explore trained models over a grid (models/seeds x CAM methods x landmark detectors x CAM targets).
+
+Why a grid: one ranking comes from one trained model, one CAM method, one detector and one target,
+and each of those changes it. Every cell is a normal exploration folder made by
+:func:`fastk.explore.explore` (``cells/<model>__<cam>__<detector>__<target>/``), so a killed run
+resumes cell by cell (a finished cell is kept: its ``cell.json`` records what made it) and any cell
+can be opened with the tools that read explorations. Landmarks are computed once per detector and
+image: every cell shares one :class:`~fastk.landmark_cache.LandmarkCache`.
+
+The ``stability:`` configuration (a dict, e.g. a section of a run config) has these keys, all
+optional (:class:`StabilityConfig`)::
+
+    cams: [gradcam++, gradcam, layercam, xgradcam, hirescam]  # default; plus scorecam/ablationcam (slow_cams)
+    slow_cams: auto        # auto: add scorecam/ablationcam when their registered class is not
+                           # 'forward-per-channel' (a fast version is installed); yes; no
+    detectors: [dlib, mediapipe]
+    targets: null          # null: the backbone's default target; a list of names; or [all]
+    k: 4                   # the top-k size the verdict and P(in top k) are about
+    n_boot: 200            # bootstrap resamples of the images, shared by every cell
+    seed: 0
+    max_images: null       # the first N samples only
+    planted: null          # areas a planted-cue set hides its cue in: recovery per CAM method
+    areas: paper
+    batch_size: 16
+
+The analysis of the finished cells is :func:`fastk.stability_analysis.analyse`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import fastk
+from fastk.datasets import Sample
+from fastk.errors import ConfigError
+
+DEFAULT_CAMS = ("gradcam++", "gradcam", "layercam", "xgradcam", "hirescam")
+SLOW_CAMS = ("scorecam", "ablationcam")
+FACTORS = ("model", "cam", "detector", "target")
+
+
+@dataclass
+class StabilityConfig:
+    """What the grid covers and how it is analysed (the ``stability:`` config dict; see module doc)."""
+
+    cams: list[str] | None = None
+    slow_cams: str = "auto"
+    detectors: list[str] = field(default_factory=lambda: ["dlib", "mediapipe"])
+    targets: list[str] | None = None
+    k: int = 4
+    n_boot: int = 200
+    seed: int = 0
+    max_images: int | None = None
+    planted: list[str] | None = None
+    areas: str = "paper"
+    batch_size: int = 16
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, *, where: str = "stability") -> StabilityConfig:
+        """Build from a config dict; an unknown key or a bad value fails naming ``where.key``."""
+        data = dict(data or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        for key in ("cams", "detectors", "targets", "planted"):
+            if isinstance(data.get(key), str):
+                data[key] = [x.strip() for x in data[key].split(",") if x.strip()]
+        cfg = cls(**data)
+        if cfg.slow_cams not in ("auto", "yes", "no"):
+            raise ConfigError(f"{where}.slow_cams: must be auto, yes or no, not {cfg.slow_cams!r}")
+        for key in ("k", "n_boot"):
+            if not isinstance(getattr(cfg, key), int) or getattr(cfg, key) < 1:
+                raise ConfigError(f"{where}.{key}: must be a whole number >= 1, not {getattr(cfg, key)!r}")
+        if not cfg.detectors:
+            raise ConfigError(f"{where}.detectors: needs at least one landmark detector")
+        return cfg
+
+    @classmethod
+    def coerce(cls, value: StabilityConfig | Mapping[str, Any] | None) -> StabilityConfig:
+        return value if isinstance(value, cls) else cls.from_dict(value)
+
+    def cam_methods(self) -> list[str]:
+        """The CAM methods of the grid (names checked against the registry)."""
+        registry = fastk.get_registry("cam")
+        names = list(self.cams) if self.cams else list(DEFAULT_CAMS)
+        if not self.cams and self.slow_cams != "no":
+            for name in SLOW_CAMS:
+                if name in registry.names() and (
+                    self.slow_cams == "yes" or getattr(registry.get(name), "cost", "") != "forward-per-channel"
+                ):
+                    names.append(name)
+        for name in names:
+            registry.get(name)
+        return names
+
+
+@dataclass
+class Cell:
+    """One finished exploration of the grid, with the per-image rows the statistics resample."""
+
+    name: str
+    model: str
+    cam: str
+    detector: str
+    target: str
+    dir: Path
+    per_image: dict[str, np.ndarray]  # image path -> area scores (areas in the area set's order)
+    skipped: int = 0
+
+    def levels(self) -> dict[str, str]:
+        return {f: getattr(self, f) for f in FACTORS}
+
+
+def model_labels(paths: Sequence[str | Path]) -> list[str]:
+    """Short unique folder-safe labels for checkpoints: file stems, else parent folder names, else m0, m1..."""
+    ps = [Path(p) for p in paths]
+    for cand in ([p.stem for p in ps], [p.parent.name for p in ps], [f"{p.parent.name}-{p.stem}" for p in ps]):
+        cand = [_safe(c) for c in cand]
+        if all(cand) and len(set(cand)) == len(cand):
+            return cand
+    return [f"m{i}" for i in range(len(ps))]
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]+", "-", text).strip("-")
+
+
+def cell_name(model: str, cam: str, detector: str, target: str) -> str:
+    return "__".join(_safe(x) for x in (model, cam, detector, target))
+
+
+def resolve_targets(backbone, model, targets: Sequence[str] | None) -> list[str]:
+    """Target names for a model: the backbone's default, the named ones (checked), or ``all``."""
+    available = sorted(backbone.cam_targets(model))
+    if not targets:
+        return [backbone.default_cam_target]
+    if list(targets) == ["all"]:
+        return available
+    for t in targets:
+        backbone.cam_target(model, t)  # one-line error listing the known targets
+    return list(targets)
+
+
+def run_grid(
+    checkpoints: Mapping[str, str | Path],
+    samples: Sequence[Sample],
+    out_dir: str | Path,
+    config: StabilityConfig | Mapping[str, Any] | None = None,
+    *,
+    cache=None,
+    device: str | None = None,
+    show_progress: bool = True,
+) -> list[Cell]:
+    """Explore every checkpoint (``{label: path}``) over the grid; returns the finished cells.
+
+    Cells already finished with the same settings, checkpoint and images are kept, not redone.
+    """
+    from fastk.checkpoints import load_checkpoint
+    from fastk.devices import default_device
+    from fastk.explore import ExploreSettings, explore
+    from fastk.landmark_cache import LandmarkCache
+    from fastk.progress import progress_bar
+
+    cfg = StabilityConfig.coerce(config)
+    if not checkpoints:
+        raise ConfigError("stability: needs at least one checkpoint")
+    cams = cfg.cam_methods()
+    for d in cfg.detectors:
+        fastk.get_registry("landmarks").get(d)
+    samples = list(samples)[: cfg.max_images] if cfg.max_images else list(samples)
+    if not samples:
+        raise ConfigError("stability: no images to explore")
+    cache = cache or LandmarkCache()
+    device = default_device(device)
+    images_digest = hashlib.sha1("\n".join(str(s.path) for s in samples).encode()).hexdigest()
+    out = Path(out_dir)
+    cells: list[Cell] = []
+    loaded = {}
+    for label, path in checkpoints.items():
+        backbone, model, _ = load_checkpoint(path, device=device)
+        loaded[label] = (backbone, model, resolve_targets(backbone, model, cfg.targets), _digest(path))
+    plan = [(label, cam, det, tgt) for label, (_, _, targets, _) in loaded.items()
+            for cam in cams for det in cfg.detectors for tgt in targets]
+    progress = progress_bar(show_progress)
+    with progress:
+        task = progress.add_task("stability grid", total=len(plan))
+        for label, cam, det, tgt in plan:
+            backbone, model, _, ckpt_digest = loaded[label]
+            name = cell_name(label, cam, det, tgt)
+            cell_dir = out / "cells" / name
+            progress.update(task, description=f"stability grid: {name}")
+            settings = ExploreSettings(landmarks=det, cam=cam, cam_target=tgt, areas=cfg.areas,
+                                       batch_size=cfg.batch_size, n_boot=100, seed=cfg.seed, overlays=0,
+                                       group_by=["label"])
+            stamp = {"settings": asdict(settings), "checkpoint": str(checkpoints[label]),
+                     "checkpoint_sha1": ckpt_digest, "images": len(samples), "images_sha1": images_digest}
+            marker = cell_dir / "cell.json"
+            if not (marker.is_file() and json.loads(marker.read_text()) == stamp):
+                explore(samples, backbone, model, cell_dir, settings, cache=cache, show_progress=False,
+                        extra_record={"stability_cell": {"model": label, "cam": cam, "detector": det, "target": tgt}})
+                marker.write_text(json.dumps(stamp, indent=2))
+            cells.append(load_cell(cell_dir, label, cam, det, tgt))
+            progress.advance(task)
+    return cells
+
+
+def _digest(path: str | Path) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_cell(cell_dir: str | Path, model: str, cam: str, detector: str, target: str) -> Cell:
+    """A finished cell's per-image area scores (``per_image.csv``) in the area set's order."""
+    d = Path(cell_dir)
+    record = json.loads((d / "explore.json").read_text())
+    areas = record["areas"]["names"]
+    per_image = {}
+    with open(d / "per_image.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            per_image[r["path"]] = np.array([_num(r.get(a)) for a in areas])
+    skipped = 0
+    if (d / "skipped.csv").exists():
+        with open(d / "skipped.csv", newline="") as f:
+            skipped = sum(1 for _ in csv.DictReader(f))
+    return Cell(cell_name(model, cam, detector, target), model, cam, detector, target, d, per_image, skipped)
+
+
+def cell_areas(cell: Cell) -> list[str]:
+    return json.loads((cell.dir / "explore.json").read_text())["areas"]["names"]
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def planted_areas(dataset) -> list[str] | None:
+    """The areas a planted-cue dataset hid its cue in (its ``planted`` option), else None."""
+    options = getattr(dataset, "options", None) or {}
+    planted = options.get("planted")
+    return list(planted) if planted else None
+
+
+def read_split(path: str | Path, part: str = "val") -> list[Sample]:
+    """One part (``train``, ``val``, ``test``) of a ``split.json`` written by ``fastk run``."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: split file not found") from None
+    except ValueError:
+        raise ConfigError(f"{p}: not JSON (expected a split.json from `fastk run`)") from None
+    if not isinstance(data, dict) or part not in data:
+        known = ", ".join(data) if isinstance(data, dict) else "none"
+        raise ConfigError(f"{p}: no split {part!r}; has: {known}")
+    try:
+        return [Sample(Path(d["path"]), d["label"], d.get("subject"), d.get("attack_type"), d.get("lighting"),
+                       d.get("meta") or {}) for d in data[part]]
+    except (KeyError, TypeError):
+        raise ConfigError(f"{p}: split {part!r} is not a list of samples with a path and a label") from None
+
+
+def run_checkpoints(run_dir: str | Path) -> list[Path]:
+    """The full-face model(s) of a ``fastk run`` folder: every finished ``train_full*`` step's checkpoint."""
+    from fastk.runs import RunFolder
+
+    run = RunFolder.existing(run_dir)
+    found = [Path(s["result"]["checkpoint"]) for name, s in sorted(run.manifest["steps"].items())
+             if name.startswith("train_full") and s.get("status") == "done" and "checkpoint" in (s.get("result") or {})]
+    if not found:
+        raise ConfigError(f"{run_dir}: no finished full-model training step (train_full) in its manifest")
+    return found
