@@ -33,6 +33,11 @@ class Backbone:
     default_input_size: ClassVar[int] = 112
     #: The CAM target used when the user names none (a key of :meth:`cam_targets`).
     default_cam_target: ClassVar[str] = "spoof-logit"
+    #: Options (``backbone.options``) that reach ``self.options`` beyond the named ``__init__`` keywords
+    #: (``{name: type}``), e.g. keywords passed on to a model builder. The named keywords of a subclass's
+    #: ``__init__`` are its options already; anything else is refused with the nearest known name, so a
+    #: typo cannot fall back to a default silently (see :mod:`fastk._options`; ``None``: unchecked).
+    plugin_options: ClassVar[dict[str, Any] | None] = {}
 
     def __init__(self, *, input_size: int | None = None, **options: Any):
         self.input_size = int(input_size or self.default_input_size)

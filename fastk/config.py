@@ -2,24 +2,32 @@
 
 Every option of ``fastk run`` can live in a YAML file in ``configs/`` (``paper.yaml`` reproduces the
 paper's settings, ``demo.yaml`` is the fast CPU demo); flags given on the command line win. The
-resolved configuration is saved in the run folder, so a run can always be repeated. Unknown keys are
-refused with the file and key named: a misspelt option must not be silently ignored.
+resolved configuration is saved in the run folder, so a run can always be repeated.
+
+Everything is checked before any work starts (:func:`validate`; every key is listed in
+docs/configuration.md): unknown keys (with the nearest known one), types, ranges, plugin names and
+each plugin's declared options, and the selector against the area set. All problems are reported at
+once, one line each, naming where the value came from, the key, what was given and what is allowed:
+a misspelt or mistyped option must not be silently ignored, nor fail after an hour of training.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from fastk import _config_checks as checks
+from fastk._options import given, nearest
 from fastk.errors import ConfigError
 
 DEFAULTS: dict[str, Any] = {
     "name": "run",
     "seed": 0,
-    "device": None,  # cpu / cuda; default: cuda when present
+    "device": None,  # cpu / cuda / cuda:N / mps; default: cuda when present
     "dataset": {"name": "demo", "path": None, "options": {}},
     "split": {"ratios": [0.6, 0.2, 0.2], "stratify": True},
     "backbone": {"name": "lgsc", "input_size": 112, "options": {}},
@@ -40,22 +48,68 @@ DEFAULTS: dict[str, Any] = {
     "retrain": {"variants": ["selected", "complement", "crop"], "crop_size": None, "jpeg_quality": 90},
 }
 
+#: Mappings whose keys are checked against a plugin or the trainer, not against DEFAULTS.
+FREE_FORM = ("train", "dataset.options", "backbone.options")
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any], *, source: str, path: str = "") -> dict[str, Any]:
-    """``base`` updated by ``override``; keys unknown to ``base`` are errors (except free-form dicts)."""
+
+class _Problems:
+    """Collects one line per problem, each naming where the value came from (file or command line)."""
+
+    def __init__(self, source: str, origins: Mapping[str, str] | None = None):
+        self.source, self.origins, self.lines = source, dict(origins or {}), []
+
+    def origin(self, key: str) -> str:
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            if ".".join(parts[:n]) in self.origins:
+                return self.origins[".".join(parts[:n])]
+        return self.source
+
+    def __call__(self, key: str, problem: str) -> None:
+        self.lines.append(f"{self.origin(key)}: {key}: {problem}")
+
+    def raise_if_any(self) -> None:
+        if self.lines:
+            err = ConfigError("\n".join(self.lines))
+            err.problems = list(self.lines)
+            raise err
+
+
+def _merge(base: dict[str, Any], override: Mapping[Any, Any], source: str, problems: _Problems, path: str = ""
+           ) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in override.items():
         where = f"{path}{key}"
-        if key not in out:
-            known = ", ".join(sorted(out))
-            raise ConfigError(f"{source}: unknown option {where!r}; known here: {known}")
-        free_form = where in ("train", "dataset.options", "backbone.options")
-        if isinstance(out[key], dict) and out[key] and isinstance(value, dict) and not free_form:
-            out[key] = deep_merge(out[key], value, source=source, path=f"{where}.")
-        elif free_form and isinstance(value, dict):
-            out[key] = {**out[key], **value}
+        if not isinstance(key, str) or key not in out:
+            known = sorted(out)
+            close = nearest(key, known)
+            hint = f"; did you mean {path + close!r}?" if close else ""
+            problems.origins[where] = source
+            problems(where, f"unknown option{hint} (known here: {', '.join(known)})")
+            continue
+        problems.origins[where] = source
+        if where in FREE_FORM:
+            if not isinstance(value, Mapping):
+                problems(where, f"got {given(value)}; expected a mapping of options")
+                continue
+            out[key] = {**out[key], **copy.deepcopy(dict(value))}
+            for sub in value:
+                problems.origins[f"{where}.{sub}"] = source
+        elif isinstance(out[key], dict):
+            if not isinstance(value, Mapping):
+                problems(where, f"got {given(value)}; expected a mapping with keys {', '.join(sorted(out[key]))}")
+                continue
+            out[key] = _merge(out[key], value, source, problems, f"{where}.")
         else:
-            out[key] = value
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any], *, source: str, path: str = "") -> dict[str, Any]:
+    """``base`` updated by ``override``; keys unknown to ``base`` are errors (except free-form dicts)."""
+    problems = _Problems(source)
+    out = _merge(base, override, source, problems, path)
+    problems.raise_if_any()
     return out
 
 
@@ -64,9 +118,11 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise ConfigError(f"{p}: config file not found")
     try:
-        data = yaml.safe_load(p.read_text()) or {}
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"{p}: not valid YAML ({str(err).splitlines()[0]})") from None
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ConfigError(f"{p}: not a text file ({err})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: expected a mapping of options at the top level")
     return data
@@ -82,12 +138,60 @@ def set_dotted(config: dict[str, Any], dotted: str, value: Any) -> None:
 
 
 def resolve(config_file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults <- YAML file <- ``overrides`` (dotted keys, ``None`` values ignored)."""
+    """Defaults <- YAML file <- ``overrides`` (dotted keys, ``None`` values ignored), validated."""
+    problems = _Problems("defaults")
     cfg = copy.deepcopy(DEFAULTS)
     if config_file is not None:
-        cfg = deep_merge(cfg, load_yaml(config_file), source=str(config_file))
+        cfg = _merge(cfg, load_yaml(config_file), str(config_file), problems)
     nested: dict[str, Any] = {}
     for key, value in (overrides or {}).items():
         if value is not None:
             set_dotted(nested, key, value)
-    return deep_merge(cfg, nested, source="command line")
+    cfg = _merge(cfg, nested, "command line", problems)
+    return _check(cfg, problems)
+
+
+def validate(cfg: Any, source: str = "config") -> dict[str, Any]:
+    """Check a whole run configuration (a saved ``config.json`` too) and return it normalised.
+
+    Missing keys take their defaults; ``group_by: attack_type`` becomes ``[attack_type]``; a number
+    YAML read as text (``lr: 1e-3``) becomes a number. Raises one :class:`ConfigError` with one line
+    per problem (also in its ``problems`` attribute).
+    """
+    if not isinstance(cfg, Mapping):
+        raise ConfigError(f"{source}: expected a mapping of options, got {given(cfg)}")
+    problems = _Problems(source)
+    merged = _merge(copy.deepcopy(DEFAULTS), cfg, source, problems)
+    return _check(merged, problems)
+
+
+def _check(cfg: dict[str, Any], problems: _Problems) -> dict[str, Any]:
+    failed = checks.check_keys(cfg, problems)
+    checks.check_train(cfg["train"], problems)
+    ds, bb, ex = cfg["dataset"], cfg["backbone"], cfg["explore"]
+    if not failed & {"dataset.name", "dataset.path", "dataset.options"}:
+        extra = {"root": ds["path"]} if ds["path"] else {}
+        checks.check_plugin("dataset", "dataset", ds["name"], ds["options"], extra, problems)
+    if not failed & {"backbone.name", "backbone.input_size", "backbone.options"}:
+        checks.check_plugin("backbone", "backbone", bb["name"], bb["options"], {"input_size": bb["input_size"]},
+                            problems)
+    for key in ("landmarks", "cam"):
+        if f"explore.{key}" not in failed:
+            checks.check_plugin(key, f"explore.{key}", ex[key], {}, {}, problems)
+    names = None
+    if "explore.areas" not in failed:
+        from fastk.areas import AreaSet
+
+        try:
+            names = AreaSet.load(ex["areas"]).names
+        except ConfigError as err:
+            problems("explore.areas", str(err))
+    if "select" not in failed:
+        selector = checks.check_plugin("selector", "select", cfg["select"], {}, {}, problems)
+        if selector is not None and names is not None and "retrain.variants" not in failed:
+            try:
+                selector.validate(names, complement="complement" in cfg["retrain"]["variants"])
+            except ConfigError as err:
+                problems("select", f"{err} (area set {ex['areas']!r})")
+    problems.raise_if_any()
+    return cfg

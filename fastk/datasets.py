@@ -53,6 +53,11 @@ class Dataset:
     name: ClassVar[str] = ""
     #: Whether the dataset needs a path (``fastk explore --dataset folder PATH``).
     needs_root: ClassVar[bool] = True
+    #: Options (``dataset.options``) that reach ``self.options`` beyond the named ``__init__`` keywords
+    #: (``{name: type}``). The named keywords of a subclass's ``__init__`` are its options already;
+    #: anything else is refused with the nearest known name (``subject_from_nam``), see
+    #: :mod:`fastk._options`. ``None`` turns the check off.
+    plugin_options: ClassVar[dict[str, Any] | None] = {}
 
     def __init__(self, root: str | Path | None = None, **options: Any):
         if self.needs_root and root is None:
@@ -64,6 +69,13 @@ class Dataset:
 
     @classmethod
     def from_spec(cls, arg: str, **kwargs: Any) -> Dataset:
+        """``folder:PATH`` is ``folder`` with ``root=PATH``; the path may be given only once."""
+        if not arg:
+            raise ConfigError(f"dataset '{cls.name}:' needs a path after ':' (or drop the ':')")
+        if kwargs.get("root") is not None:
+            raise ConfigError(f"dataset '{cls.name}:{arg}': the path is given twice ({arg!r} after ':' and "
+                              f"{str(kwargs['root'])!r}); give it once")
+        kwargs.pop("root", None)
         return cls(root=arg, **kwargs)
 
     def samples(self) -> list[Sample]:

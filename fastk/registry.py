@@ -4,15 +4,21 @@ The name lives on the class (``name = "gradcam++"``). A registry knows which plu
 ``fastk plugins`` and error messages can say where a thing came from. Names may carry one argument after
 a colon (``timm:resnet18``, ``top-k:4``): the registry looks up the part before the colon and hands the
 rest to the class's ``from_spec``.
+
+``create()`` checks the keyword options against what the class declares (:mod:`fastk._options`: its
+``__init__`` signatures, or a ``plugin_options`` attribute), so a misspelt option fails with the nearest
+known name instead of being swallowed by a ``**kwargs``.
 """
 
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, Iterator, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastk.errors import DuplicatePluginError, UnknownPluginError
+from fastk._options import check_options, declared_options, did_you_mean
+from fastk.errors import ConfigError, DuplicatePluginError, UnknownPluginError
 
 T = TypeVar("T")
 
@@ -79,15 +85,35 @@ class Registry(Generic[T]):
         return self._entries[split_spec(spec)[0]]
 
     def create(self, spec: str, **kwargs: Any) -> T:
-        """Instantiate by name; ``name:arg`` passes ``arg`` to ``cls.from_spec(arg, **kwargs)``."""
+        """Instantiate by name; ``name:arg`` passes ``arg`` to ``cls.from_spec(arg, **kwargs)``.
+
+        Options the class does not declare, or of the wrong type, are refused here (one line, with
+        the nearest known option), before the class can swallow them.
+        """
         cls = self.get(spec)
-        _, arg = split_spec(spec)
+        name, arg = split_spec(spec)
+        problems = self.check_options(spec, kwargs)
+        if problems:
+            raise ConfigError(problems[0] if len(problems) == 1 else "; ".join(problems))
         if arg is not None:
             from_spec = getattr(cls, "from_spec", None)
             if from_spec is None:
-                raise UnknownPluginError(self.kind, spec, self.names())
+                raise ConfigError(f"{self.kind} {name!r} takes no ':' argument (got {spec!r})")
             return from_spec(arg, **kwargs)
         return cls(**kwargs)
+
+    def check_options(self, spec: str, options: dict[str, Any]) -> list[str]:
+        """Problem lines for ``options`` given to ``spec`` (unknown names, wrong types); ``[]`` if fine."""
+        return check_options(self.kind, split_spec(spec)[0], self.get(spec), options)
+
+    def options(self, spec: str) -> list[str] | None:
+        """The option names ``spec``'s class declares (``None``: it accepts anything)."""
+        declared = declared_options(self.get(spec))
+        return None if declared is None else sorted(declared)
+
+    def suggest(self, name: str) -> str:
+        """``"; did you mean 'gradcam++'?"`` for a misspelt plugin name, else ``""``."""
+        return did_you_mean(split_spec(name)[0], self.names())
 
     def names(self, pattern: str | None = None) -> list[str]:
         """Sorted names, optionally filtered with a shell wildcard (``"*cam*"``)."""

@@ -7,7 +7,7 @@ uses the bottom 6 as a control; others want a threshold, a share of the total im
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastk.errors import ConfigError
@@ -36,10 +36,22 @@ class AreaSelector:
     def _select(self, importance: Mapping[str, float]) -> list[str]:
         raise NotImplementedError
 
+    def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
+        """Refuse, before any work, a selector that cannot work on these areas (one-line ConfigError).
+
+        Called by ``fastk run`` with the area set's names before training, and by :meth:`select`.
+        ``complement=True`` means the run also retrains on the areas this selector drops, which must
+        then not be empty (an empty complement is a model trained on all-black images). The base
+        checks only that there are areas; subclasses refine (``top-k:99`` with 10 areas, unknown names).
+        """
+        if not area_names:
+            raise ConfigError(f"selector {self.describe()!r}: the area set has no areas")
+
     def select(self, importance: Mapping[str, float]) -> list[str]:
         """The areas to keep, most important first; never empty."""
         if not importance:
             raise ConfigError(f"selector {self.describe()!r}: no area importances to select from")
+        self.validate(list(importance))
         keep = self._select(importance)
         if not keep:
             raise ConfigError(f"selector {self.describe()!r} kept no area")
@@ -47,6 +59,6 @@ class AreaSelector:
         return sorted(keep, key=order.index)
 
     def complement(self, importance: Mapping[str, float]) -> list[str]:
-        """The areas this selector drops (the paper's control keeps exactly these)."""
+        """The areas this selector drops (the paper's control keeps exactly these); may be empty."""
         keep = set(self.select(importance))
         return [a for a in ranked(importance) if a not in keep]

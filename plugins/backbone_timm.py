@@ -7,7 +7,8 @@ output Grad-CAM is usually pointed at; ``target_layer=`` overrides it.
 
 from __future__ import annotations
 
-from typing import Any
+import difflib
+from typing import Any, ClassVar
 
 import fastk
 from fastk.backbones import Backbone, find_layer, last_conv_name
@@ -18,6 +19,8 @@ from fastk.errors import FastkError
 class TimmBackbone(Backbone):
     name = "timm"
     default_input_size = 112
+    #: Passed on to ``timm.create_model`` (the rest of ``backbone.options`` is this class's own keywords).
+    plugin_options: ClassVar[dict[str, Any]] = {"drop_rate": float, "drop_path_rate": float}
 
     def __init__(self, *, model_name: str = "resnet18", target_layer: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
@@ -26,6 +29,13 @@ class TimmBackbone(Backbone):
 
     @classmethod
     def from_spec(cls, arg: str, **kwargs: Any) -> TimmBackbone:
+        if not arg:
+            raise FastkError("backbone 'timm:' needs a timm model name after ':', e.g. timm:resnet18")
+        if kwargs.get("model_name") not in (None, arg):
+            raise FastkError(f"backbone 'timm:{arg}': model name given twice ({arg!r} after ':' and "
+                             f"model_name={kwargs['model_name']!r}); give it once")
+        kwargs.pop("model_name", None)
+        _check_model_name(arg)
         return cls(model_name=arg, **kwargs)
 
     @property
@@ -40,9 +50,7 @@ class TimmBackbone(Backbone):
     def build(self):
         import timm
 
-        if self.model_name not in timm.list_models():
-            close = timm.list_models(f"*{self.model_name.split('_')[0]}*")[:8]
-            raise FastkError(f"unknown timm model {self.model_name!r}; similar: {', '.join(close) or '-'}")
+        _check_model_name(self.model_name)
         return timm.create_model(self.model_name, pretrained=False, num_classes=2, **self.options)
 
     def _default_layer(self, model) -> str:
@@ -63,6 +71,17 @@ class TimmBackbone(Backbone):
             ),
             "real-logit": CamTarget("real-logit", "logit of class real (0)", model, [layer], layer_name, 0),
         }
+
+
+def _check_model_name(model_name: str) -> None:
+    """An unknown timm name fails when the spec is read, not after the data step."""
+    import timm
+
+    names = timm.list_models()
+    if model_name not in names:
+        close = difflib.get_close_matches(model_name, names, n=4, cutoff=0.6)
+        close += [n for n in timm.list_models(f"*{model_name.split('_')[0]}*")[:8] if n not in close]
+        raise FastkError(f"unknown timm model {model_name!r}; similar: {', '.join(close[:8]) or '-'}")
 
 
 @fastk.hookimpl

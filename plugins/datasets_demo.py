@@ -8,10 +8,11 @@ config's ``dataset.options``): ``side``, ``attacks``, ``attacks_per_photo``, ``l
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import fastk
 from fastk.datasets import Dataset, Sample
+from fastk.errors import ConfigError
 
 PLANTED_DEFAULT = ("right_cheek", "right_eye")
 DEMOGRAPHICS = ("collection", "expression", "age", "gender", "ethnicity", "source_file")
@@ -22,15 +23,28 @@ class DemoDataset(Dataset):
 
     name = "demo"
     needs_root = False
+    #: ``build_demo_set``'s settings, which ``**options`` carry there.
+    plugin_options: ClassVar[dict[str, Any]] = {
+        "side": int, "attacks": list[str], "attacks_per_photo": int, "lightings": list[str],
+        "planted": list[str] | None, "max_subjects": int | None, "seed": int,
+    }
 
     def __init__(self, root=None, **options: Any):
         super().__init__(root, **options)
+        _check_settings(options)
 
     @classmethod
     def from_spec(cls, arg: str, **kwargs: Any):
+        if kwargs.get("planted") is not None:
+            raise ConfigError(f"dataset 'demo:{arg}': planted areas given twice (after ':' and as the "
+                              "'planted' option); give them once")
+        kwargs.pop("planted", None)
         if arg == "planted":
             return cls(planted=list(PLANTED_DEFAULT), **kwargs)
-        return cls(planted=[a for a in arg.split(",") if a], **kwargs)
+        areas = [a.strip() for a in arg.split(",") if a.strip()]
+        if not areas:
+            raise ConfigError("dataset 'demo:' needs area names after ':' (demo:planted or demo:right_eye,nose)")
+        return cls(planted=areas, **kwargs)
 
     def samples(self) -> list[Sample]:
         from fastk.demo_set import build_demo_set, read_manifest
@@ -45,6 +59,23 @@ class DemoDataset(Dataset):
     def describe(self) -> str:
         planted = self.options.get("planted")
         return f"demo (planted: {', '.join(planted)})" if planted else "demo"
+
+
+def _check_settings(options: dict[str, Any]) -> None:
+    """Unknown area, attack or lighting names fail now, not after the set is half built."""
+    from fastk._options import did_you_mean
+    from fastk.areas import AreaSet
+    from fastk.attacks import ATTACK_TYPES, LIGHTINGS
+
+    known = {"planted": AreaSet.load("paper").names, "attacks": list(ATTACK_TYPES), "lightings": list(LIGHTINGS)}
+    for key, names in known.items():
+        for value in options.get(key) or ():
+            if value not in names:
+                raise ConfigError(f"dataset 'demo' option {key!r}: unknown name {value!r}"
+                                  f"{did_you_mean(value, names)} (known: {', '.join(names)})")
+    for key, low in (("side", 32), ("attacks_per_photo", 1), ("max_subjects", 1)):
+        if isinstance(options.get(key), int) and options[key] < low:
+            raise ConfigError(f"dataset 'demo' option {key!r}: got {options[key]}; expected an int >= {low}")
 
 
 @fastk.hookimpl

@@ -3,18 +3,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 import fastk
+from fastk._options import did_you_mean
 from fastk.errors import ConfigError
 from fastk.selection import AreaSelector, ranked
 
 
 def _number(selector: str, arg: str, kind: type):
     try:
-        return kind(arg)
+        value = kind(arg)
     except ValueError:
-        raise ConfigError(f"selector {selector!r} needs a {kind.__name__} after ':', got {arg!r}") from None
+        word = {"int": "an integer", "float": "a number"}[kind.__name__]
+        raise ConfigError(f"selector {selector!r} needs {word} after ':', got {arg!r}") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"selector {selector!r} needs a finite number after ':', got {arg!r}")
+    return value
+
+
+def _empty_complement(selector: str, n: int, fix: str) -> ConfigError:
+    return ConfigError(f"selector {selector!r} keeps all {n} areas, so the 'complement' variant would train on "
+                       f"all-black images; {fix}, or drop 'complement' from retrain.variants")
 
 
 class TopK(AreaSelector):
@@ -33,6 +44,15 @@ class TopK(AreaSelector):
 
     def describe(self) -> str:
         return f"{self.name}:{self.k}"
+
+    def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
+        super().validate(area_names, complement=complement)
+        n = len(area_names)
+        if self.k > n:
+            raise ConfigError(f"selector {self.describe()!r} keeps {self.k} areas but the area set has only {n}; "
+                              f"use k from 1 to {n - 1 if complement else n}")
+        if complement and self.k == n:
+            raise _empty_complement(self.describe(), n, f"use k < {n}")
 
     def _select(self, importance: Mapping[str, float]) -> list[str]:
         return ranked(importance)[: self.k]
@@ -65,6 +85,14 @@ class Threshold(AreaSelector):
     def describe(self) -> str:
         return f"{self.name}:{self.t:g}"
 
+    def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
+        """Importance is mean heat, in [0, 1]: above 1 keeps nothing, at or below 0 keeps everything."""
+        super().validate(area_names, complement=complement)
+        if self.t > 1:
+            raise ConfigError(f"selector {self.describe()!r} keeps no area: area importance is mean heat, in [0, 1]")
+        if complement and self.t <= 0:
+            raise _empty_complement(self.describe(), len(area_names), "use a threshold above 0")
+
     def _select(self, importance: Mapping[str, float]) -> list[str]:
         return [a for a in ranked(importance) if importance[a] >= self.t]
 
@@ -86,6 +114,11 @@ class Cumulative(AreaSelector):
     def describe(self) -> str:
         return f"{self.name}:{self.share:g}"
 
+    def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
+        super().validate(area_names, complement=complement)
+        if complement and self.share >= 1:
+            raise _empty_complement(self.describe(), len(area_names), "use a share below 1")
+
     def _select(self, importance: Mapping[str, float]) -> list[str]:
         total = sum(max(0.0, float(v)) for v in importance.values())
         keep, acc = [], 0.0
@@ -103,7 +136,7 @@ class ExplicitList(AreaSelector):
     name = "list"
 
     def __init__(self, areas: list[str] | tuple[str, ...] = ()):
-        self.areas = [a.strip() for a in areas if a.strip()]
+        self.areas = list(dict.fromkeys(a.strip() for a in areas if a.strip()))
         if not self.areas:
             raise ConfigError("selector 'list' needs area names, e.g. list:left_eye,right_cheek")
 
@@ -114,12 +147,17 @@ class ExplicitList(AreaSelector):
     def describe(self) -> str:
         return f"{self.name}:{','.join(self.areas)}"
 
-    def _select(self, importance: Mapping[str, float]) -> list[str]:
-        unknown = [a for a in self.areas if a not in importance]
+    def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
+        super().validate(area_names, complement=complement)
+        unknown = [a for a in self.areas if a not in area_names]
         if unknown:
-            raise ConfigError(
-                f"selector 'list': unknown area(s) {', '.join(unknown)}; known: {', '.join(sorted(importance))}"
-            )
+            hint = did_you_mean(unknown[0], area_names)
+            raise ConfigError(f"selector 'list': unknown area(s) {', '.join(unknown)}{hint} "
+                              f"(known: {', '.join(area_names)})")
+        if complement and set(self.areas) >= set(area_names):
+            raise _empty_complement(self.describe(), len(area_names), "leave at least one area out")
+
+    def _select(self, importance: Mapping[str, float]) -> list[str]:
         return list(self.areas)
 
 

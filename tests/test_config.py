@@ -25,7 +25,8 @@ def test_flags_override_file_override_defaults(tmp_path):
 def test_unknown_key_names_file_and_key(tmp_path):
     f = tmp_path / "c.yaml"
     f.write_text("explore:\n  cams: scorecam\n")
-    with pytest.raises(ConfigError, match=r"c.yaml: unknown option 'explore.cams'; known here: .*cam"):
+    with pytest.raises(ConfigError, match=r"c.yaml: explore.cams: unknown option; did you mean 'explore.cam'\? "
+                                          r"\(known here: .*cam"):
         config.resolve(f)
 
 
@@ -36,11 +37,12 @@ def test_yaml_is_read_safely(tmp_path):
         config.resolve(f)
 
 
-@pytest.mark.parametrize("name", ["demo.yaml", "paper.yaml"])
+@pytest.mark.parametrize("name", ["demo.yaml", "paper.yaml", "planted.yaml"])
 def test_shipped_configs_resolve(name):
     cfg = config.resolve(CONFIGS / name)
     assert cfg["explore"]["landmarks"] == "dlib" and cfg["explore"]["cam"] == "gradcam++"
     assert cfg["split"]["ratios"] == [0.6, 0.2, 0.2]
+    assert config.validate(cfg, "config.json") == cfg  # a saved config validates to itself (resume)
 
 
 def test_paper_config_is_the_papers_setting():

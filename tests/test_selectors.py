@@ -34,7 +34,7 @@ def test_threshold_cumulative_and_list():
 
 
 @pytest.mark.parametrize("spec,message", [
-    ("top-k:x", "needs a int after ':'"),
+    ("top-k:x", "needs an integer after ':'"),
     ("top-k:0", "needs k >= 1"),
     ("list:nose,ear", "unknown area(s) ear"),
     ("threshold:0.99", "kept no area"),

@@ -1,0 +1,263 @@
+"""The checks behind :func:`fastk.config.validate`: one table of keys, then the checks that need plugins.
+
+Why a table: every key's type, range and allowed values live in one place, which the checks, the
+error lines and docs/configuration.md (tested against it) all read, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from fastk._options import (
+    coerce_number,
+    conforms,
+    declared_options,
+    did_you_mean,
+    given,
+    type_name,
+)
+from fastk.errors import FastkError
+
+SEED_MAX = 2**32 - 1  # numpy's legacy seeding and many CUDA paths take 32-bit seeds
+MIN_SIDE = 32  # the smallest input the run's own crop-size rule produces
+N_BOOT_MAX = 100_000  # the bootstrap holds n_boot x images indices in memory
+
+
+@dataclass(frozen=True)
+class Key:
+    """One leaf of the run configuration: its type, what the error line says is allowed, and checks."""
+
+    type: Any
+    allowed: str
+    check: Callable[[Any], str | None] | None = None  # on a well-typed value: a problem, or None
+    normalise: Callable[[Any], Any] | None = None  # before the type check (``group_by: x`` -> ``[x]``)
+
+
+def _range(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if v is None:
+            return None
+        if not math.isfinite(v):
+            return "must be a finite number"
+        if lo is not None and (v <= lo if lo_open else v < lo):
+            return f"must be {'>' if lo_open else '>='} {lo:g}" + (f" and <= {hi:g}" if hi is not None else "")
+        if hi is not None and v > hi:
+            return f"must be <= {hi:g}"
+        return None
+
+    return check
+
+
+def _name(v: str) -> str | None:
+    return None if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v) else "not a plain folder name"
+
+
+def _device(v: str | None) -> str | None:
+    if v is not None and not re.fullmatch(r"cpu|mps|cuda(:\d+)?", v):
+        return f"unknown device{did_you_mean(v, ['cpu', 'cuda', 'mps'])}"
+    return None
+
+
+def _ratios(v: list[float]) -> str | None:
+    if len(v) != 3:
+        return f"needs 3 numbers (train, val, test), got {len(v)}"
+    if not all(math.isfinite(r) and r > 0 for r in v):
+        return "every ratio must be a positive number"
+    if abs(sum(v) - 1) > 1e-6:
+        return f"must sum to 1 (they sum to {sum(v):g})"
+    return None
+
+
+def _variants(v: list[str]) -> str | None:
+    from fastk.pipeline import VARIANTS
+
+    bad = [x for x in v if x not in VARIANTS]
+    if bad:
+        return f"unknown variant {bad[0]!r}{did_you_mean(bad[0], VARIANTS)} (allowed: {', '.join(VARIANTS)})"
+    if len(set(v)) != len(v):
+        return "lists a variant twice"
+    return None
+
+
+def _group_keys(v: list[str]) -> str | None:
+    return "needs non-empty column names" if any(not k.strip() for k in v) else None
+
+
+def _one_list(v: Any) -> Any:
+    """A lone string is a one-element list (``group_by: attack_type``), never its characters."""
+    return [v] if isinstance(v, str) else v
+
+
+def _path_str(v: Any) -> Any:
+    return str(v) if isinstance(v, Path) else v
+
+
+def _nonempty(v: str) -> str | None:
+    return "must not be empty" if not v.strip() else None
+
+
+SPLITS = ("train", "val", "test")
+SPEC = "a plugin name NAME[:ARG] (a string)"
+
+SCHEMA: dict[str, Key] = {
+    "name": Key(str, "a run folder name: letters, digits, '.', '_', '-', not starting with '.' (no '/')", _name),
+    "seed": Key(int, f"an integer from 0 to {SEED_MAX}", _range(0, SEED_MAX)),
+    "device": Key(str | None, "cpu, cuda, cuda:N, mps or null (null: cuda when present)", _device),
+    "dataset.name": Key(str, f"{SPEC}, see `fastk list dataset`", _nonempty),
+    "dataset.path": Key(str | None, "a path (string) or null", normalise=_path_str),
+    "dataset.options": Key(dict, "a mapping of the dataset reader's options"),
+    "split.ratios": Key(list[float], "three positive numbers summing to 1, e.g. [0.6, 0.2, 0.2]", _ratios),
+    "split.stratify": Key(bool, "true or false"),
+    "backbone.name": Key(str, f"{SPEC}, e.g. lgsc or timm:resnet18", _nonempty),
+    "backbone.input_size": Key(int, f"an integer >= {MIN_SIDE} (pixels)", _range(MIN_SIDE)),
+    "backbone.options": Key(dict, "a mapping of the backbone's options"),
+    "train": Key(dict, "a mapping of training options (fastk.training.trainer.TrainConfig fields)"),
+    "explore.landmarks": Key(str, f"{SPEC}, see `fastk list landmarks`", _nonempty),
+    "explore.cam": Key(str, f"{SPEC}, see `fastk list cam`", _nonempty),
+    "explore.cam_target": Key(str | None, "a CAM target of the backbone (e.g. spoof-logit) or null"),
+    "explore.target_layer": Key(str | None, "a dotted layer name of the model or null"),
+    "explore.areas": Key(str, "an area set name (paper) or a YAML file", _nonempty, _path_str),
+    "explore.split": Key(Literal[SPLITS], "one of train, val, test"),
+    "explore.batch_size": Key(int, "an integer >= 1", _range(1)),
+    "explore.overlays": Key(int, "an integer >= 0", _range(0)),
+    "explore.n_boot": Key(int, f"an integer from 0 to {N_BOOT_MAX}", _range(0, N_BOOT_MAX)),
+    "explore.group_by": Key(list[str], "a list of column names (a lone name is a one-element list)", _group_keys,
+                            _one_list),
+    "select": Key(str, "an area selector NAME[:ARG] (a string), e.g. top-k:4; see `fastk list selector`",
+                  _nonempty),
+    "retrain.variants": Key(list[str], "a list from: selected, complement, crop", _variants, _one_list),
+    "retrain.crop_size": Key(int | None, f"an integer >= {MIN_SIDE} (pixels) or null (same pixel density)",
+                             _range(MIN_SIDE)),
+    "retrain.jpeg_quality": Key(int, "an integer from 1 to 100", _range(1, 100)),
+}
+
+#: Ranges of the trainer's options (their types come from TrainConfig's annotations).
+TRAIN_RANGES: dict[str, tuple[str, Callable[[Any], str | None]]] = {
+    "epochs": (">= 1", _range(1)),
+    "batch_size": (">= 1", _range(1)),
+    "eval_batch_size": (">= 1", _range(1)),
+    "lr": ("> 0", _range(0, lo_open=True)),
+    "weight_decay": (">= 0", _range(0)),
+    "warmup_epochs": (">= 0", _range(0)),
+    "patience": (">= 0", _range(0)),
+    "min_epochs": (">= 0", _range(0)),
+    "seed": (f"0 to {SEED_MAX}", _range(0, SEED_MAX)),
+    "bn_momentum": ("in (0, 1] or null", _range(0, 1, lo_open=True)),
+}
+
+#: Keywords the run itself passes to a plugin (from another key), so they may not appear in options.
+RESERVED = {"dataset": {"root": "dataset.path"}, "backbone": {"input_size": "backbone.input_size"}}
+
+
+def get(cfg: Mapping[str, Any], dotted: str) -> Any:
+    node: Any = cfg
+    for part in dotted.split("."):
+        node = node[part]
+    return node
+
+
+def put(cfg: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    node = cfg
+    for part in parents:
+        node = node[part]
+    node[last] = value
+
+
+def type_problem(value: Any, allowed: str) -> str:
+    if isinstance(value, bool):
+        shown = f"{str(value).lower()} (a boolean: YAML reads unquoted on/off/yes/no as true/false; quote text)"
+    else:
+        shown = given(value)
+    return f"got {shown}; expected {allowed}"
+
+
+def check_keys(cfg: dict[str, Any], report: Callable[[str, str], None]) -> set[str]:
+    """Type and range of every :data:`SCHEMA` key (normalised in place); returns the keys that failed."""
+    failed = set()
+    for key, spec in SCHEMA.items():
+        value = get(cfg, key)
+        if spec.normalise:
+            value = spec.normalise(value)
+        value = coerce_number(value, spec.type)
+        if spec.type == list[float] and isinstance(value, list):
+            value = [coerce_number(v, float) for v in value]
+        if not conforms(value, spec.type):
+            report(key, type_problem(value, spec.allowed))
+            failed.add(key)
+            continue
+        problem = spec.check(value) if spec.check else None
+        if problem:
+            report(key, f"got {given(value)}: {problem}; expected {spec.allowed}")
+            failed.add(key)
+            continue
+        put(cfg, key, value)
+    return failed
+
+
+def check_train(train: dict[str, Any], report: Callable[[str, str], None]) -> None:
+    """``train:`` keys against :class:`fastk.training.trainer.TrainConfig`'s fields and annotated types."""
+    import typing
+
+    from fastk.training.trainer import TrainConfig
+
+    hints = typing.get_type_hints(TrainConfig)
+    for key in list(train):
+        where = f"train.{key}"
+        if not isinstance(key, str) or key not in hints:
+            report(where, f"unknown training option{did_you_mean(key, hints)} (known: {', '.join(sorted(hints))})")
+            continue
+        value = coerce_number(train[key], hints[key])
+        allowed = type_name(hints[key]) + (f" {TRAIN_RANGES[key][0]}" if key in TRAIN_RANGES else "")
+        if not conforms(value, hints[key]):
+            report(where, type_problem(value, allowed))
+            continue
+        problem = TRAIN_RANGES[key][1](value) if key in TRAIN_RANGES else None
+        if problem:
+            report(where, f"got {given(value)}: {problem}; expected {allowed}")
+            continue
+        train[key] = value
+
+
+def check_plugin(kind: str, section: str, spec: str, options: dict[str, Any], extra: dict[str, Any],
+                 report: Callable[[str, str], None]) -> Any | None:
+    """Name (with the nearest known one), options against the class's declared options, then the spec
+    itself (``folder:abc``, ``top-k:x``) by creating the plugin; returns the instance or ``None``."""
+    import fastk
+
+    registry = fastk.get_registry(kind)
+    name_key = f"{section}.name" if section in ("dataset", "backbone") else section
+    if spec not in registry:
+        report(name_key, f"unknown {kind} {spec!r}{registry.suggest(spec)} (known: {', '.join(registry.names())})")
+        return None
+    declared = declared_options(registry.get(spec))
+    ok = True
+    for key, value in list(options.items()):
+        where = f"{section}.options.{key}"
+        if key in RESERVED.get(kind, {}):
+            report(where, f"is set by {RESERVED[kind][key]}; give it there")
+            ok = False
+        elif declared is not None and (not isinstance(key, str) or key not in declared):
+            known = ", ".join(k for k in sorted(declared) if k not in RESERVED.get(kind, {})) or "(none)"
+            report(where, f"{kind} {spec!r} has no option {key!r}{did_you_mean(key, declared)} (options: {known})")
+            ok = False
+        elif declared is not None:
+            annotation = declared[key].annotation
+            options[key] = coerce_number(value, annotation)
+            if not conforms(options[key], annotation):
+                report(where, type_problem(options[key], f"{type_name(annotation)} ({kind} {spec!r})"))
+                ok = False
+    if not ok:
+        return None
+    try:
+        return registry.create(spec, **extra, **options)
+    except FastkError as err:
+        report(name_key, str(err))
+    except (TypeError, ValueError) as err:  # a third-party constructor refusing a value
+        report(name_key, f"{kind} {spec!r} refused its options: {err}")
+    return None
