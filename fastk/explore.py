@@ -2,12 +2,17 @@
 
 Writes, into one output folder:
 
-* ``explore.json``: the settings and which plugin (and distribution) supplied each part;
+* ``explore.json``: the settings, which plugin (and distribution) supplied each part, and the
+  fingerprint of everything that changes the numbers (model weights, images, settings, plugin
+  versions, the detector's cache key); resuming into a folder with another fingerprint is refused;
 * ``per_image.csv``: one row per image with its area scores and spoof probability, appended as the
   work goes, so an interrupted run resumes where it stopped and loses nothing;
 * ``skipped.csv``: images that were not used, each with a one-line reason;
 * ``area_importance.json``: Eq. 2 over all images and per group, with bootstrap 95% CIs;
-* ``importance.png`` (bar chart) and ``overlays/`` (heatmaps on faces with the area outlines).
+* ``importance.png`` (bar chart) and ``overlays/`` (heatmaps on faces with the area outlines; names
+  built from data are sanitised, see :mod:`fastk.safepaths`).
+
+A lock file (:mod:`fastk.locks`) keeps a second writer out of the folder while one runs.
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ from fastk.jsonsafe import jsonable
 from fastk.landmark_cache import LandmarkCache
 from fastk.progress import progress_bar
 
-BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "faces_found", "spoof_probability"]
+BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "detector", "faces_found", "spoof_probability"]
+#: Settings that cannot change any number (the CAM runs in eval mode, so batches are independent).
+COSMETIC = {"batch_size"}
+FINGERPRINT_LABELS = {"model": "model weights", "samples": "images (paths, labels or file contents)",
+                      "settings": "settings", "backbone": "backbone", "cam_target": "CAM target",
+                      "areas": "face areas", "plugins": "plugin distributions or versions", "detector": "landmark detector"}
 
 
 @dataclass
@@ -109,11 +119,21 @@ def explore(
     extra_record: dict[str, Any] | None = None,
 ) -> ExploreResult:
     """Run landmarks + CAM + area importance over ``samples``; resumable; returns the summary."""
+    from fastk.locks import FolderLock
+
+    out = Path(out_dir)
+    with FolderLock(out, "fastk explore"):
+        return _explore(samples, backbone, model, out, settings or ExploreSettings(), cache, show_progress,
+                        extra_record)
+
+
+def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, show_progress: bool,
+             extra_record: dict[str, Any] | None) -> ExploreResult:
     import torch
 
-    s = settings or ExploreSettings()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    from fastk.fingerprint import json_hash, plugin_identity, samples_hash, state_dict_hash
+    from fastk.safepaths import child, safe_name
+
     area_set = AreaSet.load(s.areas)
     detector = fastk.create("landmarks", s.landmarks)
     cam = fastk.create("cam", s.cam, batch_size=max(8, s.batch_size))
@@ -125,13 +145,23 @@ def explore(
         "backbone": backbone.config(),
         "cam_target": target.record(),
         "plugins": {
-            "landmarks": _provenance("landmarks", s.landmarks),
-            "cam": _provenance("cam", s.cam),
-            "backbone": _provenance("backbone", backbone.spec),
+            "landmarks": plugin_identity("landmarks", s.landmarks),
+            "cam": plugin_identity("cam", s.cam),
+            "backbone": plugin_identity("backbone", backbone.spec),
         },
         "areas": {"name": area_set.name, "source": area_set.source, "names": area_set.names},
         "label_convention": "0 = real (bona fide), 1 = spoof (attack)",
         **(extra_record or {}),
+    }
+    record["fingerprint"] = {
+        "model": state_dict_hash(model.state_dict()),
+        "samples": samples_hash(samples),
+        "settings": {k: v for k, v in asdict(s).items() if k not in COSMETIC},
+        "backbone": record["backbone"],
+        "cam_target": record["cam_target"],
+        "areas": json_hash([area_set.scheme, [(a.name, list(a.indices)) for a in area_set.areas]]),
+        "plugins": {k: f"{v['distribution']}=={v['version']}" for k, v in record["plugins"].items()},
+        "detector": cache._detector_key(detector),
     }
     _check_resume(out / "explore.json", record)
     (out / "explore.json").write_text(json.dumps(record, indent=2, default=str))
@@ -177,14 +207,15 @@ def explore(
                     for (smp, img, face), m, p in zip(usable, maps, probs):
                         heat = resize_maps(m, img.shape[:2])
                         masks = area_set.masks(face.points68, img.shape)
-                        row = {**smp.record(), "faces_found": face.faces_found, "spoof_probability": round(float(p), 6)}
+                        row = {**smp.record(), "detector": face.detector, "faces_found": face.faces_found,
+                               "spoof_probability": round(float(p), 6)}
                         row.update({a: round(v, 6) for a, v in area_scores(heat, masks).items()})
                         rows_out.add(row)
-                        group = _overlay_group(smp)
+                        group = safe_name(_overlay_group(smp))
                         n = overlays_done.get(group, 0)
                         if n < s.overlays:
-                            name = f"{group}__{n:03d}_{Path(smp.path).stem}.jpg"
-                            write_image(overlay_dir / name, overlay(img, heat, area_set.polygons(face.points68)))
+                            name = f"{group}__{n:03d}_{safe_name(Path(smp.path).stem)}.jpg"
+                            write_image(child(overlay_dir, name), overlay(img, heat, area_set.polygons(face.points68)))
                             overlays_done[group] = n + 1
                 progress.advance(task, len(batch))
     finally:
@@ -237,25 +268,23 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
     return ExploreResult(out, summary, len(rows), skipped)
 
 
-def _provenance(kind: str, spec: str) -> dict[str, str]:
-    entry = fastk.get_registry(kind).entry(spec)
-    return {"name": spec, "plugin": entry.plugin, "class": f"{entry.cls.__module__}.{entry.cls.__qualname__}"}
-
-
 def _check_resume(path: Path, record: dict[str, Any]) -> None:
+    """Refuse to add rows to a folder whose rows came from another model, images, settings or plugins."""
+    from fastk.fingerprint import mismatch
+
     if not path.exists():
         return
-    old = json.loads(path.read_text())
-    keys = ("settings", "backbone", "cam_target", "areas")
-    changed = [k for k in keys if json.dumps(old.get(k), default=str, sort_keys=True)
-               != json.dumps(record.get(k), default=str, sort_keys=True)]
-    changed = [k for k in changed if not (k == "settings" and _same_but_cosmetic(old[k], record[k]))]
-    if changed:
-        raise ConfigError(
-            f"{path.parent}: holds a run with other {', '.join(changed)}; use a new --out folder or delete it"
-        )
-
-
-def _same_but_cosmetic(a: dict, b: dict) -> bool:
-    cosmetic = {"batch_size", "overlays"}
-    return {k: v for k, v in a.items() if k not in cosmetic} == {k: v for k, v in b.items() if k not in cosmetic}
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise ConfigError(f"{path}: unreadable (not JSON); use a new --out folder, or delete it to start fresh") from None
+    old_fp = old.get("fingerprint") if isinstance(old, dict) else None
+    new_fp = record["fingerprint"]
+    detail = {}
+    if isinstance(old_fp, dict) and isinstance(old_fp.get("settings"), dict):
+        a, b = old_fp["settings"], new_fp["settings"]
+        detail["settings"] = ", ".join(f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b))
+                                       if a.get(k) != b.get(k))
+    message = mismatch(path.parent, "a run", old_fp, new_fp, FINGERPRINT_LABELS, detail)
+    if message:
+        raise ConfigError(message)

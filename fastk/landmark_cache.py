@@ -1,7 +1,8 @@
 """A disk cache of landmark results, so a second CAM method, selector or run never re-detects faces.
 
-Keyed by the image file's content hash plus the detector's :meth:`cache_key` (name and settings), so
-a renamed file still hits and a changed detector setting misses. One small JSON file per entry.
+Keyed by the image file's content hash plus the detector's :meth:`cache_key` (name, ``version``,
+plugin distribution and version, model-file hashes and settings), so a renamed file still hits and a
+changed detector, model file or setting misses. One small JSON file per entry, written atomically.
 """
 
 from __future__ import annotations
@@ -26,11 +27,9 @@ def default_cache_dir() -> Path:
 
 
 def _file_digest(path: Path) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from fastk.fingerprint import file_digest
+
+    return file_digest(path)
 
 
 def _encode(result: Face | NoFace) -> dict:
@@ -68,9 +67,17 @@ class LandmarkCache:
         self.root = Path(root) if root is not None else default_cache_dir() / "landmarks"
         self.hits = 0
         self.misses = 0
+        self._keys: dict[int, tuple[LandmarkDetector, str]] = {}
+
+    def _detector_key(self, detector: LandmarkDetector) -> str:
+        """``detector.cache_key()``, computed once per detector object (it hashes model files)."""
+        known = self._keys.get(id(detector))
+        if known is None or known[0] is not detector:
+            known = self._keys[id(detector)] = (detector, detector.cache_key())
+        return known[1]
 
     def _entry(self, path: Path, detector: LandmarkDetector) -> Path:
-        key = hashlib.sha1(f"{_file_digest(path)}|{detector.cache_key()}".encode()).hexdigest()
+        key = hashlib.sha1(f"{_file_digest(path)}|{self._detector_key(detector)}".encode()).hexdigest()
         return self.root / key[:2] / f"{key}.json"
 
     def detect_file(
@@ -92,7 +99,7 @@ class LandmarkCache:
         result = detector.detect(read_rgb(p) if image is None else image)
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = entry.with_suffix(".tmp")
+            tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")  # two processes may fill one entry
             tmp.write_text(json.dumps(_encode(result)))
             tmp.replace(entry)
         except OSError as err:  # a read-only cache must not stop the work

@@ -14,6 +14,7 @@ batch of thousands (the paper lost about 20% of its images to dlib).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -78,10 +79,20 @@ class Candidate:
 
 
 class LandmarkDetector:
-    """Base class of landmark-detector plugins. Subclasses set ``name``/``scheme``, implement ``_find_faces``."""
+    """Base class of landmark-detector plugins. Subclasses set ``name``/``scheme``, implement ``_find_faces``.
+
+    Results are cached on disk (:mod:`fastk.landmark_cache`) under the image's content hash plus
+    :meth:`cache_key`, so the key must change whenever the detector could give other points. The
+    base key holds the name, ``version``, the plugin's distribution name and version (from package
+    metadata), the settings below and a content hash of every file :meth:`model_files` lists.
+    Plugin authors: bump ``version`` whenever a code change can change results, list model files in
+    :meth:`model_files`, and extend :meth:`cache_key` with every setting your ``__init__`` takes.
+    """
 
     #: The name users type (``--landmarks dlib``).
     name: ClassVar[str] = ""
+    #: Bump when a code change can change the points found (invalidates cached landmarks).
+    version: ClassVar[str] = "1"
     #: Layout of the native points (``"dlib68"``, ``"mediapipe478"``).
     scheme: ClassVar[str] = ""
     #: Margin added on every side for the second try, as a fraction of the longer image side.
@@ -104,10 +115,18 @@ class LandmarkDetector:
         """The native points in dlib's 68-point layout; ``None`` when there is no such mapping."""
         return points if self.scheme == "dlib68" else None
 
+    def model_files(self) -> list[Path]:
+        """Files the detector's results depend on (model weights, mapping tables); hashed into the key."""
+        return []
+
     # -- shared pipeline ------------------------------------------------------------------------
     def cache_key(self) -> str:
-        """Identifies detector and settings, so cached results are reused only when they match."""
-        return f"{self.name}|{self.scheme}|pad={self.pad_fraction}|max={self.detect_max_side}"
+        """Identifies detector code, model and settings, so cached results are reused only when they match."""
+        from fastk.fingerprint import file_digest
+
+        models = ",".join(f"{p.name}:{file_digest(p)[:16]}" for p in self.model_files())
+        return (f"{self.name}|v={self.version}|dist={_distribution(type(self))}|{self.scheme}"
+                f"|pad={self.pad_fraction}|max={self.detect_max_side}|models={models}")
 
     def detect(self, image: np.ndarray) -> Face | NoFace:
         """The largest face in an RGB image, or :class:`NoFace`."""
@@ -148,3 +167,18 @@ class LandmarkDetector:
             return rgb, 1.0
         small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
         return small, scale
+
+
+def _distribution(cls: type) -> str:
+    """``name==version`` of the distribution whose plugin registered ``cls`` (``?`` when unregistered)."""
+    from fastk.plugins import get_registry, plugin_system
+
+    registry = get_registry("landmarks")
+    if cls.name in registry:
+        entry = registry.entry(cls.name)
+        if issubclass(cls, entry.cls):
+            dist, version = getattr(plugin_system().pm, "fastk_distributions", {}).get(entry.plugin, (None, None))
+            if dist:
+                return f"{dist}=={version}"
+            return f"plugin:{entry.plugin}"
+    return f"?:{cls.__module__}"

@@ -53,19 +53,81 @@ def encoded_bytes(rgb: np.ndarray, jpeg_quality: int = 90) -> tuple[int, int]:
             len(cv2.imencode(".png", bgr)[1]))
 
 
+#: Files the writers put at the top of a masked dataset; an image may not take their names.
+RESERVED = frozenset({"skipped.csv", "mask.json", "split.json", ".fastk.lock", ".fastk.lock.json"})
+OUTSIDE = "_outside"
+
+
+def masked_layout(paths, out_dir, source_root=None) -> dict[str, Path]:
+    """Where each source image goes below ``out_dir``: ``{str(source path): output path}``.
+
+    Paths are resolved first, so ``a/../b.png`` cannot climb. Images below ``source_root`` (default:
+    the common folder of all resolved sources) keep their relative folders, so a split or label layout
+    carries over; any other image (``../outside/victim.png``, an absolute path elsewhere) goes to
+    ``_outside/`` under a sanitised name. Clashes (two sources, one name; a reserved file name) get a
+    ``-2``, ``-3`` suffix. Refuses, before anything is written, to map any output onto a source image
+    or outside ``out_dir`` (also through a symlinked subfolder).
+    """
+    import os
+    from pathlib import Path, PurePath
+
+    from fastk.safepaths import UnsafePathError, child, safe_name
+
+    out = Path(out_dir)
+    sources = {str(p): Path(p).resolve() for p in paths}
+    if not sources:
+        return {}
+    root = (Path(source_root).resolve() if source_root
+            else Path(os.path.commonpath([str(r.parent) for r in sources.values()])))
+    taken: dict[str, Path] = {}  # case-folded relative path -> resolved source
+    layout: dict[str, Path] = {}
+    for given, real in sources.items():
+        try:
+            rel = PurePath(real.relative_to(root).as_posix())
+        except ValueError:
+            rel = PurePath(OUTSIDE, safe_name("_".join(real.parent.parts[1:])), safe_name(real.name))
+        candidate, n = rel, 1
+        while True:
+            key = candidate.as_posix().casefold()
+            if taken.get(key, real) == real and not (len(candidate.parts) == 1 and key in RESERVED):
+                break
+            n += 1
+            candidate = rel.with_name(f"{rel.stem}-{n}{rel.suffix}")
+        taken[key] = real
+        layout[given] = child(out, candidate)
+    source_set = set(sources.values())
+    for given, dest in layout.items():
+        if dest.resolve() in source_set:
+            raise UnsafePathError(f"{out}: writing {dest} would overwrite a source image; choose an --out folder "
+                                  "that holds none of the input images")
+    return layout
+
+
 def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_set, cache=None,
                          mode: str = "blackout", size: int | None = None, source_root=None,
                          show_progress: bool = True, jpeg_quality: int = 90) -> dict:
     """Write each sample with only ``keep`` areas visible (``mode`` = ``blackout`` or ``crop``).
 
-    Files keep their names and relative folders (below ``source_root``, default: their common parent),
-    so an existing split or label layout carries over. Images without a face are listed in
+    Files keep their names and relative folders (below ``source_root``, default: their common parent;
+    see :func:`masked_layout`), so an existing split or label layout carries over; nothing is ever
+    written outside ``out_dir`` or over a source. Images without a face are listed in
     ``skipped.csv``. Returns counts, the mean share of pixels kept, storage before and after (mean
     JPEG at ``jpeg_quality`` and PNG bytes per image), and which detector found the faces (with
-    ``fallback:dlib,mediapipe`` this shows how many MediaPipe recovered).
+    ``fallback:dlib,mediapipe`` this shows how many MediaPipe recovered). A lock file keeps a second
+    writer out of ``out_dir``.
     """
+    from fastk.locks import FolderLock
+
+    if mode not in ("blackout", "crop"):
+        raise ValueError(f"mode must be 'blackout' or 'crop', not {mode!r}")
+    with FolderLock(out_dir, "fastk mask"):
+        return _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source_root, show_progress,
+                      jpeg_quality)
+
+
+def _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source_root, show_progress,
+           jpeg_quality) -> dict:
     import csv
-    import os
     from collections import Counter
     from pathlib import Path
 
@@ -74,13 +136,10 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
     from fastk.landmark_cache import LandmarkCache
     from fastk.progress import progress_bar
 
-    if mode not in ("blackout", "crop"):
-        raise ValueError(f"mode must be 'blackout' or 'crop', not {mode!r}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     cache = cache or LandmarkCache()
     paths = [Path(s.path) for s in samples]
-    root = Path(source_root) if source_root else Path(os.path.commonpath([p.parent for p in paths]))
+    layout = masked_layout(paths, out, source_root)
     kept_share, skipped, found_by = [], [], Counter()
     before, after = [], []
     with open(out / "skipped.csv", "w", newline="") as f, progress_bar(show_progress) as progress:
@@ -103,7 +162,7 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
             found_by[face.detector] += 1
             keep_mask = area_set.union(area_set.masks(face.points68, img.shape), keep)
             result = black_out(img, keep_mask) if mode == "blackout" else crop_to_roi(img, keep_mask, size=size)
-            write_image(out / p.relative_to(root), result)
+            write_image(layout[str(p)], result)
             kept_share.append(float(keep_mask.mean()))
             before.append(encoded_bytes(img, jpeg_quality))
             after.append(encoded_bytes(result, jpeg_quality))

@@ -7,6 +7,9 @@ report.
 
 Every step is recorded in the run folder's manifest when it finishes (:class:`fastk.runs.RunFolder`),
 so a killed run resumes from the last finished step; training itself resumes from its last epoch.
+Paths in the manifest and the run's split files are relative to the run folder (or absolute when
+outside it), so ``fastk run --resume`` works from any working directory; a lock file keeps a second
+``fastk run`` out of the folder while one runs.
 Images where the landmark detector finds no face are dropped *before* the split, so all models see
 the same images (the paper compared only images where dlib found a face); how many is reported.
 """
@@ -36,13 +39,14 @@ def _log(console, msg: str) -> None:
         console.print(msg)
 
 
-def _sample_to_json(s: Sample) -> dict[str, Any]:
-    return {"path": str(s.path), "label": s.label, "subject": s.subject, "attack_type": s.attack_type,
+def _sample_to_json(s: Sample, run: RunFolder) -> dict[str, Any]:
+    return {"path": run.rel(s.path), "label": s.label, "subject": s.subject, "attack_type": s.attack_type,
             "lighting": s.lighting, "meta": s.meta}
 
 
-def _sample_from_json(d: dict[str, Any]) -> Sample:
-    return Sample(Path(d["path"]), d["label"], d["subject"], d["attack_type"], d["lighting"], d.get("meta") or {})
+def _sample_from_json(d: dict[str, Any], run: RunFolder) -> Sample:
+    return Sample(run.resolve(d["path"]), d["label"], d["subject"], d["attack_type"], d["lighting"],
+                  d.get("meta") or {})
 
 
 def _device(cfg: dict[str, Any]) -> str:
@@ -115,7 +119,7 @@ class Pipeline:
         if ds_cfg.get("path"):
             kwargs["root"] = ds_cfg["path"]
         dataset = fastk.create("dataset", ds_cfg["name"], **kwargs)
-        samples = dataset.samples()
+        samples = [_absolute(s) for s in dataset.samples()]
         detector, cache = self._detector(), LandmarkCache()
         usable, skipped = _with_faces(_track(samples, "finding faces", self.console), detector, cache)
         if not usable:
@@ -127,7 +131,7 @@ class Pipeline:
                    for spec in ("dlib", "mediapipe", "fallback:dlib,mediapipe")}
         splits = subject_split(usable, ratios=tuple(self.cfg["split"]["ratios"]), seed=self.cfg["seed"],
                                stratify=self.cfg["split"].get("stratify", True))
-        out = {name: [_sample_to_json(s) for s in part] for name, part in splits.items()}
+        out = {name: [_sample_to_json(s, self.run) for s in part] for name, part in splits.items()}
         (self.root / "split.json").write_text(json.dumps(out, indent=1))
         counts = {name: _counts(part) for name, part in splits.items()}
         return {"dataset": dataset.describe(), "n_images": len(samples), "n_usable": len(usable),
@@ -136,7 +140,10 @@ class Pipeline:
 
     def _splits(self) -> dict[str, list[Sample]]:
         data = json.loads((self.root / "split.json").read_text())
-        return {k: [_sample_from_json(d) for d in v] for k, v in data.items()}
+        return {k: [_sample_from_json(d, self.run) for d in v] for k, v in data.items()}
+
+    def _checkpoint(self, step: str) -> Path:
+        return self.run.resolve(self.run.result(step)["checkpoint"])
 
     def _train(self, variant: str, splits: dict[str, list[Sample]], input_size: int | None = None) -> dict[str, Any]:
         from fastk.training.trainer import TrainConfig, train
@@ -145,7 +152,9 @@ class Pipeline:
         tcfg = TrainConfig(**{"seed": self.cfg["seed"], **self.cfg["train"]})
         result = train(splits["train"], splits["val"], backbone, self.root / "models" / variant, tcfg,
                        device=_device(self.cfg), show_progress=self.console is not None)
-        return _jsonable_result(result)
+        out = _jsonable_result(result)
+        out["checkpoint"] = self.run.rel(out["checkpoint"])
+        return out
 
     def step_train_full(self) -> dict[str, Any]:
         return self._train("full", self._splits())
@@ -156,7 +165,7 @@ class Pipeline:
         from fastk.importance import asymmetry_index
 
         ex = self.cfg["explore"]
-        backbone, model, _ = load_checkpoint(self.run.result("train_full")["checkpoint"], device=_device(self.cfg))
+        backbone, model, _ = load_checkpoint(self._checkpoint("train_full"), device=_device(self.cfg))
         settings = self._explore_settings()
         samples = self._splits()[ex["split"]]
         result = explore(samples, backbone, model, self.root / "explore", settings,
@@ -173,7 +182,7 @@ class Pipeline:
         from fastk.checkpoints import load_checkpoint
         from fastk.sanity import randomisation_check
 
-        backbone, model, _ = load_checkpoint(self.run.result("train_full")["checkpoint"], device=_device(self.cfg))
+        backbone, model, _ = load_checkpoint(self._checkpoint("train_full"), device=_device(self.cfg))
         settings = self._explore_settings(n_boot=100, overlays=0)
         return jsonable(randomisation_check(self._splits()[self.cfg["explore"]["split"]][:64], backbone, model,
                                             settings, seed=self.cfg["seed"] + 1))
@@ -187,7 +196,7 @@ class Pipeline:
         return {"selector": selector.describe(), "keep": selector.select(vec), "complement": selector.complement(vec)}
 
     def step_mask(self, variant: str) -> dict[str, Any]:
-        from fastk.masking import write_masked_dataset
+        from fastk.masking import masked_layout, write_masked_dataset
 
         sel = self.run.result("select")
         keep = sel["complement"] if variant == "complement" else sel["keep"]
@@ -200,9 +209,11 @@ class Pipeline:
         stats = write_masked_dataset(everything, out, keep=keep, detector=self._detector(),
                                      area_set=AreaSet.load(self.cfg["explore"]["areas"]), mode=mode, size=size,
                                      source_root=root, show_progress=self.console is not None)
+        layout = masked_layout([s.path for s in everything], out, root)
         remapped = {}
         for name, part in splits.items():
-            remapped[name] = [_sample_to_json(_moved(s, root, out)) for s in part if (out / Path(s.path).relative_to(root)).exists()]
+            moved = [_moved(s, layout[str(s.path)]) for s in part]
+            remapped[name] = [_sample_to_json(s, self.run) for s in moved if s.path.exists()]
         (out / "split.json").write_text(json.dumps(remapped, indent=1))
         stats.update({"variant": variant, "kept_areas": keep, "crop_size": size, "source_root": str(root)})
         return jsonable(stats)
@@ -233,7 +244,7 @@ class Pipeline:
 
     def step_train_variant(self, variant: str) -> dict[str, Any]:
         data = json.loads((self.root / "masked" / variant / "split.json").read_text())
-        splits = {k: [_sample_from_json(d) for d in v] for k, v in data.items()}
+        splits = {k: [_sample_from_json(d, self.run) for d in v] for k, v in data.items()}
         size = self.run.result(f"mask_{variant}")["crop_size"] if variant == "crop" else None
         return self._train(variant, splits, input_size=size)
 
@@ -248,11 +259,12 @@ class Pipeline:
                 test = full_splits["test"]
             else:
                 data = json.loads((self.root / "masked" / name / "split.json").read_text())
-                test = [_sample_from_json(d) for d in data["test"]]
+                test = [_sample_from_json(d, self.run) for d in data["test"]]
             groups = [k for k in self.cfg["explore"]["group_by"] if k not in ("label", "attack_type")]
-            metrics = evaluate_checkpoint(trained["checkpoint"], test, threshold=trained["threshold"],
+            checkpoint = self.run.resolve(trained["checkpoint"])
+            metrics = evaluate_checkpoint(checkpoint, test, threshold=trained["threshold"],
                                           device=_device(self.cfg), group_by=groups)
-            out[name] = {"metrics": metrics, "n_test": len(test), **_efficiency(trained["checkpoint"], test, self.cfg)}
+            out[name] = {"metrics": metrics, "n_test": len(test), **_efficiency(checkpoint, test, self.cfg)}
         return jsonable(out)
 
     def step_report(self) -> dict[str, Any]:
@@ -262,7 +274,7 @@ class Pipeline:
         report = build_report(self)
         (self.root / "report.json").write_text(json.dumps(jsonable(report), indent=2))
         render_html(json.loads((self.root / "report.json").read_text()), self.root)
-        return {"report": str(self.root / "report.html")}
+        return {"report": self.run.rel(self.root / "report.html")}
 
     # -- the loop -------------------------------------------------------------------------------
     def steps(self) -> list[tuple[str, Any]]:
@@ -275,10 +287,14 @@ class Pipeline:
         return out
 
     def run_all(self) -> Path:
+        """Every step not yet done, holding the run folder's lock (a second writer is refused at once)."""
+        from fastk.locks import FolderLock
+
         steps = self.steps()
-        for i, (name, fn) in enumerate(steps, 1):
-            _log(self.console, f"[bold cyan]step {i}/{len(steps)}: {name}[/]")
-            self.run.step(name, fn, on_skip=lambda n: _log(self.console, f"  already done, kept ({n})"))
+        with FolderLock(self.root, self.command or "fastk run"):
+            for i, (name, fn) in enumerate(steps, 1):
+                _log(self.console, f"[bold cyan]step {i}/{len(steps)}: {name}[/]")
+                self.run.step(name, fn, on_skip=lambda n: _log(self.console, f"  already done, kept ({n})"))
         return self.root / "report.html"
 
 
@@ -324,8 +340,13 @@ def _common_root(samples: list[Sample]) -> Path:
     return Path(os.path.commonpath([str(Path(s.path).parent) for s in samples]))
 
 
-def _moved(s: Sample, root: Path, out: Path) -> Sample:
-    return Sample(out / Path(s.path).relative_to(root), s.label, s.subject, s.attack_type, s.lighting, s.meta)
+def _moved(s: Sample, dest: Path) -> Sample:
+    return Sample(dest, s.label, s.subject, s.attack_type, s.lighting, s.meta)
+
+
+def _absolute(s: Sample) -> Sample:
+    """The sample with an absolute path: the run must not depend on the working directory."""
+    return Sample(Path(s.path).absolute(), s.label, s.subject, s.attack_type, s.lighting, s.meta)
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:

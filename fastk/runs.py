@@ -4,6 +4,10 @@ Why a manifest: the loop trains four models and explores hundreds of images; a r
 point must resume from the last finished step (``fastk run --resume runs/NAME``) without redoing or
 losing finished work. A step's result is recorded only after its outputs are written, and the
 manifest itself is replaced atomically.
+
+Paths stored in the manifest and in the run's JSON files are relative to the run folder when they
+point inside it (:meth:`RunFolder.rel`, read back with :meth:`RunFolder.resolve`) and absolute
+otherwise, so a run resumes from any working directory and survives being moved.
 """
 
 from __future__ import annotations
@@ -21,8 +25,11 @@ MANIFEST = "manifest.json"
 
 class RunFolder:
     def __init__(self, root: str | Path):
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = Path(root).absolute()
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ConfigError(f"{self.root}: cannot create run folder ({err.strerror})") from None
         self.path = self.root / MANIFEST
         if self.path.exists():
             try:
@@ -39,6 +46,28 @@ class RunFolder:
             raise ConfigError(f"{p}: not a fastk run folder (no {MANIFEST})")
         return cls(p)
 
+    def rel(self, path: str | Path) -> str:
+        """``path`` as stored: relative to the run folder when inside it, else absolute."""
+        p = Path(path).absolute()
+        try:
+            return p.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(p)
+
+    def resolve(self, stored: str | Path) -> Path:
+        """A stored path as a usable one (inverse of :meth:`rel`).
+
+        Runs made before paths were stored this way hold paths relative to the first working
+        directory; such a path is used as is when it exists and the run-relative one does not.
+        """
+        p = Path(stored)
+        if p.is_absolute():
+            return p
+        inside = self.root / p
+        if not inside.exists() and p.exists():
+            return p.absolute()
+        return inside
+
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.manifest, indent=2, default=str))
@@ -48,7 +77,10 @@ class RunFolder:
         return self.manifest["steps"].get(step, {}).get("status") == "done"
 
     def result(self, step: str) -> Any:
-        return self.manifest["steps"][step]["result"]
+        try:
+            return self.manifest["steps"][step]["result"]
+        except (KeyError, TypeError):
+            raise ConfigError(f"{self.path}: step {step!r} has no recorded result; resume the run to redo it") from None
 
     def step(self, name: str, fn: Callable[[], Any], *, on_skip: Callable[[str], None] | None = None) -> Any:
         """Run ``fn`` unless step ``name`` is already done; record its (JSON-safe) result and time."""

@@ -32,6 +32,15 @@ def shape_predictor_path() -> Path:
     return path
 
 
+def _version(dist: str) -> str | None:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 @lru_cache(maxsize=1)
 def _models():
     """Load once per process: the predictor file is ~100 MB and takes ~1 s to read."""
@@ -55,8 +64,11 @@ class DlibDetector(LandmarkDetector):
         super().__init__(**kwargs)
         self.upsample = upsample
 
+    def model_files(self) -> list[Path]:
+        return [shape_predictor_path()]
+
     def cache_key(self) -> str:
-        return f"{super().cache_key()}|upsample={self.upsample}"
+        return f"{super().cache_key()}|upsample={self.upsample}|lib={_version('dlib-bin') or _version('dlib')}"
 
     def _find_faces(self, rgb: np.ndarray) -> list[Candidate]:
         import dlib

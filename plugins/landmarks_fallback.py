@@ -29,7 +29,7 @@ class FallbackDetector(LandmarkDetector):
         return cls([d.strip() for d in arg.split(",") if d.strip()], **kwargs)
 
     def cache_key(self) -> str:
-        return "fallback(" + ";".join(c.cache_key() for c in self.children) + ")"
+        return f"fallback|v={self.version}(" + ";".join(c.cache_key() for c in self.children) + ")"
 
     def detect(self, image) -> Face | NoFace:
         tried = []

@@ -70,8 +70,25 @@ class MediaPipeDetector(LandmarkDetector):
         self._first_call = True
         self._lock = threading.Lock()  # FaceMesh graphs are not re-entrant
 
+    def model_files(self) -> list[Path]:
+        """The dlib-68 mapping table and the FaceMesh/face-detection models inside the mediapipe wheel."""
+        import importlib.util
+
+        files = [MAPPING_FILE]
+        spec = importlib.util.find_spec("mediapipe")
+        if spec is not None and spec.submodule_search_locations:
+            root = Path(list(spec.submodule_search_locations)[0]) / "modules"
+            files += sorted(root.glob("face_landmark/*.tflite")) + sorted(root.glob("face_detection/*.tflite"))
+        return files
+
     def cache_key(self) -> str:
-        return f"{super().cache_key()}|faces={self.max_faces}|conf={self.min_confidence}"
+        import importlib.metadata
+
+        try:
+            lib = importlib.metadata.version("mediapipe")
+        except importlib.metadata.PackageNotFoundError:
+            lib = None
+        return f"{super().cache_key()}|faces={self.max_faces}|conf={self.min_confidence}|lib=mediapipe=={lib}"
 
     def _face_mesh(self):
         if self._mesh is None:

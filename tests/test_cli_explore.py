@@ -7,6 +7,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+import fastk
 from fastk.cli import cli
 
 
@@ -45,7 +46,9 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     summary = json.loads((out / "area_importance.json").read_text())
     assert summary["cam_target"]["target"] == "spoof-logit"
     assert summary["plugins"]["cam"] == {"name": "gradcam++", "plugin": "cams_gradcam",
-                                         "class": "fastk_plugins.cams_gradcam.GradCam_GradCAMPlusPlus"}
+                                         "class": "fastk_plugins.cams_gradcam.GradCam_GradCAMPlusPlus",
+                                         "distribution": "fastk", "version": fastk.__version__}
+    assert {r["detector"] for r in rows} == {"dlib"}
     assert summary["plugins"]["landmarks"]["plugin"] == "landmarks_dlib"
     assert set(summary["by"]["label"]) == {"real", "spoof"}
     assert set(summary["by"]["attack_type"]) == {"none", "print", "replay"}
@@ -54,17 +57,17 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     groups = sorted(f.name.split("__")[0] for f in (out / "overlays").glob("*.jpg"))
     assert groups == ["real"] * 3 + ["spoof-print"] * 3 + ["spoof-replay"] * 3
 
-    # Resume: a second call finds everything done and recomputes nothing.
+    # Resume: a second call finds everything done and recomputes nothing (batch size cannot change results).
     again = CliRunner().invoke(cli, ["explore", str(mixed_folder), "--checkpoint", str(tiny_checkpoint),
-                                     "--out", str(out)])
+                                     "--out", str(out), "--overlays", "3", "--batch-size", "5"])
     assert again.exit_code == 0, again.output
     with open(out / "per_image.csv") as f:
         assert len(list(csv.DictReader(f))) == 32
 
     # A different CAM method into the same folder is refused (results would mix).
     other = CliRunner().invoke(cli, ["explore", str(mixed_folder), "--checkpoint", str(tiny_checkpoint),
-                                     "--out", str(out), "--cam", "gradcam"])
-    assert other.exit_code == 2 and "holds a run with other settings" in other.output
+                                     "--out", str(out), "--overlays", "3", "--cam", "gradcam"])
+    assert other.exit_code == 2 and "holds a run with other settings (cam: 'gradcam++' -> 'gradcam')" in other.output
 
     # Mask the dataset with the top 4 areas.
     masked = tmp_path / "masked"
@@ -73,7 +76,10 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     assert m.exit_code == 0, m.output
     stats = json.loads((masked / "mask.json").read_text())
     assert stats["written"] == 32 and stats["skipped"] == 3
-    assert 0.02 < stats["mean_pixels_kept"] < 0.3
+    # Which 4 areas are kept depends on the tiny model's training (CPU-dependent floats): the 4 smallest
+    # areas (eyes, brows) cover ~2% of these images, all four largest under 30%.
+    assert 0.005 < stats["mean_pixels_kept"] < 0.3
+    assert "detector: dlib (from" in m.output
     assert stats["faces_found_by"] == {"dlib": 32} and stats["no_face_rate"] == pytest.approx(3 / 35)
     assert stats["png_bytes_mean_after"] < 0.5 * stats["png_bytes_mean_before"]
     assert stats["jpeg_bytes_mean_after"] < stats["jpeg_bytes_mean_before"]

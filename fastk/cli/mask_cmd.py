@@ -21,8 +21,13 @@ from fastk.cli._common import areas_option, console, dataset_option, landmarks_o
 @click.option("--mode", type=click.Choice(["blackout", "crop"]), default="blackout", show_default=True)
 @click.option("--size", type=int, default=None, help="With --mode crop: resize crops to SIZE x SIZE.")
 @click.option("--out", type=click.Path(path_type=Path), required=True)
-def command(path, importance_file, select, dataset, landmarks, areas, mode, size, out) -> None:
-    """Keep the areas SELECT picks from an importance result; black out (or crop away) the rest."""
+@click.pass_context
+def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode, size, out) -> None:
+    """Keep the areas SELECT picks from an importance result; black out (or crop away) the rest.
+
+    The landmark detector and area set default to the ones the importance was computed with
+    (recorded in area_importance.json): the areas kept must be the areas that were scored.
+    """
     import fastk
     from fastk.areas import AreaSet
     from fastk.errors import ConfigError
@@ -30,9 +35,13 @@ def command(path, importance_file, select, dataset, landmarks, areas, mode, size
     from fastk.masking import write_masked_dataset
 
     try:
-        summary = json.loads(Path(importance_file).read_text())["overall"]
-    except (OSError, ValueError, KeyError) as err:
+        record = json.loads(Path(importance_file).read_text())
+        summary = record["overall"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
         raise ConfigError(f"{importance_file}: not an area_importance.json ({type(err).__name__})") from None
+    settings = record.get("settings") if isinstance(record.get("settings"), dict) else {}
+    landmarks = _from_importance(ctx, "landmarks", landmarks, settings, importance_file, "detector")
+    areas = _from_importance(ctx, "areas", areas, settings, importance_file, "area set")
     selector = fastk.create("selector", select)
     keep = selector.select(importance_vector(summary))
     stats = write_masked_dataset(load_samples(dataset, path), out, keep=keep, detector=fastk.create("landmarks", landmarks),
@@ -42,3 +51,17 @@ def command(path, importance_file, select, dataset, landmarks, areas, mode, size
     (Path(out) / "mask.json").write_text(json.dumps(stats, indent=2))
     console.print(f"kept {', '.join(keep)}: {stats['written']} images written to {out}/, "
                   f"{stats['skipped']} skipped (see skipped.csv)")
+
+
+def _from_importance(ctx, option: str, value, settings: dict, importance_file, what: str):
+    """The option as given, else the importance's own value; says which (the user may not expect it)."""
+    from click.core import ParameterSource
+
+    recorded = settings.get(option)
+    if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE or not isinstance(recorded, str):
+        if recorded and recorded != value:
+            console.print(f"note: --{option} {value} given; {importance_file} was computed with {recorded}",
+                          markup=False)
+        return value
+    console.print(f"{what}: {recorded} (from {importance_file}; give --{option} to override)", markup=False)
+    return recorded

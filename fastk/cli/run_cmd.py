@@ -13,7 +13,8 @@ from fastk.cli._common import console
 @click.command("run")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="YAML file (see configs/).")
 @click.option("--resume", "resume", type=click.Path(path_type=Path), help="Continue the run in this folder.")
-@click.option("--name", default=None, help="Run name: results go to runs/NAME (default: the config's name).")
+@click.option("--name", default=None,
+              help="Run name, a plain folder name: results go to RUNS_DIR/NAME (default: the config's name).")
 @click.option("--runs-dir", type=click.Path(path_type=Path), default=Path("runs"), show_default=True)
 @click.option("--dataset", default=None, help="Dataset plugin (see `fastk list dataset`).")
 @click.option("--data", "data_path", default=None, help="Dataset path, for datasets that need one.")
@@ -50,7 +51,10 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
                      "explore.landmarks": landmarks, "explore.cam": cam, "select": select, "explore.areas": areas,
                      "train.epochs": epochs, "seed": seed, "device": device}
         cfg = cfgmod.resolve(config_file, overrides)
-        run_dir = runs_dir / cfg["name"]
+        from fastk.safepaths import child, plain_name
+
+        # Refused, not sanitised: the user must find the run where they asked for it.
+        run_dir = child(runs_dir, plain_name(cfg["name"], "run name (--name or the config's 'name')"))
     pipeline = Pipeline(cfg, run_dir, console=console, command="fastk " + " ".join(sys.argv[1:]))
     console.print(f"[bold]fastk run[/] {cfg['name']}: results in {run_dir}/ (report: {run_dir}/report.html)")
     report = pipeline.run_all()

@@ -9,6 +9,10 @@ Why these choices:
 * **No horizontal flips.** Flip augmentation would erase the left/right asymmetry that area
   importance is meant to reveal (the paper's lighting bias); augmentation is photometric jitter and
   small shifts only.
+* **Never stale.** ``train_config.json`` and the training state carry a fingerprint of the train
+  and validation listings (paths, labels, file contents), the backbone config and the
+  :class:`TrainConfig`; an ``out_dir`` holding training of anything else is refused, not resumed.
+  A lock file keeps a second writer out of ``out_dir`` while one trains.
 * **Threshold from validation.** Each epoch's validation ACER is measured at the validation EER
   threshold; the best epoch's threshold is stored with the model and later applied to test as is.
 """
@@ -140,16 +144,62 @@ def train(
     device: str = "cpu",
     show_progress: bool = True,
 ) -> TrainResult:
-    """Train ``backbone`` on ``train_samples``; keep the epoch with the best validation ACER."""
+    """Train ``backbone`` on ``train_samples``; keep the epoch with the best validation ACER.
+
+    Resumes a killed run in ``out_dir`` when it trained the same thing (see the fingerprint above);
+    refuses with one line when ``out_dir`` holds training of other data, backbone or settings.
+    """
+    from fastk.locks import FolderLock
+
+    cfg = config or TrainConfig()
+    out = Path(out_dir)
+    with FolderLock(out, "fastk train"):
+        fingerprint = train_fingerprint(train_samples, val_samples, backbone, cfg)
+        _check_fingerprint(out, fingerprint)
+        (out / "train_config.json").write_text(json.dumps(
+            {"train": asdict(cfg), "backbone": backbone.config(), "fingerprint": fingerprint}, indent=2))
+        return _train(train_samples, val_samples, backbone, out, cfg, fingerprint, device, show_progress)
+
+
+FINGERPRINT_LABELS = {"train_samples": "training images", "val_samples": "validation images",
+                      "backbone": "backbone", "train_config": "training settings"}
+
+
+def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], backbone, cfg: TrainConfig) -> dict:
+    """What makes a training result: both listings (with file contents), backbone config, settings."""
+    from fastk.fingerprint import json_hash, samples_hash
+
+    return {"train_samples": samples_hash(train_samples), "val_samples": samples_hash(val_samples),
+            "backbone": json_hash(backbone.config()), "train_config": json_hash(asdict(cfg))}
+
+
+def _check_fingerprint(out: Path, fingerprint: dict) -> None:
+    """Refuse to resume training of something else (the old best.pt would be kept and "tested")."""
+    from fastk.fingerprint import mismatch
+
+    state_path, best_path = out / "training_state.pt", out / "best.pt"
+    if not (state_path.exists() or best_path.exists()):
+        return
+    old = None
+    try:
+        old = json.loads((out / "train_config.json").read_text()).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        pass
+    if old is None and state_path.exists():
+        raw = _load_state(state_path).get("fingerprint")
+        old = json.loads(raw) if isinstance(raw, str) else None
+    message = mismatch(out, "training", old, fingerprint, FINGERPRINT_LABELS)
+    if message:
+        raise ConfigError(message)
+
+
+def _train(train_samples, val_samples, backbone, out: Path, cfg: TrainConfig, fingerprint: dict, device: str,
+           show_progress: bool) -> TrainResult:
     import torch
 
     from fastk.progress import progress_bar
     from fastk.training.metrics import metrics_at, threshold_at_eer
 
-    cfg = config or TrainConfig()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "train_config.json").write_text(json.dumps({"train": asdict(cfg), "backbone": backbone.config()}, indent=2))
     _set_deterministic(cfg.seed, cfg.deterministic)
     model = backbone.build().to(device)
     if cfg.bn_momentum is not None:
@@ -178,10 +228,18 @@ def train(
     start_epoch = 0
     if state_path.exists():
         state = _load_state(state_path)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        history, best, start_epoch = json.loads(state["history"]), json.loads(state["best"]), int(state["epoch"]) + 1
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+            sched.load_state_dict(state["scheduler"])
+            history, best = json.loads(state["history"]), json.loads(state["best"])
+            start_epoch = int(state["epoch"]) + 1
+        except KeyError as err:
+            raise CheckpointError(f"{state_path}: training state has no {err.args[0]!r}; delete it to start fresh") from None
+        except (RuntimeError, ValueError, TypeError) as err:
+            first = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
+            raise CheckpointError(f"{state_path}: training state does not fit backbone {backbone.spec!r} ({first}); "
+                                  "use a new --out folder or delete it") from None
 
     stopped_early = False
     with progress_bar(show_progress) as progress:
@@ -224,7 +282,7 @@ def train(
                 best = {"acer": m["acer"], "auc": m["auc"], "epoch": epoch, "threshold": threshold, "metrics": m}
                 save_checkpoint(best_path, backbone, model, {"epoch": epoch, "threshold": threshold,
                                                                "val_metrics": m, "train_config": asdict(cfg)})
-            _save_state(state_path, model, opt, sched, epoch, history, best)
+            _save_state(state_path, model, opt, sched, epoch, history, best, fingerprint)
     epoch_seconds = [h["seconds"] for h in history]
     n_seen = len(xtr) * len(epoch_seconds)
     result = TrainResult(
@@ -236,12 +294,13 @@ def train(
     return result
 
 
-def _save_state(path: Path, model, opt, sched, epoch: int, history, best) -> None:
+def _save_state(path: Path, model, opt, sched, epoch: int, history, best, fingerprint: dict) -> None:
     import torch
 
     tmp = path.with_name(path.name + ".tmp")
     torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "epoch": epoch, "history": json.dumps(history, default=float), "best": json.dumps(best, default=float)},
+                "epoch": epoch, "history": json.dumps(history, default=float), "best": json.dumps(best, default=float),
+                "fingerprint": json.dumps(fingerprint)},
                tmp)
     tmp.replace(path)
 
@@ -250,6 +309,9 @@ def _load_state(path: Path) -> dict[str, Any]:
     import torch
 
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # a torn file from a kill during the save is replaced atomically, but be safe
         raise CheckpointError(f"{path}: unreadable training state ({str(err).splitlines()[0][:120]})") from None
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: not a fastk training state; delete it to start fresh")
+    return state
