@@ -2,28 +2,80 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from fastk.cli._common import console, dataset_option, load_samples, metrics_table
+from fastk.cli._checked_inputs import (dataset_options_option, face_check_option, key_values, load_dataset,
+                                       print_skipped)
+from fastk.cli._common import console, dataset_option, metrics_table
 
 
 @click.command("evaluate")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @dataset_option
+@dataset_options_option
 @click.option("--threshold", type=float, default=None, help="Default: the validation threshold stored with the model.")
-@click.option("--out", type=click.Path(path_type=Path), default=None, help="Write the metrics JSON here.")
-def command(checkpoint, path, dataset, threshold, out) -> None:
-    """Evaluate CHECKPOINT on the labelled images of PATH (or a dataset that needs no path)."""
-    from fastk.training import evaluate_checkpoint
+@click.option("--landmarks", default=None,
+              help="Landmark detector for the face check and framing (default: the one the model's "
+                   "training framing was measured with, else dlib).")
+@face_check_option
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the metrics JSON here (strict JSON), with skipped.csv and scores.csv beside it.")
+def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, face_check, out) -> None:
+    """Evaluate CHECKPOINT on the labelled images of PATH (or a dataset that needs no path).
 
-    samples = load_samples(dataset, path)
-    metrics = evaluate_checkpoint(checkpoint, samples, threshold=threshold)
+    Unreadable images and images without a face are skipped, counted and listed (skipped.csv beside
+    --out); a full-frame photo is cropped to the face the way the training images framed it.
+    """
+    import csv
+
+    from rich.markup import escape
+
+    import fastk
+    from fastk.checkpoints import load_checkpoint
+    from fastk.framing import valid_framing
+    from fastk.jsonsafe import dumps
+    from fastk.training.evaluate import metrics_of, score_samples
+    from fastk.training.metrics import describe_undefined
+
+    samples, source = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
+    backbone, model, meta = load_checkpoint(checkpoint)
+    framing = valid_framing(meta)
+    detector = fastk.create("landmarks", landmarks or (framing or {}).get("detector") or "dlib") if face_check else None
+    t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
+    scored = score_samples(backbone, model, meta, samples, detector=detector, show_progress=True)
+    metrics = metrics_of(scored, t, source=f"dataset {source}")
+    skipped_csv = None
     if out:
-        Path(out).write_text(json.dumps(metrics, indent=2))
-    console.print(metrics_table({str(path or dataset): metrics}, f"{checkpoint}: threshold {metrics['threshold']:.4f}"))
+        from fastk.face_check import write_skipped
+
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(dumps(metrics, indent=2))
+        skipped_csv = write_skipped(out.parent / "skipped.csv", scored.skipped)
+        with open(out.parent / "scores.csv", "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["path", "label", "attack_type", "spoof_score", "called", "framing"])
+            for smp, s, how in zip(scored.samples, scored.scores, scored.framing):
+                w.writerow([smp.path, smp.label, smp.attack_type, f"{s:.6f}", "spoof" if s >= t else "real", how])
+    console.print(metrics_table({str(path or dataset): metrics},
+                                escape(f"{checkpoint}: threshold {metrics['threshold']:.4f}, "
+                                       f"{len(scored.samples)} images, positive class = spoof")))
+    for line in describe_undefined(metrics):
+        console.print(line, markup=False)
+    if metrics["n_unlabelled"]:
+        where = f"; scores in {out.parent / 'scores.csv'}" if out else "; --out writes them to scores.csv"
+        console.print(f"{metrics['n_unlabelled']} unlabelled image(s) left out of the metrics{where}", markup=False)
     if metrics["apcer_per_attack"]:
-        console.print("APCER per attack type: " + ", ".join(f"{a} {v:.3f}" for a, v in metrics["apcer_per_attack"].items()))
+        console.print("APCER per attack type: " + ", ".join(f"{a} {v:.3f}" for a, v in metrics["apcer_per_attack"].items()),
+                      markup=False)
+    print_skipped(console, scored.skipped, skipped_csv)
+    if detector is not None:
+        counts = scored.framing_counts()
+        if framing is None:
+            console.print(f"{checkpoint}: no training framing recorded; images used as they are", markup=False)
+        elif counts["cropped"]:
+            console.print(f"framing: {counts['cropped']} image(s) cropped to the face as the training images "
+                          f"framed it, {counts['as-is']} as they are", markup=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -12,26 +11,35 @@ import click
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--threshold", type=float, default=None, help="Default: the validation threshold stored with the model.")
-def command(checkpoint, images, threshold) -> None:
-    """Score IMAGE files; unreadable ones get an "error" instead of a score (one JSON list on stdout)."""
+@click.option("--landmarks", default=None,
+              help="Landmark detector for the face check and framing (default: the one the model's "
+                   "training framing was measured with, else dlib).")
+@click.option("--face-check/--no-face-check", default=True, show_default=True,
+              help="Skip images without a face and crop full frames to the training framing; "
+                   "--no-face-check scores every readable image as it is (e.g. masked images).")
+def command(checkpoint, images, threshold, landmarks, face_check) -> None:
+    """Score IMAGE files (one JSON list on stdout).
+
+    An unreadable image, or one without a face, gets an "error" instead of a score. Each score says
+    how the image was framed: "cropped" to the face the way the training images framed it, or "as-is".
+    """
+    import fastk
     from fastk.checkpoints import load_checkpoint
     from fastk.datasets import Sample
-    from fastk.errors import FastkError
-    from fastk.images import read_rgb
-    from fastk.training import predict_scores
+    from fastk.framing import valid_framing
+    from fastk.jsonsafe import dumps
+    from fastk.training.evaluate import score_samples
 
     backbone, model, meta = load_checkpoint(checkpoint)
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
-    results, usable = [], []
-    for p in images:
-        try:
-            read_rgb(p)
-            usable.append(p)
-        except FastkError as err:
-            results.append({"path": str(p), "error": str(err)})
-    scores = predict_scores(backbone, model, [Sample(p) for p in usable]) if usable else []
-    for p, s in zip(usable, scores):
-        results.append({"path": str(p), "spoof_score": round(float(s), 6), "label": "spoof" if s >= t else "real",
-                        "threshold": t})
+    detector = None
+    if face_check:
+        recorded = (valid_framing(meta) or {}).get("detector")
+        detector = fastk.create("landmarks", landmarks or recorded or "dlib")
+    scored = score_samples(backbone, model, meta, [Sample(p) for p in images], detector=detector)
+    results = [{"path": row["path"], "error": row["reason"], "skipped": row["kind"]} for row in scored.skipped]
+    for smp, s, how, why in zip(scored.samples, scored.scores, scored.framing, scored.framing_notes):
+        results.append({"path": str(smp.path), "spoof_score": round(float(s), 6), "label": "spoof" if s >= t else "real",
+                        "threshold": t, "framing": how, "framing_note": why})
     order = {str(p): i for i, p in enumerate(images)}
-    click.echo(json.dumps(sorted(results, key=lambda r: order[r["path"]]), indent=2))
+    click.echo(dumps(sorted(results, key=lambda r: order[r["path"]]), indent=2))

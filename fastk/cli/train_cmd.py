@@ -7,12 +7,15 @@ from pathlib import Path
 
 import click
 
-from fastk.cli._common import console, dataset_option, load_samples, metrics_table
+from fastk.cli._checked_inputs import (dataset_options_option, face_check_option, key_values, load_dataset,
+                                       print_skipped)
+from fastk.cli._common import console, dataset_option, landmarks_option, metrics_table
 
 
 @click.command("train")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @dataset_option
+@dataset_options_option
 @click.option("--backbone", default="lgsc", show_default=True, help="Backbone, e.g. lgsc or timm:resnet18.")
 @click.option("--input-size", type=int, default=None, help="Square input side (default: the backbone's).")
 @click.option("--option", "options", multiple=True, help="Backbone option KEY=VALUE (e.g. encoder=resnet10t).")
@@ -20,35 +23,55 @@ from fastk.cli._common import console, dataset_option, load_samples, metrics_tab
 @click.option("--batch-size", type=int, default=32, show_default=True)
 @click.option("--lr", type=float, default=1e-3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@landmarks_option
+@face_check_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/train"), show_default=True)
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
-def command(path, dataset, backbone, input_size, options, epochs, batch_size, lr, seed, out, device) -> None:
-    """Train on PATH (or a dataset that needs none, e.g. --dataset demo); resumes if OUT holds a run."""
-    import yaml
+def command(path, dataset, dataset_options, backbone, input_size, options, epochs, batch_size, lr, seed,
+            landmarks, face_check, out, device) -> None:
+    """Train on PATH (or a dataset that needs none, e.g. --dataset demo); resumes if OUT holds a run.
 
+    Before any slow step, every sample must have a subject id. Images without a face (with
+    --landmarks) and unreadable ones are left out and listed in OUT/skipped.csv. How the training
+    faces are framed is stored in best.pt, so evaluate and predict can frame full-frame photos alike.
+    """
     import fastk
-    from fastk.errors import ConfigError
-    from fastk.training import TrainConfig, evaluate_checkpoint, subject_split, train
-
-    opts = {}
-    for o in options:
-        key, sep, value = o.partition("=")
-        if not sep:
-            raise ConfigError(f"--option needs KEY=VALUE, got {o!r}")
-        opts[key] = yaml.safe_load(value)
-    bb = fastk.create("backbone", backbone, input_size=input_size, **opts)
-    samples = load_samples(dataset, path)
-    split = subject_split(samples, seed=seed)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "split.json").write_text(json.dumps({k: [str(s.path) for s in v] for k, v in split.items()}, indent=1))
     from fastk.devices import default_device
+    from fastk.face_check import check_faces, require_usable, write_skipped
+    from fastk.framing import record_framing
+    from fastk.landmark_cache import LandmarkCache
+    from fastk.training import TrainConfig, subject_split, train
+    from fastk.training.evaluate import evaluate_checkpoint
+    from fastk.training.splits import require_both_classes, require_subjects
 
+    bb = fastk.create("backbone", backbone, input_size=input_size, **key_values(options, "--option"))
+    detector = fastk.create("landmarks", landmarks) if face_check else None
+    samples, source = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
+    require_subjects(samples, source)
+    cache = LandmarkCache()
+    checked = check_faces(samples, detector, cache, show_progress=True)
+    require_usable(checked, f"dataset {source}")
+    out.mkdir(parents=True, exist_ok=True)
+    skipped_csv = write_skipped(out / "skipped.csv", checked.skipped)
+    print_skipped(console, checked.skipped, skipped_csv)
+    split = subject_split(checked.samples, seed=seed)
+    require_both_classes(split)
+    (out / "split.json").write_text(json.dumps({k: [str(s.path) for s in v] for k, v in split.items()}, indent=1))
     device = default_device(device)
     result = train(split["train"], split["val"], bb, out, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                       seed=seed), device=device)
-    test = evaluate_checkpoint(result.checkpoint, split["test"], threshold=result.threshold, device=device)
-    (out / "metrics.json").write_text(json.dumps({"val": result.val_metrics, "test": test}, indent=2))
+    framing = record_framing(result.checkpoint, split["train"], detector, cache)
+    test = evaluate_checkpoint(result.checkpoint, split["test"], threshold=result.threshold, device=device,
+                               detector=detector, cache=cache, source="test split")
+    from fastk.jsonsafe import dumps
+
+    (out / "metrics.json").write_text(dumps({"val": result.val_metrics, "test": test}, indent=2))
     console.print(metrics_table({"validation": result.val_metrics, "test": test},
                                 f"{bb.spec}: threshold {result.threshold:.4f} from validation; positive class = spoof"))
     console.print(f"epochs {len(result.epoch_seconds)}, {sum(result.epoch_seconds) / max(1, len(result.epoch_seconds)):.1f} "
-                  f"s/epoch; checkpoint {result.checkpoint}; metrics {out / 'metrics.json'}")
+                  f"s/epoch; checkpoint {result.checkpoint}; metrics {out / 'metrics.json'}", markup=False)
+    if framing:
+        console.print(f"training framing ({framing['detector']}, {framing['images']} images): face box "
+                      f"{framing['face_width']:.2f} x {framing['face_height']:.2f} of the image, stored in "
+                      f"{result.checkpoint}", markup=False)
+
