@@ -4,19 +4,26 @@ The list is read from the installed package, not kept by hand: every ``BaseCAM``
 and the wrappers that take a ``base_method`` (FinerCAM, ...), become one fastk method each, named
 after the class in lower case with ``PlusPlus`` written ``++`` (``GradCAMPlusPlus`` -> ``gradcam++``).
 A grad-cam release that adds a method adds it to fastk too.
+
+Every method is also reachable as ``gradcam-lib:<name>`` (grad-cam's own code, whatever else is
+registered). ScoreCAM and AblationCAM are *only* reachable that way: their plain names belong to the
+fast exact versions in plugins/cams_fast.py (the registry allows one class per name, and ``:`` in a
+name is the argument separator, so grad-cam's originals live behind one ``gradcam-lib`` entry).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import io
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
 import fastk
 from fastk.cam import CamMethod, CamTarget, eval_mode
+from fastk.errors import UnknownPluginError
 
 #: Methods that run one forward pass per channel of the target layer (minutes on a CPU).
 _FORWARD_PER_CHANNEL = {"ScoreCAM", "AblationCAM"}
@@ -24,6 +31,8 @@ _FORWARD_PER_CHANNEL = {"ScoreCAM", "AblationCAM"}
 _ACTIVATION_ONLY = {"EigenCAM", "KPCA_CAM", "SegEigenCAM", "FEM", "RandomCAM"}
 #: Not explanations of the model (a sanity-check baseline) or not repeatable.
 _NONDETERMINISTIC = {"RandomCAM"}
+#: Faster exact versions registered under these names by plugins/cams_fast.py.
+_REPLACED = {"ScoreCAM", "AblationCAM"}
 #: Exported but not per-image CAM methods with the common interface.
 _NOT_METHODS = {"DeepFeatureFactorization", "GuidedBackpropReLUModel", "AblationLayer"}
 
@@ -62,8 +71,9 @@ def _release(cam) -> None:
             hooks.release()
 
 
-def discover() -> list[type[CamMethod]]:
-    """One fastk class per grad-cam method found in the installed package."""
+@functools.cache
+def discover() -> tuple[type[CamMethod], ...]:
+    """One fastk class per grad-cam method found in the installed package (made once per process)."""
     import pytorch_grad_cam
     from pytorch_grad_cam.base_cam import BaseCAM
 
@@ -88,10 +98,33 @@ def discover() -> list[type[CamMethod]]:
             "__module__": __name__,
         }
         found.append(type(f"GradCam_{cls_name}", (GradCamLibraryMethod,), attrs))
-    return found
+    return tuple(found)
+
+
+class GradCamLibrary(CamMethod):
+    """grad-cam's own implementation of any of its methods: gradcam-lib:ablationcam, gradcam-lib:scorecam."""
+
+    name = "gradcam-lib"
+    cost = "per method"
+
+    def __init__(self, **kwargs: Any):
+        raise UnknownPluginError("cam", "gradcam-lib (name a method: gradcam-lib:scorecam)", _library_names())
+
+    @classmethod
+    def from_spec(cls, arg: str, **kwargs: Any) -> CamMethod:
+        methods = {c.name: c for c in discover()}
+        if arg not in methods:
+            raise UnknownPluginError("cam", f"gradcam-lib:{arg}", _library_names())
+        return methods[arg](**kwargs)
+
+
+def _library_names() -> list[str]:
+    return [f"gradcam-lib:{c.name}" for c in discover()]
 
 
 @fastk.hookimpl
 def fastk_register_cam_methods(registry):
     for cls in discover():
-        registry.add(cls)
+        if cls.cam_class.__name__ not in _REPLACED:
+            registry.add(cls)
+    registry.add(GradCamLibrary)
