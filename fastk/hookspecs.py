@@ -1,4 +1,4 @@
-"""The plugin contract: every hook fastk calls, and nothing else.
+"""The plugin contract: every hook fastk calls (and the marker naming each plugin kind), nothing else.
 
 A plugin is a module (or object) with functions decorated by :data:`fastk.hookimpl` whose names match
 the hooks below. It is found through the ``fastk`` entry-point group, the same way for fastk's own
@@ -16,7 +16,11 @@ parties::
     def fastk_register_area_selectors(registry):
         registry.add(MySelector)
 
-There is one registration hook per plugin kind. Each receives a :class:`fastk.registry.Registry`
+There is one registration hook per plugin kind, marked with :func:`registration` (the kind's name and
+base class). That marker is all :mod:`fastk.plugins` needs: ``KINDS``, ``fastk list KIND``,
+``fastk.create(KIND, ...)`` and the plugin reference page (``tools/build_plugin_reference.py``) all
+derive from it, so a new plugin kind is one hook here plus its base class in its own module.
+Each registration hook receives a :class:`fastk.registry.Registry`
 and calls ``registry.add(cls)`` for every class it provides; the class's ``name`` attribute is the
 name users type (``--cam gradcam++``). Classes must subclass the kind's base class (named under each
 hook). Names must be unique across all installed plugins; a duplicate stops loading with an error
@@ -30,7 +34,7 @@ This module must stay importable without torch: ``fastk --help`` and ``fastk plu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import pluggy
 
@@ -41,8 +45,25 @@ if TYPE_CHECKING:  # pragma: no cover
 
 hookspec = pluggy.HookspecMarker("fastk")
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-@hookspec
+
+def registration(kind: str, base: str) -> Callable[[F], F]:
+    """Mark a hookspec as the registration hook of plugin kind ``kind``.
+
+    ``base`` is the kind's base class as ``"module:Class"``, imported only when the kind is first
+    used (so this module stays free of torch). The function is then an ordinary pluggy hookspec.
+    """
+
+    def mark(fn: F) -> F:
+        fn.fastk_kind = kind  # type: ignore[attr-defined]
+        fn.fastk_base = base  # type: ignore[attr-defined]
+        return hookspec(fn)
+
+    return mark
+
+
+@registration("landmarks", "fastk.landmarks:LandmarkDetector")
 def fastk_register_landmark_detectors(registry: Registry) -> None:
     """Register face landmark detectors (subclasses of :class:`fastk.landmarks.LandmarkDetector`).
 
@@ -55,7 +76,7 @@ def fastk_register_landmark_detectors(registry: Registry) -> None:
     """
 
 
-@hookspec
+@registration("cam", "fastk.cam:CamMethod")
 def fastk_register_cam_methods(registry: Registry) -> None:
     """Register class-activation-map methods (subclasses of :class:`fastk.cam.CamMethod`).
 
@@ -67,7 +88,7 @@ def fastk_register_cam_methods(registry: Registry) -> None:
     """
 
 
-@hookspec
+@registration("backbone", "fastk.backbones:Backbone")
 def fastk_register_backbones(registry: Registry) -> None:
     """Register face anti-spoofing backbones (subclasses of :class:`fastk.backbones.Backbone`).
 
@@ -79,7 +100,7 @@ def fastk_register_backbones(registry: Registry) -> None:
     """
 
 
-@hookspec
+@registration("selector", "fastk.selection:AreaSelector")
 def fastk_register_area_selectors(registry: Registry) -> None:
     """Register area-selection strategies (subclasses of :class:`fastk.selection.AreaSelector`).
 
@@ -90,7 +111,7 @@ def fastk_register_area_selectors(registry: Registry) -> None:
     """
 
 
-@hookspec
+@registration("dataset", "fastk.datasets:Dataset")
 def fastk_register_datasets(registry: Registry) -> None:
     """Register dataset readers (subclasses of :class:`fastk.datasets.Dataset`).
 
