@@ -1,0 +1,47 @@
+"""Where a stability grid's inputs come from: a run's split file, a run's models, a planted-cue set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fastk.datasets import Sample
+from fastk.errors import ConfigError
+
+
+def planted_areas(dataset) -> list[str] | None:
+    """The areas a planted-cue dataset hid its cue in (its ``planted`` option), else None."""
+    options = getattr(dataset, "options", None) or {}
+    planted = options.get("planted")
+    return list(planted) if planted else None
+
+
+def read_split(path: str | Path, part: str = "val") -> list[Sample]:
+    """One part (``train``, ``val``, ``test``) of a ``split.json`` written by ``fastk run``."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: split file not found") from None
+    except ValueError:
+        raise ConfigError(f"{p}: not JSON (expected a split.json from `fastk run`)") from None
+    if not isinstance(data, dict) or part not in data:
+        known = ", ".join(data) if isinstance(data, dict) else "none"
+        raise ConfigError(f"{p}: no split {part!r}; has: {known}")
+    try:
+        return [Sample(Path(d["path"]), d["label"], d.get("subject"), d.get("attack_type"), d.get("lighting"),
+                       d.get("meta") or {}) for d in data[part]]
+    except (KeyError, TypeError):
+        raise ConfigError(f"{p}: split {part!r} is not a list of samples with a path and a label") from None
+
+
+def run_checkpoints(run_dir: str | Path) -> list[Path]:
+    """The full-face model(s) of a ``fastk run`` folder: every finished ``train_full*`` step's checkpoint."""
+    from fastk.runs import RunFolder
+
+    run = RunFolder.existing(run_dir)
+    found = [run.resolve(s["result"]["checkpoint"]) for name, s in sorted(run.manifest["steps"].items())
+             if name.startswith("train_full") and s.get("status") == "done" and "checkpoint" in (s.get("result") or {})]
+    if not found:
+        raise ConfigError(f"{run_dir}: no finished full-model training step (train_full) in its manifest")
+    return found
