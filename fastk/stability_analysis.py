@@ -157,6 +157,7 @@ def run_stability(
     result = analyse(cells, cell_areas(cells[0]), k=cfg.k, n_boot=cfg.n_boot, seed=cfg.seed, planted=cfg.planted)
     result["config"] = {k: v for k, v in vars(cfg).items()}
     result["checkpoints"] = {label: str(p) for label, p in checkpoints.items()}
+    result["slow_cams"] = cells[0].slow_cams
     if cache is not None:
         result["landmark_cache"] = {"hits": cache.hits, "misses": cache.misses}
     return write_stability(result, out_dir, figures=figures)

@@ -11,8 +11,9 @@ The ``stability:`` configuration (a dict, e.g. a section of a run config) has th
 optional (:class:`StabilityConfig`)::
 
     cams: [gradcam++, gradcam, layercam, xgradcam, hirescam]  # default; plus scorecam/ablationcam (slow_cams)
-    slow_cams: auto        # auto: add scorecam/ablationcam when their registered class is not
-                           # 'forward-per-channel' (a fast version is installed); yes; no
+    slow_cams: auto        # auto: add scorecam/ablationcam when a timed probe on 2 images says the
+                           # whole grid's cells of that method fit in slow_cam_seconds; yes; no
+    slow_cam_seconds: 300  # the estimated time each slow method may add to the grid
     detectors: [dlib, mediapipe]
     targets: null          # null: the backbone's default target; a list of names; or [all]
     k: 4                   # the top-k size the verdict and P(in top k) are about
@@ -54,6 +55,7 @@ class StabilityConfig:
 
     cams: list[str] | None = None
     slow_cams: str = "auto"
+    slow_cam_seconds: float = 300.0
     detectors: list[str] = field(default_factory=lambda: ["dlib", "mediapipe"])
     targets: list[str] | None = None
     k: int = 4
@@ -90,18 +92,19 @@ class StabilityConfig:
         return value if isinstance(value, cls) else cls.from_dict(value)
 
     def cam_methods(self) -> list[str]:
-        """The CAM methods of the grid (names checked against the registry)."""
+        """The CAM methods always in the grid (names checked against the registry)."""
         registry = fastk.get_registry("cam")
         names = list(self.cams) if self.cams else list(DEFAULT_CAMS)
-        if not self.cams and self.slow_cams != "no":
-            for name in SLOW_CAMS:
-                if name in registry.names() and (
-                    self.slow_cams == "yes" or getattr(registry.get(name), "cost", "") != "forward-per-channel"
-                ):
-                    names.append(name)
         for name in names:
             registry.get(name)
         return names
+
+    def slow_candidates(self) -> list[str]:
+        """ScoreCAM/AblationCAM when the grid's CAM list is the default and slow methods are not refused."""
+        if self.cams or self.slow_cams == "no":
+            return []
+        names = fastk.get_registry("cam").names()
+        return [n for n in SLOW_CAMS if n in names]
 
 
 @dataclass
@@ -116,6 +119,8 @@ class Cell:
     dir: Path
     per_image: dict[str, np.ndarray]  # image path -> area scores (areas in the area set's order)
     skipped: int = 0
+    #: How ScoreCAM/AblationCAM were decided on for this grid (timed probe), shared by its cells.
+    slow_cams: dict[str, Any] = field(default_factory=dict)
 
     def levels(self) -> dict[str, str]:
         return {f: getattr(self, f) for f in FACTORS}
@@ -175,6 +180,7 @@ def run_grid(
     if not checkpoints:
         raise ConfigError("stability: needs at least one checkpoint")
     cams = cfg.cam_methods()
+    slow = cfg.slow_candidates()
     for d in cfg.detectors:
         fastk.get_registry("landmarks").get(d)
     samples = list(samples)[: cfg.max_images] if cfg.max_images else list(samples)
@@ -189,6 +195,20 @@ def run_grid(
     for label, path in checkpoints.items():
         backbone, model, _ = load_checkpoint(path, device=device)
         loaded[label] = (backbone, model, resolve_targets(backbone, model, cfg.targets), _digest(path))
+    probes = {}
+    if slow:
+        n_cells = sum(len(t) for _, _, t, _ in loaded.values()) * len(cfg.detectors)
+        first = next(iter(loaded.values()))
+        for name in slow:
+            done = any((out / "cells").glob(f"*__{_safe(name)}__*/cell.json"))  # resume: keep what was decided
+            if cfg.slow_cams == "yes" or done:
+                probes[name] = {"included": True, "reason": "asked for" if cfg.slow_cams == "yes" else "cells exist"}
+                continue
+            sec = _seconds_per_image(name, first[0], first[1], first[2][0], samples, device)
+            estimate = sec * len(samples) * n_cells
+            probes[name] = {"included": estimate <= cfg.slow_cam_seconds, "seconds_per_image": sec,
+                            "estimated_seconds": estimate, "budget_seconds": cfg.slow_cam_seconds}
+        cams = cams + [n for n in slow if probes[n]["included"]]
     plan = [(label, cam, det, tgt) for label, (_, _, targets, _) in loaded.items()
             for cam in cams for det in cfg.detectors for tgt in targets]
     progress = progress_bar(show_progress)
@@ -211,7 +231,35 @@ def run_grid(
                 marker.write_text(json.dumps(stamp, indent=2))
             cells.append(load_cell(cell_dir, label, cam, det, tgt))
             progress.advance(task)
+    for cell in cells:
+        cell.slow_cams = probes
     return cells
+
+
+def _seconds_per_image(cam_name: str, backbone, model, target_name: str, samples: Sequence[Sample],
+                       device: str) -> float:
+    """Wall-clock seconds per image of one CAM method, timed on (up to) two of the images."""
+    import time
+
+    from fastk.errors import FastkError
+    from fastk.images import read_rgb
+
+    images = []
+    for s in samples:
+        try:
+            images.append(read_rgb(s.path))
+        except FastkError:
+            continue
+        if len(images) == 2:
+            break
+    if not images:
+        return float("inf")
+    cam = fastk.create("cam", cam_name, batch_size=32)
+    target = backbone.cam_target(model, target_name)
+    x = backbone.preprocess(images).to(device)
+    t0 = time.perf_counter()
+    cam.compute(target, x)
+    return (time.perf_counter() - t0) / len(images)
 
 
 def _digest(path: str | Path) -> str:
@@ -248,40 +296,3 @@ def _num(v: Any) -> float:
     except (TypeError, ValueError):
         return float("nan")
 
-
-def planted_areas(dataset) -> list[str] | None:
-    """The areas a planted-cue dataset hid its cue in (its ``planted`` option), else None."""
-    options = getattr(dataset, "options", None) or {}
-    planted = options.get("planted")
-    return list(planted) if planted else None
-
-
-def read_split(path: str | Path, part: str = "val") -> list[Sample]:
-    """One part (``train``, ``val``, ``test``) of a ``split.json`` written by ``fastk run``."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: split file not found") from None
-    except ValueError:
-        raise ConfigError(f"{p}: not JSON (expected a split.json from `fastk run`)") from None
-    if not isinstance(data, dict) or part not in data:
-        known = ", ".join(data) if isinstance(data, dict) else "none"
-        raise ConfigError(f"{p}: no split {part!r}; has: {known}")
-    try:
-        return [Sample(Path(d["path"]), d["label"], d.get("subject"), d.get("attack_type"), d.get("lighting"),
-                       d.get("meta") or {}) for d in data[part]]
-    except (KeyError, TypeError):
-        raise ConfigError(f"{p}: split {part!r} is not a list of samples with a path and a label") from None
-
-
-def run_checkpoints(run_dir: str | Path) -> list[Path]:
-    """The full-face model(s) of a ``fastk run`` folder: every finished ``train_full*`` step's checkpoint."""
-    from fastk.runs import RunFolder
-
-    run = RunFolder.existing(run_dir)
-    found = [Path(s["result"]["checkpoint"]) for name, s in sorted(run.manifest["steps"].items())
-             if name.startswith("train_full") and s.get("status") == "done" and "checkpoint" in (s.get("result") or {})]
-    if not found:
-        raise ConfigError(f"{run_dir}: no finished full-model training step (train_full) in its manifest")
-    return found

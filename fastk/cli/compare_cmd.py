@@ -22,11 +22,16 @@ def command(explorations, k, as_json) -> None:
 
     result = compare(list(explorations), k=k)
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        from fastk.jsonsafe import jsonable
+
+        click.echo(json.dumps(jsonable(result), indent=2, allow_nan=False))
         return
-    table = Table("A", "B", "Spearman", "Kendall", f"top-{k} Jaccard", title="Area-ranking agreement")
+    table = Table("A", "B", "Spearman", "Kendall", f"top-{k} Jaccard", f"top-{k} feature agr.", "rank agr.",
+                  title="Area-ranking agreement (agreement measures: Krishna et al. 2022)")
+    fmt = lambda v: "-" if v is None or v != v else f"{v:.2f}"  # noqa: E731 - NaN/None print as '-'
     for p in result["pairs"]:
-        table.add_row(p["a"], p["b"], f"{p['spearman']:.2f}", f"{p['kendall']:.2f}", f"{p[f'top{k}_jaccard']:.2f}")
+        table.add_row(p["a"], p["b"], fmt(p["spearman"]), fmt(p["kendall"]), fmt(p[f"top{k}_jaccard"]),
+                      fmt(p["feature_agreement"]), fmt(p["rank_agreement"]))
     console.print(table)
     for label, ranking in result["rankings"].items():
         console.print(f"{label}: {', '.join(ranking[:k])}")

@@ -45,12 +45,13 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, detect
     from fastk.errors import ConfigError
     from fastk.landmark_cache import LandmarkCache
     from fastk.stability_analysis import run_stability
-    from fastk.stability_grid import StabilityConfig, model_labels, planted_areas, read_split
+    from fastk.stability_grid import StabilityConfig, model_labels
+    from fastk.stability_inputs import planted_areas, read_split
     from fastk.stability_html import write_stability_html
 
     checkpoints = list(checkpoints)
     if run_dir is not None:
-        from fastk.stability_grid import run_checkpoints
+        from fastk.stability_inputs import run_checkpoints
 
         checkpoints += run_checkpoints(run_dir)
         split_file = split_file or run_dir / "split.json"
