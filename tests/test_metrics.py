@@ -50,3 +50,62 @@ def test_perfect_and_inverted_scores():
     assert perfect["acer"] == 0 and perfect["auc"] == 1 and perfect["f1"] == 1
     inverted = metrics_at(LABELS, 1 - LABELS.astype(float), 0.5, ATTACKS)
     assert inverted["acer"] == 1 and inverted["auc"] == 0
+
+
+# -- undefined is not zero ------------------------------------------------------------------------
+
+def test_no_attacks_leaves_attack_metrics_undefined():
+    y, s = np.zeros(5, int), np.array([0.1, 0.2, 0.6, 0.3, 0.05])
+    m = metrics_at(y, s, 0.5, ["none"] * 5)
+    for key in ("apcer", "apcer_all_attacks", "precision", "recall", "f1", "acer", "hter", "eer", "auc"):
+        assert m[key] is None, key
+        assert m["undefined"][key] == "no attacks in the set", key
+    assert m["bpcer"] == pytest.approx(1 / 5) and m["accuracy"] == pytest.approx(4 / 5)
+    assert m["apcer_per_attack"] == {} and "bpcer" not in m["undefined"]
+
+
+def test_no_real_faces_leaves_bpcer_undefined():
+    y, s = np.ones(4, int), np.array([0.9, 0.2, 0.7, 0.8])
+    m = metrics_at(y, s, 0.5, ["print", "print", "replay", "replay"])
+    assert m["bpcer"] is None and m["undefined"]["bpcer"] == "no real faces in the set"
+    assert m["acer"] is None and m["eer"] is None and m["auc"] is None
+    assert m["apcer_per_attack"] == {"print": 0.5, "replay": 0.0} and m["apcer"] == 0.5
+    assert m["recall"] == pytest.approx(3 / 4) and m["precision"] == 1.0  # every spoof call is right
+
+
+def test_unlabelled_samples_give_no_metric_at_all():
+    m = metrics_at(np.full(3, -1), np.array([0.1, 0.9, 0.5]), 0.5)
+    assert m["n_unlabelled"] == 3 and m["n_real"] == m["n_spoof"] == 0
+    defined = [k for k in ("accuracy", "precision", "recall", "f1", "apcer", "bpcer", "acer", "hter", "eer", "auc")
+               if m[k] is not None]
+    assert defined == []
+    assert set(m["undefined"].values()) == {"no labelled samples"}
+
+
+def test_unlabelled_samples_are_left_out_of_labelled_metrics():
+    y = np.concatenate([LABELS, [-1, -1]])
+    s = np.concatenate([SCORES, [0.99, 0.01]])
+    assert metrics_at(y, s, 0.5, ATTACKS + ["x", "x"])["acer"] == metrics_at(LABELS, SCORES, 0.5, ATTACKS)["acer"]
+
+
+def test_precision_undefined_when_nothing_is_called_spoof_but_f1_is_zero_like_sklearn():
+    m = metrics_at(LABELS, np.zeros(len(LABELS)), 0.5, ATTACKS)
+    assert m["precision"] is None and m["undefined"]["precision"] == "no sample called spoof at this threshold"
+    assert m["recall"] == 0.0 and m["f1"] == pytest.approx(f1_score(LABELS, np.zeros(len(LABELS), int),
+                                                                     zero_division=0.0))
+
+
+def test_undefined_metrics_write_strict_json_and_read_as_words():
+    import json
+
+    from fastk.jsonsafe import dumps
+    from fastk.training.metrics import describe_undefined
+
+    m = metrics_at(np.zeros(3, int), np.array([0.1, 0.2, 0.3]), 0.5)
+    json.loads(dumps(m), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    (line,) = describe_undefined(m)
+    names, _, reason = line.partition(": undefined ")
+    assert set(names.split(", ")) == {"precision", "recall", "f1", "apcer_all_attacks", "apcer", "acer", "hter",
+                                      "eer", "auc"}
+    assert reason == "(no attacks in the set)"
+    assert describe_undefined(metrics_at(LABELS, SCORES, 0.5, ATTACKS)) == []
