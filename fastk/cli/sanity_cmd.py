@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from fastk.cli._common import areas_option, cam_option, console, dataset_option, landmarks_option
+from fastk.cli._common import (
+    areas_option,
+    cam_option,
+    console,
+    dataset_option,
+    landmarks_option,
+)
 
 
 @click.command("sanity")
@@ -19,29 +25,85 @@ from fastk.cli._common import areas_option, cam_option, console, dataset_option,
 @click.option("--cam-target", default=None)
 @areas_option
 @click.option("--max-images", type=int, default=64, show_default=True)
+@click.option("--draws", type=click.IntRange(1), default=5, show_default=True,
+              help="Random initialisations the verdict is read from.")
+@click.option("--cascading/--no-cascading", default=True, show_default=True,
+              help="Re-initialise blocks from the output side, one more at a time.")
+@click.option("--labels", "label_check", is_flag=True,
+              help="Also train the same recipe on shuffled labels (costly; subject split of PATH).")
+@click.option("--label-epochs", type=click.IntRange(1), default=5, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
+              help="Write sanity.json and the cascading figure here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_images, as_json) -> None:
-    """Model-randomisation check (Adebayo et al. 2018) of the area importance of CHECKPOINT on PATH."""
-    from rich.table import Table
+def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_images, draws, cascading,
+            label_check, label_epochs, out_dir, as_json) -> None:
+    """Model randomisation (several draws), cascading randomisation and optionally label randomisation
+    (Adebayo et al. 2018) of the area importance of CHECKPOINT on PATH."""
+    import tempfile
 
     from fastk.checkpoints import load_checkpoint
     from fastk.cli._common import load_samples
     from fastk.explore import ExploreSettings
-    from fastk.sanity import randomisation_check
+    from fastk.jsonsafe import jsonable
+    from fastk.sanity import label_randomisation_check, randomisation_check
 
-    backbone, model, _ = load_checkpoint(checkpoint)
-    samples = load_samples(dataset, path)[:max_images]
-    settings = ExploreSettings(landmarks=landmarks, cam=cam, cam_target=cam_target, areas=areas, overlays=0)
-    result = randomisation_check(samples, backbone, model, settings)
+    backbone, model, meta = load_checkpoint(checkpoint)
+    everything = load_samples(dataset, path)
+    samples = everything[:max_images]
+    settings = ExploreSettings(landmarks=landmarks, cam=cam, cam_target=cam_target, areas=areas, overlays=0,
+                               n_boot=100)
+    result = randomisation_check(samples, backbone, model, settings, draws=draws, cascading=cascading)
+    if label_check:
+        from fastk.training import TrainConfig, subject_split
+
+        split = subject_split(everything, seed=0)
+        known = set(TrainConfig.__dataclass_fields__)
+        cfg = TrainConfig.from_dict({k: v for k, v in (meta.get("train_config") or {}).items() if k in known})
+        cfg.epochs = label_epochs
+        with tempfile.TemporaryDirectory() as tmp:
+            result["label_randomisation"] = label_randomisation_check(
+                split["train"], split["val"], samples, backbone, result["trained"],
+                Path(out_dir or tmp) / "label-randomisation", settings=settings, train_config=cfg,
+                k=result["k"], show_progress=not as_json)
+    result = jsonable(result)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "sanity.json").write_text(json.dumps(result, indent=2))
+        if result.get("cascading"):
+            from fastk.faithfulness_figures import cascading_figure
+
+            cascading_figure(result, out_dir / "sanity_cascading.png")
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    table = Table("area", "trained", "random weights", title=f"Sanity check: {result['method']}")
+    _print(result, out_dir)
+
+
+def _print(result: dict, out_dir: Path | None) -> None:
+    from rich.table import Table
+
+    table = Table("area", "trained", f"random weights (mean of {result['spearman']['n']})",
+                  title=f"Sanity check: {result['method']}")
     for area in sorted(result["trained"], key=lambda a: -result["trained"][a]):
         table.add_row(area, f"{result['trained'][area]:.3f}", f"{result['randomised'][area]:.3f}")
     console.print(table)
-    ag = result["agreement"]
-    verdict = "[green]passes[/]" if result["passes"] else "[red]FAILS[/]"
-    console.print(f"ranking agreement with random weights: Spearman {ag['spearman']:.2f}; mean change of the per-image "
-                  f"area scores {result['mean_abs_area_score_change']:.3f} ({result['images']} images): {verdict} "
-                  f"({result['rule']})")
+    sp = result["spearman"]
+    colour = {"passes": "green", "fails": "red"}.get(result["verdict"], "yellow")
+    console.print(f"model randomisation, {sp['n']} draws: Spearman median {sp['median']:.2f} (quartiles "
+                  f"{sp['q1']:.2f} to {sp['q3']:.2f}, range {sp['min']:.2f} to {sp['max']:.2f}); mean change of the "
+                  f"per-image area scores {result['mean_abs_area_score_change']:.3f} ({result['images']} images): "
+                  f"[{colour}]{result['verdict']}[/] ({result['rule']})")
+    casc = result.get("cascading")
+    if casc:
+        steps = ", ".join(f"{s['block']} {s['spearman']:.2f}" for s in casc["steps"])
+        lost = casc["ranking_lost_at"]
+        console.print(f"cascading randomisation (Spearman after each block, output side first): {steps}; "
+                      + ("the ranking never fell below 0.5" if lost is None
+                         else f"below 0.5 from block {casc['steps'][lost]['block']}"))
+    lab = result.get("label_randomisation")
+    if lab:
+        v = "[green]passes[/]" if lab["passes"] else "[red]fails[/]"
+        console.print(f"label randomisation ({lab['epochs']} epochs on shuffled labels): Spearman "
+                      f"{lab['agreement']['spearman']:.2f}: {v}")
+    if out_dir is not None:
+        console.print(f"wrote {out_dir / 'sanity.json'}")

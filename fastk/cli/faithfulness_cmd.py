@@ -1,0 +1,118 @@
+"""``fastk faithfulness CHECKPOINT PATH``: do the top-ranked areas carry the model's decision?"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from fastk.cli._common import console, dataset_option
+
+
+@click.command("faithfulness")
+@click.argument("checkpoint", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@dataset_option
+@click.option("--importance", type=click.Path(path_type=Path), default=None,
+              help="area_importance.json (or its folder): the ranking to test, and its landmarks and areas.")
+@click.option("--areas-to-test", default=None,
+              help="Comma-separated areas removed together (default: the top --k of the ranking).")
+@click.option("--k", type=click.IntRange(1), default=4, show_default=True)
+@click.option("--landmarks", default=None, help="Landmark detector (default: the exploration's, else dlib).")
+@click.option("--areas", default=None, help="Area set (default: the exploration's, else paper).")
+@click.option("--methods", default="road,blackout", show_default=True,
+              help="Removal methods, comma-separated (road, blackout); the first makes the headline.")
+@click.option("--random", "n_random", type=click.IntRange(0), default=20, show_default=True,
+              help="Random area sets of about the same pixel count.")
+@click.option("--random-orders", type=click.IntRange(0), default=3, show_default=True,
+              help="Random-order deletion curves drawn for reference.")
+@click.option("--split", type=click.Choice(["all", "train", "val", "test"]), default="all", show_default=True,
+              help="Use one part of the subject split (seed --split-seed) of PATH.")
+@click.option("--split-seed", type=int, default=0, show_default=True)
+@click.option("--max-images", type=int, default=None)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/faithfulness"), show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, areas, methods, n_random,
+            random_orders, split, split_seed, max_images, seed, out, as_json) -> None:
+    """Remove areas from the images (black-out, ROAD imputation) and measure how much the spoof score
+    and AUC of CHECKPOINT drop, against random area sets of the same size; writes faithfulness.json and
+    figures into --out."""
+    import fastk
+    from fastk.areas import AreaSet
+    from fastk.checkpoints import load_checkpoint
+    from fastk.cli._common import load_samples
+    from fastk.errors import ConfigError
+    from fastk.faithfulness import FaithfulnessSettings, faithfulness
+
+    if importance is None and areas_to_test is None:
+        raise ConfigError("give --importance area_importance.json (the ranking to test) or --areas-to-test a,b")
+    explored: dict = {}
+    if importance is not None:
+        explored = _read_importance(importance)
+    s = explored.get("settings", {})
+    settings = FaithfulnessSettings(
+        landmarks=landmarks or s.get("landmarks", "dlib"), areas=areas or s.get("areas", "paper"),
+        methods=tuple(m.strip() for m in methods.split(",") if m.strip()), k=k, n_random=n_random,
+        random_orders=random_orders, seed=seed)
+    fastk.get_registry("landmarks").get(settings.landmarks)
+    names = AreaSet.load(settings.areas).names
+    ranking = explored.get("ranking") or []
+    selected = [a.strip() for a in areas_to_test.split(",") if a.strip()] if areas_to_test else None
+    if not ranking:
+        ranking = selected + [a for a in names if a not in selected]
+    backbone, model, _ = load_checkpoint(checkpoint)
+    samples = load_samples(dataset, path)
+    if split != "all":
+        from fastk.training import subject_split
+
+        samples = subject_split(samples, seed=split_seed)[split]
+    samples = samples[:max_images] if max_images else samples
+    result = faithfulness(samples, backbone, model, ranking, selected=selected, settings=settings, out_dir=out,
+                          show_progress=not as_json)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    _print(result, out)
+
+
+def _read_importance(path: Path) -> dict:
+    from fastk.errors import ConfigError
+
+    p = path / "area_importance.json" if path.is_dir() else path
+    try:
+        data = json.loads(p.read_text())
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{p}: cannot read an area_importance.json ({getattr(err, 'strerror', None) or err})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("ranking"), list):
+        raise ConfigError(f"{p}: not an area_importance.json written by fastk (no 'ranking')")
+    return data
+
+
+def _print(result: dict, out: Path) -> None:
+    from rich.table import Table
+
+    methods = list(result["methods"])
+    table = Table("area", "share of input", *[f"{m}: AUC drop" for m in methods],
+                  *[f"{m}: spoof-score drop" for m in methods], title="Removing one area at a time (ranking order)")
+    for a in result["ranking"]:
+        row = [a, f"{result['pixel_fraction'][a]:.1%}"]
+        row += [_f(result["methods"][m]["per_area"][a]["auc_drop"]) for m in methods]
+        row += [_f(result["methods"][m]["per_area"][a]["spoof_drop"]) for m in methods]
+        table.add_row(*row)
+    table.columns[0].no_wrap = True
+    console.print(table)
+    for m in methods:
+        r = result["methods"][m]
+        verdict = "[green]beats random sets[/]" if r["beats_random"] else "[yellow]not above random sets[/]"
+        console.print(f"{m}: selected set AUC drop {_f(r['selected']['auc_drop'])} vs random "
+                      f"{_f(r['random']['auc_drop']['mean'])} +- {_f(r['random']['auc_drop']['sd'])} "
+                      f"(share of random sets dropping as much: {_f(r['random']['p_auc_drop'], '{:.2f}')}): {verdict}")
+    console.print(result["headline"])
+    console.print(f"{result['images']} images ({len(result['skipped'])} skipped); score: {result['score']}; "
+                  f"results in {out}/")
+
+
+def _f(v, fmt: str = "{:+.3f}") -> str:
+    return "-" if v is None else fmt.format(v)

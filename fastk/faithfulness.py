@@ -1,0 +1,315 @@
+"""Does the area ranking carry the model's decision? Faithfulness per area, without retraining.
+
+A CAM ranking is a claim about the model; this module tests it against the model itself. For each
+validation image, fastk removes face areas at the model's input resolution (black-out, or ROAD's
+noisy linear imputation that hides the edge: :mod:`fastk.imputation`) and scores the image again with
+``backbone.spoof_score``, the score the metrics threshold and AUC is computed on (LGSC: mean |cue|
+by default). Measured, for every removal method:
+
+* ``per_area``: each area removed alone: drop of AUC, of the mean spoof score over spoof images and
+  over all images (drop = score on the original images minus score after removal);
+* ``selected``: the selected set removed together, and ``random``: random *sets of areas* whose pixel
+  count (share of the input, averaged over images) is within ``tolerance`` of the selected set's
+  (the ``n_random`` closest when fewer are that close), ``n_random`` draws without replacement,
+  mean +- sd, and the share of random sets that drop AUC at least as much (``p_auc``). Random sets are
+  made of areas, not free pixel blobs, so both sides remove face parts of the same kind and size;
+* ``deletion`` / ``insertion``: areas removed one by one in ranking order (deletion), or all removed and
+  put back one by one in ranking order (insertion); ``random_order`` gives deletion in random area
+  orders for reference. A faithful ranking makes the deletion curve fall faster than random orders.
+
+Every draw is seeded (``seed``, image index, area set), so two machines draw the same sets and noise.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import fastk
+from fastk.areas import AreaSet
+from fastk.datasets import Sample
+from fastk.errors import ConfigError, FastkError
+from fastk.images import read_rgb
+from fastk.imputation import DESCRIPTIONS, REMOVALS
+from fastk.jsonsafe import jsonable
+from fastk.landmark_cache import LandmarkCache
+from fastk.progress import progress_bar
+from fastk.training.metrics import auc
+
+SCORE = "backbone.spoof_score (the score metrics and AUC use; LGSC: mean |cue| unless score=classifier)"
+
+
+@dataclass
+class FaithfulnessSettings:
+    landmarks: str = "dlib"
+    areas: str = "paper"
+    methods: tuple[str, ...] = ("road", "blackout")  # the first one makes the headline
+    k: int = 4  # selected set = top k of the ranking unless given
+    n_random: int = 20
+    tolerance: float = 0.15  # relative pixel-count difference a random set may have
+    random_orders: int = 3
+    noise: float = 0.01
+    batch_size: int = 32
+    seed: int = 0
+
+
+@dataclass
+class Prepared:
+    """Images at the model's input size with each area's mask there, ready for removal."""
+
+    samples: list[Sample]
+    images: list[np.ndarray]
+    masks: np.ndarray  # (images, areas, S, S) bool
+    areas: list[str]
+    skipped: list[tuple[str, str]]
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.array([s.label for s in self.samples])
+
+
+def prepare(samples: Sequence[Sample], backbone, settings: FaithfulnessSettings | None = None, *,
+            points: Mapping[str, np.ndarray] | None = None, cache: LandmarkCache | None = None) -> Prepared:
+    """Landmarks (``points``: path -> dlib-68 points, else the detector through the cache) and area masks."""
+    import cv2
+
+    s = settings or FaithfulnessSettings()
+    area_set = AreaSet.load(s.areas)
+    detector = None if points is not None else fastk.create("landmarks", s.landmarks)
+    cache = cache or LandmarkCache()
+    side = backbone.input_size
+    kept, images, masks, skipped = [], [], [], []
+    for smp in samples:
+        try:
+            img = read_rgb(smp.path)
+            if points is not None:
+                p68 = points.get(str(smp.path))
+                if p68 is None:
+                    skipped.append((str(smp.path), "no landmarks given"))
+                    continue
+            else:
+                face = cache.detect_file(detector, smp.path, img)
+                if not face.ok:
+                    skipped.append((str(smp.path), f"{face.reason} ({s.landmarks})"))
+                    continue
+                p68 = face.points68
+        except FastkError as err:
+            skipped.append((str(smp.path), str(err)))
+            continue
+        full = area_set.masks(np.asarray(p68), img.shape)
+        small = [cv2.resize(full[a].astype(np.float32), (side, side), interpolation=cv2.INTER_AREA) >= 0.5
+                 for a in area_set.names]
+        kept.append(smp)
+        images.append(cv2.resize(img, (side, side), interpolation=cv2.INTER_AREA))
+        masks.append(np.stack(small))
+    if not kept:
+        raise FastkError(f"faithfulness: no image had a usable face ({len(skipped)} skipped)")
+    return Prepared(kept, images, np.stack(masks), area_set.names, skipped)
+
+
+class _Scorer:
+    """Spoof scores of the images with a set of areas removed; each (method, set) computed once."""
+
+    def __init__(self, data: Prepared, backbone, model, s: FaithfulnessSettings, progress=None, task=None):
+        self.data, self.backbone, self.model, self.s = data, backbone, model.eval(), s
+        self.device = next(model.parameters()).device
+        self.memo: dict[tuple[str, int], np.ndarray] = {}
+        self.progress, self.task = progress, task
+
+    def bits(self, areas: Sequence[str]) -> int:
+        return sum(1 << self.data.areas.index(a) for a in areas)
+
+    def scores(self, method: str, areas: Sequence[str]) -> np.ndarray:
+        import torch
+
+        key = (method, self.bits(areas))
+        if key not in self.memo:
+            sel = [self.data.areas.index(a) for a in areas]
+            remove = REMOVALS[method]
+            options = {"noise": self.s.noise} if method == "road" else {}
+            out = []
+            for start in range(0, len(self.data.images), self.s.batch_size):
+                batch = []
+                for i in range(start, min(start + self.s.batch_size, len(self.data.images))):
+                    img = self.data.images[i]
+                    if sel:
+                        mask = self.data.masks[i, sel].any(axis=0)
+                        rng = np.random.default_rng([self.s.seed, i, key[1]])
+                        img = remove(img, mask, rng, **options)
+                    batch.append(img)
+                with torch.no_grad():
+                    x = self.backbone.preprocess(batch).to(self.device)
+                    out.append(self.backbone.spoof_score(self.model, x).float().cpu().numpy())
+            self.memo[key] = np.concatenate(out).astype(np.float64)
+            if self.progress is not None:
+                self.progress.advance(self.task)
+        return self.memo[key]
+
+    def measure(self, method: str, areas: Sequence[str]) -> dict[str, float]:
+        s, y = self.scores(method, areas), self.data.labels
+        return {"auc": auc(y, s), "spoof_mean": _mean(s[y == 1]), "all_mean": _mean(s)}
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(np.mean(x)) if len(x) else float("nan")
+
+
+def _drops(base: dict[str, float], now: dict[str, float]) -> dict[str, float]:
+    return {**now, "auc_drop": base["auc"] - now["auc"], "spoof_drop": base["spoof_mean"] - now["spoof_mean"],
+            "all_drop": base["all_mean"] - now["all_mean"]}
+
+
+def pixel_fractions(data: Prepared) -> np.ndarray:
+    """Share of the input covered by every subset of areas (index = bitmask), averaged over images."""
+    n = len(data.areas)
+    if n > 16:
+        raise ConfigError(f"faithfulness: {n} areas; random area sets are enumerated for at most 16")
+    weights = (1 << np.arange(n))[None, :, None, None]
+    codes = (data.masks * weights).sum(axis=1)  # (images, S, S): which areas hold each pixel
+    total = data.masks.shape[2] * data.masks.shape[3]
+    frac = np.zeros(1 << n)
+    subsets = np.arange(1 << n)
+    for img_codes in codes:
+        values, counts = np.unique(img_codes, return_counts=True)
+        hit = (values[None, :] & subsets[:, None]) != 0
+        frac += (hit * counts[None, :]).sum(axis=1) / total
+    return frac / len(codes)
+
+
+def random_sets(data: Prepared, selected: Sequence[str], fractions: np.ndarray,
+                s: FaithfulnessSettings) -> list[list[str]]:
+    """``n_random`` sets of areas of about the selected set's pixel count (never the selected set itself)."""
+    target_bits = sum(1 << data.areas.index(a) for a in selected)
+    target = fractions[target_bits]
+    cands = np.array([b for b in range(1, len(fractions)) if b != target_bits])
+    rel = np.abs(fractions[cands] - target) / max(target, 1e-9)
+    close = cands[rel <= s.tolerance]
+    if len(close) < s.n_random:
+        close = cands[np.argsort(rel, kind="stable")[: s.n_random]]
+    rng = np.random.default_rng([s.seed, 9])
+    chosen = rng.permutation(np.sort(close))[: s.n_random]
+    return [[a for i, a in enumerate(data.areas) if b >> i & 1] for b in chosen]
+
+
+def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[str], *,
+                 selected: Sequence[str] | None = None, settings: FaithfulnessSettings | None = None,
+                 points: Mapping[str, np.ndarray] | None = None, cache: LandmarkCache | None = None,
+                 prepared: Prepared | None = None, out_dir: str | Path | None = None,
+                 show_progress: bool = False) -> dict[str, Any]:
+    """Every faithfulness measure of ``ranking`` for ``model`` on ``samples`` (JSON-safe dict).
+
+    ``ranking`` lists the areas most important first (an exploration's ``ranking``); ``selected``
+    defaults to its top ``settings.k``. With ``out_dir``, writes ``faithfulness.json`` and the figures.
+    """
+    s = settings or FaithfulnessSettings()
+    unknown = [m for m in s.methods if m not in REMOVALS]
+    if unknown:
+        raise ConfigError(f"faithfulness: unknown removal method {unknown[0]!r}; known: {', '.join(REMOVALS)}")
+    data = prepared or prepare(samples, backbone, s, points=points, cache=cache)
+    ranking = list(ranking)
+    missing = [a for a in ranking if a not in data.areas]
+    if missing or not ranking:
+        raise ConfigError(f"faithfulness: ranking names unknown area(s) {missing}; known: {', '.join(data.areas)}")
+    ranking += [a for a in data.areas if a not in ranking]  # unranked areas go last
+    selected = list(selected) if selected is not None else ranking[: s.k]
+    bad = [a for a in selected if a not in data.areas]
+    if bad or not selected:
+        raise ConfigError(f"faithfulness: selected area(s) {bad or '(none)'} not in the area set {data.areas}")
+    fractions = pixel_fractions(data)
+    draws = random_sets(data, selected, fractions, s)
+    rng = np.random.default_rng([s.seed, 7])
+    orders = [list(rng.permutation(ranking)) for _ in range(s.random_orders)]
+    n = len(ranking)
+    result: dict[str, Any] = {
+        "score": SCORE, "images": len(data.samples), "n_real": int((data.labels == 0).sum()),
+        "n_spoof": int((data.labels == 1).sum()), "skipped": [list(x) for x in data.skipped],
+        "input_size": backbone.input_size, "ranking": ranking, "selected": selected,
+        "pixel_fraction": {a: float(fractions[1 << i]) for i, a in enumerate(data.areas)},
+        "selected_pixel_fraction": float(fractions[sum(1 << data.areas.index(a) for a in selected)]),
+        "settings": asdict(s), "methods": {},
+    }
+    with progress_bar(show_progress) as progress:
+        per_method = 1 + n + 1 + len(draws) + 2 * (n - 1) + 1 + len(orders) * (n - 1)
+        task = progress.add_task("faithfulness", total=per_method * len(s.methods))
+        scorer = _Scorer(data, backbone, model, s, progress, task)
+        for method in s.methods:
+            result["methods"][method] = _one_method(scorer, method, ranking, selected, draws, orders, fractions)
+            progress.update(task, completed=len(scorer.memo))
+        progress.update(task, total=len(scorer.memo), completed=len(scorer.memo))
+    primary = result["methods"][s.methods[0]]
+    result["headline"] = headline(selected, result["selected_pixel_fraction"], primary, s.methods[0])
+    result["rule"] = RULE
+    result = jsonable(result)
+    if out_dir is not None:
+        write_outputs(result, out_dir)
+    return result
+
+
+def _one_method(sc: _Scorer, method: str, ranking: list[str], selected: list[str], draws: list[list[str]],
+                orders: list[list[str]], fractions: np.ndarray) -> dict[str, Any]:
+    base = sc.measure(method, [])
+    per_area = {a: {**_drops(base, sc.measure(method, [a])), "pixel_fraction": float(fractions[1 << i])}
+                for i, a in enumerate(sc.data.areas)}
+    sel = _drops(base, sc.measure(method, selected))
+    rand = [{"areas": d, "pixel_fraction": float(fractions[sc.bits(d)]), **_drops(base, sc.measure(method, d))}
+            for d in draws]
+    summary = {}
+    for key in ("auc_drop", "spoof_drop", "all_drop"):
+        v = np.array([r[key] for r in rand], dtype=float)
+        summary[key] = {"mean": float(np.nanmean(v)) if len(v) else float("nan"),
+                        "sd": float(np.nanstd(v, ddof=1)) if len(v) > 1 else float("nan")}
+        summary[f"p_{key}"] = float((1 + np.sum(v >= sel[key])) / (1 + len(v)))
+    curve = lambda sets: _curve([sc.measure(method, x) for x in sets])
+    k_steps = range(len(ranking) + 1)
+    deletion = curve([ranking[:k] for k in k_steps])
+    insertion = curve([ranking[k:] for k in k_steps])
+    random_curves = [curve([o[:k] for k in k_steps]) for o in orders]
+    rand_order = {}
+    for key in ("auc", "spoof_mean", "all_mean"):
+        m = np.array([c[key] for c in random_curves], dtype=float).reshape(len(orders), len(k_steps))
+        rand_order[key] = {"mean": m.mean(axis=0).tolist() if len(orders) else [],
+                           "sd": m.std(axis=0, ddof=1).tolist() if len(orders) > 1 else []}
+    return {
+        "removal": DESCRIPTIONS[method], "base": base, "per_area": per_area, "selected": sel,
+        "random": {"n": len(rand), "draws": rand, **summary},
+        "deletion": {**deletion, "removed": [ranking[:k] for k in k_steps]},
+        "insertion": {**insertion, "removed": [ranking[k:] for k in k_steps]},
+        "random_order": {"n": len(orders), "orders": orders, **rand_order},
+        "beats_random": bool(sel["auc_drop"] > summary["auc_drop"]["mean"] + 2 * np.nan_to_num(summary["auc_drop"]["sd"])
+                             and summary["p_auc_drop"] <= 0.1),
+    }
+
+
+def _curve(points: list[dict[str, float]]) -> dict[str, list[float]]:
+    return {key: [p[key] for p in points] for key in ("auc", "spoof_mean", "all_mean")}
+
+
+RULE = ("beats_random: the selected set's AUC drop exceeds the random sets' mean + 2 sd and at most 10% of "
+        "random sets drop AUC as much")
+
+
+def headline(selected: list[str], frac: float, m: dict[str, Any], method: str) -> str:
+    r = m["random"]["auc_drop"]
+    return (f"removing the selected areas ({', '.join(selected)}; {frac:.0%} of the input) drops AUC by "
+            f"{m['selected']['auc_drop']:.3f} with {DESCRIPTIONS[method]} (random sets of equal size: "
+            f"{r['mean']:.3f} +- {r['sd']:.3f}, {m['random']['n']} draws); mean spoof score of attacks drops by "
+            f"{m['selected']['spoof_drop']:.3f} (random: {m['random']['spoof_drop']['mean']:.3f} +- "
+            f"{m['random']['spoof_drop']['sd']:.3f})")
+
+
+def write_outputs(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+    """``faithfulness.json``, ``faithfulness_curves.png`` and ``faithfulness_areas.png`` in ``out_dir``."""
+    from fastk.faithfulness_figures import area_drop_chart, curves_figure
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "faithfulness.json"}
+    paths["json"].write_text(json.dumps(result, indent=2))
+    paths["curves"] = curves_figure(result, out / "faithfulness_curves.png")
+    paths["areas"] = area_drop_chart(result, out / "faithfulness_areas.png")
+    return paths
