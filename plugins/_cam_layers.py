@@ -10,7 +10,7 @@ layer, what runs after it and in what order. From that, :func:`plan_layer` decid
   channel's mean and the effect of changing a channel needs no forward pass. Checked by structure
   *and* numerically (the linear layer sees the layer's spatial means; output = its output; two
   ablations predicted exactly), so a head with a hidden functional op falls back.
-* **replay**: which modules finish before the layer starts and are needed by nothing after it? Their
+* **replay**: which modules (outermost first) run only before the layer starts? Their
   outputs are recorded once per image and replayed (repeated to the batch of ablated copies) while only
   the part above the layer is recomputed. Checked by replaying two unchanged copies against the
   original output; if that fails, nothing is replayed (the whole model runs, as grad-cam does).
@@ -92,10 +92,6 @@ def _clone(obj: Any) -> Any:
     return {k: _clone(v) for k, v in obj.items()}
 
 
-def _parent(name: str) -> str:
-    return name.rpartition(".")[0]
-
-
 def _inside(name: str, root: str) -> bool:
     return root == "" or name == root or name.startswith(root + ".")
 
@@ -151,9 +147,11 @@ def plan_layer(model: torch.nn.Module, layer: torch.nn.Module, x1: torch.Tensor,
     def subtree_calls(name):
         return [c for n, cs in calls.items() if _inside(n, name) for c in cs]
 
-    stubs = [n for n in calls
-             if n not in ancestors and not _inside(n, target) and _parent(n) in ancestors | {""} and n != ""
-             and all(c.post < t0 for c in subtree_calls(n)) and all(c.stubbable for c in calls[n])]
+    replayable = {n for n in calls
+                  if n not in ancestors and not _inside(n, target)
+                  and all(c.post < t0 for c in subtree_calls(n)) and all(c.stubbable for c in calls[n])}
+    # the outermost ones: a replayed module's inner modules never run
+    stubs = [n for n in replayable if not any(_inside(n, p) for p in replayable if p != n)]
     after = [n for n, cs in calls.items()
              if n not in ancestors and not _inside(n, target) and any(c.pre > t1 for c in cs)]
     bytes_above = sum(c.nbytes for n in after for c in calls[n]) + 2 * calls[target][0].nbytes
