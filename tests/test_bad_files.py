@@ -71,3 +71,17 @@ def test_missing_and_directory(tmp_path):
         read_rgb(tmp_path / "nope.jpg")
     with pytest.raises(ImageReadError, match="is a directory"):
         read_rgb(tmp_path)
+
+
+def test_16bit_grayscale_png_with_exif_orientation_is_rotated_and_converted(tmp_path, photo):
+    """Orientation is applied to the stored pixels whatever their depth (OpenCV keeps 16 bits here)."""
+    from PIL import Image
+
+    gray = photo[:, 40:472].mean(axis=2).astype(np.uint8)  # non-square, so the rotation shows
+    exif = Image.Exif()
+    exif[0x0112] = 8  # display = stored rotated 90 degrees counter-clockwise
+    p = tmp_path / "gray16.png"
+    Image.fromarray(gray.astype(np.uint16) * 257).save(p, exif=exif.tobytes())
+    img = read_rgb(p)
+    assert img.dtype == np.uint8 and img.shape == (gray.shape[1], gray.shape[0], 3)
+    np.testing.assert_array_equal(img[:, :, 0], np.rot90(gray, 1))

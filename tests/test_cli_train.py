@@ -25,6 +25,13 @@ def test_train_writes_checkpoint_split_and_metrics(trained):
         assert 0 <= m["acer"] <= 1 and m["positive_class"] == "spoof"
     split = json.loads((trained / "split.json").read_text())
     assert set(split) == {"train", "val", "test"} and (trained / "best.pt").is_file()
+    # The training framing is stored for evaluate/predict: demo images are face crops (box ~0.7 of the side).
+    from fastk.checkpoints import load_checkpoint
+
+    framing = load_checkpoint(trained / "best.pt")[2]["framing"]
+    assert framing["detector"] == "dlib" and 0.5 < framing["face_width"] < 0.9
+    assert (trained / "skipped.csv").read_text().startswith("path,kind,reason")
+    json.loads((trained / "metrics.json").read_text(), parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))
 
 
 def test_evaluate_and_predict(trained, tiny_dataset):
