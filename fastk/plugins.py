@@ -170,7 +170,7 @@ def register_checked(pm: pluggy.PluginManager, name: str, plugin: object, where:
     try:
         pm.register(plugin, name=name)
     except pluggy.PluginValidationError as err:  # a known hook with arguments fastk never passes
-        warn(f"{where} skipped: {err}")
+        warn(f"{where} skipped: {_bad_arguments(pm, str(err))}")
         return False
     except ValueError as err:  # the same module under two entry-point names
         warn(f"{where} skipped: {str(err).splitlines()[0]}")
@@ -185,6 +185,17 @@ def register_checked(pm: pluggy.PluginManager, name: str, plugin: object, where:
         warn(f"{where} skipped: {unknown[0]!r} is not a fastk hook{hint}")
         return False
     return True
+
+
+def _bad_arguments(pm: pluggy.PluginManager, message: str) -> str:
+    """pluggy's multi-line validation message as one line: the hook, the extra arguments, what fastk passes."""
+    hook = re.search(r"for hook '(\w+)'", message)
+    args = re.search(r"Argument\(s\) (\{.*?\})", message)
+    if not (hook and args):
+        return message
+    spec = getattr(pm.hook, hook.group(1)).spec
+    passes = ", ".join(spec.argnames) if spec else "?"
+    return f"hook {hook.group(1)!r} takes argument(s) {args.group(1)} that fastk does not pass (it passes: {passes})"
 
 
 @dataclass

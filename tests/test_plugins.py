@@ -3,7 +3,6 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +11,8 @@ import fastk
 from fastk import plugins
 from fastk.cli import cli
 from fastk.selection import AreaSelector
+from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
+from tests.plugin_install import fastk as run_fastk
 
 BUILT_INS = {"landmarks_dlib", "landmarks_mediapipe", "landmarks_fallback", "backbone_lgsc", "datasets_demo", "cams_gradcam", "backbone_timm", "selectors",
              "datasets_folder", "datasets_faces"}
@@ -120,29 +121,127 @@ def test_fastk_register_commands(tmp_path):
     assert out.stdout.strip() == "hello from a plugin", out.stderr
 
 
-@pytest.mark.parametrize("hook", ["fastk_register_landmark_detectors", "fastk_register_cam_methods",
-                                  "fastk_register_backbones", "fastk_register_area_selectors",
-                                  "fastk_register_datasets"])
+@pytest.mark.parametrize("hook", [k.hook for k in plugins.KINDS.values()])
 def test_every_registration_hook_has_a_builtin_implementation(fresh_plugins, hook):
     assert getattr(fresh_plugins.pm.hook, hook).get_hookimpls()
 
 
-def test_example_third_party_plugin_installs_and_appears(tmp_path):
-    """pip-install examples/fastk-example-plugin (its own pyproject, entry point `fastk`) and see it."""
-    example = Path(__file__).parents[1] / "examples" / "fastk-example-plugin"
-    target = tmp_path / "site"
-    pip = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(example)],
-        capture_output=True, text=True,
-    )
-    assert pip.returncode == 0, pip.stderr[-2000:]
-    env = {**__import__("os").environ, "PYTHONPATH": str(target)}
-    out = subprocess.run([sys.executable, "-m", "fastk", "plugins", "--json"], capture_output=True, text=True, env=env)
+def test_kinds_are_the_registration_hookspecs():
+    assert {k: (v.hook, v.base) for k, v in plugins.KINDS.items()} == {
+        "landmarks": ("fastk_register_landmark_detectors", "fastk.landmarks:LandmarkDetector"),
+        "cam": ("fastk_register_cam_methods", "fastk.cam:CamMethod"),
+        "backbone": ("fastk_register_backbones", "fastk.backbones:Backbone"),
+        "selector": ("fastk_register_area_selectors", "fastk.selection:AreaSelector"),
+        "dataset": ("fastk_register_datasets", "fastk.datasets:Dataset"),
+    }
+
+
+@pytest.fixture(scope="module")
+def example_installed(tmp_path_factory):
+    """examples/fastk-example-plugin pip-installed (its own pyproject, entry point `fastk`)."""
+    return pip_install(tmp_path_factory.mktemp("site"), EXAMPLES / "fastk-example-plugin")
+
+
+def test_example_third_party_plugin_installs_and_appears(example_installed):
+    env = example_installed
+    out = run_fastk(env, "plugins", "--json")
     assert out.returncode == 0, out.stderr
     listed = {p["name"]: p for p in json.loads(out.stdout)}
     assert listed["example"]["distribution"] == "fastk-example-plugin"
     assert listed["example"]["hooks"] == ["fastk_register_area_selectors"]
-    out = subprocess.run([sys.executable, "-m", "fastk", "list", "selector", "--json"], capture_output=True,
-                         text=True, env=env)
-    assert any(r["name"] == "symmetric-top-k" and r["plugin"] == "example" for r in json.loads(out.stdout))
+    out = run_fastk(env, "list", "selector", "--json")
+    rows = {r["name"]: r for r in json.loads(out.stdout)}
+    assert rows["symmetric-top-k"]["plugin"] == "example"
+    assert (rows["symmetric-top-k"]["distribution"], rows["symmetric-top-k"]["version"]) == (
+        "fastk-example-plugin", "0.1.0")
+    assert (rows["top-k"]["distribution"], rows["top-k"]["version"]) == ("fastk", fastk.__version__)
+
+
+def test_example_plugin_passes_its_own_tests_installed(example_installed, tmp_path):
+    """The example's tests/ (fastk.testing) with the package installed: no 'Plugin name already registered'."""
+    out = run_package_tests(EXAMPLES / "fastk-example-plugin", example_installed, tmp_path)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert "2 passed" in out.stdout
+
+
+@pytest.mark.parametrize("value", ["fastk-example-plugin", "fastk_example_plugin", "example"])
+def test_block_list_takes_distribution_or_entry_point_names(example_installed, value):
+    env = {**example_installed, plugins.BLOCK_ENV: value}
+    listed = {p["name"] for p in json.loads(run_fastk(env, "plugins", "--json").stdout)}
+    assert "example" not in listed and BUILT_INS <= listed
+
+
+def test_load_list_takes_distribution_names(example_installed):
+    env = {**example_installed, plugins.LOAD_ENV: "fastk-example-plugin,selectors"}
+    listed = {p["name"] for p in json.loads(run_fastk(env, "plugins", "--json").stdout)}
+    assert listed == {"example", "selectors"}
+    env = {**example_installed, plugins.BLOCK_ENV: "fastk"}  # the built-ins' distribution
+    listed = {p["name"] for p in json.loads(run_fastk(env, "plugins", "--json").stdout)}
+    assert listed == {"example"}
+
+
+BROKEN = {
+    "broken_plugins/misspelt.py": (
+        "import fastk\n"
+        "@fastk.hookimpl\n"
+        "def fastk_register_cam_method(registry):\n"
+        "    pass\n"),
+    "broken_plugins/bad_args.py": (
+        "import fastk\n"
+        "@fastk.hookimpl\n"
+        "def fastk_register_datasets(registry, cfg):\n"
+        "    pass\n"),
+    "broken_plugins/__init__.py": "",
+    "pyproject.toml": (
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "fastk-broken-plugins"\nversion = "0.3.1"\n'
+        '[project.entry-points.fastk]\nmisspelt = "broken_plugins.misspelt"\nbad_args = "broken_plugins.bad_args"\n'
+        '[tool.setuptools]\npackages = ["broken_plugins"]\n'),
+}
+
+
+@pytest.fixture(scope="module")
+def broken_installed(tmp_path_factory):
+    src = tmp_path_factory.mktemp("broken-src")
+    for name, text in BROKEN.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(text)
+    return pip_install(tmp_path_factory.mktemp("site"), src, EXAMPLES / "fastk-example-plugin")
+
+
+def test_invalid_hooks_in_installed_plugins_are_one_line_each_and_skipped(broken_installed):
+    out = run_fastk(broken_installed, "--help")
+    assert out.returncode == 0 and "Commands:" in out.stdout, out.stderr
+    warnings = out.stderr.strip().splitlines()
+    assert len(warnings) == 2 and "Traceback" not in out.stderr, out.stderr
+    misspelt = next(w for w in warnings if "'misspelt'" in w)
+    assert misspelt.startswith("fastk: warning: plugin 'misspelt' (fastk-broken-plugins 0.3.1) skipped:")
+    assert "'fastk_register_cam_method' is not a fastk hook; did you mean 'fastk_register_cam_methods'?" in misspelt
+    bad_args = next(w for w in warnings if "'bad_args'" in w)
+    assert "fastk-broken-plugins 0.3.1" in bad_args and "fastk_register_datasets" in bad_args and "cfg" in bad_args
+    out = run_fastk(broken_installed, "list", "selector", "--json")
+    assert out.returncode == 0
+    assert {"top-k", "symmetric-top-k"} <= {r["name"] for r in json.loads(out.stdout)}
+    listed = {p["name"] for p in json.loads(run_fastk(broken_installed, "plugins", "--json").stdout)}
+    assert "misspelt" not in listed and "bad_args" not in listed and "example" in listed
+    quiet = run_fastk({**broken_installed, plugins.BLOCK_ENV: "fastk-broken-plugins"}, "--help")
+    assert quiet.returncode == 0 and quiet.stderr == ""
+
+
+def test_trace_covers_registration_hooks(monkeypatch, capsys):
+    monkeypatch.setenv(plugins.TRACE_ENV, "1")
+    system = plugins.PluginSystem(plugins.make_plugin_manager(plugins=[("fake_selector", FakePlugin())]))
+    assert "keep-eyes" in system.registry("selector")
+    err = capsys.readouterr().err
+    assert "[fastk trace] fastk_register_area_selectors: plugin 'fake_selector'" in err
+    assert "[fastk trace] fastk_register_area_selectors: plugin 'selectors'" in err
+    assert err.count("finish fastk_register_area_selectors") >= 2
+
+
+def test_provenance_names_plugin_distribution_version_and_class(with_fake_plugin):
+    assert plugins.provenance("selector", "top-k:4") == {
+        "name": "top-k", "plugin": "selectors", "distribution": "fastk", "version": fastk.__version__,
+        "class": "fastk_plugins.selectors.TopK"}
+    assert plugins.provenance("selector", "keep-eyes") == {
+        "name": "keep-eyes", "plugin": "fake_selector", "distribution": None, "version": None,
+        "class": f"{__name__}.KeepEyes"}

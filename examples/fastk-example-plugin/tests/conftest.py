@@ -1,0 +1,1 @@
+pytest_plugins = ["fastk.testing"]  # the fastk_plugins fixture
