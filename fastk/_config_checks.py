@@ -38,11 +38,15 @@ class Key:
     normalise: Callable[[Any], Any] | None = None  # before the type check (``group_by: x`` -> ``[x]``)
 
 
+def _finite(v: float) -> bool:
+    return not isinstance(v, float) or math.isfinite(v)  # ints are exact (and may be too big for a float)
+
+
 def _range(lo: float | None = None, hi: float | None = None, *, lo_open: bool = False) -> Callable[[Any], str | None]:
     def check(v: Any) -> str | None:
         if v is None:
             return None
-        if not math.isfinite(v):
+        if not _finite(v):
             return "must be a finite number"
         if lo is not None and (v <= lo if lo_open else v < lo):
             return f"must be {'>' if lo_open else '>='} {lo:g}" + (f" and <= {hi:g}" if hi is not None else "")
@@ -54,7 +58,14 @@ def _range(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
 
 
 def _name(v: str) -> str | None:
-    return None if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v) else "not a plain folder name"
+    # the rule the run folder itself is made with
+    from fastk.safepaths import plain_name
+
+    try:
+        plain_name(v, "run name")
+    except FastkError:
+        return "not a plain folder name"
+    return None
 
 
 def _device(v: str | None) -> str | None:
@@ -66,10 +77,11 @@ def _device(v: str | None) -> str | None:
 def _ratios(v: list[float]) -> str | None:
     if len(v) != 3:
         return f"needs 3 numbers (train, val, test), got {len(v)}"
-    if not all(math.isfinite(r) and r > 0 for r in v):
+    if not all(_finite(r) and r > 0 for r in v):
         return "every ratio must be a positive number"
-    if abs(sum(v) - 1) > 1e-6:
-        return f"must sum to 1 (they sum to {sum(v):g})"
+    total = sum(v)
+    if abs(total - 1) > 1e-6:
+        return f"must sum to 1 (they sum to {format(float(total), 'g') if total < 1e300 else 'more than 1e300'})"
     return None
 
 
@@ -105,7 +117,8 @@ SPLITS = ("train", "val", "test")
 SPEC = "a plugin name NAME[:ARG] (a string)"
 
 SCHEMA: dict[str, Key] = {
-    "name": Key(str, "a run folder name: letters, digits, '.', '_', '-', not starting with '.' (no '/')", _name),
+    "name": Key(str, "a run folder name: letters, digits, '.', '_', '-', not starting with '.' (no '/' or '..')",
+                _name),
     "seed": Key(int, f"an integer from 0 to {SEED_MAX}", _range(0, SEED_MAX)),
     "device": Key(str | None, "cpu, cuda, cuda:N, mps or null (null: cuda when present)", _device),
     "dataset.name": Key(str, f"{SPEC}, see `fastk list dataset`", _nonempty),

@@ -66,7 +66,9 @@ class _Problems:
         return self.source
 
     def __call__(self, key: str, problem: str) -> None:
-        self.lines.append(f"{self.origin(key)}: {key}: {problem}")
+        line = f"{self.origin(key)}: {key}: {problem}"
+        # One line per problem even when a key, a value or a path holds a line break.
+        self.lines.append("\\n".join(line.splitlines()))
 
     def raise_if_any(self) -> None:
         if self.lines:
@@ -186,6 +188,8 @@ def _check(cfg: dict[str, Any], problems: _Problems) -> dict[str, Any]:
             names = AreaSet.load(ex["areas"]).names
         except ConfigError as err:
             problems("explore.areas", str(err))
+        except (OSError, ValueError) as err:  # a name the file system refuses (NUL byte, too long, ...)
+            problems("explore.areas", f"cannot be read as an area set file ({err})")
     if "select" not in failed:
         selector = checks.check_plugin("selector", "select", cfg["select"], {}, {}, problems)
         if selector is not None and names is not None and "retrain.variants" not in failed:
