@@ -1,0 +1,202 @@
+"""The plugin author's API: what ``fastk`` exports, kinds from hookspecs, fastk.testing, the template."""
+
+import importlib
+import inspect
+import subprocess
+import sys
+import tomllib
+import types
+import typing
+from pathlib import Path
+
+import pluggy
+import pytest
+
+import fastk
+import fastk.testing
+from fastk import hookspecs, plugins
+from fastk.selection import AreaSelector
+from fastk.testing import fastk_plugins  # noqa: F401 - the fixture, as a plugin's conftest gets it
+from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
+
+ROOT = Path(__file__).parents[1]
+EXPORTS = {"LandmarkDetector": "fastk.landmarks", "Face": "fastk.landmarks", "NoFace": "fastk.landmarks",
+           "Candidate": "fastk.landmarks", "CamMethod": "fastk.cam", "CamTarget": "fastk.cam",
+           "Backbone": "fastk.backbones", "AreaSelector": "fastk.selection", "Dataset": "fastk.datasets",
+           "Sample": "fastk.datasets"}
+
+
+def test_import_fastk_stays_light():
+    code = ("import sys, fastk, fastk.testing; assert 'torch' not in sys.modules, 'torch'; "
+            "fastk.LandmarkDetector, fastk.Backbone, fastk.Dataset; assert 'torch' not in sys.modules, 'torch late'")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_base_classes_are_exported(name):
+    assert getattr(fastk, name) is getattr(importlib.import_module(EXPORTS[name]), name)
+    assert name in fastk.__all__ and name in dir(fastk)
+    assert fastk.hookimpl is not None and isinstance(fastk.hookimpl, pluggy.HookimplMarker)
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'LandmarkDetecter'"):
+        fastk.LandmarkDetecter  # noqa: B018
+
+
+def test_every_kind_base_class_is_exported():
+    exported = {getattr(fastk, n) for n in EXPORTS}
+    assert {k.base_class() for k in plugins.KINDS.values()} <= exported
+
+
+@pytest.mark.parametrize("function", ["create", "get_registry"])
+def test_create_and_get_registry_are_typed_per_kind(function):
+    """Each overload's Literal kind is a real kind and returns that kind's base class."""
+    overloads = typing.get_overloads(getattr(fastk, function))
+    typed = {}
+    namespace = {**vars(fastk), **{n: getattr(fastk, n) for n in EXPORTS}, "Registry": fastk.Registry}
+    for fn in overloads:
+        hints = typing.get_type_hints(fn, globalns=namespace)
+        kind = typing.get_args(hints["kind"])
+        if kind:
+            ret = hints["return"]
+            typed[kind[0]] = typing.get_args(ret)[0] if function == "get_registry" else ret
+    assert typed == {k: v.base_class() for k, v in plugins.KINDS.items()}
+
+
+def test_py_typed_ships():
+    assert (ROOT / "fastk" / "py.typed").is_file()
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "py.typed" in data["tool"]["setuptools"]["package-data"]["fastk"]
+
+
+def test_every_registration_hookspec_names_its_base_class():
+    for kind in plugins.KINDS.values():
+        doc = inspect.getdoc(getattr(hookspecs, kind.hook))
+        assert f":class:`{kind.base.replace(':', '.')}`" in doc, kind.hook
+
+
+def test_a_new_kind_is_one_hookspec_plus_its_base_class(tmp_path, monkeypatch):
+    """Only a hookspec (with its marker) and a base class module: registry, create and listing follow."""
+    (tmp_path / "greeters.py").write_text(
+        "class Greeter:\n"
+        "    name = ''\n"
+        "    def greet(self, who):\n"
+        "        raise NotImplementedError\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    specs = types.ModuleType("extended_hookspecs")
+    specs.__dict__.update({n: f for n, f in vars(hookspecs).items() if n.startswith("fastk_")})
+
+    @hookspecs.registration("greeter", "greeters:Greeter")
+    def fastk_register_greeters(registry):
+        """Register greeters (subclasses of :class:`greeters.Greeter`)."""
+
+    specs.fastk_register_greeters = fastk_register_greeters
+    kinds = plugins.kinds_from(specs)
+    assert list(kinds)[-1] == "greeter" and set(plugins.KINDS) < set(kinds)
+
+    from greeters import Greeter
+
+    class Hello(Greeter):
+        name = "hello"
+
+        def greet(self, who):
+            return f"hello {who}"
+
+    class Plugin:
+        @fastk.hookimpl
+        def fastk_register_greeters(self, registry):
+            registry.add(Hello)
+
+    pm = pluggy.PluginManager("fastk")
+    pm.add_hookspecs(specs)
+    pm.register(Plugin(), name="greeting")
+    pm.check_pending()
+    system = plugins.PluginSystem(pm, kinds=kinds)
+    assert system.registry("greeter").create("hello").greet("you") == "hello you"
+    assert system.provenance("greeter", "hello")["plugin"] == "greeting"
+
+
+class KeepNose(AreaSelector):
+    """Keeps the nose."""
+
+    name = "keep-nose"
+
+    def _select(self, importance):
+        return ["nose"]
+
+
+class NosePlugin:
+    @fastk.hookimpl
+    def fastk_register_area_selectors(self, registry):
+        registry.add(KeepNose)
+
+
+def test_testing_context_manager_registers_beside_builtins_and_restores(fresh_plugins):
+    with fastk.testing.plugin_system(NosePlugin) as system:
+        assert plugins.plugin_system() is system
+        assert fastk.create("selector", "keep-nose").select({"nose": 0.1, "chin": 0.9}) == ["nose"]
+        assert "top-k" in fastk.list_names("selector")
+        assert system.provenance("selector", "keep-nose")["plugin"] == "NosePlugin"
+    assert plugins.plugin_system() is fresh_plugins and "keep-nose" not in fastk.list_names("selector")
+    with fastk.testing.plugin_system(names={"nose": NosePlugin()}, builtins=False):
+        assert fastk.list_names("selector") == ["keep-nose"]
+
+
+def test_testing_is_strict_about_the_plugin_under_test():
+    class Misspelt:
+        @fastk.hookimpl
+        def fastk_register_selectors(self, registry):
+            pass
+
+    with pytest.raises(pluggy.PluginValidationError):
+        with fastk.testing.plugin_system(Misspelt):
+            pass
+    assert plugins.current_plugin_system() is None
+
+
+def test_testing_ignores_block_lists(monkeypatch):
+    monkeypatch.setenv(plugins.LOAD_ENV, "")
+    with fastk.testing.plugin_system(NosePlugin):
+        assert {"keep-nose", "top-k"} <= set(fastk.list_names("selector"))
+
+
+def test_fastk_plugins_fixture(fastk_plugins):  # noqa: F811
+    system = fastk_plugins(NosePlugin)
+    assert plugins.plugin_system() is system and "keep-nose" in fastk.list_names("selector")
+    again = fastk_plugins(NosePlugin, builtins=False)
+    assert fastk.list_names("selector") == ["keep-nose"] and plugins.plugin_system() is again
+
+
+def test_fastk_plugins_fixture_cleans_up():
+    """Runs after the test above (file order): the fixture left no plugin system behind."""
+    assert plugins.current_plugin_system() is None
+
+
+def test_writing_a_plugin_testing_recipe_runs():
+    """The 'Testing a plugin' block of docs/writing-a-plugin.md, run as written (example on sys.path)."""
+    doc = (ROOT / "docs" / "writing-a-plugin.md").read_text()
+    section = doc.split("## Testing a plugin", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    sys.path.insert(0, str(EXAMPLES / "fastk-example-plugin"))
+    try:
+        namespace: dict = {}
+        exec(compile(block, "docs/writing-a-plugin.md#testing", "exec"), namespace)
+        namespace["test_symmetric_top_k_keeps_mirror_images"]()
+    finally:
+        sys.path.remove(str(EXAMPLES / "fastk-example-plugin"))
+    assert plugins.current_plugin_system() is None
+
+
+@pytest.mark.slow
+def test_plugin_template_passes_its_own_tests_installed(tmp_path):
+    """examples/fastk-plugin-template pip-installed (entry point and all), then its tests/ run (~40 s)."""
+    template = EXAMPLES / "fastk-plugin-template"
+    env = pip_install(tmp_path / "site", template)
+    out = subprocess.run([sys.executable, "-m", "fastk", "plugins", "--json"], capture_output=True, text=True,
+                         env=env)
+    assert '"fastk-plugin-template"' in out.stdout, out.stderr
+    out = run_package_tests(template, env, tmp_path)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert " passed" in out.stdout and "skipped" not in out.stdout
