@@ -45,6 +45,10 @@ class Backbone:
 
     @classmethod
     def from_spec(cls, arg: str, **kwargs: Any) -> Backbone:
+        """Build from the text after the colon (``timm:resnet18``); the base takes no argument.
+
+        Override it (and :attr:`spec`, so checkpoints rebuild the same thing) when a name carries one.
+        """
         raise FastkError(f"backbone {cls.name!r} takes no ':' argument (got {arg!r})")
 
     @property

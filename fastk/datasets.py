@@ -18,6 +18,15 @@ REAL, SPOOF, UNKNOWN = 0, 1, -1
 
 @dataclass(frozen=True)
 class Sample:
+    """One image of a dataset and what is known about it; what :meth:`Dataset.samples` returns.
+
+    ``label`` is :data:`REAL` (0), :data:`SPOOF` (1) or :data:`UNKNOWN` (-1, plain image folders);
+    ``subject`` keeps one person's images in one split (give it whenever the dataset knows it);
+    ``attack_type`` is ``"none"`` for real samples (``"print"``, ``"replay"``, ... otherwise);
+    ``lighting`` and ``meta`` (age, gender, device, ...) are the columns ``group_by`` can use
+    (:meth:`group_value`), and ``meta`` keys appear as ``meta_<key>`` in per-image result rows.
+    """
+
     path: Path
     label: int = UNKNOWN
     subject: str | None = None
@@ -47,7 +56,17 @@ class Sample:
 
 
 class Dataset:
-    """Base class of dataset plugins. Subclasses set ``name`` and implement :meth:`samples`."""
+    """Base class of dataset plugins. Subclasses set ``name`` and implement :meth:`samples`.
+
+    The path the user gives reaches the plugin as ``root``, whichever way it is given:
+    ``--dataset folder:PATH`` (through :meth:`from_spec`), the ``PATH`` argument of ``fastk explore`` /
+    ``fastk train``, or the ``dataset.path`` key of a run config. The base ``__init__`` refuses a
+    missing path when ``needs_root`` is true and a path that does not exist, then stores it as
+    ``self.root`` (a :class:`~pathlib.Path`; ``None`` for datasets that need none). Options
+    (``dataset.options`` in a config, ``--dataset-option KEY=VALUE`` on the command line) arrive as
+    keyword arguments; name them in your ``__init__`` (checked, see *Options*) and pass ``root`` on.
+    Errors in the data itself: :class:`fastk.errors.ConfigError`, one line naming the file.
+    """
 
     #: The name users type (``--dataset folder``).
     name: ClassVar[str] = ""
@@ -79,7 +98,13 @@ class Dataset:
         return cls(root=arg, **kwargs)
 
     def samples(self) -> list[Sample]:
+        """Every sample, in a stable order (splits and resumed runs rely on it).
+
+        Read labels, subjects and metadata here, not the pixels: images are read later, and one that
+        cannot be read is skipped and listed (``skipped.csv``), not fatal.
+        """
         raise NotImplementedError
 
     def describe(self) -> str:
+        """``name:root`` (or ``name``): how results and error messages name this dataset."""
         return f"{self.name}:{self.root}" if self.root else self.name

@@ -41,10 +41,12 @@ class Face:
 
     @property
     def ok(self) -> bool:
+        """Always true (``NoFace.ok`` is false): test ``result.ok`` instead of the type."""
         return True
 
     @property
     def note(self) -> str:
+        """``"3 faces found, used the largest"`` when there were several, else ``""``."""
         return f"{self.faces_found} faces found, used the largest" if self.faces_found > 1 else ""
 
     def eye_centres(self) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +68,15 @@ class NoFace:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A face found by a plugin, in the coordinates of the image it was given."""
+    """A face found by a plugin, in the coordinates of the image it was given.
+
+    What :meth:`LandmarkDetector._find_faces` returns, one per face. ``box`` is ``(x0, y0, x1, y1)``
+    in pixels of the image ``_find_faces`` received (the padded copy on the second try: the base maps
+    boxes and points back), x to the right and y down from the top-left corner, ``x1``/``y1`` the far
+    edges (``x1 - x0`` is the width); it may reach past the image border. ``points`` is an ``(N, 2)``
+    array of ``(x, y)`` in the same coordinates, in the detector's ``scheme`` order. ``score`` is the
+    detector's confidence; the largest box wins, ``score`` only breaks ties.
+    """
 
     box: Box
     points: np.ndarray
@@ -74,6 +84,7 @@ class Candidate:
 
     @property
     def area(self) -> float:
+        """Box area in square pixels (0 for an empty box); how the largest face is chosen."""
         x0, y0, x1, y1 = self.box
         return max(0.0, x1 - x0) * max(0.0, y1 - y0)
 
@@ -158,7 +169,12 @@ class LandmarkDetector:
         return Face(self.name, self.scheme, box, points, p68, faces_found=len(candidates))
 
     def downscaled(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
-        """A copy with longer side <= ``detect_max_side`` and the factor to map its coordinates back."""
+        """A copy with longer side <= ``detect_max_side`` and the factor to map its coordinates back.
+
+        For ``_find_faces``: detect on the small copy (``small, s = self.downscaled(rgb)``), then divide
+        the box by ``s`` and fit the points on the full image; ``s`` is 1.0 (and ``rgb`` itself
+        returned) when the image is small enough.
+        """
         import cv2
 
         h, w = rgb.shape[:2]

@@ -34,6 +34,12 @@ class AreaSelector:
         return self.name
 
     def _select(self, importance: Mapping[str, float]) -> list[str]:
+        """The areas to keep, any order (``select`` sorts them by importance and refuses an empty list).
+
+        ``importance`` maps every area name of the run's area set to its mean heat in [0, 1];
+        :func:`ranked` gives them most important first. Raise :class:`fastk.errors.ConfigError` (one
+        line naming the selector) for a request that cannot be met.
+        """
         raise NotImplementedError
 
     def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
