@@ -261,8 +261,9 @@ def _one_method(sc: _Scorer, method: str, ranking: list[str], selected: list[str
     summary = {}
     for key in ("auc_drop", "spoof_drop", "all_drop"):
         v = np.array([r[key] for r in rand], dtype=float)
-        summary[key] = {"mean": float(np.nanmean(v)) if len(v) else float("nan"),
-                        "sd": float(np.nanstd(v, ddof=1)) if len(v) > 1 else float("nan")}
+        ok = v[np.isfinite(v)]  # AUC is undefined when the images hold one class only
+        summary[key] = {"mean": float(ok.mean()) if len(ok) else float("nan"),
+                        "sd": float(ok.std(ddof=1)) if len(ok) > 1 else float("nan")}
         summary[f"p_{key}"] = float((1 + np.sum(v >= sel[key])) / (1 + len(v)))
     curve = lambda sets: _curve([sc.measure(method, x) for x in sets])
     k_steps = range(len(ranking) + 1)

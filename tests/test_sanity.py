@@ -1,14 +1,19 @@
-"""The model-randomisation sanity check on a tiny model trained on real faces."""
+"""Sanity checks on a tiny model trained on real faces: model randomisation as a distribution over
+several draws, cascading randomisation block by block, label randomisation (slow)."""
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
+import fastk
 from fastk.cli import cli
+from fastk.sanity import RULE, cascade_blocks, verdict
 
 
-def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_dataset):
-    r = CliRunner().invoke(cli, ["sanity", str(tiny_checkpoint), str(tiny_dataset), "--max-images", "12", "--json"])
+def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_dataset, tmp_path):
+    r = CliRunner().invoke(cli, ["sanity", str(tiny_checkpoint), str(tiny_dataset), "--max-images", "12",
+                                 "--draws", "3", "--out", str(tmp_path), "--json"])
     assert r.exit_code == 0, r.output
     result = json.loads(r.output)
     assert result["images"] == 12
@@ -16,4 +21,75 @@ def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_
     assert -1 <= result["agreement"]["spearman"] <= 1
     # Random weights must move the per-image area scores: the explanation depends on what was learned.
     assert result["mean_abs_area_score_change"] > 0.02
-    assert isinstance(result["passes"], bool)
+    assert isinstance(result["passes"], bool) and result["verdict"] in ("passes", "borderline", "fails")
+    assert result["passes"] == (result["verdict"] == "passes") and result["rule"] == RULE
+    # the documented number of draws, each with its own seed, and the verdict follows the rule from them
+    assert len(result["draws"]) == 3 and result["spearman"]["n"] == 3
+    assert len({d["seed"] for d in result["draws"]}) == 3
+    assert result["verdict"] == verdict([d["spearman"] for d in result["draws"]])
+    assert result["spearman"]["min"] <= result["agreement"]["spearman"] <= result["spearman"]["max"]
+    assert json.loads((tmp_path / "sanity.json").read_text())["verdict"] == result["verdict"]
+    assert (tmp_path / "sanity_cascading.png").stat().st_size > 10_000
+
+
+def test_cascading_randomisation_has_one_point_per_block_and_ends_at_random_weights(tiny_checkpoint, tiny_dataset):
+    from fastk.checkpoints import load_checkpoint
+    from fastk.explore import ExploreSettings
+    from fastk.sanity import randomisation_check
+
+    bb, model, _ = load_checkpoint(tiny_checkpoint)
+    samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()[::3]
+    blocks = cascade_blocks(model, bb.input_size)
+    assert [b for b, _ in blocks][:2] == ["fc", "layer4"], "output side first"
+    result = randomisation_check(samples, bb, model, ExploreSettings(overlays=0, n_boot=10), draws=2)
+    steps = result["cascading"]["steps"]
+    assert len(steps) == len(blocks) == len(result["cascading"]["blocks"])
+    # Every parameterised module re-initialised: the last step is the first random draw's model.
+    last, random0 = steps[-1]["importance"], result["draws"][0]["importance"]
+    assert all(abs(last[a] - random0[a]) < 1e-3 for a in last)
+    assert all(-1 <= s["spearman"] <= 1 for s in steps)
+
+
+def test_cascade_blocks_cover_every_parameter_once(tiny_checkpoint):
+    from fastk.checkpoints import load_checkpoint
+
+    bb, model, _ = load_checkpoint(tiny_checkpoint)
+    blocks = cascade_blocks(model, bb.input_size, max_blocks=4)
+    assert len(blocks) == 4
+    names = [n for _, ms in blocks for n in ms]
+    assert len(names) == len(set(names))
+    covered = {f"{n}.{p}" for n in names for p, _ in model.get_submodule(n).named_parameters(recurse=False)}
+    assert covered == {n for n, _ in model.named_parameters()}
+
+
+@pytest.mark.parametrize("rho, expected", [
+    ([0.1, -0.2, 0.3, 0.45, 0.0], "passes"),
+    ([0.7, 0.8, 0.55, 0.2, 0.9], "fails"),
+    ([0.1, 0.2, 0.3, 0.6, 0.7], "borderline"),  # median below 0.5, upper quartile above
+    ([0.9, 0.1, 0.1, 0.1, 0.1], "passes"),  # one unlucky draw does not decide
+])
+def test_verdict_reads_the_distribution_not_one_draw(rho, expected):
+    assert verdict(rho) == expected
+
+
+def test_sanity_user_error_is_one_line(tmp_path, tiny_dataset):
+    r = CliRunner().invoke(cli, ["sanity", str(tmp_path / "missing.pt"), str(tiny_dataset)])
+    assert r.exit_code == 2 and "missing.pt" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.slow
+def test_label_randomisation_trains_on_shuffled_labels(tiny_checkpoint, tiny_dataset, tmp_path):
+    from fastk.checkpoints import load_checkpoint
+    from fastk.explore import ExploreSettings, explore
+    from fastk.importance import importance_vector
+    from fastk.sanity import label_randomisation_check
+    from fastk.training import TrainConfig
+
+    bb, model, _ = load_checkpoint(tiny_checkpoint)
+    samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()
+    s = ExploreSettings(overlays=0, n_boot=10)
+    trained = importance_vector(explore(samples, bb, model, tmp_path / "trained", s, show_progress=False).importance)
+    out = label_randomisation_check(samples[::2], samples[1::2], samples, bb, trained, tmp_path / "labels",
+                                    settings=s, train_config=TrainConfig(epochs=2, batch_size=8))
+    assert out["epochs"] == 2 and set(out["importance"]) == set(trained)
+    assert -1 <= out["agreement"]["spearman"] <= 1 and isinstance(out["passes"], bool)
