@@ -43,7 +43,15 @@ class CamTarget:
 
 
 class CamMethod:
-    """Base class of CAM-method plugins. Subclasses set ``name`` and implement :meth:`_compute`."""
+    """Base class of CAM-method plugins. Subclasses set ``name`` and implement :meth:`_compute`.
+
+    ``_compute`` gets a :class:`CamTarget` from the backbone (the model, its target layers, and which
+    output to explain) and a batch of input tensors, already preprocessed by the backbone
+    (``self.batch_size`` is the size of the chunks a method that runs many forward passes per image
+    should use, e.g. ScoreCAM's masked copies). Run the model inside :func:`eval_mode` so explanations see the
+    model as it predicts; :meth:`compute` then scales each map into [0, 1]. Record nothing yourself:
+    the target's :meth:`CamTarget.record` goes into every result file.
+    """
 
     #: The name users type (``--cam gradcam++``).
     name: ClassVar[str] = ""
