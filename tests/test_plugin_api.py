@@ -1,7 +1,9 @@
 """The plugin author's API: what ``fastk`` exports, kinds from hookspecs, fastk.testing, the template."""
 
 import importlib
+import importlib.util
 import inspect
+import re
 import subprocess
 import sys
 import tomllib
@@ -187,6 +189,32 @@ def test_writing_a_plugin_testing_recipe_runs():
     finally:
         sys.path.remove(str(EXAMPLES / "fastk-example-plugin"))
     assert plugins.current_plugin_system() is None
+
+
+def _reference_builder():
+    spec = importlib.util.spec_from_file_location("build_plugin_reference", ROOT / "tools" / "build_plugin_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_plugin_reference_is_up_to_date():
+    page = (ROOT / "docs" / "plugin-reference.md").read_text()
+    assert page == _reference_builder().build(), (
+        "docs/plugin-reference.md is stale: run .venv/bin/python tools/build_plugin_reference.py")
+
+
+def test_plugin_reference_documents_every_member_a_plugin_uses():
+    page = _reference_builder().build()
+    assert "*(no docstring)*" not in page
+    for row in re.findall(r"^\| `\w+` \| `.*` \| (.*) \|$", page, flags=re.M):
+        assert row.strip(), "a class attribute without a #: comment"
+    for kind in plugins.KINDS.values():
+        assert f"## {kind.name}\n" in page and f"`{kind.hook}(registry)`" in page
+    for needed in ("dataset.path", "from_spec", "self.root", "cache_key", "`version`", "downscaled",
+                   "(x0, y0, x1, y1)", "fastk.figures.mean_face", "plugin_options", "_compute", "_select",
+                   "_find_faces", "samples(self)", "build(self)", "cam_targets"):
+        assert needed in page, needed
 
 
 @pytest.mark.slow
