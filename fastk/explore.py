@@ -161,7 +161,7 @@ def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, sho
         "cam_target": record["cam_target"],
         "areas": json_hash([area_set.scheme, [(a.name, list(a.indices)) for a in area_set.areas]]),
         "plugins": {k: f"{v['distribution']}=={v['version']}" for k, v in record["plugins"].items()},
-        "detector": cache._detector_key(detector),
+        "detector": cache.detector_key(detector),
     }
     _check_resume(out / "explore.json", record)
     (out / "explore.json").write_text(json.dumps(record, indent=2, default=str))

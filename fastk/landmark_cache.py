@@ -69,7 +69,7 @@ class LandmarkCache:
         self.misses = 0
         self._keys: dict[int, tuple[LandmarkDetector, str]] = {}
 
-    def _detector_key(self, detector: LandmarkDetector) -> str:
+    def detector_key(self, detector: LandmarkDetector) -> str:
         """``detector.cache_key()``, computed once per detector object (it hashes model files)."""
         known = self._keys.get(id(detector))
         if known is None or known[0] is not detector:
@@ -77,7 +77,7 @@ class LandmarkCache:
         return known[1]
 
     def _entry(self, path: Path, detector: LandmarkDetector) -> Path:
-        key = hashlib.sha1(f"{_file_digest(path)}|{self._detector_key(detector)}".encode()).hexdigest()
+        key = hashlib.sha1(f"{_file_digest(path)}|{self.detector_key(detector)}".encode()).hexdigest()
         return self.root / key[:2] / f"{key}.json"
 
     def detect_file(

@@ -79,7 +79,7 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     # Which 4 areas are kept depends on the tiny model's training (CPU-dependent floats): the 4 smallest
     # areas (eyes, brows) cover ~2% of these images, all four largest under 30%.
     assert 0.005 < stats["mean_pixels_kept"] < 0.3
-    assert "detector: dlib (from" in m.output
+    assert f"using landmarks dlib (as in {out / 'area_importance.json'}; --landmarks overrides)" in m.output
     assert stats["faces_found_by"] == {"dlib": 32} and stats["no_face_rate"] == pytest.approx(3 / 35)
     assert stats["png_bytes_mean_after"] < 0.5 * stats["png_bytes_mean_before"]
     assert stats["jpeg_bytes_mean_after"] < stats["jpeg_bytes_mean_before"]

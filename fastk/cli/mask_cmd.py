@@ -40,28 +40,33 @@ def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode,
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ConfigError(f"{importance_file}: not an area_importance.json ({type(err).__name__})") from None
     settings = record.get("settings") if isinstance(record.get("settings"), dict) else {}
-    landmarks = _from_importance(ctx, "landmarks", landmarks, settings, importance_file, "detector")
-    areas = _from_importance(ctx, "areas", areas, settings, importance_file, "area set")
+    landmarks, areas = _from_importance(ctx, {"landmarks": landmarks, "areas": areas}, settings, importance_file)
     selector = fastk.create("selector", select)
     keep = selector.select(importance_vector(summary))
     stats = write_masked_dataset(load_samples(dataset, path), out, keep=keep, detector=fastk.create("landmarks", landmarks),
                                  area_set=AreaSet.load(areas), mode=mode, size=size,
-                                 source_root=path if path.is_dir() else None)
+                                 source_root=path if path.is_dir() else path.parent)
     stats["selector"] = selector.describe()
     (Path(out) / "mask.json").write_text(json.dumps(stats, indent=2))
     console.print(f"kept {', '.join(keep)}: {stats['written']} images written to {out}/, "
                   f"{stats['skipped']} skipped (see skipped.csv)")
 
 
-def _from_importance(ctx, option: str, value, settings: dict, importance_file, what: str):
-    """The option as given, else the importance's own value; says which (the user may not expect it)."""
+def _from_importance(ctx, given: dict[str, str], settings: dict, importance_file) -> list[str]:
+    """Each option as typed on the command line, else the importance's own value (the areas kept must be
+    found the way they were scored); one line says which was used and where it came from."""
     from click.core import ParameterSource
 
-    recorded = settings.get(option)
-    if ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE or not isinstance(recorded, str):
-        if recorded and recorded != value:
-            console.print(f"note: --{option} {value} given; {importance_file} was computed with {recorded}",
-                          markup=False)
-        return value
-    console.print(f"{what}: {recorded} (from {importance_file}; give --{option} to override)", markup=False)
-    return recorded
+    used, notes = [], []
+    for option, value in given.items():
+        recorded = settings.get(option)
+        typed = ctx.get_parameter_source(option) == ParameterSource.COMMANDLINE
+        if typed or not isinstance(recorded, str):
+            clash = f", {importance_file} used {recorded}" if isinstance(recorded, str) and recorded != value else ""
+            notes.append(f"{option} {value} ({'given' if typed else 'default'}{clash})")
+            used.append(value)
+        else:
+            notes.append(f"{option} {recorded} (as in {importance_file}; --{option} overrides)")
+            used.append(recorded)
+    console.print("using " + ", ".join(notes), markup=False)
+    return used
