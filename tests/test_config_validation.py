@@ -346,3 +346,49 @@ def test_dataset_specs_and_options_give_a_reader_or_one_line(tmp_path, name, arg
             assert isinstance(reader.samples(), list)
         except (FastkError, OSError) as err:  # both are one line in the CLI
             assert "\n" not in str(err)
+
+
+# -- docs/configuration.md lists what the code checks ---------------------------------------------
+DOC = (ROOT / "docs" / "configuration.md").read_text()
+
+
+def test_the_configuration_page_lists_every_key_with_its_default():
+    import dataclasses
+
+    from fastk._config_checks import get
+    from fastk.training.trainer import TrainConfig
+
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_.]+)` \| [^|]+ \| ([^|]+) \|", DOC, re.MULTILINE)}
+    for key in SCHEMA:
+        default = get(config.DEFAULTS, key)
+        shown = {None: "null", True: "true"}.get(default, default) if not isinstance(default, (list, dict)) else None
+        assert key in rows, f"docs/configuration.md lacks `{key}`"
+        if shown is not None:
+            assert rows[key].strip() == f"`{shown}`", (key, rows[key])
+    for field in dataclasses.fields(TrainConfig):
+        assert f"train.{field.name}" in rows, f"docs/configuration.md lacks `train.{field.name}`"
+        if field.name != "seed":
+            assert rows[f"train.{field.name}"].strip() == f"`{str(field.default).lower()}`", field.name
+
+
+@pytest.mark.parametrize("kind", ["dataset", "backbone"])
+def test_the_configuration_page_lists_every_builtin_plugin_option(kind):
+    from fastk._config_checks import RESERVED
+
+    section = DOC.split("## Plugin options", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("| "))
+    registry = fastk.get_registry(kind)
+    for name in registry.names():
+        row = next(line for line in table.splitlines() if re.search(rf"`{re.escape(name)}[`:]", line))
+        for option in registry.options(name) or []:
+            if option not in RESERVED[kind] and option != "model_name":  # model_name: the part after timm:
+                assert f"`{option}`" in row, (name, option)
+
+
+def test_the_plugin_author_example_declares_what_the_page_says():
+    from fastk._options import declared_options
+
+    code = re.search(r"```python\n(.*?)```", DOC, re.DOTALL).group(1)
+    scope: dict = {}
+    exec("from typing import Any, ClassVar\nimport fastk\n" + code, scope)  # noqa: S102 (our own docs)
+    assert set(declared_options(scope["MyBackbone"])) == {"width", "drop_rate", "input_size"}
