@@ -106,4 +106,8 @@ def list_names(kind: str, pattern: str | None = None) -> list[str]:
     return get_registry(kind).names(pattern)
 
 
-__all__ = ["__version__", "hookimpl", "get_registry", "create", "list_names", *_LAZY]
+__all__ = [  # noqa: RUF022 - grouped: functions, then the lazily imported classes
+    "__version__", "hookimpl", "get_registry", "create", "list_names",
+    "LandmarkDetector", "Face", "NoFace", "Candidate", "CamMethod", "CamTarget", "Backbone", "AreaSelector",
+    "Dataset", "Sample", "Registry",
+]

@@ -34,7 +34,8 @@ This module must stay importable without torch: ``fastk --help`` and ``fastk plu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pluggy
 

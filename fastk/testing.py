@@ -20,9 +20,9 @@ The previous process-wide plugin system is restored afterwards in both cases.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from fastk import plugins as _plugins
 from fastk.plugins import BUILTIN_DISTRIBUTION, EntryPoint, PluginSystem

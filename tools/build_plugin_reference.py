@@ -198,8 +198,8 @@ def build() -> str:
         cls = kind.base_class()
         module = importlib.import_module(cls.__module__)
         hook = _doc(getattr(hookspecs, kind.hook)).split("\n:param")[0].strip()
-        page += [f"## {kind.name}", "", f"`fastk.{cls.__name__}` (defined in `{cls.__module__}`), registered from "
-                 f"`{kind.hook}(registry)`:", "", hook, "", f"### `{cls.__name__}`", "", *_base_section(cls)]
+        where = f"`fastk.{cls.__name__}` (defined in `{cls.__module__}`), registered from `{kind.hook}(registry)`:"
+        page += [f"## {kind.name}", "", where, "", hook, "", f"### `{cls.__name__}`", "", *_base_section(cls)]
         extras = _module_extras(module, cls)
         if extras:
             page += [f"### Also in `{cls.__module__}`", "", *extras]

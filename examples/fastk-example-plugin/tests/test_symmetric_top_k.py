@@ -1,9 +1,9 @@
 """The example plugin's own tests: correct whether or not the package is installed (fastk.testing)."""
 
+import fastk_example_plugin
 import pytest
 
 import fastk
-import fastk_example_plugin
 
 IMPORTANCE = {"left_eye": 0.9, "right_eye": 0.1, "nose": 0.6, "left_cheek": 0.5, "right_cheek": 0.2,
               "mouth": 0.4}

@@ -5,7 +5,6 @@ cheap: the plugin modules below import torch, cv2 etc. only inside their methods
 """
 
 import fastk
-
 from fastk_plugin_template.backbone import TinyCnn
 from fastk_plugin_template.cam import ActivationMap
 from fastk_plugin_template.dataset import ImageList

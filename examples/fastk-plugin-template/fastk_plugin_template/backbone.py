@@ -27,7 +27,7 @@ class TinyCnn(fastk.Backbone):
         return cfg
 
     def build(self):
-        import torch.nn as nn
+        from torch import nn
 
         w = self.width
         layers = []
