@@ -218,7 +218,7 @@ class PluginSystem:
             hook = getattr(self.pm.hook, spec.hook)
             everyone = [i.plugin for i in hook.get_hookimpls()]
             # One call per plugin (through pluggy, so FASTK_TRACE sees it) so the registry can
-            # record which plugin added what. Registration order, as plugins were loaded.
+            # record which plugin added what. pluggy's own call order: the last registered first.
             trace = self.pm.trace.root.get("hook")  # writes only when FASTK_TRACE set a writer
             for impl in reversed(hook.get_hookimpls()):
                 registry._current_plugin = self.pm.get_name(impl.plugin) or repr(impl.plugin)

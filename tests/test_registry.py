@@ -2,6 +2,8 @@
 
 import pytest
 
+import fastk
+import fastk.testing
 from fastk.errors import DuplicatePluginError, UnknownPluginError
 from fastk.registry import Registry, split_spec
 from fastk.selection import AreaSelector
@@ -76,3 +78,60 @@ def test_provenance_is_recorded(fresh_plugins):
     entry = fresh_plugins.registry("landmarks").entry("dlib")
     assert entry.plugin == "landmarks_dlib"
     assert entry.cls.__module__ == "fastk_plugins.landmarks_dlib"
+
+
+# -- through the public API: fastk.create / fastk.get_registry on a plugin system (fastk.testing) -----
+class Gamma(AreaSelector):
+    """Keeps the ``n`` most important areas; ``gamma:N``."""
+
+    name = "gamma"
+
+    def __init__(self, n: int = 2):
+        self.n = n
+
+    @classmethod
+    def from_spec(cls, arg, **kw):
+        return cls(int(arg), **kw)
+
+    def _select(self, importance):
+        return sorted(importance, key=importance.get, reverse=True)[: self.n]
+
+
+class GammaPlugin:
+    @fastk.hookimpl
+    def fastk_register_area_selectors(self, registry):
+        registry.add(Gamma)
+
+
+def test_create_by_name_and_spec_through_fastk():
+    with fastk.testing.plugin_system(GammaPlugin):
+        assert isinstance(fastk.create("selector", "gamma"), Gamma)
+        assert fastk.create("selector", "gamma:3").n == 3
+        assert fastk.create("selector", "gamma", n=1).select({"nose": 0.2, "chin": 0.7}) == ["chin"]
+        assert fastk.get_registry("selector").entry("gamma:3").plugin == "GammaPlugin"
+        assert "gamma" in fastk.list_names("selector", "g*") and "top-k" not in fastk.list_names("selector", "g*")
+
+
+def test_create_unknown_name_and_kind_are_one_line_errors():
+    with fastk.testing.plugin_system(GammaPlugin):
+        with pytest.raises(UnknownPluginError) as err:
+            fastk.create("selector", "gama")
+        assert str(err.value).startswith("unknown selector 'gama'; known: ") and "gamma" in str(err.value)
+        with pytest.raises(UnknownPluginError, match="unknown plugin kind 'selectors'; known: backbone, cam"):
+            fastk.create("selectors", "gamma")
+
+
+def test_duplicate_name_from_two_plugins_names_both_through_fastk():
+    class Again(AreaSelector):
+        name = "gamma"
+
+    class AgainPlugin:
+        @fastk.hookimpl
+        def fastk_register_area_selectors(self, registry):
+            registry.add(Again)
+
+    with fastk.testing.plugin_system(GammaPlugin, AgainPlugin, builtins=False):
+        with pytest.raises(DuplicatePluginError, match=r"'gamma' registered twice: ") as err:
+            fastk.create("selector", "gamma")
+    for part in ("tests.test_registry.Gamma (plugin 'GammaPlugin')", ".Again (plugin 'AgainPlugin')"):
+        assert part in str(err.value)
