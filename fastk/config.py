@@ -167,6 +167,20 @@ def validate(cfg: Any, source: str = "config") -> dict[str, Any]:
     return _check(merged, problems)
 
 
+def load_saved(path: str | Path) -> dict[str, Any]:
+    """A run folder's saved ``config.json``, validated (what ``fastk run --resume`` needs)."""
+    import json
+
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: not found (not a fastk run folder?)") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError(f"{p}: not valid JSON ({err})") from None
+    return validate(data, str(p))
+
+
 def _check(cfg: dict[str, Any], problems: _Problems) -> dict[str, Any]:
     failed = checks.check_keys(cfg, problems)
     checks.check_train(cfg["train"], problems)

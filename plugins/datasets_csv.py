@@ -40,6 +40,8 @@ class CsvDataset(Dataset):
             label = LABELS.get(str(r["label"]).strip().lower())
             if label is None:
                 raise ConfigError(f"{self.root}: line {i}: unknown label {r['label']!r} (use 0/1 or real/spoof)")
+            if not (r["path"] or "").strip():  # a short row or an empty cell: not this folder
+                raise ConfigError(f"{self.root}: line {i}: no path")
             path = self.root.parent / r["path"]
             attack = r.get("attack_type") or ("none" if label == REAL else "unknown" if label == SPOOF else None)
             meta = {k: v for k, v in r.items() if k not in KNOWN and v not in (None, "")}

@@ -392,3 +392,43 @@ def test_the_plugin_author_example_declares_what_the_page_says():
     scope: dict = {}
     exec("from typing import Any, ClassVar\nimport fastk\n" + code, scope)  # noqa: S102 (our own docs)
     assert set(declared_options(scope["MyBackbone"])) == {"width", "drop_rate", "input_size"}
+
+
+def test_load_saved_reads_and_validates_a_run_folders_config(tmp_path):
+    cfg = config.resolve(ROOT / "configs" / "demo.yaml")
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    assert config.load_saved(tmp_path / "config.json") == cfg
+    (tmp_path / "config.json").write_text(json.dumps({**cfg, "select": "top-k:99"}))
+    with pytest.raises(ConfigError, match=r"config.json: select: selector 'top-k:99' keeps 99 areas"):
+        config.load_saved(tmp_path / "config.json")
+    (tmp_path / "config.json").write_text('{"name": ')
+    with pytest.raises(ConfigError, match="config.json: not valid JSON"):
+        config.load_saved(tmp_path / "config.json")
+    with pytest.raises(ConfigError, match="not found"):
+        config.load_saved(tmp_path / "nope" / "config.json")
+
+
+CELL = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
+LABELS = st.sampled_from(["0", "1", "real", "spoof", "attack", "live", "", "-1", "2", "REAL", " fake "]) | CELL
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.lists(st.sampled_from(["path", "label", "subject", "attack_type", "lighting", "device"]) | CELL,
+                       min_size=1, max_size=6),
+       rows=st.lists(st.lists(LABELS, max_size=7), max_size=5))
+def test_csv_manifests_give_samples_or_one_line(tmp_path, header, rows):
+    """Any manifest (missing columns, ragged rows, odd labels): samples, or one line naming the file."""
+    import csv
+
+    f = tmp_path / "m.csv"
+    with open(f, "w", newline="", encoding="utf-8") as out:
+        w = csv.writer(out)
+        w.writerow(header)
+        w.writerows(rows)
+    try:
+        samples = fastk.create("dataset", "csv", root=f).samples()
+    except ConfigError as err:
+        assert str(err).startswith(f"{f}: ") and "\n" not in str(err).replace(str(f), "")
+        return
+    assert len(samples) == len([r for r in rows if r]) and all(s.label in (-1, 0, 1) for s in samples)
+    assert all(isinstance(s.record(), dict) for s in samples)
