@@ -432,3 +432,32 @@ def test_csv_manifests_give_samples_or_one_line(tmp_path, header, rows):
         return
     assert len(samples) == len([r for r in rows if r]) and all(s.label in (-1, 0, 1) for s in samples)
     assert all(isinstance(s.record(), dict) for s in samples)
+
+
+PARTS = st.sampled_from(["real", "Live", "spoof", "attack", "fake", "print", "replay", "crop", "face_crop", "high",
+                         "low_light", "smartphone", "gopro", "s01", "s02", "Train_files", "1_1_01_1", "2_3_55_4",
+                         "6_2_10_5_frame", "x"])
+FILES = st.sampled_from(["a.jpg", "b.PNG", "s01_3.jpeg", "1_2_03_2_0001.jpg", "notes.txt", "c.webp"])
+TREES = st.lists(st.tuples(st.lists(PARTS, max_size=4), FILES), max_size=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.sampled_from(["folder", "aihub", "oulu"]), tree=TREES, options=st.sampled_from(
+    [{}, {"subject_from_name": True}, {"face_crops": True}, {"face_crops": False}]))
+def test_folder_readers_on_random_trees_give_samples_or_one_line(tmp_path_factory, name, tree, options):
+    """Any layout under the reader's root: samples that exist, with a known label, or one line naming
+    the root. (Listing only: the files are empty, no image is decoded.)"""
+    from fastk.errors import FastkError
+
+    root = tmp_path_factory.mktemp("tree")
+    for parts, file in tree:
+        (root.joinpath(*parts)).mkdir(parents=True, exist_ok=True)
+        root.joinpath(*parts, file).touch()
+    try:
+        samples = fastk.create("dataset", name, root=root, **options).samples()
+    except FastkError as err:  # an option this reader does not have, or a layout it cannot read
+        assert "\n" not in str(err)
+        return
+    for s in samples:
+        assert s.path.is_file() and s.label in (-1, 0, 1) and (s.subject is None or isinstance(s.subject, str))
+        assert s.label != 1 or s.attack_type not in (None, "none")
