@@ -13,8 +13,8 @@ A third-party plugin that cannot be used (it fails to import, implements a hook 
 or a hook with the wrong arguments) is reported in one line on stderr, naming the entry point, its
 distribution and the cause, and skipped: one broken package must not take ``fastk --help`` down.
 
-Tests build a fresh manager with :func:`make_plugin_manager` (plugin authors: :mod:`fastk.testing`);
-everything else uses the lazily built process-wide one from :func:`plugin_system`.
+Everything uses the lazily built process-wide system (:func:`plugin_system`); tests make fresh ones
+(:func:`make_plugin_manager`; plugin authors: :mod:`fastk.testing`).
 """
 
 from __future__ import annotations
@@ -121,7 +121,8 @@ def make_plugin_manager(
     """A new plugin manager with fastk's hookspecs, entry points (minus blocked ones) and ``plugins``.
 
     ``plugins`` are the caller's own objects and are checked strictly: an unknown hook raises
-    pluggy's ``PluginValidationError``. Entry points are checked one by one and skipped with a warning.
+    pluggy's ``PluginValidationError``; an installed entry point of the same name or module is left out.
+    Entry points are checked one by one and skipped with a warning.
     """
     pm = pluggy.PluginManager("fastk")
     pm.add_hookspecs(hookspecs)
@@ -130,8 +131,10 @@ def make_plugin_manager(
         pm.trace.root.setwriter(lambda msg: sys.stderr.write(f"[fastk trace] {msg}"))
         pm.enable_tracing()
     pm.fastk_distributions = {}  # plugin name -> (distribution name, version)
-    if load_entry_points:
-        load_plugins(pm)
+    plugins = list(plugins)
+    mine = {n for n, _ in plugins} | {p.__name__ for _, p in plugins if isinstance(p, ModuleType)}
+    if load_entry_points:  # an installed entry point for one of ``plugins`` would register it twice
+        load_plugins(pm, accept=lambda ep: ep.name not in mine and ep.value not in mine)
     for name, plugin in plugins:
         pm.register(plugin, name=name)
     pm.check_pending()
@@ -190,12 +193,10 @@ def register_checked(pm: pluggy.PluginManager, name: str, plugin: object, where:
 
 def _bad_arguments(pm: pluggy.PluginManager, message: str) -> str:
     """pluggy's multi-line validation message as one line: the hook, the extra arguments, what fastk passes."""
-    hook = re.search(r"for hook '(\w+)'", message)
-    args = re.search(r"Argument\(s\) (\{.*?\})", message)
+    hook, args = re.search(r"for hook '(\w+)'", message), re.search(r"Argument\(s\) (\{.*?\})", message)
     if not (hook and args):
         return message
-    spec = getattr(pm.hook, hook.group(1)).spec
-    passes = ", ".join(spec.argnames) if spec else "?"
+    passes = ", ".join(getattr(pm.hook, hook.group(1)).spec.argnames)
     return f"hook {hook.group(1)!r} takes argument(s) {args.group(1)} that fastk does not pass (it passes: {passes})"
 
 

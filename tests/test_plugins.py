@@ -245,3 +245,13 @@ def test_provenance_names_plugin_distribution_version_and_class(with_fake_plugin
     assert plugins.provenance("selector", "keep-eyes") == {
         "name": "keep-eyes", "plugin": "fake_selector", "distribution": None, "version": None,
         "class": f"{__name__}.KeepEyes"}
+
+
+def test_old_recipe_with_the_plugin_installed_registers_it_once(example_installed):
+    """make_plugin_manager(plugins=[(name, module)]) leaves out the installed entry point of that module."""
+    code = ("import fastk_example_plugin as m, fastk.plugins as p\n"
+            "s = p.PluginSystem(p.make_plugin_manager(plugins=[('mine', m)]))\n"
+            "print(s.provenance('selector', 'symmetric-top-k'))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=example_installed)
+    assert out.returncode == 0, out.stderr
+    assert "'plugin': 'mine', 'distribution': 'fastk-example-plugin'" in out.stdout
