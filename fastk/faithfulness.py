@@ -39,6 +39,7 @@ from fastk.imputation import DESCRIPTIONS, REMOVALS
 from fastk.jsonsafe import jsonable
 from fastk.landmark_cache import LandmarkCache
 from fastk.progress import progress_bar
+from fastk.random_area_sets import pixel_fractions, random_sets
 from fastk.training.metrics import auc
 
 SCORE = "backbone.spoof_score (the score metrics and AUC use; LGSC: mean |cue| unless score=classifier)"
@@ -162,38 +163,6 @@ def _mean(x: np.ndarray) -> float:
 def _drops(base: dict[str, float], now: dict[str, float]) -> dict[str, float]:
     return {**now, "auc_drop": base["auc"] - now["auc"], "spoof_drop": base["spoof_mean"] - now["spoof_mean"],
             "all_drop": base["all_mean"] - now["all_mean"]}
-
-
-def pixel_fractions(data: Prepared) -> np.ndarray:
-    """Share of the input covered by every subset of areas (index = bitmask), averaged over images."""
-    n = len(data.areas)
-    if n > 16:
-        raise ConfigError(f"faithfulness: {n} areas; random area sets are enumerated for at most 16")
-    weights = (1 << np.arange(n))[None, :, None, None]
-    codes = (data.masks * weights).sum(axis=1)  # (images, S, S): which areas hold each pixel
-    total = data.masks.shape[2] * data.masks.shape[3]
-    frac = np.zeros(1 << n)
-    subsets = np.arange(1 << n)
-    for img_codes in codes:
-        values, counts = np.unique(img_codes, return_counts=True)
-        hit = (values[None, :] & subsets[:, None]) != 0
-        frac += (hit * counts[None, :]).sum(axis=1) / total
-    return frac / len(codes)
-
-
-def random_sets(data: Prepared, selected: Sequence[str], fractions: np.ndarray,
-                s: FaithfulnessSettings) -> list[list[str]]:
-    """``n_random`` sets of areas of about the selected set's pixel count (never the selected set itself)."""
-    target_bits = sum(1 << data.areas.index(a) for a in selected)
-    target = fractions[target_bits]
-    cands = np.array([b for b in range(1, len(fractions)) if b != target_bits])
-    rel = np.abs(fractions[cands] - target) / max(target, 1e-9)
-    close = cands[rel <= s.tolerance]
-    if len(close) < s.n_random:
-        close = cands[np.argsort(rel, kind="stable")[: s.n_random]]
-    rng = np.random.default_rng([s.seed, 9])
-    chosen = rng.permutation(np.sort(close))[: s.n_random]
-    return [[a for i, a in enumerate(data.areas) if b >> i & 1] for b in chosen]
 
 
 def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[str], *,
