@@ -256,8 +256,9 @@ def check_plugin(kind: str, section: str, spec: str, options: dict[str, Any], ex
             report(where, f"is set by {RESERVED[kind][key]}; give it there")
             ok = False
         elif declared is not None and (not isinstance(key, str) or key not in declared):
-            known = ", ".join(k for k in sorted(declared) if k not in RESERVED.get(kind, {})) or "(none)"
-            report(where, f"{kind} {spec!r} has no option {key!r}{did_you_mean(key, declared)} (options: {known})")
+            names = [k for k in sorted(declared) if k not in RESERVED.get(kind, {})]
+            report(where, f"{kind} {spec!r} has no option {key!r}{did_you_mean(key, names)} "
+                          f"(options: {', '.join(names) or '(none)'})")
             ok = False
         elif declared is not None:
             annotation = declared[key].annotation
