@@ -45,3 +45,17 @@ def run_checkpoints(run_dir: str | Path) -> list[Path]:
     if not found:
         raise ConfigError(f"{run_dir}: no finished full-model training step (train_full) in its manifest")
     return found
+
+
+def run_dataset_planted(run_dir: str | Path) -> list[str] | None:
+    """The planted areas of a run's dataset (its ``config.json``), e.g. ``demo:planted``; else None."""
+    import fastk
+
+    p = Path(run_dir) / "config.json"
+    if not p.is_file():
+        return None
+    ds = json.loads(p.read_text()).get("dataset") or {}
+    try:
+        return planted_areas(fastk.create("dataset", ds["name"], **(ds.get("options") or {})))
+    except (KeyError, TypeError, ConfigError):
+        return None

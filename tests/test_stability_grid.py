@@ -168,3 +168,20 @@ def test_cli_user_errors_are_one_line(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(cli, ["stability", *args, "--out", str(tmp_path / "out")])
     assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output
+
+
+def test_slow_cams_join_only_within_their_time_budget(tmp_path, tiny_dataset, tiny_checkpoint):
+    samples = fastk.create("dataset", "folder", root=tiny_dataset / "spoof").samples()
+    base = {"detectors": ["dlib"], "max_images": 2, "n_boot": 20}
+    none = run_stability({"m": tiny_checkpoint}, samples, tmp_path / "a", {**base, "slow_cam_seconds": 0},
+                         show_progress=False, figures=False)
+    assert none["grid"]["cam"] == ["gradcam++", "gradcam", "layercam", "xgradcam", "hirescam"]
+    for name in ("scorecam", "ablationcam"):
+        probe = none["slow_cams"][name]
+        assert probe["included"] is False and probe["seconds_per_image"] > 0
+        assert probe["estimated_seconds"] == pytest.approx(probe["seconds_per_image"] * 2)
+    forced = run_stability({"m": tiny_checkpoint}, samples, tmp_path / "b", {**base, "slow_cams": "yes"},
+                           show_progress=False, figures=False)
+    assert forced["grid"]["cam"][-2:] == ["scorecam", "ablationcam"]
+    refused = StabilityConfig.from_dict({**base, "slow_cams": "no"})
+    assert refused.slow_candidates() == [] and StabilityConfig.from_dict({"cams": "gradcam"}).slow_candidates() == []

@@ -25,7 +25,12 @@ def _split_list(value: str | None) -> list[str] | None:
 @click.option("--split-file", type=click.Path(path_type=Path), help="A split.json (from `fastk run`) to read images from.")
 @click.option("--split", default="val", show_default=True, help="Which part of the split file to explore.")
 @click.option("--cam", "cams", default=None, help="CAM methods, comma-separated (default: gradcam++, gradcam, "
-              "layercam, xgradcam, hirescam, plus scorecam/ablationcam when a fast version is installed).")
+              "layercam, xgradcam, hirescam, plus scorecam/ablationcam per --slow-cams).")
+@click.option("--slow-cams", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
+              help="Add scorecam/ablationcam to the default methods: auto = when a timed probe on 2 images "
+                   "estimates all their cells within --slow-cam-seconds.")
+@click.option("--slow-cam-seconds", type=float, default=300.0, show_default=True,
+              help="Estimated seconds each slow method may add to the grid (with --slow-cams auto).")
 @click.option("--landmarks", "detectors", default="dlib,mediapipe", show_default=True,
               help="Landmark detectors, comma-separated.")
 @click.option("--cam-target", "targets", default=None,
@@ -39,14 +44,14 @@ def _split_list(value: str | None) -> list[str] | None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/stability"), show_default=True)
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 @click.option("--json", "as_json", is_flag=True, help="Print stability.json instead of the summary.")
-def command(path, dataset, checkpoints, run_dir, split_file, split, cams, detectors, targets, areas, k, n_boot,
-            max_images, planted, seed, out, device, as_json) -> None:
+def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_cams, slow_cam_seconds, detectors,
+            targets, areas, k, n_boot, max_images, planted, seed, out, device, as_json) -> None:
     """How stable is the area ranking over models (seeds), CAM methods, detectors and CAM targets?"""
     from fastk.errors import ConfigError
     from fastk.landmark_cache import LandmarkCache
     from fastk.stability_analysis import run_stability
     from fastk.stability_grid import StabilityConfig, model_labels
-    from fastk.stability_inputs import planted_areas, read_split
+    from fastk.stability_inputs import planted_areas, read_split, run_dataset_planted
     from fastk.stability_html import write_stability_html
 
     checkpoints = list(checkpoints)
@@ -65,8 +70,10 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, detect
 
         ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
         samples = ds.samples()
-    planted_list = _split_list(planted) or planted_areas(ds if ds is not None else dataset)
-    cfg = StabilityConfig.from_dict({"cams": _split_list(cams), "detectors": _split_list(detectors),
+    planted_list = _split_list(planted) or (planted_areas(ds) if ds is not None else
+                                            run_dataset_planted(run_dir) if run_dir is not None else None)
+    cfg = StabilityConfig.from_dict({"cams": _split_list(cams), "slow_cams": slow_cams,
+                                     "slow_cam_seconds": slow_cam_seconds, "detectors": _split_list(detectors),
                                      "targets": _split_list(targets), "areas": areas, "k": k, "n_boot": n_boot,
                                      "max_images": max_images, "planted": planted_list, "seed": seed})
     labels = model_labels(checkpoints)
