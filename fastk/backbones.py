@@ -147,3 +147,16 @@ def last_conv_name(model: torch.nn.Module) -> str:
     if not names:
         raise FastkError("the model has no Conv2d layer; name a --target-layer")
     return names[-1]
+
+
+def check_timm_model(model_name: str, role: str = "timm model") -> None:
+    """An unknown timm architecture name fails when the backbone is configured, not after the data step."""
+    import difflib
+
+    import timm
+
+    names = timm.list_models()
+    if model_name not in names:
+        close = difflib.get_close_matches(model_name, names, n=4, cutoff=0.6)
+        close += [n for n in timm.list_models(f"*{model_name.split('_')[0]}*")[:8] if n not in close]
+        raise FastkError(f"unknown {role} {model_name!r}; similar: {', '.join(close[:8]) or '-'}")

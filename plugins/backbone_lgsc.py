@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 import fastk
-from fastk.backbones import Backbone, find_layer
+from fastk.backbones import Backbone, check_timm_model, find_layer
 from fastk.cam import CamTarget
 from fastk.errors import ConfigError
 
@@ -150,6 +150,8 @@ class LgscBackbone(Backbone):
         super().__init__(**kwargs)
         if score not in ("cue", "classifier"):
             raise ConfigError(f"lgsc: score must be 'cue' or 'classifier', not {score!r}")
+        check_timm_model(encoder, "lgsc encoder (timm model)")
+        check_timm_model(classifier, "lgsc classifier (timm model)")
         self.encoder, self.classifier, self.score = encoder, classifier, score
         self.weights = {"triplet": w_triplet, "regression": w_regression, "classification": w_classification}
         self.margin, self.dropout = margin, dropout

@@ -7,11 +7,10 @@ output Grad-CAM is usually pointed at; ``target_layer=`` overrides it.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any, ClassVar
 
 import fastk
-from fastk.backbones import Backbone, find_layer, last_conv_name
+from fastk.backbones import Backbone, check_timm_model, find_layer, last_conv_name
 from fastk.cam import CamTarget
 from fastk.errors import FastkError
 
@@ -35,7 +34,7 @@ class TimmBackbone(Backbone):
             raise FastkError(f"backbone 'timm:{arg}': model name given twice ({arg!r} after ':' and "
                              f"model_name={kwargs['model_name']!r}); give it once")
         kwargs.pop("model_name", None)
-        _check_model_name(arg)
+        check_timm_model(arg)
         return cls(model_name=arg, **kwargs)
 
     @property
@@ -50,7 +49,7 @@ class TimmBackbone(Backbone):
     def build(self):
         import timm
 
-        _check_model_name(self.model_name)
+        check_timm_model(self.model_name)
         return timm.create_model(self.model_name, pretrained=False, num_classes=2, **self.options)
 
     def _default_layer(self, model) -> str:
@@ -71,17 +70,6 @@ class TimmBackbone(Backbone):
             ),
             "real-logit": CamTarget("real-logit", "logit of class real (0)", model, [layer], layer_name, 0),
         }
-
-
-def _check_model_name(model_name: str) -> None:
-    """An unknown timm name fails when the spec is read, not after the data step."""
-    import timm
-
-    names = timm.list_models()
-    if model_name not in names:
-        close = difflib.get_close_matches(model_name, names, n=4, cutoff=0.6)
-        close += [n for n in timm.list_models(f"*{model_name.split('_')[0]}*")[:8] if n not in close]
-        raise FastkError(f"unknown timm model {model_name!r}; similar: {', '.join(close[:8]) or '-'}")
 
 
 @fastk.hookimpl

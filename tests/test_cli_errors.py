@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from fastk.cli import cli
@@ -33,3 +34,22 @@ def test_an_os_error_on_an_output_folder_is_one_line(tmp_path, tiny_dataset):
     assert len(lines) == 1 and lines[0].startswith("fastk: error:"), err
     assert str(blocker) in lines[0]
     assert "Traceback" not in err
+
+
+def test_several_config_problems_are_one_line_each(tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("seed: abc\nselect: 4\nbackbone:\n  name: lgsc\n  options:\n    encoder: resnt18\n")
+    result, err = _run(["run", "--config", str(cfg), "--runs-dir", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) >= 2 and all(ln.startswith("fastk: error:") for ln in lines), err
+    assert any("seed" in ln for ln in lines) and any("select" in ln for ln in lines)
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_misspelt_lgsc_encoder_is_refused_before_any_work():
+    import fastk
+    from fastk.errors import FastkError
+
+    with pytest.raises(FastkError, match="resnt18.*similar: .*resnet18"):
+        fastk.create("backbone", "lgsc", encoder="resnt18")

@@ -23,13 +23,16 @@ def os_error_line(err: OSError) -> str:
 
 
 def print_error(message: str) -> None:
-    """``fastk: error: MESSAGE`` on stderr; the message is plain text (a ``[x]`` in a file name stays)."""
+    """``fastk: error: MESSAGE`` on stderr, one such line per problem the message lists (a config with
+    three bad keys gives three lines); the text is plain (a ``[x]`` in a file name stays)."""
     from rich.console import Console
     from rich.text import Text
 
-    line = Text("fastk: error: ", style="bold red")
-    line.append(" ".join(str(message).split("\n")))
-    Console(stderr=True, highlight=False, soft_wrap=True).print(line)
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    for problem in [p for p in str(message).splitlines() if p.strip()] or [""]:
+        line = Text("fastk: error: ", style="bold red")
+        line.append(problem)
+        console.print(line)
 
 
 class FastkGroup(click.Group):
