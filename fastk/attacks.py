@@ -1,78 +1,308 @@
 """Simulated presentation attacks made from real face photographs (always labelled *simulated*).
 
-Real attack data (printed photos, replayed videos, masks) is licence-gated, so the demo derives
-attacks from real, consented photos with transforms that model what the capture chain does to them:
+Real attack data is licence-gated, so the demo derives attacks from real, consented photos with a
+physical model of the presentation medium, every parameter drawn at random (domain randomisation,
+Tobin et al. 2017) from a seeded generator and returned so the demo set records it per image. The
+re-capture camera (blur, noise, Bayer demosaicing, white balance, JPEG) is NOT here: it is
+:mod:`fastk.camera_model`, applied to real photos and attacks alike. Sources per step: docs/attacks.md.
 
-* ``print``: a photo printed and re-captured: halftone dot screen, colour-gamut loss (paper cannot
-  show saturated colours or deep blacks), paper texture, slight defocus, and a slight bend of the sheet.
-* ``print_flat``: as ``print``, with the shading of eyes, nose and mouth flattened (the paper's
-  "printed photo with features flattened"): local contrast inside the feature areas is removed.
-* ``replay``: a photo shown on a screen and re-captured: the screen's RGB sub-pixel grid sampled by
-  the camera (moire), display gamma and white-balance shift, a specular glare, and a dark bezel.
+* ``print`` (:func:`print_attack`): a RIP's gamut mapping (chroma compressed), CMYK separation with
+  grey-component replacement, amplitude-modulated halftone screens at the conventional angles
+  (C 15, M 75, Y 0, K 45 degrees; ISO 12647-2) at a random line screen and print size, with dot gain
+  (tone value increase, ISO 12647-2) and ink spread, inks mixed by their (impure) transmittances on
+  paper of a random white point with fibre texture (Neugebauer/Demichel, independent dot layers), the
+  sheet curved and held at a slant (perspective), and a specular glare.
+* ``print_flat``: as ``print``, with the shading inside eyes, nose and mouth flattened first.
+* ``replay`` (:func:`replay_attack`): the image on an LCD: display gamma and white point, backlight
+  bleed (raised, uneven black), the RGB-stripe sub-pixel grid at a random pitch and angle against the
+  camera's pixel grid (so it aliases into moire; Garcia & de Queiroz 2015, Patel et al. 2015), rolling-
+  shutter refresh banding, reflections of the room and a glare on the glass. With ``framing="tight"``
+  (default) the screen fills the frame; ``"context"`` shows the screen inside the scene with a bezel.
 
-Lighting (``high``, ``normal``, ``low``, ``side``) is applied to real and attack samples alike, with
-``side`` lighting from the image's right, as in the paper's Figure 10 bias.
-Every transform is deterministic for a given seed. Studio photos make these attacks easier to detect
-than real-world ones: results on them say nothing about performance on real attacks.
+Lighting (``high``, ``normal``, ``low``, ``side``) is applied to real and attack scenes alike by
+:func:`relight`. Studio photos make these attacks easier to detect than real ones.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from fastk.camera_model import linear_to_srgb, srgb_to_linear
 
 ATTACK_TYPES = ("print", "print_flat", "replay")
 LIGHTINGS = ("normal", "high", "low", "side")
+FRAMINGS = ("tight", "context")
+PRINT_STEPS = ("gamut", "halftone", "ink_bleed", "paper", "curvature", "perspective", "glare")
+REPLAY_STEPS = ("display_gamma", "backlight", "subpixels", "banding", "reflection", "perspective", "glare")
+SS = 2  # media are rendered at twice the work size; the downscale is the camera's pixel integration
+SCREEN_ANGLES = {"c": 15.0, "m": 75.0, "y": 0.0, "k": 45.0}
+#: Share of light each process ink passes in R, G, B (impure inks: the reason print gamuts are small).
+INKS = {"c": (0.12, 0.62, 0.92), "m": (0.88, 0.14, 0.55), "y": (0.96, 0.88, 0.10), "k": (0.03, 0.03, 0.035)}
 
 
 def _f(img: np.ndarray) -> np.ndarray:
-    return img.astype(np.float32) / 255.0
+    return img.astype(np.float32) / 255.0 if img.dtype == np.uint8 else img.astype(np.float32)
 
 
 def _u8(img: np.ndarray) -> np.ndarray:
     return np.uint8(np.clip(img, 0, 1) * 255 + 0.5)
 
 
-def halftone(img: np.ndarray, period: float, rng: np.random.Generator) -> np.ndarray:
-    """Per-channel rotated dot screens (as CMY inks are printed at different angles)."""
+def _r(x: float, n: int = 4) -> float:
+    return round(float(x), n)
+
+
+def _up(img: np.ndarray) -> np.ndarray:
+    import cv2
+
     h, w = img.shape[:2]
+    return cv2.resize(img, (w * SS, h * SS), interpolation=cv2.INTER_LINEAR)
+
+
+def _down(img: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(img, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+
+
+def _grid(h: int, w: int, angle_deg: float, period: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel coordinates rotated by ``angle_deg`` and divided by ``period`` (cycles along u and v)."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    out = np.empty_like(img)
-    for c, angle in enumerate(np.deg2rad([15, 75, 45]) + rng.uniform(-0.1, 0.1)):
-        u = xx * np.cos(angle) + yy * np.sin(angle)
-        v = -xx * np.sin(angle) + yy * np.cos(angle)
-        screen = 0.5 + 0.25 * (np.cos(2 * np.pi * u / period) + np.cos(2 * np.pi * v / period))
-        # Soft threshold: ink coverage grows with darkness; a little softness stands for ink spread.
-        out[..., c] = 1 / (1 + np.exp(-(img[..., c] - screen) * 12))
+    a = np.deg2rad(angle_deg)
+    return (xx * np.cos(a) + yy * np.sin(a)) / period, (-xx * np.sin(a) + yy * np.cos(a)) / period
+
+
+# ---------------------------------------------------------------- print ----------------------------
+def draw_print(rng: np.random.Generator, side: int) -> dict[str, Any]:
+    """Print parameters. ``period_px``: halftone cell in pixels of an image ``side`` wide, from the
+    line screen (65-150 lpi: newspaper to commercial offset and laser) and the printed crop's width."""
+    lpi, width_in = rng.uniform(65, 150), rng.uniform(1.2, 3.5)
+    return {"saturation": _r(rng.uniform(0.6, 1.0)), "tone_boost": _r(rng.uniform(-0.1, 0.4)), "gcr": _r(rng.uniform(0.3, 0.9)),
+            "ink_jitter": [_r(v) for v in rng.uniform(-0.05, 0.05, 3)],
+            "lpi": _r(lpi, 1), "print_width_in": _r(width_in, 2), "period_px": _r(side / (lpi * width_in)),
+            "screen_rotation": _r(rng.uniform(0, 90), 2), "dot_gain": _r(rng.uniform(-0.04, 0.12)),
+            "ink_spread": _r(rng.uniform(0.2, 0.9)), "paper_white": _r(rng.uniform(0.82, 0.95)),
+            "paper_tint": [_r(v) for v in rng.uniform(-0.04, 0.03, 2)], "paper_texture": _r(rng.uniform(0.01, 0.06)),
+            "curvature": _r(rng.uniform(-0.07, 0.07)), "curvature_axis": str(rng.choice(["x", "y"])),
+            "corners": [_r(v) for v in rng.uniform(0, 0.07, 8)], "lens_blur": _r(rng.uniform(0.3, 0.8)),
+            **_draw_glare(rng, 0.2)}
+
+
+def _draw_glare(rng: np.random.Generator, top: float) -> dict[str, Any]:
+    return {"glare": _r(rng.uniform(0, top)), "glare_x": _r(rng.uniform(0.1, 0.9)), "glare_y": _r(rng.uniform(0.1, 0.7)),
+            "glare_size": _r(rng.uniform(0.1, 0.35))}
+
+
+def halftone_coverage(a: np.ndarray, u: np.ndarray, v: np.ndarray, edge: float = 0.08) -> np.ndarray:
+    """Round-dot AM screen: ink where the spot function exceeds the threshold giving coverage ``a``."""
+    spot = 0.5 * (np.cos(2 * np.pi * u) + np.cos(2 * np.pi * v))
+    t = np.interp(a, _LEVELS, _THRESH).astype(np.float32)
+    return 1 / (1 + np.exp(-(spot - t) / np.float32(edge)))
+
+
+def _spot_thresholds() -> np.ndarray:
+    """For 65 coverages, the spot-function level that exactly that share of a cell exceeds."""
+    g = np.linspace(0, 1, 128, endpoint=False)
+    table = 0.5 * (np.cos(2 * np.pi * g)[:, None] + np.cos(2 * np.pi * g)[None, :])
+    return np.quantile(table.ravel(), 1 - _LEVELS).astype(np.float32)
+
+
+_LEVELS = np.linspace(0, 1, 65, dtype=np.float32)
+_THRESH = _spot_thresholds()
+
+
+def print_attack(img: np.ndarray, p: dict[str, Any], disable: tuple[str, ...] | list[str] = ()) -> np.ndarray:
+    """A printed sheet of ``img`` (sRGB floats) as light reflected into the camera (sRGB floats).
+
+    Gamut mapping works on the device values; separation (as colour management) and ink mixing in
+    linear reflectance."""
+    import cv2
+
+    on = [s for s in PRINT_STEPS if s not in disable]
+    h, w = img.shape[:2]
+    x = _up(np.clip(img, 0, 1))
+    if "gamut" in on:  # the RIP's perceptual gamut mapping compresses chroma; drivers boost contrast
+        grey = x.mean(axis=2, keepdims=True)
+        x = np.clip(grey + p["saturation"] * (x - grey), 0, 1)
+        x = np.clip(x + p["tone_boost"] * x * (1 - x) * (2 * x - 1) * 2, 0, 1)
+    x = srgb_to_linear(x)  # colour management: coverages chosen so the print reflects the intended light
+    k = p["gcr"] * (1 - x.max(axis=2))
+    cmy = (1 - x - k[..., None]) / np.maximum(1 - k[..., None], 1e-3)
+    cover = {"c": cmy[..., 0], "m": cmy[..., 1], "y": cmy[..., 2], "k": k}
+    paper = np.ones(3, np.float32)
+    if "paper" in on:
+        tint = p["paper_tint"]
+        paper = p["paper_white"] * np.array([1 + tint[0], 1.0, 1 + tint[1]], np.float32)
+    refl = np.ones_like(x) * paper
+    for i, (ink, a) in enumerate(cover.items()):
+        a = np.clip(a, 0, 1)
+        a = a + p["dot_gain"] * 4 * a * (1 - a)  # tone value increase left after the RIP's compensation
+        if "halftone" in on:
+            u, v = _grid(h * SS, w * SS, SCREEN_ANGLES[ink] + p["screen_rotation"], p["period_px"] * SS)
+            a = halftone_coverage(np.clip(a, 0, 1), u, v)
+        if "ink_bleed" in on:
+            a = cv2.GaussianBlur(a.astype(np.float32), (0, 0), p["ink_spread"] * SS)
+        trans = np.array(INKS[ink], np.float32) if "gamut" in on else (np.float32(ink != "k") * (np.arange(3) != i))
+        if "gamut" in on and ink != "k":
+            trans = np.clip(trans + p["ink_jitter"][i], 0, 1)
+        refl = refl * (1 - a[..., None] * (1 - trans))
+    if "paper" in on:
+        fibre = cv2.GaussianBlur(np.random.default_rng(int(p["period_px"] * 1e4)).normal(0, 1, (h * SS, w * SS))
+                                 .astype(np.float32), (0, 0), 1.5 * SS)
+        refl = refl * (1 + p["paper_texture"] * fibre[..., None] / (fibre.std() + 1e-6))
+    if "curvature" in on:
+        refl = _curve(refl, p["curvature"], p["curvature_axis"])
+    if "perspective" in on:
+        refl = _slant(refl, p["corners"])
+    refl = cv2.GaussianBlur(refl.astype(np.float32), (0, 0), p["lens_blur"])  # capture lens, before the pixels
+    out = _down(refl, img.shape)  # linear reflectance, integrated over camera pixels
+    if "glare" in on:
+        out = out + _glare_field(h, w, p)[..., None]
+    return linear_to_srgb(out)
+
+
+def _curve(img: np.ndarray, amount: float, axis: str) -> np.ndarray:
+    """A sheet bowed towards (or away from) the camera: the middle magnified, the edges compressed;
+    sampled inside the sheet, so the sheet still fills the frame."""
+    import cv2
+
+    h, w = img.shape[:2]
+    xx, yy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    if axis == "y":
+        xx, yy, h, w = yy, xx, w, h
+    xn = xx / np.float32(w - 1) * 2 - 1
+    a = np.float32(abs(amount))
+    mx = xx + np.sign(amount) * a * w * 0.5 * (xn ** 3 - xn)
+    my = (h - 1) / 2 + (yy - (h - 1) / 2) * (1 - a * (1 - xn ** 2))
+    if axis == "y":
+        mx, my = my, mx
+    return cv2.remap(img, mx.astype(np.float32), my.astype(np.float32), cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)
+
+
+def _slant(img: np.ndarray, corners: list[float]) -> np.ndarray:
+    """Hand-held perspective: output corners come from points moved inwards by ``corners`` (shares of
+    the side), so the warped medium still fills the frame (a crop of a slanted sheet or screen)."""
+    import cv2
+
+    h, w = img.shape[:2]
+    c = np.asarray(corners, np.float32).reshape(4, 2) * [w, h]
+    inward = np.float32([[1, 1], [-1, 1], [-1, -1], [1, -1]])
+    src = (np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]) + c * inward).astype(np.float32)
+    dst = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    return cv2.warpPerspective(img, cv2.getPerspectiveTransform(dst, src), (w, h),
+                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _glare_field(h: int, w: int, p: dict[str, Any]) -> np.ndarray:
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    s = p["glare_size"]
+    return p["glare"] * np.exp(-(((yy / h - p["glare_y"]) / s) ** 2 + ((xx / w - p["glare_x"]) / (1.4 * s)) ** 2))
+
+
+# ---------------------------------------------------------------- replay ---------------------------
+def draw_replay(rng: np.random.Generator) -> dict[str, Any]:
+    """Replay parameters. ``pitch``: display pixel pitch in camera pixels at capture (about 0.6-1.6 for
+    a phone or tablet 20-40 cm from the camera): near 1, the grid beats with the sensor into moire."""
+    return {"display_gamma": _r(rng.uniform(1.9, 2.9)), "white_r": _r(rng.uniform(0.9, 1.1)),
+            "white_b": _r(rng.uniform(0.9, 1.12)), "black_level": _r(rng.uniform(0.0005, 0.04)),
+            "bleed_unevenness": _r(rng.uniform(0, 0.6)), "pitch": _r(rng.uniform(0.6, 1.6)),
+            "grid_angle": _r(rng.uniform(-12, 12), 3), "black_matrix": _r(rng.uniform(0.05, 0.25)),
+            "lens_blur": _r(rng.uniform(0.2, 0.7)),
+            "banding": _r(rng.uniform(0, 0.12)), "banding_period": _r(rng.uniform(0.08, 0.6)),
+            "banding_phase": _r(rng.uniform(0, 2 * np.pi)), "reflection": _r(rng.uniform(0, 0.05)),
+            "reflection_seed": int(rng.integers(0, 2**31)), "corners": [_r(v) for v in rng.uniform(0, 0.05, 8)],
+            "screen_share": _r(rng.uniform(0.55, 0.85)), "bezel": _r(rng.uniform(0.02, 0.07)),
+            "bezel_level": _r(rng.uniform(0.02, 0.12)), **_draw_glare(rng, 0.2)}
+
+
+def subpixel_emission(h: int, w: int, pitch: float, angle: float, black_matrix: float,
+                      lens_blur: float = 0.0) -> np.ndarray:
+    """RGB-stripe panel: per pixel of ``pitch``, vertical R, G, B stripes of a third each, rows separated
+    by the black matrix, as the camera's pixels sample it (this image's grid): each Fourier harmonic of the
+    stripe pattern is attenuated by the pixel aperture (a box: sinc) and the lens (Gaussian, ``lens_blur``
+    pixels), then point-sampled, so a pitch near 1 aliases into low-frequency moire whose strength
+    follows the camera's MTF at the grid frequency (Garcia & de Queiroz 2015, sec. II). Mean 1 per channel."""
+    u, v = _grid(h, w, angle, pitch)
+
+    def mtf(f: float) -> float:
+        return float(np.sinc(f) * np.exp(-2 * np.pi ** 2 * lens_blur ** 2 * f ** 2))
+
+    duty = 1 - black_matrix
+    rows = np.ones((h, w), np.float32)
+    for n in (1, 2):  # rect of width ``duty``: 1 + sum 2 sin(n pi duty) / (n pi duty) cos(2 pi n (v - duty/2))
+        rows += np.float32(2 * np.sin(n * np.pi * duty) / (n * np.pi * duty) * mtf(n / pitch)) * np.cos(
+            2 * np.pi * n * (v - duty / 2))
+    out = np.empty((h, w, 3), np.float32)
+    for c in range(3):
+        stripe = np.ones((h, w), np.float32)
+        for n in (1, 2, 3):  # rect of width 1/3 at c/3, scaled to mean 1
+            stripe += np.float32(6 / (n * np.pi) * np.sin(n * np.pi / 3) * mtf(n / pitch)) * np.cos(
+                2 * np.pi * n * (u - c / 3 - 1 / 6))
+        out[..., c] = stripe * rows
     return out
 
 
-def gamut_loss(img: np.ndarray, saturation: float = 0.7, black: float = 0.08, white: float = 0.93) -> np.ndarray:
-    grey = img.mean(axis=2, keepdims=True)
-    return black + (white - black) * (grey + saturation * (img - grey))
-
-
-def paper_texture(img: np.ndarray, rng: np.random.Generator, strength: float = 0.035) -> np.ndarray:
+def replay_attack(img: np.ndarray, p: dict[str, Any], framing: str = "tight",
+                  disable: tuple[str, ...] | list[str] = ()) -> np.ndarray:
+    """The light from an LCD showing ``img`` (sRGB floats), as the camera sees it (sRGB floats)."""
     import cv2
 
+    on = [s for s in REPLAY_STEPS if s not in disable]
     h, w = img.shape[:2]
-    fibre = cv2.GaussianBlur(rng.normal(0, 1, (h, w)).astype(np.float32), (0, 0), 1.2)
-    fibre /= fibre.std() + 1e-6
-    return img * (1 + strength * fibre[..., None])
+    content = np.clip(img, 0, 1)
+    if framing == "context":  # the screen shows the whole frame, smaller, inside the scene
+        sh, sw = int(h * p["screen_share"]), int(w * p["screen_share"])
+        content = cv2.resize(content, (sw, sh), interpolation=cv2.INTER_AREA)
+    lin = content ** p["display_gamma"] if "display_gamma" in on else srgb_to_linear(content)
+    if "display_gamma" in on:
+        lin = lin * np.array([p["white_r"], 1.0, p["white_b"]], np.float32)
+    if "backlight" in on:
+        ch, cw = lin.shape[:2]
+        yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
+        edge = np.maximum(np.abs(xx / cw * 2 - 1), np.abs(yy / ch * 2 - 1)) ** 4  # LCD clouding at the edges
+        black = p["black_level"] * (1 + p["bleed_unevenness"] * (2 * edge - 0.5))
+        lin = black[..., None] + (1 - black[..., None]) * lin
+    x = _up(lin)
+    if "subpixels" in on:
+        x = x * subpixel_emission(x.shape[0], x.shape[1], p["pitch"], p["grid_angle"], p["black_matrix"],
+                                  p["lens_blur"])
+    if "perspective" in on:
+        x = _slant(x, p["corners"])
+    x = _down(x.astype(np.float32), lin.shape)
+    if "banding" in on:  # rolling shutter x PWM backlight: brightness varies along the sensor's rows
+        rows = np.arange(x.shape[0], dtype=np.float32) / x.shape[0]
+        x = x * (1 + p["banding"] * np.cos(2 * np.pi * rows / p["banding_period"] + p["banding_phase"]))[:, None, None]
+    if "reflection" in on:  # the room mirrored in the glass: smooth, added light
+        rr = np.random.default_rng(p["reflection_seed"])
+        room = cv2.GaussianBlur(rr.uniform(0, 1, (x.shape[0], x.shape[1], 3)).astype(np.float32), (0, 0),
+                                x.shape[0] / 8)
+        x = x + p["reflection"] * (room - room.min()) / (np.ptp(room) + 1e-6)
+    if "glare" in on:
+        x = x + _glare_field(x.shape[0], x.shape[1], p)[..., None]
+    out = linear_to_srgb(x)
+    if framing == "context":
+        out = _in_scene(np.clip(out, 0, 1), img, p)
+    return np.clip(out, 0, 1).astype(np.float32)
 
 
-def bend(img: np.ndarray, rng: np.random.Generator, amount: float = 0.03) -> np.ndarray:
-    """A sheet curved about the vertical axis: rows compress towards the edges, edges shift slightly."""
+def _in_scene(screen: np.ndarray, scene: np.ndarray, p: dict[str, Any]) -> np.ndarray:
+    """The screen with its bezel, centred in a defocused, darker copy of the scene behind it."""
     import cv2
 
-    h, w = img.shape[:2]
-    a = amount * rng.uniform(0.5, 1.0)
-    xx, yy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    xn = xx / (w - 1) * 2 - 1
-    map_x = (xx + a * w * 0.5 * (xn ** 3 - xn)).astype(np.float32)
-    map_y = (yy + a * h * 0.3 * (1 - xn ** 2) * (yy / (h - 1) - 0.5)).astype(np.float32)
-    return cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    h, w = scene.shape[:2]
+    frame = cv2.GaussianBlur(scene, (0, 0), max(h, w) / 40) * 0.6
+    b = max(1, int(p["bezel"] * w))
+    sh, sw = screen.shape[:2]
+    y0, x0 = (h - sh) // 2, (w - sw) // 2
+    frame[max(0, y0 - b):y0 + sh + b, max(0, x0 - b):x0 + sw + b] = p["bezel_level"]
+    frame[y0:y0 + sh, x0:x0 + sw] = screen
+    return frame
 
 
+# ---------------------------------------------------------------- entry points ---------------------
 def flatten_features(img: np.ndarray, points68: np.ndarray) -> np.ndarray:
     """Remove local shading inside the eye, nose and mouth regions (features printed flat)."""
     import cv2
@@ -87,87 +317,38 @@ def flatten_features(img: np.ndarray, points68: np.ndarray) -> np.ndarray:
     return img * (1 - 0.85 * mask) + smooth * (0.85 * mask)
 
 
-def screen_grid(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The display's R, G, B sub-pixel stripes, slightly rotated and scaled: camera sampling makes moire."""
-    h, w = img.shape[:2]
-    pitch = rng.uniform(2.6, 3.4)
-    angle = rng.uniform(-0.06, 0.06)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    u = (xx * np.cos(angle) + yy * np.sin(angle)) / pitch
-    grid = np.stack([0.75 + 0.25 * np.cos(2 * np.pi * (u - k / 3)) for k in range(3)], axis=2)
-    rows = 0.9 + 0.1 * np.cos(2 * np.pi * (yy * np.cos(angle) - xx * np.sin(angle)) / pitch)[..., None]
-    return img * grid * rows * 1.15
-
-
-def glare(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    h, w = img.shape[:2]
-    cy, cx = rng.uniform(0.15, 0.45) * h, rng.uniform(0.2, 0.8) * w
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    blob = np.exp(-(((yy - cy) / (0.18 * h)) ** 2 + ((xx - cx) / (0.25 * w)) ** 2))
-    return img + 0.35 * blob[..., None]
-
-
-def bezel(img: np.ndarray, width: float = 0.04) -> np.ndarray:
-    out = img.copy()
-    h, w = img.shape[:2]
-    b = max(1, int(width * min(h, w)))
-    out[:b] = out[-b:] = 0.03
-    out[:, :b] = out[:, -b:] = 0.03
-    return out
-
-
-def defocus(img: np.ndarray, sigma: float) -> np.ndarray:
-    import cv2
-
-    return cv2.GaussianBlur(img, (0, 0), sigma)
-
-
 def simulate_attack(rgb: np.ndarray, attack: str, *, seed: int = 0, points68: np.ndarray | None = None,
-                    scale: float | None = None) -> np.ndarray:
-    """One simulated attack of type ``attack`` made from the real photo ``rgb`` (8-bit RGB).
-
-    ``scale`` sizes the print's halftone dots and the blur in pixels (default: image side / 512). An
-    image that will be downscaled needs a larger scale, or the dots average away into a colour cast.
-    """
+                    framing: str = "tight", disable: tuple[str, ...] | list[str] = ()
+                    ) -> tuple[np.ndarray, dict[str, Any]]:
+    """One simulated attack of type ``attack`` from the real photo ``rgb`` (8-bit or float RGB):
+    ``(scene as sRGB floats in [0, 1], the parameters drawn)``. ``disable``: steps to skip."""
     rng = np.random.default_rng(seed)
     img = _f(rgb)
-    scale = max(rgb.shape[:2]) / 512 if scale is None else scale
     if attack in ("print", "print_flat"):
         if attack == "print_flat":
             if points68 is None:
                 raise ValueError("print_flat needs the face's dlib-68 points")
             img = flatten_features(img, points68)
-        img = gamut_loss(img)
-        # The camera resolves the dot screen only partly: part halftone, part continuous tone.
-        img = 0.6 * halftone(img, period=rng.uniform(3.0, 4.0) * scale, rng=rng) + 0.4 * img
-        img = defocus(img, 0.6 * scale)
-        img = paper_texture(img, rng)
-        img = bend(img, rng)
-    elif attack == "replay":
-        img = np.clip(img, 0, 1) ** rng.uniform(1.15, 1.35)  # display gamma
-        img = img * np.array([rng.uniform(0.9, 0.97), 1.0, rng.uniform(1.03, 1.12)], np.float32)  # cool screen
-        img = screen_grid(img, rng)
-        img = defocus(img, 0.5 * scale)
-        img = glare(img, rng)
-        img = bezel(img)
-    else:
-        raise ValueError(f"unknown attack type {attack!r}; known: {', '.join(ATTACK_TYPES)}")
-    return _u8(img)
+        p = draw_print(rng, max(img.shape[:2]))
+        return print_attack(img, p, disable), p
+    if attack == "replay":
+        p = draw_replay(rng)
+        return replay_attack(img, p, framing, disable), p
+    raise ValueError(f"unknown attack type {attack!r}; known: {', '.join(ATTACK_TYPES)}")
 
 
 def relight(rgb: np.ndarray, lighting: str) -> np.ndarray:
-    """Lighting level ``normal``/``high``/``low``, or ``side``: light from the image's right."""
+    """Lighting level ``normal``/``high``/``low``, or ``side``: light from the image's right.
+    8-bit in, 8-bit out; floats in, floats out."""
     img = _f(rgb)
     if lighting == "normal":
-        return rgb
-    if lighting == "high":
-        img = img * 1.3 + 0.04
+        out = img
+    elif lighting == "high":
+        out = img * 1.3 + 0.04
     elif lighting == "low":
-        img = (img * 0.45) ** 1.1
+        out = (img * 0.45) ** 1.1
     elif lighting == "side":
-        w = img.shape[1]
-        gain = np.linspace(0.35, 1.25, w, dtype=np.float32)[None, :, None]
-        img = img * gain
+        out = img * np.linspace(0.35, 1.25, img.shape[1], dtype=np.float32)[None, :, None]
     else:
         raise ValueError(f"unknown lighting {lighting!r}; known: {', '.join(LIGHTINGS)}")
-    return _u8(img)
+    return _u8(out) if rgb.dtype == np.uint8 else np.clip(out, 0, 1).astype(np.float32)

@@ -3,7 +3,9 @@
 ``--dataset demo`` builds the set on first use (seconds to a minute; cached), then reads it.
 ``demo:planted`` plants the attack artefacts in the right cheek and right eye only. Options (from a
 config's ``dataset.options``): ``side``, ``attacks``, ``attacks_per_photo``, ``lightings``,
-``planted`` (list of area names), ``max_subjects``, ``seed``.
+``planted`` (list of area names), ``max_subjects``, ``seed``, ``framing`` (``tight``, the default, or
+``context``: wider crop, replay screens with their bezel; see docs/attacks.md), ``disable`` (simulation
+steps to skip, for benchmarks/attack_ablation.py).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class DemoDataset(Dataset):
     plugin_options: ClassVar[dict[str, Any]] = {
         "side": int, "attacks": list[str], "attacks_per_photo": int, "lightings": list[str],
         "planted": list[str] | None, "max_subjects": int | None, "seed": int,
+        "framing": str, "disable": list[str],
     }
 
     def __init__(self, root=None, **options: Any):
