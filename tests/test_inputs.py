@@ -338,3 +338,25 @@ def test_strict_json_helper_has_no_nan():
 
     text = dumps({"a": float("nan"), "b": [np.float32(1.5), float("inf")], "c": np.arange(2)})
     assert _strict(text) == {"a": None, "b": [1.5, None], "c": [0, 1]}
+
+
+def test_crop_window_always_lies_inside_the_image():
+    """Whatever the box and the training framing, the window is non-empty and inside the image."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from fastk.framing import crop_window
+    from fastk.landmarks import Face
+
+    @settings(max_examples=300, deadline=None)
+    @given(h=st.integers(8, 2000), w=st.integers(8, 2000), fx=st.floats(0, 1), fy=st.floats(0, 1),
+           bw=st.floats(0.01, 1), bh=st.floats(0.01, 1), tw=st.floats(0.05, 1.5), th=st.floats(0.05, 1.5),
+           cx=st.floats(-0.5, 1.5), cy=st.floats(-0.5, 1.5))
+    def check(h, w, fx, fy, bw, bh, tw, th, cx, cy):
+        x0, y0 = fx * w * (1 - bw), fy * h * (1 - bh)
+        face = Face("t", "dlib68", (x0, y0, x0 + bw * w, y0 + bh * h), np.zeros((68, 2)), None)
+        left, top, right, bottom = crop_window(face, (h, w, 3), {"face_width": tw, "face_height": th,
+                                                                 "centre_x": cx, "centre_y": cy})
+        assert 0 <= left < right <= w and 0 <= top < bottom <= h
+
+    check()
