@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:
+    import numpy as np
     import torch
 
     import fastk
@@ -40,7 +41,10 @@ def main() -> None:
             img = read_rgb(p)
             write_small(root / "real" / p.name, img)
             attack = ("print", "replay")[i % 2]
-            write_small(root / "spoof" / attack / p.name, simulate_attack(img, attack, seed=i))
+            pic = simulate_attack(img, attack, seed=i)
+            if isinstance(pic, tuple):  # since f7df5ea: (scene as floats in [0, 1], parameters)
+                pic = np.clip(np.rint(pic[0] * 255), 0, 255).astype(np.uint8)
+            write_small(root / "spoof" / attack / p.name, pic)
         bb, model, _ = load_checkpoint(train_tiny(root, Path(tmp) / "model.pt"))
         samples = fastk.create("dataset", "folder", root=root).samples()
         t0 = time.perf_counter()
