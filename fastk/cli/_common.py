@@ -33,7 +33,7 @@ def metrics_table(metrics_by_name: dict, title: str):
     cols = ["precision", "recall", "f1", "apcer", "bpcer", "acer", "hter", "eer", "auc"]
     table = Table("", *cols, title=title)
     for name, m in metrics_by_name.items():
-        table.add_row(name, *["-" if m.get(c) is None else f"{m[c]:.3f}" for c in cols])
+        table.add_row(name, *["undefined" if m.get(c) is None else f"{m[c]:.3f}" for c in cols])
     return table
 
 
