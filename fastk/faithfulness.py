@@ -264,12 +264,15 @@ RULE = ("beats_random: the selected set's AUC drop exceeds the random sets' mean
 
 
 def headline(selected: list[str], frac: float, m: dict[str, Any], method: str) -> str:
-    r = m["random"]["auc_drop"]
-    return (f"removing the selected areas ({', '.join(selected)}; {frac:.0%} of the input) drops AUC by "
-            f"{m['selected']['auc_drop']:.3f} with {DESCRIPTIONS[method]} (random sets of equal size: "
-            f"{r['mean']:.3f} +- {r['sd']:.3f}, {m['random']['n']} draws); mean spoof score of attacks drops by "
-            f"{m['selected']['spoof_drop']:.3f} (random: {m['random']['spoof_drop']['mean']:.3f} +- "
-            f"{m['random']['spoof_drop']['sd']:.3f})")
+    r, sel = m["random"], m["selected"]
+    if not np.isfinite(sel["auc_drop"]):
+        auc_part = "leaves AUC undefined (the images hold one class only)"
+    else:
+        auc_part = (f"drops AUC by {sel['auc_drop']:.3f} with {DESCRIPTIONS[method]} (random sets of equal size: "
+                    f"{r['auc_drop']['mean']:.3f} +- {r['auc_drop']['sd']:.3f}, {r['n']} draws)")
+    return (f"removing the selected areas ({', '.join(selected)}; {frac:.1%} of the input) {auc_part}; mean spoof "
+            f"score of attacks drops by {sel['spoof_drop']:.3f} (random: {r['spoof_drop']['mean']:.3f} +- "
+            f"{r['spoof_drop']['sd']:.3f})")
 
 
 def write_outputs(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
