@@ -76,7 +76,8 @@ def tiny_dataset(tmp_path_factory, london_photos) -> Path:
         img = read_rgb(p)
         write_small(root / "real" / p.name, img)
         attack = ("print", "replay")[i % 2]
-        write_small(root / "spoof" / attack / p.name, simulate_attack(img, attack, seed=i))
+        scene, _params = simulate_attack(img, attack, seed=i)  # sRGB floats in [0, 1], and what was drawn
+        write_small(root / "spoof" / attack / p.name, np.uint8(np.clip(scene, 0, 1) * 255 + 0.5))
     return root
 
 
