@@ -7,6 +7,8 @@ actually shrinks the model's input.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 
@@ -69,7 +71,7 @@ def masked_layout(paths, out_dir, source_root=None) -> dict[str, Path]:
     or outside ``out_dir`` (also through a symlinked subfolder).
     """
     import os
-    from pathlib import Path, PurePath
+    from pathlib import PurePath
 
     from fastk.safepaths import UnsafePathError, child, safe_name
 
@@ -129,7 +131,6 @@ def _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source
            jpeg_quality) -> dict:
     import csv
     from collections import Counter
-    from pathlib import Path
 
     from fastk.errors import FastkError
     from fastk.images import read_rgb, write_image

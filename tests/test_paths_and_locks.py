@@ -98,7 +98,7 @@ def hostile_csv(tmp_path, tiny_dataset):
 
 
 def test_masked_layout_keeps_everything_inside_and_collision_free(tmp_path, hostile_csv):
-    manifest, outside = hostile_csv
+    manifest, _ = hostile_csv
     samples = fastk.create("dataset", "csv", root=manifest).samples()
     out = tmp_path / "masked"
     layout = masked_layout([s.path for s in samples], out, manifest.parent)
@@ -184,10 +184,11 @@ def test_two_explore_processes_into_one_folder(tmp_path, tiny_dataset, tiny_chec
     try:
         _wait_for(out / INFO_FILE, first)
         first.send_signal(signal.SIGSTOP)  # hold the first writer mid-work, deterministically
-        second = subprocess.run([sys.executable, "-m", "fastk", *args], capture_output=True, text=True, timeout=300)
+        second = subprocess.run([sys.executable, "-m", "fastk", *args], capture_output=True, text=True, timeout=300,
+                                check=False)
     finally:
         first.send_signal(signal.SIGCONT)
-    first_out, first_err = first.communicate(timeout=300)
+    _, first_err = first.communicate(timeout=300)
     assert first.returncode == 0, first_err
     err = second.stderr.strip()
     assert second.returncode == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
@@ -203,7 +204,7 @@ def test_a_crashed_writers_lock_is_taken_over_with_a_note(tmp_path, tiny_dataset
     crashed = subprocess.run([sys.executable, "-c", (
         "import os, sys; from fastk.locks import FolderLock; "
         f"lock = FolderLock({str(out)!r}, 'fastk explore').acquire(); print(os.getpid()); sys.stdout.flush(); "
-        "os.kill(os.getpid(), 9)")], capture_output=True, text=True, timeout=120)
+        "os.kill(os.getpid(), 9)")], capture_output=True, text=True, timeout=120, check=False)
     assert crashed.returncode == -9 and (out / INFO_FILE).exists()
     dead_pid = crashed.stdout.strip()
     with FolderLock(out, "test") as lock:
@@ -220,9 +221,9 @@ def test_mask_and_train_refuse_a_folder_held_by_a_live_process(tmp_path, tiny_da
         f"lock = FolderLock({str(held)!r}, 'fastk run').acquire(); time.sleep(120)")])
     try:
         _wait_for(held / INFO_FILE, holder)
-        with pytest.raises(FolderLockedError, match=f"in use by fastk run \\(pid {holder.pid} on "):
-            with FolderLock(held, "fastk mask"):
-                pass
+        with pytest.raises(FolderLockedError, match=f"in use by fastk run \\(pid {holder.pid} on "), \
+                FolderLock(held, "fastk mask"):
+            pass
         samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()[:2]
         with pytest.raises(FolderLockedError, match="in use by fastk run"):
             write_masked_dataset(samples, held, keep=["nose"], detector=fastk.create("landmarks", "dlib"),

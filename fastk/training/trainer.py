@@ -150,47 +150,16 @@ def train(
     refuses with one line when ``out_dir`` holds training of other data, backbone or settings.
     """
     from fastk.locks import FolderLock
+    from fastk.training.train_fingerprint import check_fingerprint, train_fingerprint
 
     cfg = config or TrainConfig()
     out = Path(out_dir)
     with FolderLock(out, "fastk train"):
         fingerprint = train_fingerprint(train_samples, val_samples, backbone, cfg)
-        _check_fingerprint(out, fingerprint)
+        check_fingerprint(out, fingerprint, _load_state)
         (out / "train_config.json").write_text(json.dumps(
             {"train": asdict(cfg), "backbone": backbone.config(), "fingerprint": fingerprint}, indent=2))
         return _train(train_samples, val_samples, backbone, out, cfg, fingerprint, device, show_progress)
-
-
-FINGERPRINT_LABELS = {"train_samples": "training images", "val_samples": "validation images",
-                      "backbone": "backbone", "train_config": "training settings"}
-
-
-def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], backbone, cfg: TrainConfig) -> dict:
-    """What makes a training result: both listings (with file contents), backbone config, settings."""
-    from fastk.fingerprint import json_hash, samples_hash
-
-    return {"train_samples": samples_hash(train_samples), "val_samples": samples_hash(val_samples),
-            "backbone": json_hash(backbone.config()), "train_config": json_hash(asdict(cfg))}
-
-
-def _check_fingerprint(out: Path, fingerprint: dict) -> None:
-    """Refuse to resume training of something else (the old best.pt would be kept and "tested")."""
-    from fastk.fingerprint import mismatch
-
-    state_path, best_path = out / "training_state.pt", out / "best.pt"
-    if not (state_path.exists() or best_path.exists()):
-        return
-    old = None
-    try:
-        old = json.loads((out / "train_config.json").read_text()).get("fingerprint")
-    except (OSError, ValueError, AttributeError):
-        pass
-    if old is None and state_path.exists():
-        raw = _load_state(state_path).get("fingerprint")
-        old = json.loads(raw) if isinstance(raw, str) else None
-    message = mismatch(out, "training", old, fingerprint, FINGERPRINT_LABELS)
-    if message:
-        raise ConfigError(message)
 
 
 def _train(train_samples, val_samples, backbone, out: Path, cfg: TrainConfig, fingerprint: dict, device: str,
