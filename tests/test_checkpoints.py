@@ -37,3 +37,19 @@ def test_pickled_code_is_refused(tmp_path):
     torch.save({"format": "fastk-checkpoint", "version": 1, "x": object()}, evil)
     with pytest.raises(CheckpointError, match="not a readable checkpoint"):
         load_checkpoint(evil)
+
+
+def test_weights_hash_is_stored_and_format_1_files_still_load(tmp_path, tiny_checkpoint):
+    from fastk.checkpoints import read_checkpoint
+    from fastk.fingerprint import state_dict_hash
+
+    payload = read_checkpoint(tiny_checkpoint)
+    assert payload["version"] == 2 and payload["weights_sha256"] == state_dict_hash(payload["state_dict"])
+    old = {k: v for k, v in payload.items() if k != "weights_sha256"} | {"version": 1}
+    torch.save(old, tmp_path / "v1.pt")  # written by fastk before weights were hashed
+    _, model, _ = load_checkpoint(tmp_path / "v1.pt")
+    assert state_dict_hash(model.state_dict()) == payload["weights_sha256"]
+    old["version"] = 2  # a format-2 file must carry its hash
+    torch.save(old, tmp_path / "nohash.pt")
+    with pytest.raises(CheckpointError, match="nohash.pt: checkpoint has no valid 'weights_sha256'"):
+        load_checkpoint(tmp_path / "nohash.pt")
