@@ -120,6 +120,12 @@ def test_train_refuses_an_out_folder_made_with_other_data_or_backbone(tmp_path, 
     with pytest.raises(ConfigError, match=r"holds training with other backbone"):
         train(train_set, val_set, other_bb, out, cfg, show_progress=False)
     assert (out / "best.pt").read_bytes() == best  # nothing was trained over the old model
+    # A training state missing a key (hand-edited, or from another tool) is one line, not a KeyError.
+    state = torch.load(out / "training_state.pt", map_location="cpu", weights_only=True)
+    del state["optimizer"]
+    torch.save(state, out / "training_state.pt")
+    with pytest.raises(CheckpointError, match=r"training_state.pt: training state has no 'optimizer'"):
+        train(train_set, val_set, bb, out, cfg, show_progress=False)
 
 
 def _manifest(root: Path, name: str, every: int = 1) -> Path:
