@@ -113,7 +113,7 @@ def planted_recovery(boot_ranks: np.ndarray, point_ranks: np.ndarray, areas: Seq
 
 
 def _cell_summary(c: Cell, importance: np.ndarray, rank: np.ndarray, k: int, areas: Sequence[str]) -> dict[str, Any]:
-    return {"name": c.name, **c.levels(), "dir": str(c.dir), "images_used": len(c.per_image),
+    return {"name": c.name, **c.levels(), "dir": f"cells/{c.dir.name}", "images_used": len(c.per_image),
             "images_skipped": c.skipped, "importance": dict(zip(areas, importance.tolist())),
             "ranking": [areas[i] for i in np.argsort(rank)], "top_k": sorted(areas[i] for i in np.flatnonzero(rank <= k))}
 

@@ -189,6 +189,7 @@ def run_grid(
     cache = cache or LandmarkCache()
     device = default_device(device)
     images_digest = hashlib.sha1("\n".join(str(s.path) for s in samples).encode()).hexdigest()
+    wanted = {str(s.path) for s in samples}  # a cell resumed with other images keeps only these
     out = Path(out_dir)
     cells: list[Cell] = []
     loaded = {}
@@ -222,18 +223,36 @@ def run_grid(
             settings = ExploreSettings(landmarks=det, cam=cam, cam_target=tgt, areas=cfg.areas,
                                        batch_size=cfg.batch_size, n_boot=100, seed=cfg.seed, overlays=0,
                                        group_by=["label"])
-            stamp = {"settings": asdict(settings), "checkpoint": str(checkpoints[label]),
-                     "checkpoint_sha1": ckpt_digest, "images": len(samples), "images_sha1": images_digest}
+            stamp = {"settings": asdict(settings), "checkpoint_sha1": ckpt_digest, "images": len(samples),
+                     "images_sha1": images_digest}
             marker = cell_dir / "cell.json"
-            if not (marker.is_file() and json.loads(marker.read_text()) == stamp):
+            if not _reusable(marker, stamp, wanted):
                 explore(samples, backbone, model, cell_dir, settings, cache=cache, show_progress=False,
                         extra_record={"stability_cell": {"model": label, "cam": cam, "detector": det, "target": tgt}})
                 marker.write_text(json.dumps(stamp, indent=2))
-            cells.append(load_cell(cell_dir, label, cam, det, tgt))
+            cells.append(load_cell(cell_dir, label, cam, det, tgt, only=wanted))
             progress.advance(task)
     for cell in cells:
         cell.slow_cams = probes
     return cells
+
+
+def _reusable(marker: Path, stamp: dict[str, Any], wanted: set[str]) -> bool:
+    """A finished cell serves when made with the same settings and model, on these images or more."""
+    if not marker.is_file():
+        return False
+    old = json.loads(marker.read_text())
+    if old == stamp:
+        return True
+    same = all(old.get(k) == stamp[k] for k in ("settings", "checkpoint_sha1"))
+    if not same:
+        return False
+    done = set()
+    for name in ("per_image.csv", "skipped.csv"):
+        if (marker.parent / name).is_file():
+            with open(marker.parent / name, newline="") as f:
+                done |= {r["path"] for r in csv.DictReader(f)}
+    return wanted <= done
 
 
 def _seconds_per_image(cam_name: str, backbone, model, target_name: str, samples: Sequence[Sample],
@@ -270,15 +289,18 @@ def _digest(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def load_cell(cell_dir: str | Path, model: str, cam: str, detector: str, target: str) -> Cell:
-    """A finished cell's per-image area scores (``per_image.csv``) in the area set's order."""
+def load_cell(cell_dir: str | Path, model: str, cam: str, detector: str, target: str, *,
+              only: set[str] | None = None) -> Cell:
+    """A finished cell's per-image area scores (``per_image.csv``) in the area set's order
+    (only the images in ``only`` when given)."""
     d = Path(cell_dir)
     record = json.loads((d / "explore.json").read_text())
     areas = record["areas"]["names"]
     per_image = {}
     with open(d / "per_image.csv", newline="") as f:
         for r in csv.DictReader(f):
-            per_image[r["path"]] = np.array([_num(r.get(a)) for a in areas])
+            if only is None or r["path"] in only:
+                per_image[r["path"]] = np.array([_num(r.get(a)) for a in areas])
     skipped = 0
     if (d / "skipped.csv").exists():
         with open(d / "skipped.csv", newline="") as f:

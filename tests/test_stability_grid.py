@@ -185,3 +185,9 @@ def test_slow_cams_join_only_within_their_time_budget(tmp_path, tiny_dataset, ti
     assert forced["grid"]["cam"][-2:] == ["scorecam", "ablationcam"]
     refused = StabilityConfig.from_dict({**base, "slow_cams": "no"})
     assert refused.slow_candidates() == [] and StabilityConfig.from_dict({"cams": "gradcam"}).slow_candidates() == []
+
+
+def test_a_grid_resumed_on_fewer_images_uses_only_those(grid):
+    few = grid["samples"][:8]
+    again = run_stability(grid["checkpoints"], few, grid["out"], grid["cfg"], show_progress=False, figures=False)
+    assert again["n_images"] == 8 and {c["images_used"] for c in again["cells"]} == {8}
