@@ -251,7 +251,8 @@ class Recording:
         replacements = {m: stub(n) for n, m in stubs.items()}
         replacements[self.layer] = lambda *_a, **_k: activations
         with _forwards(replacements):
-            return self.model(self.x[b:b + 1].repeat(n, *([1] * (self.x.ndim - 1))))
+            copies = self.x[b:b + 1].repeat(n, *([1] * (self.x.ndim - 1)))
+            return self.model(copies.contiguous(memory_format=torch.channels_last) if copies.ndim == 4 else copies)
 
     def replay_is_exact(self) -> bool:
         """Two unchanged copies of image 0 replayed give the original output (else replay is not used)."""

@@ -23,7 +23,9 @@ approximation, named as such; its agreement with the exact maps is in benchmarks
 
 from __future__ import annotations
 
+import contextlib
 import weakref
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import numpy as np
@@ -49,6 +51,29 @@ def _scale(cams: np.ndarray, size_wh: tuple[int, int] | None) -> np.ndarray:
     return np.float32(out)
 
 
+@contextlib.contextmanager
+def channels_last(model) -> Iterator[None]:
+    """4-d weights in channels-last layout for the block (about 1.5-2x faster CPU convolutions here),
+    then every parameter and buffer gets back its own tensor: the model is left exactly as it was."""
+    import torch
+
+    saved = [(t, t.data) for t in (*model.parameters(), *model.buffers()) if t.ndim == 4]
+    try:
+        with torch.no_grad():
+            for t, data in saved:
+                t.data = data.contiguous(memory_format=torch.channels_last)
+        yield
+    finally:
+        for t, data in saved:
+            t.data = data
+
+
+def _nhwc(x):
+    import torch
+
+    return x.contiguous(memory_format=torch.channels_last) if x.ndim == 4 else x
+
+
 class _FastCam(CamMethod):
     """Shared pipeline: per target layer, weights x activations, ReLU, scaled and averaged as grad-cam."""
 
@@ -66,11 +91,11 @@ class _FastCam(CamMethod):
         import torch
 
         model = target.model
-        x = inputs.to(next(model.parameters()).device)
+        x = _nhwc(inputs.to(next(model.parameters()).device))
         size_wh = (x.shape[-1], x.shape[-2])
         self.last_paths = []
         per_layer = []
-        with eval_mode(model), torch.inference_mode():
+        with eval_mode(model), channels_last(model), torch.inference_mode():
             for layer in target.target_layers:
                 plan = self._plan(model, layer, x, target.output_index)
                 weights, acts = self._weights(model, layer, plan, x, target.output_index)
@@ -92,7 +117,7 @@ class _FastCam(CamMethod):
         return plan
 
     def _chunk(self, per_copy: int, channels: int) -> int:
-        return int(max(1, min(channels, self.memory_budget // max(per_copy, 1))))
+        return int(max(1, min(channels, 64, self.memory_budget // max(per_copy, 1))))
 
     def _weights(self, model, layer, plan, x, idx: int) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -203,7 +228,7 @@ class FastScoreCAM(_FastCam):
             live_pos = torch.nonzero(~is_flat).flatten().cpu()
             for start in range(0, len(live), chunk):
                 ks = live[start:start + chunk]
-                out = model(x[b:b + 1] * masks[ks, None])[:, idx]
+                out = model(_nhwc(x[b:b + 1] * masks[ks, None]))[:, idx]
                 scores[live_pos[start:start + chunk]] = out.float().cpu()
             weights[b, chosen.cpu()] = torch.softmax(scores, dim=-1)
         return weights.numpy(), a.float().cpu().numpy()
