@@ -7,7 +7,9 @@ import fastk
 from fastk.checkpoints import load_checkpoint
 from fastk.images import read_rgb
 
-CAMS = fastk.list_names("cam")
+#: Every registered name; ``gradcam-lib`` needs a method, so grad-cam's own ScoreCAM and AblationCAM (whose
+#: plain names belong to the fast versions) are tested through it.
+CAMS = [n for n in fastk.list_names("cam") if n != "gradcam-lib"] + ["gradcam-lib:scorecam", "gradcam-lib:ablationcam"]
 #: Methods whose maps may legitimately be all zero on a 2-class model (ReLU of negative evidence,
 #: FinerCAM's comparison against other classes, random weights), so only the range is checked.
 MAY_BE_FLAT = {"randomcam", "gradcam", "hirescam", "xgradcam", "finercam", "fem", "shapleycam", "sess", "eigengradcam"}
@@ -41,7 +43,20 @@ def test_every_cam_method_returns_maps_in_unit_range(trained, name):
 
 
 def test_builtin_methods_named_in_the_issue_are_there():
-    assert {"gradcam++", "scorecam", "ablationcam"} <= set(CAMS)
+    assert {"gradcam++", "scorecam", "ablationcam", "gradcam-lib"} <= set(fastk.list_names("cam"))
+
+
+def test_cam_leaves_every_module_flag_and_weight_layout_as_it_was(trained):
+    """Fast CAMs switch to eval mode and channels-last weights for the call; nothing of that may stay."""
+    backbone, model, _, x = trained
+    before = {n: (p.data_ptr(), p.stride()) for n, p in model.named_parameters()}
+    model.train()
+    try:
+        fastk.create("cam", "scorecam:top=8").compute(backbone.cam_target(model), x[:1])
+        assert all(m.training for m in model.modules())
+    finally:
+        model.eval()
+    assert {n: (p.data_ptr(), p.stride()) for n, p in model.named_parameters()} == before
 
 
 def test_default_target_is_the_spoof_logit_at_the_last_stage(trained):
