@@ -38,7 +38,8 @@ PRINT_STEPS = ("gamut", "halftone", "ink_bleed", "paper", "curvature", "perspect
 REPLAY_STEPS = ("display_gamma", "backlight", "subpixels", "banding", "reflection", "perspective", "glare")
 SS = 2  # media are rendered at twice the work size; the downscale is the camera's pixel integration
 SCREEN_ANGLES = {"c": 15.0, "m": 75.0, "y": 0.0, "k": 45.0}
-#: Share of light each process ink passes in R, G, B (impure inks: the reason print gamuts are small).
+#: Share of light each process ink passes in R, G, B (impure inks: unwanted absorptions shift hues and
+#: limit the darkest and most saturated colours a print reaches).
 INKS = {"c": (0.12, 0.62, 0.92), "m": (0.88, 0.14, 0.55), "y": (0.96, 0.88, 0.10), "k": (0.03, 0.03, 0.035)}
 
 
@@ -318,10 +319,11 @@ def flatten_features(img: np.ndarray, points68: np.ndarray) -> np.ndarray:
 
 
 def simulate_attack(rgb: np.ndarray, attack: str, *, seed: int = 0, points68: np.ndarray | None = None,
-                    framing: str = "tight", disable: tuple[str, ...] | list[str] = ()
-                    ) -> tuple[np.ndarray, dict[str, Any]]:
+                    framing: str = "tight", disable: tuple[str, ...] | list[str] = (),
+                    overrides: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """One simulated attack of type ``attack`` from the real photo ``rgb`` (8-bit or float RGB):
-    ``(scene as sRGB floats in [0, 1], the parameters drawn)``. ``disable``: steps to skip."""
+    ``(scene as sRGB floats in [0, 1], the parameters used)``. ``disable``: steps to skip;
+    ``overrides``: parameters to set instead of drawing them (keys of the print or replay draw)."""
     rng = np.random.default_rng(seed)
     img = _f(rgb)
     if attack in ("print", "print_flat"):
@@ -329,10 +331,10 @@ def simulate_attack(rgb: np.ndarray, attack: str, *, seed: int = 0, points68: np
             if points68 is None:
                 raise ValueError("print_flat needs the face's dlib-68 points")
             img = flatten_features(img, points68)
-        p = draw_print(rng, max(img.shape[:2]))
+        p = {**draw_print(rng, max(img.shape[:2])), **{k: v for k, v in (overrides or {}).items() if k in _PRINT_KEYS}}
         return print_attack(img, p, disable), p
     if attack == "replay":
-        p = draw_replay(rng)
+        p = {**draw_replay(rng), **{k: v for k, v in (overrides or {}).items() if k in _REPLAY_KEYS}}
         return replay_attack(img, p, framing, disable), p
     raise ValueError(f"unknown attack type {attack!r}; known: {', '.join(ATTACK_TYPES)}")
 
@@ -352,3 +354,7 @@ def relight(rgb: np.ndarray, lighting: str) -> np.ndarray:
     else:
         raise ValueError(f"unknown lighting {lighting!r}; known: {', '.join(LIGHTINGS)}")
     return _u8(out) if rgb.dtype == np.uint8 else np.clip(out, 0, 1).astype(np.float32)
+
+
+_PRINT_KEYS = set(draw_print(np.random.default_rng(0), 256))
+_REPLAY_KEYS = set(draw_replay(np.random.default_rng(0)))

@@ -105,8 +105,8 @@ def motion_kernel(length: float, angle_deg: float) -> np.ndarray:
     k = np.zeros((size, size), np.float32)
     c, a = size // 2, np.deg2rad(angle_deg)
     dx, dy = 0.5 * length * np.cos(a), 0.5 * length * np.sin(a)
-    cv2.line(k, (int(round(c - dx * 8)), int(round(c - dy * 8))), (int(round(c + dx * 8)), int(round(c + dy * 8))),
-             1.0, thickness=8, lineType=cv2.LINE_AA, shift=3)
+    ends = [round(v * 8) for v in (c - dx, c - dy, c + dx, c + dy)]  # 3 fractional bits (shift=3)
+    cv2.line(k, (ends[0], ends[1]), (ends[2], ends[3]), 1.0, thickness=1, lineType=cv2.LINE_AA, shift=3)
     return k / max(k.sum(), 1e-6)
 
 

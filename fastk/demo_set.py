@@ -26,7 +26,8 @@ must then rank exactly those areas on top: the end-to-end check that exploration
 
 In the planted variant all samples of one photo share one lighting and one camera (parameters, noise
 and the exposure metered on the real frame), so real and spoof differ only inside the planted areas
-(up to the blur and JPEG blocks at their edges).
+(up to the blur and JPEG blocks at their edges), and the planted artefacts are coarse (halftone cells
+of 3-4 px at the final size, a sharply resolved sub-pixel grid): a test of the explanation pipeline.
 
 ``disable`` names simulation steps to skip (attack steps of :data:`fastk.attacks.PRINT_STEPS` and
 :data:`~fastk.attacks.REPLAY_STEPS`, camera steps of :data:`fastk.camera_model.CAMERA_STEPS`), for
@@ -46,7 +47,15 @@ from typing import Any
 
 import numpy as np
 
-from fastk.attacks import ATTACK_TYPES, FRAMINGS, LIGHTINGS, PRINT_STEPS, REPLAY_STEPS, relight, simulate_attack
+from fastk.attacks import (
+    ATTACK_TYPES,
+    FRAMINGS,
+    LIGHTINGS,
+    PRINT_STEPS,
+    REPLAY_STEPS,
+    relight,
+    simulate_attack,
+)
 from fastk.camera_model import CAMERA_STEPS, capture, draw_camera, encode_jpeg
 from fastk.errors import ConfigError
 from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir
@@ -85,7 +94,7 @@ def face_crop_box(points68: np.ndarray, shape: tuple[int, ...], margin: float = 
     half = max(x1 - x0, y1 - y0) * (0.5 + margin)
     h, w = shape[:2]
     half = min(half, cx, cy, w - cx, h - cy) if min(cx, cy, w - cx, h - cy) > 0.3 * half else half
-    box = [int(round(cx - half)), int(round(cy - half)), int(round(cx + half)), int(round(cy + half))]
+    box = [round(cx - half), round(cy - half), round(cx + half), round(cy + half)]
     return max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
 
 
@@ -174,7 +183,8 @@ def build_demo_set(
                 pic, attack_params = crop, {}
                 if attack is not None:
                     pic, attack_params = simulate_attack(crop, attack, seed=sample_seed, points68=pts,
-                                                         framing=framing, disable=disable)
+                                                         framing=framing, disable=disable,
+                                                         overrides=_planted_overrides(sample_seed, side) if planted else None)
                     if planted:
                         pic = _paste_inside(crop, pic, areas.union(areas.masks(pts, crop.shape), list(planted)))
                 # One camera, lighting and exposure per photo in the planted variant (real and spoof
@@ -201,6 +211,15 @@ def build_demo_set(
         "Studio photos make simulated attacks far easier to detect than real ones.\n")
     (out / "manifest.tmp").replace(manifest)  # written last: its presence means the set is complete
     return out
+
+
+def _planted_overrides(seed: int, side: int) -> dict[str, float]:
+    """Coarse artefacts for the planted check: halftone cells of 3-4 px and a sharply resolved
+    sub-pixel grid at the FINAL size, so the cue survives the downscale. The planted variant tests the
+    explanation pipeline (does it find what is there), not realism."""
+    rng = np.random.default_rng(seed + 2)
+    return {"period_px": float(rng.uniform(3.0, 4.0)) * WORK_SIDE / side, "lens_blur": 0.2, "ink_spread": 0.3,
+            "pitch": float(rng.uniform(1.15, 1.35)), "grid_angle": float(rng.uniform(-6, 6))}
 
 
 def _paste_inside(real: np.ndarray, attack: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -81,3 +81,81 @@ def test_planted_spoofs_equal_the_real_crop_outside_the_planted_areas(faces_dir)
         diff = np.abs(a.astype(int) - b.astype(int)).mean(axis=2)
         assert diff[far].mean() < 1.0  # untouched outside (up to the feathered edge)
         assert diff[planted].mean() > 5.0  # the attack is there
+
+
+def test_every_image_records_the_parameters_it_was_made_with(demo):
+    import json
+
+    import numpy as np
+
+    from fastk.attacks import draw_print, draw_replay
+    from fastk.camera_model import draw_camera
+
+    _, rows = demo
+    params = [json.loads(r["params"]) for r in rows]
+    camera_keys = set(draw_camera(np.random.default_rng(0)))
+    print_keys, replay_keys = set(draw_print(np.random.default_rng(0), 256)), set(draw_replay(np.random.default_rng(0)))
+    for r, p in zip(rows, params):
+        assert set(p["camera"]) == camera_keys and p["lighting"] == r["lighting"] and r["framing"] == "tight"
+        expected = {"none": set(), "replay": replay_keys}.get(r["attack_type"], print_keys)
+        assert set(p["attack"]) == expected
+    # strongly randomised: every numeric camera parameter takes many values across the set
+    for key in ("defocus_sigma", "shot_noise", "wb_gain_r", "jpeg_quality", "flare"):
+        assert len({p["camera"][key] for p in params}) > 10, key
+    assert len({p["attack"]["pitch"] for p in params if p["attack"].get("pitch")}) > 10
+
+
+def test_real_and_attack_jpeg_tables_come_from_one_distribution(demo):
+    """The camera model re-encodes real photos too: 'was it re-encoded, and how' is no cue."""
+    import numpy as np
+    from PIL import Image
+    from scipy.stats import ks_2samp
+
+    root, rows = demo
+    means = {"0": [], "1": []}
+    for r in rows:
+        with Image.open(root / r["path"]) as im:
+            means[r["label"]].append(float(np.mean(im.quantization[0])))
+    assert len(set(means["0"])) > 15  # real images went through many different encoders
+    assert ks_2samp(means["0"], means["1"]).pvalue > 0.05
+    assert abs(np.median(means["0"]) / np.median(means["1"]) - 1) < 0.25
+
+
+def test_shortcut_audit_cannot_tell_real_from_simulated_attack(demo):
+    """Image statistics alone (JPEG tables, size, file size, colour histogram): AUC <= 0.6 on held-out
+    subjects, with scikit-learn's logistic regression and with fastk's own audit."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from fastk.datasets import Sample
+    from fastk.shortcut_audit import audit_features, auc, shortcut_audit
+
+    root, rows = demo
+    x = audit_features([root / r["path"] for r in rows])
+    y = np.array([int(r["label"]) for r in rows])
+    subjects = [r["subject"] for r in rows]
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000))
+    scores = cross_val_predict(model, x, y, groups=subjects, cv=GroupKFold(5), method="decision_function")
+    assert auc(scores, y) <= 0.6
+    samples = [Sample(root / r["path"], int(r["label"]), r["subject"]) for r in rows]
+    assert shortcut_audit(samples)["auc"] <= 0.6
+
+
+def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
+    import numpy as np
+
+    from fastk.images import read_rgb
+
+    roots = {f: build_demo_set(side=96, max_subjects=4, attacks=["replay"], framing=f, lightings=["normal"])
+             for f in ("tight", "context")}
+    ring = {}
+    for f, root in roots.items():
+        with open(root / "manifest.csv") as fh:
+            rows = [r for r in csv.DictReader(fh) if r["attack_type"] == "replay"]
+        assert {r["framing"] for r in rows} == {f}
+        # the bezel sits around the centred screen (55-85% of the frame): darkest band between 5% and 25%
+        ring[f] = np.mean([read_rgb(root / r["path"])[5:23, 30:66].mean(axis=(1, 2)).min() for r in rows])
+    assert ring["context"] < ring["tight"] - 20
