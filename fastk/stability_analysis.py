@@ -12,6 +12,7 @@ per-image rows (the same resamples in every cell).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from fastk.jsonsafe import jsonable
 from fastk.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
 
 STABILITY_JSON = "stability.json"
+MAX_SETS = 50  # top-k sets listed in stability.json (those the cells came out with are always listed)
 
 
 def analyse(cells: Sequence[Cell], areas: Sequence[str], *, k: int = 4, n_boot: int = 200, seed: int = 0,
@@ -58,6 +60,10 @@ def analyse(cells: Sequence[Cell], areas: Sequence[str], *, k: int = 4, n_boot: 
     verdict["share_with_image_resamples"] = float(np.mean(
         [[{areas[i] for i in np.flatnonzero(t)} == best for t in cell] for cell in tops]))
     order = sorted(range(len(areas)), key=lambda i: (-p_top[i], mean_rank[i], areas[i]))
+    set_counts = Counter(tuple(np.flatnonzero(t)) for cell in tops for t in cell)
+    cell_sets = Counter(tuple(sorted(c)) for c in (np.flatnonzero(r <= k) for r in point_ranks))
+    listed = sorted(set(set_counts.most_common(MAX_SETS)) | {(s, set_counts.get(s, 0)) for s in cell_sets},
+                    key=lambda kv: -kv[1])
     result = {
         "version": 1,
         "areas": areas,
@@ -83,6 +89,8 @@ def analyse(cells: Sequence[Cell], areas: Sequence[str], *, k: int = 4, n_boot: 
                                    "level means (main effect); interactions = the rest of the between-cell variance"},
         "verdict": verdict,
         "stable_top_k": [areas[i] for i in order[:k]],
+        "top_k_sets": [{"set": [areas[i] for i in st], "share_of_cells": cell_sets.get(st, 0) / len(cells),
+                        "share_with_image_resamples": n / tops.shape[0] / tops.shape[1]} for st, n in listed],
     }
     if planted:
         result["planted"] = planted_recovery(boot_ranks, point_ranks, areas, levels["cam"], planted)
@@ -189,6 +197,22 @@ def load_stability(path: str | Path) -> dict[str, Any]:
     except (ValueError, KeyError, TypeError):
         raise ConfigError(f"{p}: not a {STABILITY_JSON} written by fastk") from None
     return data
+
+
+def p_set(result: Mapping[str, Any], keep: Sequence[str]) -> dict[str, Any]:
+    """How often exactly the areas ``keep`` were the top-k set (k = ``len(keep)`` must be the result's k):
+    ``{"share_of_cells", "share_with_image_resamples"}``; what a run reports as P(selected set).
+    A set too rare to be listed has a resample share below the rarest listed one (given as ``below``)."""
+    if len(keep) != result["k"]:
+        raise ConfigError(f"stability: the result is about top-{result['k']} sets, not sets of {len(keep)} areas")
+    want = sorted(keep)
+    sets = result["top_k_sets"]
+    for entry in sets:
+        if sorted(entry["set"]) == want:
+            return {"share_of_cells": entry["share_of_cells"],
+                    "share_with_image_resamples": entry["share_with_image_resamples"]}
+    return {"share_of_cells": 0.0, "share_with_image_resamples": None,
+            "below": min((e["share_with_image_resamples"] for e in sets), default=0.0)}
 
 
 def p_in_top(result: Mapping[str, Any], k: int, *, over: str = "cells_and_images") -> dict[str, float]:

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import fastk
 from fastk.cli import cli
 from fastk.landmark_cache import LandmarkCache
-from fastk.stability_analysis import load_stability, run_stability
+from fastk.stability_analysis import load_stability, p_set, run_stability
 from fastk.stability_grid import StabilityConfig, model_labels
 from fastk.stability_inputs import read_split
 from fastk.stability_html import stability_section
@@ -102,6 +102,12 @@ def test_an_identical_model_agrees_perfectly_and_the_verdict_counts_cells(grid):
     assert re.fullmatch(r"the top-4 set \{.+\} came out in \d+% of 12 cells.*", v["text"])
     assert v["determined"] == (count >= 6)
     assert ("does not determine a selection" in v["text"]) == (not v["determined"])
+    chosen = p_set(result, v["set"])  # what a run reports as P(selected set)
+    assert chosen["share_of_cells"] == pytest.approx(v["share"])
+    assert chosen["share_with_image_resamples"] == pytest.approx(v["share_with_image_resamples"])
+    assert sum(e["share_with_image_resamples"] for e in result["top_k_sets"]) <= 1 + 1e-9
+    with pytest.raises(fastk.errors.ConfigError, match="top-4 sets, not sets of 2"):
+        p_set(result, v["set"][:2])
 
 
 def test_a_finished_cell_is_kept(grid):
