@@ -29,50 +29,38 @@ from typing import Any
 
 import numpy as np
 
+from fastk._media import (
+    SS,
+    _down,
+    _draw_glare,
+    _f,
+    _glare_field,
+    _grid,
+    _r,
+    _slant,
+    _u8,
+    _up,
+)
+from fastk.attack_replay import (
+    REPLAY_STEPS,
+    draw_replay,
+    replay_attack,
+    subpixel_emission,
+)
 from fastk.camera_model import linear_to_srgb, srgb_to_linear
+
+__all__ = ["ATTACK_TYPES", "FRAMINGS", "LIGHTINGS", "PRINT_STEPS", "REPLAY_STEPS", "SCREEN_ANGLES", "draw_print",
+           "draw_replay", "flatten_features", "print_attack", "relight", "replay_attack", "simulate_attack",
+           "subpixel_emission"]
 
 ATTACK_TYPES = ("print", "print_flat", "replay")
 LIGHTINGS = ("normal", "high", "low", "side")
 FRAMINGS = ("tight", "context")
 PRINT_STEPS = ("gamut", "halftone", "ink_bleed", "paper", "curvature", "perspective", "glare")
-REPLAY_STEPS = ("display_gamma", "backlight", "subpixels", "banding", "reflection", "perspective", "glare")
-SS = 2  # media are rendered at twice the work size; the downscale is the camera's pixel integration
 SCREEN_ANGLES = {"c": 15.0, "m": 75.0, "y": 0.0, "k": 45.0}
 #: Share of light each process ink passes in R, G, B (impure inks: unwanted absorptions shift hues and
 #: limit the darkest and most saturated colours a print reaches).
 INKS = {"c": (0.12, 0.62, 0.92), "m": (0.88, 0.14, 0.55), "y": (0.96, 0.88, 0.10), "k": (0.03, 0.03, 0.035)}
-
-
-def _f(img: np.ndarray) -> np.ndarray:
-    return img.astype(np.float32) / 255.0 if img.dtype == np.uint8 else img.astype(np.float32)
-
-
-def _u8(img: np.ndarray) -> np.ndarray:
-    return np.uint8(np.clip(img, 0, 1) * 255 + 0.5)
-
-
-def _r(x: float, n: int = 4) -> float:
-    return round(float(x), n)
-
-
-def _up(img: np.ndarray) -> np.ndarray:
-    import cv2
-
-    h, w = img.shape[:2]
-    return cv2.resize(img, (w * SS, h * SS), interpolation=cv2.INTER_LINEAR)
-
-
-def _down(img: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    import cv2
-
-    return cv2.resize(img, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
-
-
-def _grid(h: int, w: int, angle_deg: float, period: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel coordinates rotated by ``angle_deg`` and divided by ``period`` (cycles along u and v)."""
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    a = np.deg2rad(angle_deg)
-    return (xx * np.cos(a) + yy * np.sin(a)) / period, (-xx * np.sin(a) + yy * np.cos(a)) / period
 
 
 # ---------------------------------------------------------------- print ----------------------------
@@ -89,11 +77,6 @@ def draw_print(rng: np.random.Generator, side: int) -> dict[str, Any]:
             "curvature": _r(rng.uniform(-0.07, 0.07)), "curvature_axis": str(rng.choice(["x", "y"])),
             "corners": [_r(v) for v in rng.uniform(0, 0.07, 8)], "lens_blur": _r(rng.uniform(0.3, 0.8)),
             **_draw_glare(rng, 0.2)}
-
-
-def _draw_glare(rng: np.random.Generator, top: float) -> dict[str, Any]:
-    return {"glare": _r(rng.uniform(0, top)), "glare_x": _r(rng.uniform(0.1, 0.9)), "glare_y": _r(rng.uniform(0.1, 0.7)),
-            "glare_size": _r(rng.uniform(0.1, 0.35))}
 
 
 def halftone_coverage(a: np.ndarray, u: np.ndarray, v: np.ndarray, edge: float = 0.08) -> np.ndarray:
@@ -181,126 +164,6 @@ def _curve(img: np.ndarray, amount: float, axis: str) -> np.ndarray:
         mx, my = my, mx
     return cv2.remap(img, mx.astype(np.float32), my.astype(np.float32), cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REPLICATE)
-
-
-def _slant(img: np.ndarray, corners: list[float]) -> np.ndarray:
-    """Hand-held perspective: output corners come from points moved inwards by ``corners`` (shares of
-    the side), so the warped medium still fills the frame (a crop of a slanted sheet or screen)."""
-    import cv2
-
-    h, w = img.shape[:2]
-    c = np.asarray(corners, np.float32).reshape(4, 2) * [w, h]
-    inward = np.float32([[1, 1], [-1, 1], [-1, -1], [1, -1]])
-    src = (np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]) + c * inward).astype(np.float32)
-    dst = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
-    return cv2.warpPerspective(img, cv2.getPerspectiveTransform(dst, src), (w, h),
-                               flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-
-
-def _glare_field(h: int, w: int, p: dict[str, Any]) -> np.ndarray:
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    s = p["glare_size"]
-    return p["glare"] * np.exp(-(((yy / h - p["glare_y"]) / s) ** 2 + ((xx / w - p["glare_x"]) / (1.4 * s)) ** 2))
-
-
-# ---------------------------------------------------------------- replay ---------------------------
-def draw_replay(rng: np.random.Generator) -> dict[str, Any]:
-    """Replay parameters. ``pitch``: display pixel pitch in camera pixels at capture (about 0.6-1.6 for
-    a phone or tablet 20-40 cm from the camera): near 1, the grid beats with the sensor into moire."""
-    return {"display_gamma": _r(rng.uniform(1.9, 2.9)), "white_r": _r(rng.uniform(0.9, 1.1)),
-            "white_b": _r(rng.uniform(0.9, 1.12)), "black_level": _r(rng.uniform(0.0005, 0.04)),
-            "bleed_unevenness": _r(rng.uniform(0, 0.6)), "pitch": _r(rng.uniform(0.6, 1.6)),
-            "grid_angle": _r(rng.uniform(-12, 12), 3), "black_matrix": _r(rng.uniform(0.05, 0.25)),
-            "lens_blur": _r(rng.uniform(0.2, 0.7)),
-            "banding": _r(rng.uniform(0, 0.12)), "banding_period": _r(rng.uniform(0.08, 0.6)),
-            "banding_phase": _r(rng.uniform(0, 2 * np.pi)), "reflection": _r(rng.uniform(0, 0.05)),
-            "reflection_seed": int(rng.integers(0, 2**31)), "corners": [_r(v) for v in rng.uniform(0, 0.05, 8)],
-            "screen_share": _r(rng.uniform(0.55, 0.85)), "bezel": _r(rng.uniform(0.02, 0.07)),
-            "bezel_level": _r(rng.uniform(0.02, 0.12)), **_draw_glare(rng, 0.2)}
-
-
-def subpixel_emission(h: int, w: int, pitch: float, angle: float, black_matrix: float,
-                      lens_blur: float = 0.0) -> np.ndarray:
-    """RGB-stripe panel: per pixel of ``pitch``, vertical R, G, B stripes of a third each, rows separated
-    by the black matrix, as the camera's pixels sample it (this image's grid): each Fourier harmonic of the
-    stripe pattern is attenuated by the pixel aperture (a box: sinc) and the lens (Gaussian, ``lens_blur``
-    pixels), then point-sampled, so a pitch near 1 aliases into low-frequency moire whose strength
-    follows the camera's MTF at the grid frequency (Garcia & de Queiroz 2015, sec. II). Mean 1 per channel."""
-    u, v = _grid(h, w, angle, pitch)
-
-    def mtf(f: float) -> float:
-        return float(np.sinc(f) * np.exp(-2 * np.pi ** 2 * lens_blur ** 2 * f ** 2))
-
-    duty = 1 - black_matrix
-    rows = np.ones((h, w), np.float32)
-    for n in (1, 2):  # rect of width ``duty``: 1 + sum 2 sin(n pi duty) / (n pi duty) cos(2 pi n (v - duty/2))
-        rows += np.float32(2 * np.sin(n * np.pi * duty) / (n * np.pi * duty) * mtf(n / pitch)) * np.cos(
-            2 * np.pi * n * (v - duty / 2))
-    out = np.empty((h, w, 3), np.float32)
-    for c in range(3):
-        stripe = np.ones((h, w), np.float32)
-        for n in (1, 2, 3):  # rect of width 1/3 at c/3, scaled to mean 1
-            stripe += np.float32(6 / (n * np.pi) * np.sin(n * np.pi / 3) * mtf(n / pitch)) * np.cos(
-                2 * np.pi * n * (u - c / 3 - 1 / 6))
-        out[..., c] = stripe * rows
-    return out
-
-
-def replay_attack(img: np.ndarray, p: dict[str, Any], framing: str = "tight",
-                  disable: tuple[str, ...] | list[str] = ()) -> np.ndarray:
-    """The light from an LCD showing ``img`` (sRGB floats), as the camera sees it (sRGB floats)."""
-    import cv2
-
-    on = [s for s in REPLAY_STEPS if s not in disable]
-    h, w = img.shape[:2]
-    content = np.clip(img, 0, 1)
-    if framing == "context":  # the screen shows the whole frame, smaller, inside the scene
-        sh, sw = int(h * p["screen_share"]), int(w * p["screen_share"])
-        content = cv2.resize(content, (sw, sh), interpolation=cv2.INTER_AREA)
-    lin = content ** p["display_gamma"] if "display_gamma" in on else srgb_to_linear(content)
-    if "display_gamma" in on:
-        lin = lin * np.array([p["white_r"], 1.0, p["white_b"]], np.float32)
-    if "backlight" in on:
-        ch, cw = lin.shape[:2]
-        yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
-        edge = np.maximum(np.abs(xx / cw * 2 - 1), np.abs(yy / ch * 2 - 1)) ** 4  # LCD clouding at the edges
-        black = p["black_level"] * (1 + p["bleed_unevenness"] * (2 * edge - 0.5))
-        lin = black[..., None] + (1 - black[..., None]) * lin
-    x = _up(lin)
-    if "subpixels" in on:
-        x = x * subpixel_emission(x.shape[0], x.shape[1], p["pitch"], p["grid_angle"], p["black_matrix"],
-                                  p["lens_blur"])
-    if "perspective" in on:
-        x = _slant(x, p["corners"])
-    x = _down(x.astype(np.float32), lin.shape)
-    if "banding" in on:  # rolling shutter x PWM backlight: brightness varies along the sensor's rows
-        rows = np.arange(x.shape[0], dtype=np.float32) / x.shape[0]
-        x = x * (1 + p["banding"] * np.cos(2 * np.pi * rows / p["banding_period"] + p["banding_phase"]))[:, None, None]
-    if "reflection" in on:  # the room mirrored in the glass: smooth, added light
-        rr = np.random.default_rng(p["reflection_seed"])
-        room = cv2.GaussianBlur(rr.uniform(0, 1, (x.shape[0], x.shape[1], 3)).astype(np.float32), (0, 0),
-                                x.shape[0] / 8)
-        x = x + p["reflection"] * (room - room.min()) / (np.ptp(room) + 1e-6)
-    if "glare" in on:
-        x = x + _glare_field(x.shape[0], x.shape[1], p)[..., None]
-    out = linear_to_srgb(x)
-    if framing == "context":
-        out = _in_scene(np.clip(out, 0, 1), img, p)
-    return np.clip(out, 0, 1).astype(np.float32)
-
-
-def _in_scene(screen: np.ndarray, scene: np.ndarray, p: dict[str, Any]) -> np.ndarray:
-    """The screen with its bezel, centred in a defocused, darker copy of the scene behind it."""
-    import cv2
-
-    h, w = scene.shape[:2]
-    frame = cv2.GaussianBlur(scene, (0, 0), max(h, w) / 40) * 0.6
-    b = max(1, int(p["bezel"] * w))
-    sh, sw = screen.shape[:2]
-    y0, x0 = (h - sh) // 2, (w - sw) // 2
-    frame[max(0, y0 - b):y0 + sh + b, max(0, x0 - b):x0 + sw + b] = p["bezel_level"]
-    frame[y0:y0 + sh, x0:x0 + sw] = screen
-    return frame
 
 
 # ---------------------------------------------------------------- entry points ---------------------
