@@ -113,6 +113,19 @@ def _nonempty(v: str) -> str | None:
     return "must not be empty" if not v.strip() else None
 
 
+def _nonempty_list(v: list[str]) -> str | None:
+    return "the list is empty" if not v else None
+
+
+def _removals(v: list[str]) -> str | None:
+    from fastk.imputation import REMOVALS
+
+    bad = [m for m in v if m not in REMOVALS]
+    if bad or not v:
+        return f"unknown removal method(s) {', '.join(map(repr, bad)) or '(none)'}"
+    return None
+
+
 SPLITS = ("train", "val", "test")
 SPEC = "a plugin name NAME[:ARG] (a string)"
 
@@ -141,8 +154,26 @@ SCHEMA: dict[str, Key] = {
     "explore.n_boot": Key(int, f"an integer from 0 to {N_BOOT_MAX}", _range(0, N_BOOT_MAX)),
     "explore.group_by": Key(list[str], "a list of column names (a lone name is a one-element list)", _group_keys,
                             _one_list),
+    "sanity.draws": Key(int, "an integer from 1 to 100 (random initialisations)", _range(1, 100)),
+    "sanity.cascading": Key(bool, "true or false"),
+    "sanity.max_images": Key(int | None, "an integer >= 1 or null (all images of the explored split)", _range(1)),
+    "stability.enabled": Key(bool, "true or false"),
+    "stability.seeds": Key(int, "an integer from 1 to 50 (full models trained, the run's own included)",
+                           _range(1, 50)),
+    "stability.cams": Key(list[str] | None, "a list of CAM methods or null (the default list)", None, _one_list),
+    "stability.slow_cams": Key(Literal[("auto", "yes", "no")], "one of auto, yes, no"),
+    "stability.slow_cam_seconds": Key(float, "a number of seconds > 0", _range(0, lo_open=True)),
+    "stability.detectors": Key(list[str], "a non-empty list of landmark detectors", _nonempty_list, _one_list),
+    "stability.targets": Key(list[str] | None, "a list of the backbone's CAM targets or null (all)", None, _one_list),
+    "stability.k": Key(int | None, "an integer >= 1 or null (the selector's k, else 4)", _range(1)),
+    "stability.n_boot": Key(int, f"an integer from 1 to {N_BOOT_MAX}", _range(1, N_BOOT_MAX)),
+    "stability.max_images": Key(int | None, "an integer >= 1 or null (all images)", _range(1)),
     "select": Key(str, "an area selector NAME[:ARG] (a string), e.g. top-k:4; see `fastk list selector`",
                   _nonempty),
+    "faithfulness.enabled": Key(bool, "true or false"),
+    "faithfulness.methods": Key(list[str], "a non-empty list from: road, blackout", _removals, _one_list),
+    "faithfulness.n_random": Key(int, "an integer from 1 to 1000 (random area sets)", _range(1, 1000)),
+    "faithfulness.max_images": Key(int | None, "an integer >= 1 or null (all images)", _range(1)),
     "retrain.variants": Key(list[str], "a list from: selected, complement, crop", _variants, _one_list),
     "retrain.crop_size": Key(int | None, f"an integer >= {MIN_SIDE} (pixels) or null (same pixel density)",
                              _range(MIN_SIDE)),

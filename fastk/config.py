@@ -44,7 +44,16 @@ DEFAULTS: dict[str, Any] = {
         "n_boot": 1000,
         "group_by": ["label", "attack_type", "lighting"],  # any sample metadata key works too
     },
+    # Model-randomisation sanity check as a distribution (fastk.sanity): random draws, cascading curve.
+    "sanity": {"draws": 5, "cascading": True, "max_images": 64},
+    # Ranking stability (fastk.stability_grid): the full model retrained with `seeds` seeds (seed, seed+1,
+    # ...), each explored with every CAM method x detector x target; k: that of the selector (else 4).
+    "stability": {"enabled": True, "seeds": 3, "cams": None, "slow_cams": "auto", "slow_cam_seconds": 300.0,
+                  "detectors": ["dlib", "mediapipe"], "targets": None, "k": None, "n_boot": 200,
+                  "max_images": None},
     "select": "top-k:4",
+    # Does the ranking carry the model's decision (fastk.faithfulness): area removal vs random sets.
+    "faithfulness": {"enabled": True, "methods": ["road", "blackout"], "n_random": 20, "max_images": None},
     "retrain": {"variants": ["selected", "complement", "crop"], "crop_size": None, "jpeg_quality": 90},
 }
 
@@ -194,6 +203,11 @@ def _check(cfg: dict[str, Any], problems: _Problems) -> dict[str, Any]:
     for key in ("landmarks", "cam"):
         if f"explore.{key}" not in failed:
             checks.check_plugin(key, f"explore.{key}", ex[key], {}, {}, problems)
+    st = cfg["stability"]
+    for key, kind in (("cams", "cam"), ("detectors", "landmarks")):
+        if f"stability.{key}" not in failed:
+            for i, spec in enumerate(st[key] or []):
+                checks.check_plugin(kind, f"stability.{key}[{i}]", spec, {}, {}, problems)
     names = None
     if "explore.areas" not in failed:
         from fastk.areas import AreaSet
