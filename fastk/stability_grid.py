@@ -198,15 +198,15 @@ def run_grid(
         loaded[label] = (backbone, model, resolve_targets(backbone, model, cfg.targets), _digest(path))
     probes = {}
     if slow:
-        n_cells = sum(len(t) for _, _, t, _ in loaded.values()) * len(cfg.detectors)
         first = next(iter(loaded.values()))
+        repeats = len(loaded) * len(cfg.detectors)  # cells per (method, target), targets timed one by one
         for name in slow:
             done = any((out / "cells").glob(f"*__{_safe(name)}__*/cell.json"))  # resume: keep what was decided
             if cfg.slow_cams == "yes" or done:
                 probes[name] = {"included": True, "reason": "asked for" if cfg.slow_cams == "yes" else "cells exist"}
                 continue
-            sec = _seconds_per_image(name, first[0], first[1], first[2][0], samples, device)
-            estimate = sec * len(samples) * n_cells
+            sec = {t: _seconds_per_image(name, first[0], first[1], t, samples, device) for t in first[2]}
+            estimate = sum(sec.values()) * len(samples) * repeats
             probes[name] = {"included": estimate <= cfg.slow_cam_seconds, "seconds_per_image": sec,
                             "estimated_seconds": estimate, "budget_seconds": cfg.slow_cam_seconds}
         cams = cams + [n for n in slow if probes[n]["included"]]
