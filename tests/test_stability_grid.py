@@ -197,3 +197,15 @@ def test_a_grid_resumed_on_fewer_images_uses_only_those(grid):
     few = grid["samples"][:8]
     again = run_stability(grid["checkpoints"], few, grid["out"], grid["cfg"], show_progress=False, figures=False)
     assert again["n_images"] == 8 and {c["images_used"] for c in again["cells"]} == {8}
+
+
+def test_split_paths_are_relative_to_the_run_folder(tmp_path, london_photos, monkeypatch):
+    run = tmp_path / "run"
+    (run / "data").mkdir(parents=True)
+    shutil.copy(london_photos[0], run / "data" / "a.jpg")
+    (run / "split.json").write_text(json.dumps({"val": [{"path": "data/a.jpg", "label": 0}]}))
+    monkeypatch.chdir(tmp_path)  # not the run folder
+    (s,) = read_split(run / "split.json", "val")
+    assert s.path == run / "data" / "a.jpg" and s.path.is_file()
+    with pytest.raises(fastk.errors.ConfigError, match="no split 'test'; has: val"):
+        read_split(run / "split.json", "test")
