@@ -52,7 +52,7 @@ def draw_camera(rng: np.random.Generator) -> dict[str, Any]:
     """One random camera: every parameter the capture uses, JSON-ready.
 
     Ranges: defocus and shake up to a few sensor pixels (phone cameras at 20-50 cm, hand-held);
-    white-balance error within +-20% per channel (auto white balance under mixed indoor light);
+    white-balance error within +-25% per channel (auto white balance under mixed indoor light);
     shot noise log-uniform over 2e-4..6e-3 of full scale (Brooks et al. use 1e-4..1.2e-2; the top of
     their range is night-time noise, rare in face capture); JPEG quality 60-95 (phone and web encoders).
     """
@@ -66,17 +66,17 @@ def draw_camera(rng: np.random.Generator) -> dict[str, Any]:
         "defocus_sigma": round(float(rng.uniform(0.0, 1.4)), 3),
         "motion_length": round(float(rng.uniform(0.0, 4.0)), 3),
         "motion_angle": round(float(rng.uniform(0.0, 180.0)), 2),
-        "wb_gain_r": round(_loguniform(rng, 0.82, 1.22), 4),
-        "wb_gain_b": round(_loguniform(rng, 0.82, 1.22), 4),
-        "exposure": round(_loguniform(rng, 0.7, 1.35), 4),
+        "wb_gain_r": round(_loguniform(rng, 0.78, 1.28), 4),
+        "wb_gain_b": round(_loguniform(rng, 0.78, 1.28), 4),
+        "exposure": round(_loguniform(rng, 0.6, 1.6), 4),
         "ae_target": round(float(rng.uniform(0.12, 0.26)), 4),
         "ae_strength": round(float(rng.uniform(0.3, 0.9)), 3),
         "bayer": str(rng.choice(list(_LAYOUT))),
         "demosaic": str(rng.choice(["bilinear", "edge_aware"])),
         "shot_noise": round(shot, 6),
         "read_noise": round(read, 9),
-        "contrast": round(float(rng.uniform(-0.3, 0.5)), 3),
-        "saturation": round(float(rng.uniform(0.75, 1.2)), 3),
+        "contrast": round(float(rng.uniform(-0.35, 0.55)), 3),
+        "saturation": round(float(rng.uniform(0.7, 1.3)), 3),
         "levels": round(float(rng.uniform(0.0, 0.6)), 3),
         "levels_black": round(float(rng.uniform(0.0, 0.08)), 4),
         "levels_white": round(float(rng.uniform(0.85, 1.0)), 4),
