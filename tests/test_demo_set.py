@@ -121,9 +121,9 @@ def test_real_and_attack_jpeg_tables_come_from_one_distribution(demo):
     assert abs(np.median(means["0"]) / np.median(means["1"]) - 1) < 0.25
 
 
-def test_shortcut_audit_cannot_tell_real_from_simulated_attack(demo):
-    """Image statistics alone (JPEG tables, size, file size, colour histogram): AUC <= 0.6 on held-out
-    subjects, with scikit-learn's logistic regression and with fastk's own audit."""
+def _audits(root, rows) -> tuple[float, float]:
+    """Out-of-fold AUC of image statistics alone (JPEG tables, size, file size, colour histogram),
+    folds by subject: scikit-learn's logistic regression, and fastk's own audit."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold, cross_val_predict
@@ -131,17 +131,31 @@ def test_shortcut_audit_cannot_tell_real_from_simulated_attack(demo):
     from sklearn.preprocessing import StandardScaler
 
     from fastk.datasets import Sample
-    from fastk.shortcut_audit import audit_features, auc, shortcut_audit
+    from fastk.shortcut_audit import auc, audit_features, shortcut_audit
 
-    root, rows = demo
     x = audit_features([root / r["path"] for r in rows])
     y = np.array([int(r["label"]) for r in rows])
     subjects = [r["subject"] for r in rows]
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=5000))
     scores = cross_val_predict(model, x, y, groups=subjects, cv=GroupKFold(5), method="decision_function")
-    assert auc(scores, y) <= 0.6
     samples = [Sample(root / r["path"], int(r["label"]), r["subject"]) for r in rows]
-    assert shortcut_audit(samples)["auc"] <= 0.6
+    return auc(scores, y), shortcut_audit(samples)["auc"]
+
+
+def test_shortcut_audit_cannot_tell_real_from_simulated_attack(demo):
+    """AUC <= 0.6 on held-out subjects (measured 0.536 and 0.540, docs/attacks.md)."""
+    sk, own = _audits(*demo)
+    assert sk <= 0.6 and own <= 0.6
+
+
+@pytest.mark.slow
+def test_shortcut_audit_on_the_default_demo_set(faces_dir):
+    """The README's set (side 128, every subject; measured 0.591 and 0.580): about 2-6 minutes."""
+    root = build_demo_set(side=128)
+    with open(root / "manifest.csv") as f:
+        rows = list(csv.DictReader(f))
+    sk, own = _audits(root, rows)
+    assert sk <= 0.6 and own <= 0.6
 
 
 def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
