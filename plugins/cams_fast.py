@@ -36,6 +36,8 @@ from fastk.errors import ConfigError
 
 #: Bytes of module outputs allowed per batch of ablated/masked copies (sets the batch size).
 MEMORY_BUDGET = 512 * 2**20
+#: Most copies per forward pass: beyond this, CPU caches overflow and throughput drops.
+MAX_COPIES = 16
 ABLATION_VALUE = 1e7  # grad-cam's AblationLayer constant
 
 
@@ -117,7 +119,8 @@ class _FastCam(CamMethod):
         return plan
 
     def _chunk(self, per_copy: int, channels: int) -> int:
-        return int(max(1, min(channels, 64, self.memory_budget // max(per_copy, 1))))
+        # Larger batches were slower here (LGSC at 112 px: 64 copies 1.5-1.9x slower than 16 on 2 cores)
+        return int(max(1, min(channels, MAX_COPIES, self.memory_budget // max(per_copy, 1))))
 
     def _weights(self, model, layer, plan, x, idx: int) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -139,14 +142,15 @@ def ablation_values(a, batch_size: int):
 
 
 class FastAblationCAM(_FastCam):
-    """AblationCAM, exact and fast: closed form at a pooling+linear head, else only the layers above."""
+    """grad-cam's AblationCAM maps, fast: one forward pass at a pooling+linear head, else layers above only.
+
+    ``cost`` stays ``forward-per-channel``: that is the fallback's cost (above the layer only)."""
 
     name = "ablationcam"
     closed_form = True
 
     def _weights(self, model, layer, plan, x, idx):
         import torch
-
         from fastk_plugins._cam_layers import Recording
 
         rec = Recording(model, layer, plan, x, replay=plan.linear is None)
@@ -177,7 +181,7 @@ class FastAblationCAM(_FastCam):
 
 
 class FastScoreCAM(_FastCam):
-    """ScoreCAM, exact and fast (flat channels scored once); ``scorecam:top=N``: N channels, approximate."""
+    """grad-cam's ScoreCAM maps, faster (flat channels once); scorecam:top=N approximates with N channels."""
 
     name = "scorecam"
 
@@ -196,7 +200,6 @@ class FastScoreCAM(_FastCam):
 
     def _weights(self, model, layer, plan, x, idx):
         import torch
-
         from fastk_plugins._cam_layers import Recording
 
         a = Recording(model, layer, plan, x, replay=False).activations
