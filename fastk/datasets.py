@@ -77,6 +77,12 @@ class Dataset:
     #: anything else is refused with the nearest known name (``subject_from_nam``), see
     #: :mod:`fastk._options`. ``None`` turns the check off.
     plugin_options: ClassVar[dict[str, Any] | None] = {}
+    #: Credit the images need wherever results on them are shown (a licence's attribution); the run
+    #: report prints it under the data section. ``None``: nothing to credit.
+    attribution: ClassVar[str | None] = None
+    #: Warnings a reader of results on this data must see (e.g. "attacks are simulated"); the run
+    #: report shows each one at the top.
+    report_notes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, root: str | Path | None = None, **options: Any):
         if self.needs_root and root is None:

@@ -24,17 +24,19 @@ def _f(v: Any, fmt: str = "{:.2f}") -> str:
     return "-" if v is None else fmt.format(v)
 
 
-def _figure(out_dir: Path, rel: str, caption: str) -> str:
+def _figure(out_dir: Path, rel: str, caption: str, prefix: str = "") -> str:
     p = out_dir / rel
     if not p.is_file():
         return ""
     data = base64.b64encode(p.read_bytes()).decode()
     return (f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(caption[:60])}' "
-            f"data-source='{html.escape(rel)}' width='520'><figcaption>{html.escape(caption)}</figcaption></figure>")
+            f"data-source='{html.escape(prefix + rel)}' width='520'><figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
-def stability_section(result: Mapping[str, Any], out_dir: str | Path, *, heading: str = "h2") -> str:
-    """An HTML fragment (no ``<html>``) describing ``result``; figures are read from ``out_dir``."""
+def stability_section(result: Mapping[str, Any], out_dir: str | Path, *, heading: str = "h2",
+                      source_prefix: str = "") -> str:
+    """An HTML fragment (no ``<html>``) describing ``result``; figures are read from ``out_dir`` (and
+    named ``source_prefix + file`` in their ``data-source``, e.g. ``stability/`` inside a run report)."""
     e, out, k = html.escape, Path(out_dir), result["k"]
     v = result["verdict"]
     grid = result["grid"]
@@ -71,7 +73,8 @@ def stability_section(result: Mapping[str, Any], out_dir: str | Path, *, heading
                      f"Recovered by: {e(', '.join(planted['recovered_by']) or 'none')}.</p>")
         parts.append("<table><thead><tr><th>CAM method</th><th>cells</th><th>cells with the planted areas on top</th>"
                      f"<th>P(all on top), with resamples</th></tr></thead><tbody>{rows}</tbody></table>")
-    figs = "".join(_figure(out, rel, CAPTIONS.get(name, name)) for name, rel in (result.get("figures") or {}).items())
+    figs = "".join(_figure(out, rel, CAPTIONS.get(name, name), source_prefix)
+                   for name, rel in (result.get("figures") or {}).items())
     if figs:
         parts.append(f"<div class='figs'>{figs}</div>")
     return "".join(parts)

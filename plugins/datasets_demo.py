@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import fastk
 from fastk.datasets import Dataset, Sample
 from fastk.errors import ConfigError
+from fastk.faces import ATTRIBUTION
 
 PLANTED_DEFAULT = ("right_cheek", "right_eye")
 DEMOGRAPHICS = ("collection", "expression", "age", "gender", "ethnicity", "source_file")
@@ -24,6 +25,13 @@ class DemoDataset(Dataset):
     """Real face crops + SIMULATED attacks from ../shared/data/faces (demo:planted: planted cues)."""
 
     name = "demo"
+    attribution = ATTRIBUTION
+    report_notes = (
+        "Demo data: real, consented studio face photos with SIMULATED presentation attacks (print, print "
+        "with flattened features, screen replay), every image re-captured by a simulated camera. Simulated "
+        "attacks are not real ones: these figures show the method working, not how well a model detects "
+        "real attacks (see docs/attacks.md for measuring transfer on your own real attacks).",
+    )
     needs_root = False
     #: ``build_demo_set``'s settings, which ``**options`` carry there.
     plugin_options: ClassVar[dict[str, Any]] = {

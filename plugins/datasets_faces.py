@@ -11,7 +11,7 @@ import csv
 
 import fastk
 from fastk.datasets import REAL, Dataset, Sample
-from fastk.faces import package_faces, shared_faces_dir, warn_fallback
+from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir, warn_fallback
 from fastk.landmark_cache import default_cache_dir
 
 META_COLUMNS = ("collection", "expression", "age", "gender", "ethnicity")
@@ -21,6 +21,7 @@ class FacesDataset(Dataset):
     """The shared real face photographs (all real), with subject and demographics."""
 
     name = "faces"
+    attribution = ATTRIBUTION
     needs_root = False
 
     def samples(self) -> list[Sample]:

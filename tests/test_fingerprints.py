@@ -252,8 +252,8 @@ def test_run_resumes_from_another_working_directory(tmp_path, tiny_dataset, monk
     monkeypatch.chdir(first_cwd)
     cfg = cfgmod.resolve("tiny.yaml")
     pipeline = Pipeline(cfg, Path("runs") / "tiny")  # relative run folder, relative dataset path
-    for name, fn in pipeline.steps()[:2]:  # data, train_full
-        pipeline.run.step(name, fn)
+    for step in pipeline.steps()[:2]:  # data, train_full
+        pipeline.run.step(step.name, step.run)
     manifest = json.loads((first_cwd / "runs" / "tiny" / "manifest.json").read_text())
     assert manifest["steps"]["train_full"]["result"]["checkpoint"] == "models/full/best.pt"
     split = json.loads((first_cwd / "runs" / "tiny" / "split.json").read_text())

@@ -21,8 +21,15 @@ backbone:
   options: {encoder: mobilenetv3_small_050, classifier: resnet10t}
 train: {epochs: 2, batch_size: 16, min_epochs: 1}
 explore: {overlays: 2, n_boot: 200, batch_size: 16}
+sanity: {draws: 2, cascading: false, max_images: 16}
+stability: {seeds: 2, cams: [gradcam++, gradcam], detectors: [dlib], targets: [spoof-logit, cue-score], n_boot: 50}
 select: top-k:4
+faithfulness: {n_random: 5, max_images: 24}
 """
+
+STEPS = ["data", "train_full", "train_full_seed2", "explore", "sanity", "stability", "select", "faithfulness",
+         "mask_selected", "mask_complement", "mask_crop", "train_selected", "train_complement", "train_crop",
+         "evaluate", "speed", "report"]
 
 
 class _Images(HTMLParser):
@@ -49,9 +56,7 @@ def tiny_run(tmp_path_factory, faces_dir):
 def test_run_makes_every_step_and_a_report(tiny_run):
     run, output = tiny_run
     manifest = json.loads((run / "manifest.json").read_text())
-    assert [k for k, v in manifest["steps"].items() if v["status"] == "done"] == [
-        "data", "train_full", "explore", "sanity", "select", "mask_selected", "mask_complement", "mask_crop",
-        "train_selected", "train_complement", "train_crop", "evaluate", "report"]
+    assert [k for k, v in manifest["steps"].items() if v["status"] == "done"] == STEPS
     assert f"Report: {run / 'report.html'}" in output.replace("\n", "")
 
 
@@ -88,6 +93,33 @@ def test_report_json_has_real_values_in_range(tiny_run):
     assert report["plugins"]["backbone"]["plugin"] == "backbone_lgsc"
     assert report["plugins"]["dataset"]["plugin"] == "datasets_demo"
     assert "SIMULATED" in report["notes"][0]
+    assert report["plugins"]["cam"]["distribution"] == "fastk" and report["plugins"]["cam"]["version"]
+
+
+def test_run_checks_its_ranking_stability_faithfulness_and_speed(tiny_run):
+    """The checks of the ranking are in report.json with the shapes a reader relies on."""
+    run, output = tiny_run
+    report = json.loads((run / "report.json").read_text())
+    stab = report["stability"]
+    assert len(stab["cells"]) == 2 * 2 * 1 * 2  # seeds x CAM methods x detectors x targets
+    assert set(stab["grid"]["model"]) == {"seed1", "seed2"}
+    for area, r in stab["rank"].items():
+        assert abs(sum(r["p_rank"]) - 1) < 1e-6 and 0 <= r["p_top_k"] <= 1
+    assert abs(sum(r["p_top_k"] for r in stab["rank"].values()) - stab["k"]) < 1e-6
+    p = report["selection"]["p_selected_set"]
+    assert 0 <= p["share_of_cells"] <= 1
+    assert "P(selected set" in output and "Stability (8 cells)" in output
+    faith = report["faithfulness"]
+    assert faith["selected"] == report["selection"]["keep"] and "removing the selected areas" in faith["headline"]
+    assert set(faith["methods"]) == {"road", "blackout"} and faith["methods"]["road"]["random"]["n"] >= 1
+    assert "Faithfulness:" in output
+    san = report["sanity"]
+    assert san["verdict"] in ("passes", "borderline", "fails") and len(san["draws"]) == 2
+    speed = report["models"]
+    assert speed["full"]["inference_time_vs_full"] == 1.0
+    # FLOPs are machine-independent: the crop model's smaller input costs fewer of them.
+    assert speed["crop"]["inference_gflops_per_image"] < speed["full"]["inference_gflops_per_image"]
+    assert report["speed"]["rounds"] >= 3
 
 
 def test_report_html_is_self_contained(tiny_run):
@@ -104,7 +136,7 @@ def test_report_html_is_self_contained(tiny_run):
     assert parser.tables >= 4
     assert "http://" not in page and "https://doi.org" in page  # nothing loaded from the network
     for text in ("Left/right asymmetry", "Sanity check", "APCER per attack type", "Errors by group", "Plugins used", "s / epoch",
-                 "JPEG bytes"):
+                 "JPEG bytes", "How stable is the area ranking?", "Faithfulness", "Speed", "Machine"):
         assert text in page
 
 
@@ -113,7 +145,7 @@ def test_resume_redoes_nothing_and_report_rerenders(tiny_run):
     before = json.loads((run / "manifest.json").read_text())
     result = CliRunner().invoke(cli, ["run", "--resume", str(run)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("already done, kept") == 13
+    assert result.output.count("already done, kept") == len(STEPS)
     assert json.loads((run / "manifest.json").read_text())["steps"] == before["steps"]
     (run / "report.html").unlink()
     assert CliRunner().invoke(cli, ["report", str(run)]).exit_code == 0
@@ -187,7 +219,7 @@ def test_killed_run_resumes_from_last_finished_step(tmp_path, faces_dir):
     result = CliRunner().invoke(cli, ["run", "--resume", str(tmp_path / "killed")])
     assert result.exit_code == 0, result.output
     after = done_steps()
-    assert len(after) == 13
+    assert len(after) == len(STEPS)
     for step, record in before.items():  # finished steps were kept, not redone
         assert after[step]["finished"] == record["finished"] and after[step]["result"] == record["result"]
     assert (tmp_path / "killed" / "report.html").is_file()

@@ -33,8 +33,6 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
     Options come from the defaults, then --config FILE, then the flags given here. A killed run
     resumes from its last finished step with `fastk run --resume runs/NAME`.
     """
-    import json
-
     from fastk import config as cfgmod
     from fastk.pipeline import Pipeline
 
@@ -44,7 +42,7 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
             from fastk.errors import ConfigError
 
             raise ConfigError(f"{resume}: not a fastk run folder (no config.json)")
-        cfg = json.loads(saved.read_text())
+        cfg = cfgmod.load_saved(saved)  # validated like a new run's: a hand-edited file fails here, not later
         run_dir = Path(resume)
     else:
         overrides = {"name": name, "dataset.name": dataset, "dataset.path": data_path, "backbone.name": backbone,
@@ -63,27 +61,43 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
 
 
 def _summary(pipeline) -> None:
+    """The conclusions in the terminal: the ranking, whether it survives the checks, and the models."""
     import json
 
+    from rich.markup import escape
     from rich.table import Table
 
     report = json.loads((pipeline.root / "report.json").read_text())
     imp = report["importance"]
-    console.print(f"Most important areas ({imp['cam']}): " + ", ".join(
+    console.print(f"Most important areas ({escape(imp['cam'])}): " + ", ".join(
         f"{a} {imp['overall'][a]['importance']:.2f}" for a in imp["ranking"][:4]))
     sanity = report.get("sanity")
     if sanity:
-        verdict = "[green]passes[/]" if sanity["passes"] else "[red]fails[/]: the ranking survives random weights"
-        console.print(f"Sanity check (model randomisation): Spearman {sanity['agreement']['spearman']:.2f}, {verdict}")
-    table = Table("model", "P", "R", "F1", "ACER", "AUC", "s/epoch", "pixels kept", "JPEG bytes",
-                  title=f"Test split, positive class = spoof (selected: {', '.join(report['selection']['keep'])})")
+        verdict = sanity.get("verdict") or ("passes" if sanity["passes"] else "fails")
+        colour = {"passes": "green", "fails": "red"}.get(verdict, "yellow")
+        spread = sanity.get("spearman") or {}
+        console.print(f"Sanity check (model randomisation, {len(sanity.get('draws') or [1])} draws): Spearman median "
+                      f"{spread.get('median', sanity['agreement']['spearman']):.2f}, [{colour}]{verdict}[/]")
+    stability = report.get("stability")
+    sel = report["selection"]
+    if stability:
+        console.print(f"Stability ({len(stability['cells'])} cells): {escape(stability['verdict']['text'])}")
+        p = sel.get("p_selected_set")
+        if p:
+            console.print(f"P(selected set {{{', '.join(sel['keep'])}}}) = {p['share_of_cells']:.0%} of cells")
+    faith = report.get("faithfulness")
+    if faith:
+        console.print(f"Faithfulness: {escape(faith['headline'])}")
+    table = Table("model", "P", "R", "F1", "ACER", "AUC", "GFLOPs", "time vs full", "pixels kept", "JPEG bytes",
+                  title=f"Test split, positive class = spoof (selected: {', '.join(sel['keep'])})")
     for name, m in report["models"].items():
         x = m["metrics"]
 
         def f(v, fmt="{:.3f}"):
-            return "-" if v is None else fmt.format(v)
+            return "undefined" if v is None else fmt.format(v)
 
         table.add_row(name, f(x.get("precision")), f(x.get("recall")), f(x.get("f1")), f(x.get("acer")),
-                      f(x.get("auc")), f(m.get("seconds_per_epoch"), "{:.1f}"), f(m.get("pixels_kept"), "{:.0%}"),
+                      f(x.get("auc")), f(m.get("inference_gflops_per_image"), "{:.3f}"),
+                      f(m.get("inference_time_vs_full"), "{:.2f}"), f(m.get("pixels_kept"), "{:.0%}"),
                       f(m.get("jpeg_bytes_mean"), "{:,.0f}"))
     console.print(table)

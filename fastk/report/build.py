@@ -1,5 +1,6 @@
-"""Gather ``report.json`` from a finished run folder: metrics, importances with CIs, efficiency
-figures, selection, plugins used, and the figures (bar chart, face diagram, overlays per group)."""
+"""Gather ``report.json`` from a finished run folder: metrics, importances with CIs, stability,
+faithfulness, sanity, speed (FLOPs and interleaved timings), selection, plugins used (with their
+distribution and version), the machine, and the figures."""
 
 from __future__ import annotations
 
@@ -11,14 +12,42 @@ import numpy as np
 import fastk
 from fastk.areas import AreaSet
 from fastk.environment import environment_record
-from fastk.faces import ATTRIBUTION
 from fastk.figures import face_diagram
-from fastk.registry import split_spec
+from fastk.plugins import provenance
 
 
-def _provenance(kind: str, spec: str) -> dict[str, str]:
-    entry = fastk.get_registry(kind).entry(spec)
-    return {"name": spec, "plugin": entry.plugin, "class": f"{entry.cls.__module__}.{entry.cls.__qualname__}"}
+def _json(path) -> dict[str, Any] | None:
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def _model_entry(run, name: str, ev: dict[str, Any], speed: dict[str, Any] | None) -> dict[str, Any]:
+    trained = run.result("train_full" if name == "full" else f"train_{name}")
+    epoch_seconds = trained.get("epoch_seconds") or []
+    timing = (speed or {}).get("models", {}).get(name, {})
+    return {
+        "metrics": ev["metrics"],
+        "n_test": ev["n_test"],
+        "threshold": trained.get("threshold"),
+        "epochs_run": len(epoch_seconds),
+        # Wall time of this run's training here: depends on what else the machine did (see "speed").
+        "seconds_per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None,
+        "inference_ms_per_image": timing.get("inference_ms_per_image"),
+        "train_step_ms_per_image": timing.get("train_step_ms_per_image"),
+        "inference_time_vs_full": timing.get("inference_time_vs_reference"),
+        "train_step_time_vs_full": timing.get("train_step_time_vs_reference"),
+        "inference_gflops_per_image": _g(timing.get("inference_flops_per_image")),
+        "train_step_gflops_per_image": _g(timing.get("train_step_flops_per_image")),
+        "inference_flops_vs_full": timing.get("inference_flops_vs_reference"),
+        "input_size": timing.get("input_size"),
+        "jpeg_bytes_mean": ev.get("jpeg_bytes_mean"),
+        "png_bytes_mean": ev.get("png_bytes_mean"),
+        "pixels_kept": 1.0 if name == "full" else run.result(f"mask_{name}").get("mean_pixels_kept"),
+        "checkpoint": trained.get("checkpoint"),
+    }
+
+
+def _g(flops: float | None) -> float | None:
+    return None if flops is None else flops / 1e9
 
 
 def build_report(pipeline) -> dict[str, Any]:
@@ -35,27 +64,11 @@ def build_report(pipeline) -> dict[str, Any]:
         group = f.name.split("__")[0]
         if len(overlays.setdefault(group, [])) < 6:
             overlays[group].append(str(f.relative_to(root)))
-
-    evaluation = run.result("evaluate")
-    models: dict[str, Any] = {}
-    for name, ev in evaluation.items():
-        trained = run.result("train_full" if name == "full" else f"train_{name}")
-        epoch_seconds = trained.get("epoch_seconds") or []
-        entry = {
-            "metrics": ev["metrics"],
-            "n_test": ev["n_test"],
-            "threshold": trained.get("threshold"),
-            "epochs_run": len(epoch_seconds),
-            "seconds_per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None,
-            "inference_ms_per_image": ev.get("inference_ms_per_image"),
-            "input_size": ev.get("input_size"),
-            "jpeg_bytes_mean": ev.get("jpeg_bytes_mean"),
-            "png_bytes_mean": ev.get("png_bytes_mean"),
-            "pixels_kept": 1.0 if name == "full" else run.result(f"mask_{name}").get("mean_pixels_kept"),
-            "checkpoint": trained.get("checkpoint"),
-        }
-        models[name] = entry
-
+    speed = run.result("speed") if run.done("speed") else None
+    models = {name: _model_entry(run, name, ev, speed) for name, ev in run.result("evaluate").items()}
+    dataset_cls = fastk.get_registry("dataset").get(cfg["dataset"]["name"])
+    stability = _json(root / "stability" / "stability.json")
+    faithfulness = _json(root / "faithfulness" / "faithfulness.json")
     ex = cfg["explore"]
     return {
         "name": cfg["name"],
@@ -65,11 +78,11 @@ def build_report(pipeline) -> dict[str, Any]:
         "environment": environment_record(),
         "config": cfg,
         "plugins": {
-            "dataset": _provenance("dataset", cfg["dataset"]["name"]),
-            "backbone": _provenance("backbone", cfg["backbone"]["name"]),
-            "landmarks": _provenance("landmarks", ex["landmarks"]),
-            "cam": _provenance("cam", ex["cam"]),
-            "selector": _provenance("selector", cfg["select"]),
+            "dataset": provenance("dataset", cfg["dataset"]["name"]),
+            "backbone": provenance("backbone", cfg["backbone"]["name"]),
+            "landmarks": provenance("landmarks", ex["landmarks"]),
+            "cam": provenance("cam", ex["cam"]),
+            "selector": provenance("selector", cfg["select"]),
         },
         "dataset": {
             "name": data["dataset"],
@@ -80,7 +93,7 @@ def build_report(pipeline) -> dict[str, Any]:
             "n_subjects": data["n_subjects"],
             "split_ratios": cfg["split"]["ratios"],
             "split_counts": data["split_counts"],
-            "attribution": ATTRIBUTION if split_spec(cfg["dataset"]["name"])[0] in ("demo", "faces") else None,
+            "attribution": getattr(dataset_cls, "attribution", None),
         },
         "importance": {
             "overall": overall,
@@ -96,6 +109,9 @@ def build_report(pipeline) -> dict[str, Any]:
         },
         "selection": run.result("select"),
         "sanity": run.result("sanity"),
+        "stability": stability,
+        "faithfulness": faithfulness,
+        "speed": speed,
         "models": models,
         "figures": {
             "importance_bar": "explore/importance.png",
@@ -103,17 +119,5 @@ def build_report(pipeline) -> dict[str, Any]:
             "overlays": overlays,
         },
         "steps_seconds": {k: v.get("seconds") for k, v in run.manifest["steps"].items()},
-        "notes": _notes(cfg),
+        "notes": list(getattr(dataset_cls, "report_notes", ())),
     }
-
-
-def _notes(cfg: dict[str, Any]) -> list[str]:
-    notes = []
-    if split_spec(cfg["dataset"]["name"])[0] == "demo":
-        notes.append(
-            "Demo data: real, consented studio face photos with SIMULATED presentation attacks (print, "
-            "print with flattened features, screen replay). Simulated attacks on studio photos are far easier "
-            "to detect than real ones: these figures show the method working, not how well a model detects "
-            "real attacks."
-        )
-    return notes

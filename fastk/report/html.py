@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fastk.errors import ConfigError
+from fastk.report import sections
 
 COMPARISON_COLUMNS = [
     ("precision", "P", "{:.3f}"),
@@ -135,23 +136,16 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
                      "Far from 0 means the model looks at one side more: in the paper this exposed lighting from one side.</p>")
         parts.append(_table(["pair", "index", "95% CI"], [[e(p), _fmt(v["index"], "{:+.3f}"),
                      f"{_fmt(v['ci_low'], '{:+.3f}')} - {_fmt(v['ci_high'], '{:+.3f}')}"] for p, v in asym.get("pairs", {}).items()]))
-    sanity = report.get("sanity")
-    if sanity:
-        ag = sanity["agreement"]
-        verdict = "passes" if sanity["passes"] else "FAILS"
-        parts.append("<h3>Sanity check: does the ranking depend on what the model learned?</h3>")
-        parts.append(f"<p>The same exploration with the architecture's weights freshly initialised (model randomisation, "
-                     f"Adebayo et al. 2018), on {sanity['images']} images: the area ranking agrees with the trained "
-                     f"model's at Spearman {_fmt(ag['spearman'], '{:.2f}')}; the per-image area scores move by "
-                     f"{_fmt(sanity['mean_abs_area_score_change'], '{:.3f}')} on average. <b>{verdict}</b> "
-                     f"({e(sanity['rule'])}). A failing check means the ranking reflects the architecture and face "
-                     "geometry more than the learned model: do not let it alone decide which areas to keep.</p>")
+    parts.append(sections.sanity(report, run))
+    parts.append(sections.stability(report, run))
     overlays = figs.get("overlays", {})
     if overlays:
         parts.append("<h3>Heatmaps on faces</h3>")
         for group, files in overlays.items():
             imgs = "".join(_img(run, f, f"{group} overlay") for f in files)
             parts.append(f"<p><b>{e(group)}</b></p><div class='overlays'>{imgs}</div>")
+
+    parts.append(sections.faithfulness(report, run))
 
     sel = report.get("selection", {})
     parts.append("<h2>Retraining on selected areas</h2>")
@@ -166,6 +160,7 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
         rows.append([e(name), *[_fmt(metrics.get(k), f) for k, _, f in COMPARISON_COLUMNS],
                      *[_fmt(m.get(k), f) for k, _, f in EFFICIENCY_COLUMNS]])
     parts.append(_table(["model", *[h for _, h, _ in COMPARISON_COLUMNS], *[h for _, h, _ in EFFICIENCY_COLUMNS]], rows))
+    parts.append(sections.speed(report))
     apcer_rows = []
     for name, m in models.items():
         for attack, v in (m.get("metrics", {}).get("apcer_per_attack") or {}).items():

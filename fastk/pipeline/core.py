@@ -1,0 +1,137 @@
+"""The :class:`Pipeline`: what every step shares (config, run folder, helpers) and the loop itself.
+
+Paths in the manifest and the run's split files are relative to the run folder (or absolute when
+outside it), so ``fastk run --resume`` works from any working directory; a lock file keeps a second
+``fastk run`` out of the folder while one runs. Images where the landmark detector finds no face are
+dropped *before* the split, so all models see the same images (the paper compared only images where
+dlib found a face); how many is reported.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import fastk
+from fastk.datasets import Sample
+from fastk.errors import ConfigError
+from fastk.pipeline.samples_io import sample_from_json
+from fastk.pipeline.steps import Step
+from fastk.runs import RunFolder
+
+VARIANTS = ("selected", "complement", "crop")
+
+
+class Pipeline:
+    """One run: ``Pipeline(config, run_dir).run_all()``; :meth:`steps` lists the manifest steps."""
+
+    def __init__(self, config: dict[str, Any], run_dir: str | Path, *, console=None, command: str = ""):
+        self.cfg = config
+        self.run = RunFolder(run_dir)
+        self.root = self.run.root
+        self.console = console
+        self.command = command
+        self._check_config()
+
+    # -- configuration --------------------------------------------------------------------------
+    def _check_config(self) -> None:
+        """The run folder keeps the settings it was started with; plugin names fail now, not in an hour."""
+        saved = self.root / "config.json"
+        if saved.exists():
+            old = json.loads(saved.read_text())
+            if old != json.loads(json.dumps(self.cfg)):
+                changed = sorted(k for k in set(old) | set(self.cfg) if old.get(k) != self.cfg.get(k))
+                raise ConfigError(
+                    f"{self.root}: was started with other settings ({', '.join(changed)}); resume it with "
+                    f"`fastk run --resume {self.root}` or choose a new --name"
+                )
+        else:
+            saved.write_text(json.dumps(self.cfg, indent=2))
+        ex = self.cfg["explore"]
+        fastk.get_registry("landmarks").get(ex["landmarks"])
+        fastk.get_registry("cam").get(ex["cam"])
+        fastk.get_registry("backbone").get(self.cfg["backbone"]["name"])
+        fastk.get_registry("dataset").get(self.cfg["dataset"]["name"])
+        fastk.create("selector", self.cfg["select"])
+        for v in self.cfg["retrain"]["variants"]:
+            if v not in VARIANTS:
+                raise ConfigError(f"unknown retrain variant {v!r}; known: {', '.join(VARIANTS)}")
+
+    # -- what steps share -----------------------------------------------------------------------
+    @property
+    def device(self) -> str:
+        from fastk.devices import default_device
+
+        return default_device(self.cfg.get("device"))
+
+    @property
+    def show_progress(self) -> bool:
+        return self.console is not None
+
+    def log(self, msg: str) -> None:
+        if self.console is not None:
+            self.console.print(msg)
+
+    def backbone(self, input_size: int | None = None):
+        b = self.cfg["backbone"]
+        return fastk.create("backbone", b["name"], input_size=input_size or b["input_size"], **(b.get("options") or {}))
+
+    def explore_settings(self, **overrides: Any):
+        """The run's exploration settings (config ``explore`` section), with ``overrides``."""
+        from fastk.explore import ExploreSettings
+
+        ex = self.cfg["explore"]
+        settings = {"landmarks": ex["landmarks"], "cam": ex["cam"], "cam_target": ex["cam_target"],
+                    "target_layer": ex["target_layer"], "areas": ex["areas"], "batch_size": ex["batch_size"],
+                    "n_boot": ex["n_boot"], "seed": self.cfg["seed"], "overlays": ex["overlays"],
+                    "group_by": list(ex["group_by"])}
+        return ExploreSettings(**{**settings, **overrides})
+
+    def detector(self):
+        return fastk.create("landmarks", self.cfg["explore"]["landmarks"])
+
+    def splits(self, folder: str = "") -> dict[str, list[Sample]]:
+        """The run's subject split (``split.json``), or a masked dataset's (``masked/VARIANT``)."""
+        data = json.loads((self.root / folder / "split.json").read_text())
+        return {k: [sample_from_json(d, self.run) for d in v] for k, v in data.items()}
+
+    def checkpoint(self, step: str) -> Path:
+        """The checkpoint a finished training step recorded."""
+        return self.run.resolve(self.run.result(step)["checkpoint"])
+
+    def load_model(self, step: str = "train_full"):
+        from fastk.checkpoints import load_checkpoint
+
+        return load_checkpoint(self.checkpoint(step), device=self.device)
+
+    def stability_on(self) -> bool:
+        return bool(self.cfg["stability"]["enabled"])
+
+    def seed_steps(self) -> list[str]:
+        """Training steps of the extra seeds the stability step compares (none when it is off)."""
+        if not self.stability_on():
+            return []
+        return [f"train_full_seed{self.cfg['seed'] + i}" for i in range(1, self.cfg["stability"]["seeds"])]
+
+    # -- the loop -------------------------------------------------------------------------------
+    def steps(self) -> list[Step]:
+        from fastk.pipeline import data_step, evaluate_steps, explain_steps, mask_steps, train_steps
+
+        variants = self.cfg["retrain"]["variants"]
+        out = [data_step.step(self), *train_steps.full_steps(self), *explain_steps.steps(self)]
+        out += [mask_steps.step(self, v) for v in variants]
+        out += [train_steps.variant_step(self, v) for v in variants]
+        out += evaluate_steps.steps(self)
+        return out
+
+    def run_all(self) -> Path:
+        """Every step not yet done, holding the run folder's lock (a second writer is refused at once)."""
+        from fastk.locks import FolderLock
+
+        steps = self.steps()
+        with FolderLock(self.root, self.command or "fastk run"):
+            for i, step in enumerate(steps, 1):
+                self.log(f"[bold cyan]step {i}/{len(steps)}: {step.name}[/]")
+                self.run.step(step.name, step.run, on_skip=lambda n: self.log(f"  already done, kept ({n})"))
+        return self.root / "report.html"

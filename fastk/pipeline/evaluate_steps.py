@@ -1,0 +1,78 @@
+"""Evaluation steps: test metrics and storage per model, speed (FLOPs + interleaved timing), the report."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from fastk.jsonsafe import jsonable
+from fastk.pipeline.steps import Step
+
+
+def steps(p) -> list[Step]:
+    return [Step("evaluate", lambda: evaluate(p), reads=("split.json", "masked/*/split.json", "models/*/best.pt")),
+            Step("speed", lambda: speed(p), reads=("models/*/best.pt",)),
+            Step("report", lambda: report(p), writes=("report.json", "report.html", "figures/"))]
+
+
+def models(p) -> list[str]:
+    return ["full", *p.cfg["retrain"]["variants"]]
+
+
+def _trained(p, name: str) -> dict[str, Any]:
+    return p.run.result("train_full" if name == "full" else f"train_{name}")
+
+
+def _test(p, name: str) -> list:
+    return p.splits("" if name == "full" else f"masked/{name}")["test"]
+
+
+def evaluate(p) -> dict[str, Any]:
+    """Every model on the same test subjects, at its own validation threshold, with errors by group."""
+    from fastk.training import evaluate_checkpoint
+
+    out = {}
+    groups = [k for k in p.cfg["explore"]["group_by"] if k not in ("label", "attack_type")]
+    for name in models(p):
+        trained, test = _trained(p, name), _test(p, name)
+        metrics = evaluate_checkpoint(p.run.resolve(trained["checkpoint"]), test, threshold=trained["threshold"],
+                                      device=p.device, group_by=groups)  # faces were checked at the data step
+        out[name] = {"metrics": metrics, "n_test": len(test), **storage(p, test)}
+    return jsonable(out)
+
+
+def storage(p, test: list) -> dict[str, Any]:
+    """Bytes per stored test image (JPEG at the configured quality, and PNG), measured alike for every model."""
+    from fastk.images import read_rgb
+    from fastk.masking import encoded_bytes
+
+    images = [read_rgb(s.path) for s in test[:64]]
+    sizes = [encoded_bytes(im, int(p.cfg["retrain"].get("jpeg_quality", 90))) for im in images]
+    return {"jpeg_bytes_mean": float(np.mean([s[0] for s in sizes])),
+            "png_bytes_mean": float(np.mean([s[1] for s in sizes])),
+            "stored_image_side": int(np.mean([max(im.shape[:2]) for im in images]))}
+
+
+def speed(p) -> dict[str, Any]:
+    """FLOPs per image and interleaved timings of every model (fastk.speed): figures that survive load."""
+    from fastk.images import read_rgb
+    from fastk.speed import Timed, pick_batch, speed_report
+
+    timed = {}
+    for name in models(p):
+        backbone, model, _ = p.load_model("train_full" if name == "full" else f"train_{name}")
+        batch = pick_batch(_test(p, name), 16)
+        timed[name] = Timed(backbone, model, [read_rgb(s.path) for s in batch], [s.label for s in batch])
+    return jsonable(speed_report(timed, reference="full"))
+
+
+def report(p) -> dict[str, Any]:
+    from fastk.report import render_html
+    from fastk.report.build import build_report
+
+    data = jsonable(build_report(p))
+    (p.root / "report.json").write_text(json.dumps(data, indent=2, allow_nan=False))
+    render_html(json.loads((p.root / "report.json").read_text()), p.root)
+    return {"report": p.run.rel(p.root / "report.html")}

@@ -1,0 +1,147 @@
+"""Explanation steps: explore, sanity, stability, select, faithfulness.
+
+Why this order: the selection may use the stability result (``stable-top-k``) or per-image rows
+(``significant``), so stability comes before it; faithfulness tests the *selected* set against the
+model, so it comes after it.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import Any
+
+import fastk
+from fastk.areas import AreaSet
+from fastk.errors import ConfigError
+from fastk.jsonsafe import jsonable
+from fastk.pipeline.steps import Step
+
+
+def steps(p) -> list[Step]:
+    out = [Step("explore", lambda: explore(p), reads=("split.json", "models/full/best.pt"), writes=("explore/",)),
+           Step("sanity", lambda: sanity(p), reads=("models/full/best.pt",), writes=("sanity/",))]
+    if p.stability_on():
+        out.append(Step("stability", lambda: stability(p), reads=("split.json", "models/full*/best.pt"),
+                        writes=("stability/",)))
+    out.append(Step("select", lambda: select(p), reads=("explore/area_importance.json", "stability/stability.json")))
+    if p.cfg["faithfulness"]["enabled"]:
+        out.append(Step("faithfulness", lambda: faithfulness(p), reads=("models/full/best.pt",),
+                        writes=("faithfulness/",)))
+    return out
+
+
+def _explored(p) -> list:
+    return p.splits()[p.cfg["explore"]["split"]]
+
+
+def area_rows(path, areas: list[str]) -> list[dict[str, Any]]:
+    """An exploration's ``per_image.csv`` with the area columns as floats (NaN when empty)."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for a in areas:
+            r[a] = float(r[a]) if r.get(a) not in (None, "") else float("nan")
+    return rows
+
+
+def explore(p) -> dict[str, Any]:
+    from fastk.explore import explore as run_explore
+    from fastk.importance import asymmetry_index
+
+    ex = p.cfg["explore"]
+    backbone, model, _ = p.load_model()
+    result = run_explore(_explored(p), backbone, model, p.root / "explore", p.explore_settings(),
+                         show_progress=p.show_progress)
+    names = AreaSet.load(ex["areas"]).names
+    asym = asymmetry_index(area_rows(p.root / "explore" / "per_image.csv", names), names, n_boot=ex["n_boot"],
+                           seed=p.cfg["seed"])
+    (p.root / "explore" / "asymmetry.json").write_text(json.dumps(jsonable(asym), indent=2))
+    return {"ranking": result.summary["ranking"], "images_used": result.processed,
+            "images_skipped": len(result.skipped), "asymmetry": asym["index"]}
+
+
+def sanity(p) -> dict[str, Any]:
+    """Model (several draws) and cascading randomisation of the ranking (fastk.sanity)."""
+    from fastk.faithfulness_figures import cascading_figure
+    from fastk.sanity import randomisation_check
+
+    sc = p.cfg["sanity"]
+    backbone, model, _ = p.load_model()
+    samples = _explored(p)[: sc["max_images"]] if sc["max_images"] else _explored(p)
+    result = jsonable(randomisation_check(samples, backbone, model, p.explore_settings(n_boot=100, overlays=0),
+                                          seed=p.cfg["seed"] + 1, draws=sc["draws"], cascading=sc["cascading"],
+                                          out_dir=p.root / "sanity"))
+    if result.get("cascading"):
+        cascading_figure(result, p.root / "sanity" / "sanity_cascading.png")
+        result["figure"] = "sanity/sanity_cascading.png"
+    (p.root / "sanity" / "sanity.json").write_text(json.dumps(result, indent=2))
+    return result
+
+
+def selection_k(p) -> int:
+    """The top-k the stability result counts: ``stability.k``, else the selector's own k, else 4."""
+    if p.cfg["stability"]["k"]:
+        return int(p.cfg["stability"]["k"])
+    return int(getattr(fastk.create("selector", p.cfg["select"]), "k", 4))
+
+
+def stability(p) -> dict[str, Any]:
+    """Every full model (the seeds) x CAM methods x detectors x targets on the explored split."""
+    from fastk.landmark_cache import LandmarkCache
+    from fastk.stability_analysis import run_stability
+    from fastk.stability_inputs import planted_areas
+
+    st, ex = p.cfg["stability"], p.cfg["explore"]
+    checkpoints = {f"seed{p.run.result(s)['seed']}": p.checkpoint(s) for s in ["train_full", *p.seed_steps()]}
+    ds = p.cfg["dataset"]
+    dataset = fastk.create("dataset", ds["name"], **(ds.get("options") or {}),
+                           **({"root": ds["path"]} if ds.get("path") else {}))
+    config = {"cams": st["cams"], "slow_cams": st["slow_cams"], "slow_cam_seconds": st["slow_cam_seconds"],
+              "detectors": st["detectors"], "targets": st["targets"], "k": selection_k(p), "n_boot": st["n_boot"],
+              "seed": p.cfg["seed"], "max_images": st["max_images"], "planted": planted_areas(dataset),
+              "areas": ex["areas"], "batch_size": ex["batch_size"]}
+    result = run_stability(checkpoints, _explored(p), p.root / "stability", config, cache=LandmarkCache(),
+                           device=p.device, show_progress=p.show_progress)
+    return {"verdict": result["verdict"], "k": result["k"], "stable_top_k": result["stable_top_k"],
+            "cells": len(result["cells"]), "grid": result["grid"], "variance": result["variance"]["shares"],
+            "planted": result.get("planted")}
+
+
+def select(p) -> dict[str, Any]:
+    from fastk.importance import importance_vector
+    from fastk.stability_analysis import load_stability, p_set, select_areas
+
+    summary = json.loads((p.root / "explore" / "area_importance.json").read_text())["overall"]
+    names = AreaSet.load(p.cfg["explore"]["areas"]).names
+    stab = load_stability(p.root / "stability") if p.stability_on() else None
+    selector = fastk.create("selector", p.cfg["select"])
+    out = select_areas(selector, importance=importance_vector(summary), stability=stab, areas=names,
+                       rows=area_rows(p.root / "explore" / "per_image.csv", names))
+    if "complement" in p.cfg["retrain"]["variants"] and not out["complement"]:
+        raise ConfigError(f"select: {selector.describe()} kept every area, so there is no complement to retrain; "
+                          "choose a stricter selector or drop 'complement' from retrain.variants")
+    if stab is not None and len(out["keep"]) == stab["k"]:
+        out["p_selected_set"] = p_set(stab, out["keep"])
+    return jsonable(out)
+
+
+def faithfulness(p) -> dict[str, Any]:
+    """Remove the areas from the explored images (no retraining): does the ranking carry the decision?"""
+    from fastk.faithfulness import FaithfulnessSettings, faithfulness as run_faithfulness
+    from fastk.landmark_cache import LandmarkCache
+
+    fc, ex = p.cfg["faithfulness"], p.cfg["explore"]
+    backbone, model, _ = p.load_model()
+    samples = _explored(p)[: fc["max_images"]] if fc["max_images"] else _explored(p)
+    settings = FaithfulnessSettings(landmarks=ex["landmarks"], areas=ex["areas"], methods=tuple(fc["methods"]),
+                                    n_random=fc["n_random"], seed=p.cfg["seed"])
+    ranking = p.run.result("explore")["ranking"]
+    result = run_faithfulness(samples, backbone, model, ranking, selected=p.run.result("select")["keep"],
+                              settings=settings, cache=LandmarkCache(), out_dir=p.root / "faithfulness",
+                              show_progress=p.show_progress)
+    methods = {m: {"selected": r["selected"], "random_auc_drop": r["random"]["auc_drop"],
+                   "p_auc_drop": r["random"]["p_auc_drop"], "beats_random": r["beats_random"]}
+               for m, r in result["methods"].items()}
+    return {"headline": result["headline"], "images": result["images"], "selected": result["selected"],
+            "selected_pixel_fraction": result["selected_pixel_fraction"], "methods": methods, "rule": result["rule"]}

@@ -1,0 +1,22 @@
+"""What a pipeline step is: a name, the work, and the run-folder files it reads and writes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """One manifest step of ``fastk run``.
+
+    ``reads`` and ``writes`` are paths relative to the run folder (globs allowed); they document the
+    data flow between steps (``fastk run`` lists them in the manifest) and let a reader of the run
+    folder find which step made a file.
+    """
+
+    name: str
+    run: Callable[[], Any]
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()

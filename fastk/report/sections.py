@@ -1,0 +1,113 @@
+"""Report sections for the checks of the ranking (sanity, stability, faithfulness) and for speed.
+
+Each function takes the ``report.json`` dict (and the run folder, for figures) and returns an HTML
+fragment; an absent part gives an empty string, so reports of older runs still render.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+from typing import Any
+
+e = html.escape
+
+
+def _f(value: Any, fmt: str = "{:.2f}") -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return fmt.format(value)
+
+
+def _figure(run: Path, rel: str | None, caption: str, width: int = 520) -> str:
+    if not rel or not (run / rel).is_file():
+        return ""
+    data = base64.b64encode((run / rel).read_bytes()).decode()
+    return (f"<figure><img src='data:image/png;base64,{data}' alt='{e(caption[:60])}' data-source='{e(rel)}' "
+            f"width='{width}'><figcaption>{e(caption)}</figcaption></figure>")
+
+
+def sanity(report: dict[str, Any], run: Path) -> str:
+    s = report.get("sanity")
+    if not s:
+        return ""
+    spread = s.get("spearman") or {}
+    verdict = s.get("verdict") or ("passes" if s.get("passes") else "fails")
+    draws = len(s.get("draws") or []) or 1
+    out = ["<h3>Sanity check: does the ranking depend on what the model learned?</h3>",
+           f"<p>The same exploration with the architecture's weights freshly initialised (model randomisation, "
+           f"Adebayo et al. 2018), {draws} random draws on {s['images']} images: Spearman agreement with the trained "
+           f"model's ranking median {_f(spread.get('median', s['agreement']['spearman']))} (range "
+           f"{_f(spread.get('min'))} to {_f(spread.get('max'))}); per-image area scores move by "
+           f"{_f(s['mean_abs_area_score_change'], '{:.3f}')} on average. <b>{e(verdict.upper())}</b> ({e(s['rule'])}). "
+           "A failing check means the ranking reflects the architecture and face geometry more than the learned "
+           "model: do not let it alone decide which areas to keep.</p>"]
+    casc = s.get("cascading")
+    if casc:
+        out.append(f"<div class='figs'>{_figure(run, s.get('figure'), 'Cascading randomisation: agreement with the trained ranking as blocks are re-initialised from the output side')}</div>")
+    return "".join(out)
+
+
+def stability(report: dict[str, Any], run: Path) -> str:
+    result = report.get("stability")
+    if not result:
+        return ""
+    from fastk.stability_html import stability_section
+
+    sel = report.get("selection", {})
+    p = sel.get("p_selected_set")
+    line = ""
+    if p:
+        line = (f"<p>The selected set ({e(', '.join(sel.get('keep', [])))}) was the top-{result['k']} set in "
+                f"<b>{_f(p.get('share_of_cells'), '{:.0%}')}</b> of the cells"
+                + (f" and {_f(p.get('share_with_image_resamples'), '{:.0%}')} of cells x image resamples" if
+                   p.get("share_with_image_resamples") is not None else "") + ".</p>")
+    return stability_section(result, run / "stability", heading="h3", source_prefix="stability/") + line
+
+
+def faithfulness(report: dict[str, Any], run: Path) -> str:
+    f = report.get("faithfulness")
+    if not f:
+        return ""
+    rows = []
+    for method, m in f["methods"].items():
+        sel, rnd = m["selected"], m["random"]
+        rows.append(f"<tr><td>{e(method)}</td><td>{_f(m['base'].get('auc'), '{:.3f}')}</td>"
+                    f"<td>{_f(sel['auc_drop'], '{:.3f}')}</td><td>{_f(rnd['auc_drop']['mean'], '{:.3f}')} +- "
+                    f"{_f(rnd['auc_drop']['sd'], '{:.3f}')}</td><td>{_f(rnd['p_auc_drop'])}</td>"
+                    f"<td>{_f(sel['spoof_drop'], '{:.3f}')}</td><td>{'yes' if m['beats_random'] else 'no'}</td></tr>")
+    figs = "".join(_figure(run, rel, cap) for rel, cap in (
+        ("faithfulness/faithfulness_curves.png", "Deletion and insertion curves in ranking order, with random orders"),
+        ("faithfulness/faithfulness_areas.png", "Drop of the spoof score when each area alone is removed")))
+    return ("<h3>Faithfulness: do the top areas carry the model's decision?</h3>"
+            f"<p>Each area, and the selected set, removed from the {f['images']} explored images at the model's input "
+            "(no retraining) and the images scored again, compared with random area sets of the same pixel count. "
+            f"<b>{e(f['headline'])}</b>.</p>"
+            "<table><thead><tr><th>removal</th><th>AUC before</th><th>AUC drop (selected)</th>"
+            "<th>AUC drop (random sets)</th><th>share of random sets dropping as much</th>"
+            "<th>attack score drop (selected)</th><th>beats random</th></tr></thead><tbody>" + "".join(rows)
+            + f"</tbody></table><p class='muted'>{e(f['rule'])}</p><div class='figs'>{figs}</div>")
+
+
+def speed(report: dict[str, Any]) -> str:
+    s = report.get("speed")
+    if not s:
+        return ""
+    rows = []
+    for name, m in s["models"].items():
+        rows.append(f"<tr><td>{e(name)}</td><td>{m['input_size']}</td>"
+                    f"<td>{_f(m['inference_flops_per_image'] / 1e9, '{:.3f}')}</td>"
+                    f"<td>{_f(m['inference_flops_vs_reference'], '{:.2f}')}</td>"
+                    f"<td>{_f(m['inference_ms_per_image'])} ({_f(m['inference_ms_spread'][0])}-{_f(m['inference_ms_spread'][1])})</td>"
+                    f"<td>{_f(m['inference_time_vs_reference'], '{:.2f}')}</td>"
+                    f"<td>{_f(m['train_step_flops_vs_reference'], '{:.2f}')}</td>"
+                    f"<td>{_f(m['train_step_time_vs_reference'], '{:.2f}')}</td></tr>")
+    return ("<h3>Speed</h3><p>Compute per image as FLOPs (machine-independent) and as time measured in short "
+            f"interleaved rounds on this machine (load average {e(str(s.get('load_average')))}, "
+            f"{s.get('torch_threads')} torch threads). {e(s['method'])}. Ratios are relative to the full model; "
+            "the s/epoch column above is the wall time of this run's trainings and moves with machine load.</p>"
+            "<table><thead><tr><th>model</th><th>input px</th><th>inference GFLOPs</th><th>FLOPs vs full</th>"
+            "<th>inference ms / image (IQR)</th><th>time vs full</th><th>training-step FLOPs vs full</th>"
+            "<th>training-step time vs full</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
