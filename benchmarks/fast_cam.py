@@ -21,14 +21,14 @@ import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import platform
+import statistics
+import time
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 PAIRS = [("ablationcam", "gradcam-lib:ablationcam"), ("scorecam", "gradcam-lib:scorecam"),
@@ -192,6 +192,16 @@ def main() -> None:
             model, prov = train_briefly(backbone, args.train_steps)
         print(f"[{name}] {prov}", flush=True)
         results.append(bench_model(name, backbone, model, prov, args.images, args.repeats))
+        write(args, load_before, started, results)
+    for res in results:
+        for row in res["comparisons"]:
+            p = row["pearson_vs_grad_cam"]
+            print(f"{res['model']}: {row['fast']} {row['speedup_median']:.1f}x faster than {row['grad_cam']}, "
+                  f"Pearson min {p['min']}, median {p['median']}")
+    print(f"wrote {args.out}")
+
+
+def write(args, load_before, started, results) -> None:
     record = {
         "command": "python benchmarks/fast_cam.py " + " ".join(
             f"--{k.replace('_', '-')} {v}" for k, v in vars(args).items() if v is not None and k != "out"),
@@ -201,12 +211,6 @@ def main() -> None:
         "wall_seconds": time.time() - started, "results": results,
     }
     args.out.write_text(json.dumps(record, indent=2) + "\n")
-    for res in results:
-        for row in res["comparisons"]:
-            p = row["pearson_vs_grad_cam"]
-            print(f"{res['model']}: {row['fast']} {row['speedup_median']:.1f}x faster than {row['grad_cam']}, "
-                  f"Pearson min {p['min']}, median {p['median']}")
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -102,7 +102,7 @@ def discover() -> tuple[type[CamMethod], ...]:
 
 
 class GradCamLibrary(CamMethod):
-    """grad-cam's own implementation of any of its methods: gradcam-lib:ablationcam, gradcam-lib:scorecam."""
+    """grad-cam's own code for any of its methods: gradcam-lib:ablationcam, gradcam-lib:scorecam, ..."""
 
     name = "gradcam-lib"
     cost = "per method"
