@@ -44,6 +44,12 @@ class StableTopK(AreaSelector):
     def describe(self) -> str:
         return f"{self.name}:{self.k}"
 
+    def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
+        super().validate(area_names, complement=complement)
+        if self.k >= len(area_names):
+            raise ConfigError(f"selector {self.describe()!r}: k must be below the number of areas "
+                              f"({len(area_names)}): P(in the top k) is 1 for every area otherwise")
+
     def _select(self, importance: Mapping[str, float]) -> list[str]:
         return ranked(importance)[: self.k]
 
@@ -52,8 +58,7 @@ class StableTopK(AreaSelector):
         from fastk.stability_analysis import p_in_top
 
         p = p_in_top(result, self.k)
-        if self.k >= len(p):
-            raise ConfigError(f"selector {self.describe()!r}: k must be below the number of areas ({len(p)})")
+        self.validate(list(p))
         mean_rank = {a: v["mean_rank"] for a, v in result["rank"].items()}
         return sorted(p, key=lambda a: (-p[a], mean_rank[a], a))[: self.k]
 
@@ -95,6 +100,7 @@ class Significant(AreaSelector):
     def select_from_rows(self, rows, areas: Sequence[str]) -> list[str]:
         """Significant areas, largest median difference first. ``rows``: per-image mappings
         ``{area: score}`` (e.g. ``per_image.csv`` rows) or an images x areas array."""
+        self.validate(list(areas))
         res = self.test(rows, areas)
         keep = sorted((a for a in areas if res[a]["significant"]), key=lambda a: (-res[a]["median_difference"], a))
         if not keep:

@@ -41,6 +41,8 @@ def test_specs_build_and_bad_specs_fail_in_one_line():
                       ("significant:2", "0 < alpha < 1"), ("significant:0.05,bonferroni", "holm or bh")):
         with pytest.raises(ConfigError, match=msg):
             fastk.create("selector", spec)
+    with pytest.raises(ConfigError, match="k must be below the number of areas"):
+        fastk.create("selector", "stable-top-k:10").validate(AreaSet.load("paper").names)
 
 
 def test_stable_top_k_takes_the_areas_most_often_in_the_top_k(explorations):
