@@ -19,6 +19,8 @@ from fastk.images import read_rgb
 from fastk.landmarks import Face, LandmarkDetector, NoFace
 
 CACHE_ENV = "FASTK_CACHE_DIR"
+#: Version of the image reader the cached points were computed on (bump when read_rgb changes pixels).
+READER = "read_rgb-2-exif"
 
 
 def default_cache_dir() -> Path:
@@ -77,7 +79,9 @@ class LandmarkCache:
         return known[1]
 
     def _entry(self, path: Path, detector: LandmarkDetector) -> Path:
-        key = hashlib.sha1(f"{_file_digest(path)}|{self.detector_key(detector)}".encode()).hexdigest()
+        # READER: how files become pixels (read_rgb); entries made before EXIF orientation was honoured
+        # hold points of the unrotated image and must miss.
+        key = hashlib.sha1(f"{_file_digest(path)}|{READER}|{self.detector_key(detector)}".encode()).hexdigest()
         return self.root / key[:2] / f"{key}.json"
 
     def detect_file(

@@ -56,10 +56,17 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     print_skipped(console, checked.skipped, skipped_csv)
     split = subject_split(checked.samples, seed=seed)
     require_both_classes(split)
-    (out / "split.json").write_text(json.dumps({k: [str(s.path) for s in v] for k, v in split.items()}, indent=1))
     device = default_device(device)
     result = train(split["train"], split["val"], bb, out, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                       seed=seed), device=device)
+    # After train(): a folder holding another training is refused there, before its split is touched.
+    # The same format as a run's split.json, so `fastk stability --split-file` reads either.
+    from fastk.pipeline.samples_io import sample_to_json
+    from fastk.runs import RunFolder
+
+    folder = RunFolder(out)
+    (out / "split.json").write_text(json.dumps({k: [sample_to_json(s, folder) for s in v] for k, v in split.items()},
+                                               indent=1))
     framing = record_framing(result.checkpoint, split["train"], detector, cache)
     test = evaluate_checkpoint(result.checkpoint, split["test"], threshold=result.threshold, device=device,
                                detector=detector, cache=cache, source="test split")
