@@ -50,10 +50,11 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
     skipped_csv = None
     if out:
         from fastk.face_check import write_skipped
+        from fastk.outputs import write_text
 
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(dumps(metrics, indent=2))
+        write_text(out, dumps(metrics, indent=2))
         skipped_csv = write_skipped(out.parent / "skipped.csv", scored.skipped)
         with open(out.parent / "scores.csv", "w", newline="") as f:
             w = csv.writer(f)
