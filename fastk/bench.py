@@ -59,7 +59,7 @@ def bench_cams(backbone_spec: str, options: dict[str, Any], images: list[np.ndar
             x = backbone.preprocess((images * (batch // len(images) + 1))[:batch])
             for name in methods:
                 cam = fastk.create("cam", name, batch_size=max(8, batch))
-                med, times = _median_seconds(lambda: cam.compute(target, x), repeats)
+                med, times = _median_seconds(lambda cam=cam, x=x: cam.compute(target, x), repeats)  # noqa: B023
                 rows.append({"method": name, "input_size": size, "batch_size": batch, "seconds_per_batch": med,
                              "images_per_second": batch / med, "repeats": [round(t, 4) for t in times],
                              "peak_rss_mb": round(_peak_rss_mb(), 1)})
@@ -101,7 +101,7 @@ def bench_training(backbone_spec: str, options: dict[str, Any], images: list[np.
         x = backbone.preprocess((images * reps)[:batch_size])
         y = torch.tensor((labels * reps)[:batch_size])
 
-        def step():
+        def step(backbone=backbone, model=model, x=x, y=y, opt=opt):
             loss = backbone.training_loss(model, x, y)["total"]
             opt.zero_grad()
             loss.backward()

@@ -29,7 +29,7 @@ def draw_areas(image: np.ndarray, polygons: Mapping[str, np.ndarray]) -> np.ndar
     out = image.copy()
     fill = image.copy()
     cmap = colormaps["tab10"]
-    for i, (name, poly) in enumerate(polygons.items()):
+    for i, poly in enumerate(polygons.values()):
         colour = tuple(int(255 * c) for c in cmap(i % 10)[:3])
         pts = np.round(np.asarray(poly) * 16).astype(np.int32)
         cv2.fillPoly(fill, [pts], colour, cv2.LINE_AA, shift=4)

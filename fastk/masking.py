@@ -98,7 +98,7 @@ def masked_layout(paths, out_dir, source_root=None) -> dict[str, Path]:
         taken[key] = real
         layout[given] = child(out, candidate)
     source_set = set(sources.values())
-    for given, dest in layout.items():
+    for dest in layout.values():
         if dest.resolve() in source_set:
             raise UnsafePathError(f"{out}: writing {dest} would overwrite a source image; choose an --out folder "
                                   "that holds none of the input images")

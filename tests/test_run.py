@@ -103,7 +103,7 @@ def test_run_checks_its_ranking_stability_faithfulness_and_speed(tiny_run):
     stab = report["stability"]
     assert len(stab["cells"]) == 2 * 2 * 1 * 2  # seeds x CAM methods x detectors x targets
     assert set(stab["grid"]["model"]) == {"seed1", "seed2"}
-    for area, r in stab["rank"].items():
+    for r in stab["rank"].values():
         assert abs(sum(r["p_rank"]) - 1) < 1e-6 and 0 <= r["p_top_k"] <= 1
     assert abs(sum(r["p_top_k"] for r in stab["rank"].values()) - stab["k"]) < 1e-6
     p = report["selection"]["p_selected_set"]

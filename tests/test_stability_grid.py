@@ -14,8 +14,8 @@ from fastk.cli import cli
 from fastk.landmark_cache import LandmarkCache
 from fastk.stability_analysis import load_stability, p_set, run_stability
 from fastk.stability_grid import StabilityConfig, model_labels
-from fastk.stability_inputs import read_split
 from fastk.stability_html import stability_section
+from fastk.stability_inputs import read_split
 
 
 def _strict(text: str):

@@ -51,8 +51,8 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
     from fastk.landmark_cache import LandmarkCache
     from fastk.stability_analysis import run_stability
     from fastk.stability_grid import StabilityConfig, model_labels
-    from fastk.stability_inputs import planted_areas, read_split, run_dataset_planted
     from fastk.stability_html import write_stability_html
+    from fastk.stability_inputs import planted_areas, read_split, run_dataset_planted
 
     checkpoints = list(checkpoints)
     if run_dir is not None:

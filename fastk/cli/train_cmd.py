@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from fastk.cli._checked_inputs import (dataset_options_option, face_check_option, key_values, load_dataset,
-                                       print_skipped)
+from fastk.cli._checked_inputs import dataset_options_option, face_check_option, key_values, load_dataset, print_skipped
 from fastk.cli._common import console, dataset_option, landmarks_option, metrics_table
 
 

@@ -128,7 +128,8 @@ def select(p) -> dict[str, Any]:
 
 def faithfulness(p) -> dict[str, Any]:
     """Remove the areas from the explored images (no retraining): does the ranking carry the decision?"""
-    from fastk.faithfulness import FaithfulnessSettings, faithfulness as run_faithfulness
+    from fastk.faithfulness import FaithfulnessSettings
+    from fastk.faithfulness import faithfulness as run_faithfulness
     from fastk.landmark_cache import LandmarkCache
 
     fc, ex = p.cfg["faithfulness"], p.cfg["explore"]

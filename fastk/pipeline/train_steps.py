@@ -12,7 +12,8 @@ from fastk.pipeline.steps import Step
 
 def train(p, variant: str, splits, *, input_size: int | None = None, seed: int | None = None) -> dict[str, Any]:
     """Train into ``models/VARIANT`` with the run's recipe; the result with a run-relative checkpoint."""
-    from fastk.training.trainer import TrainConfig, train as train_model
+    from fastk.training.trainer import TrainConfig
+    from fastk.training.trainer import train as train_model
 
     tcfg = TrainConfig(**{"seed": p.cfg["seed"], **p.cfg["train"]})
     if seed is not None:

@@ -224,7 +224,7 @@ def _train(train_samples, val_samples, backbone, out: Path, cfg: TrainConfig, fi
             model.train()
             t0 = time.perf_counter()
             sums: dict[str, float] = {}
-            for b, idx in enumerate(order.split(cfg.batch_size)):
+            for idx in order.split(cfg.batch_size):
                 if len(idx) < 2:
                     continue  # BatchNorm cannot train on one image
                 xb = to_input(xtr[idx])
