@@ -67,7 +67,7 @@ def train_briefly(backbone, steps: int, n_subjects: int = 24, seed: int = 0):
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3)
     g = torch.Generator().manual_seed(seed)
     model.train()
-    for step in range(steps):
+    for _ in range(steps):
         idx = torch.randperm(len(x), generator=g)[:16]
         loss = backbone.training_loss(model, x[idx], y[idx])["total"]
         opt.zero_grad()

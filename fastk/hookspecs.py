@@ -83,7 +83,9 @@ def fastk_register_cam_methods(registry: Registry) -> None:
 
     A CAM method turns a model, a batch of input tensors, target layers and per-image targets into
     heatmaps in [0, 1] at input size. Built in: every method of the ``grad-cam`` package
-    (``gradcam++`` default, ``scorecam``, ``ablationcam``, ...).
+    (``gradcam++`` default, ``gradcam``, ``layercam``, ...), fast exact ``scorecam`` and ``ablationcam``
+    (same maps as grad-cam's, closed form at a pooling + linear head) with ``scorecam:top=N`` as a
+    named approximation, and grad-cam's own code for any method as ``gradcam-lib:<method>``.
 
     :param registry: the CAM-method registry; call ``registry.add(CamMethodClass)``.
     """

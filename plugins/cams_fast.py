@@ -151,6 +151,7 @@ class FastAblationCAM(_FastCam):
 
     def _weights(self, model, layer, plan, x, idx):
         import torch
+
         from fastk_plugins._cam_layers import Recording
 
         rec = Recording(model, layer, plan, x, replay=plan.linear is None)
@@ -200,6 +201,7 @@ class FastScoreCAM(_FastCam):
 
     def _weights(self, model, layer, plan, x, idx):
         import torch
+
         from fastk_plugins._cam_layers import Recording
 
         a = Recording(model, layer, plan, x, replay=False).activations
