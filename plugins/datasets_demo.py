@@ -27,10 +27,12 @@ class DemoDataset(Dataset):
     name = "demo"
     attribution = ATTRIBUTION
     report_notes = (
-        "Demo data: real, consented studio face photos with SIMULATED presentation attacks (print, print "
-        "with flattened features, screen replay), every image re-captured by a simulated camera. Simulated "
-        "attacks are not real ones: these figures show the method working, not how well a model detects "
-        "real attacks (see docs/attacks.md for measuring transfer on your own real attacks).",
+        "Demo data: real, consented studio face photos as tight face crops, with SIMULATED presentation "
+        "attacks (print, print with flattened features, screen replay); one simulated camera re-captures "
+        "real and attack images alike, so file statistics do not give attacks away (shortcut audit AUC about "
+        "0.59, docs/attacks.md). Simulated attacks are not real ones: these figures show the method working "
+        "and say nothing about detecting real attacks until measured with `fastk evaluate` on your own "
+        "(docs/attacks.md).",
     )
     needs_root = False
     #: ``build_demo_set``'s settings, which ``**options`` carry there.
