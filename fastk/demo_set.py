@@ -177,7 +177,7 @@ def build_demo_set(
             photo_camera = draw_camera(np.random.default_rng(int(rng.integers(0, 2**31))))
             photo_lighting = lightings[int(rng.integers(0, len(lightings)))]
             meter = capture(relight(crop, photo_lighting), photo_camera, disable, return_meter=True)[1] if planted else None
-            for label, attack in kinds:
+            for _label, attack in kinds:
                 sample_seed = int(rng.integers(0, 2**31))
                 lighting = photo_lighting if planted else lightings[int(rng.integers(0, len(lightings)))]
                 pic, attack_params = crop, {}
