@@ -9,7 +9,9 @@ over-reading.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -37,25 +39,19 @@ def bootstrap_means(
         return mean, mean.copy(), mean.copy()
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(x), size=(n_boot, len(x)))
-    with np.errstate(invalid="ignore"), _quiet():
+    with np.errstate(invalid="ignore"), quiet_nan_warnings():
         boots = np.nanmean(x[idx], axis=1)  # (n_boot, areas)
         alpha = (1 - level) / 2
         lo, hi = np.nanquantile(boots, [alpha, 1 - alpha], axis=0)
     return mean, lo, hi
 
 
-class _quiet:
-    """Silence numpy's 'mean of empty slice' for areas absent from some resamples."""
-
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
+@contextlib.contextmanager
+def quiet_nan_warnings() -> Iterator[None]:
+    """Silence numpy's 'mean of empty slice' for areas absent from some resamples (NaN is the answer)."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
+        yield
 
 
 def summarize(

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from fastk.importance import quiet_nan_warnings
+
 #: Pairwise agreement measures of :func:`agreement` (Krishna et al. 2022 plus two rank correlations).
 AGREEMENT_METRICS = ("spearman", "kendall", "feature_agreement", "rank_agreement", "sign_agreement",
                      "signed_rank_agreement", "pairwise_rank_agreement", "sign_agreement_all")
@@ -210,16 +212,8 @@ def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
     return false_discovery_control(np.asarray(p, dtype=np.float64), method="bh")
 
 
-class _no_warnings:
-    def __enter__(self):
-        import warnings
-
-        self._w = warnings.catch_warnings()
-        self._w.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
+#: Kept under this name for the callers of this module; one implementation in fastk.importance.
+_no_warnings = quiet_nan_warnings
 
 
 def _f(x: Any) -> float:
