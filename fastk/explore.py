@@ -234,12 +234,18 @@ def _overlay_group(smp: Sample) -> str:
     return "image"
 
 
-def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, Any]) -> ExploreResult:
-    """Summaries and figures from ``per_image.csv`` (also what a resumed run ends with)."""
-    rows = _read_rows(out / "per_image.csv")
+def read_area_rows(path: Path, areas: list[str]) -> list[dict[str, Any]]:
+    """The rows of an exploration's ``per_image.csv``, area columns as floats (NaN where empty)."""
+    rows = _read_rows(Path(path))
     for r in rows:
         for a in areas:
             r[a] = _number(r.get(a))
+    return rows
+
+
+def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, Any]) -> ExploreResult:
+    """Summaries and figures from ``per_image.csv`` (also what a resumed run ends with)."""
+    rows = read_area_rows(out / "per_image.csv", areas)
     skipped = [(r["path"], r["reason"]) for r in _read_rows(out / "skipped.csv")]
     if not rows:
         raise FastkError(f"{out}: no image had a usable face ({len(skipped)} skipped; see skipped.csv)")

@@ -7,13 +7,13 @@ model, so it comes after it.
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any
 
 import fastk
 from fastk.areas import AreaSet
 from fastk.errors import ConfigError
+from fastk.explore import read_area_rows
 from fastk.jsonsafe import jsonable
 from fastk.pipeline.steps import Step
 
@@ -35,16 +35,6 @@ def _explored(p) -> list:
     return p.splits()[p.cfg["explore"]["split"]]
 
 
-def area_rows(path, areas: list[str]) -> list[dict[str, Any]]:
-    """An exploration's ``per_image.csv`` with the area columns as floats (NaN when empty)."""
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        for a in areas:
-            r[a] = float(r[a]) if r.get(a) not in (None, "") else float("nan")
-    return rows
-
-
 def explore(p) -> dict[str, Any]:
     from fastk.explore import explore as run_explore
     from fastk.importance import asymmetry_index
@@ -54,7 +44,7 @@ def explore(p) -> dict[str, Any]:
     result = run_explore(_explored(p), backbone, model, p.root / "explore", p.explore_settings(),
                          show_progress=p.show_progress)
     names = AreaSet.load(ex["areas"]).names
-    asym = asymmetry_index(area_rows(p.root / "explore" / "per_image.csv", names), names, n_boot=ex["n_boot"],
+    asym = asymmetry_index(read_area_rows(p.root / "explore" / "per_image.csv", names), names, n_boot=ex["n_boot"],
                            seed=p.cfg["seed"])
     (p.root / "explore" / "asymmetry.json").write_text(json.dumps(jsonable(asym), indent=2))
     return {"ranking": result.summary["ranking"], "images_used": result.processed,
@@ -90,16 +80,13 @@ def stability(p) -> dict[str, Any]:
     """Every full model (the seeds) x CAM methods x detectors x targets on the explored split."""
     from fastk.landmark_cache import LandmarkCache
     from fastk.stability_analysis import run_stability
-    from fastk.stability_inputs import planted_areas
+    from fastk.stability_inputs import run_dataset_planted
 
     st, ex = p.cfg["stability"], p.cfg["explore"]
     checkpoints = {f"seed{p.run.result(s)['seed']}": p.checkpoint(s) for s in ["train_full", *p.seed_steps()]}
-    ds = p.cfg["dataset"]
-    dataset = fastk.create("dataset", ds["name"], **(ds.get("options") or {}),
-                           **({"root": ds["path"]} if ds.get("path") else {}))
     config = {"cams": st["cams"], "slow_cams": st["slow_cams"], "slow_cam_seconds": st["slow_cam_seconds"],
               "detectors": st["detectors"], "targets": st["targets"], "k": selection_k(p), "n_boot": st["n_boot"],
-              "seed": p.cfg["seed"], "max_images": st["max_images"], "planted": planted_areas(dataset),
+              "seed": p.cfg["seed"], "max_images": st["max_images"], "planted": run_dataset_planted(p.root),
               "areas": ex["areas"], "batch_size": ex["batch_size"]}
     result = run_stability(checkpoints, _explored(p), p.root / "stability", config, cache=LandmarkCache(),
                            device=p.device, show_progress=p.show_progress)
@@ -117,7 +104,7 @@ def select(p) -> dict[str, Any]:
     stab = load_stability(p.root / "stability") if p.stability_on() else None
     selector = fastk.create("selector", p.cfg["select"])
     out = select_areas(selector, importance=importance_vector(summary), stability=stab, areas=names,
-                       rows=area_rows(p.root / "explore" / "per_image.csv", names))
+                       rows=read_area_rows(p.root / "explore" / "per_image.csv", names))
     if "complement" in p.cfg["retrain"]["variants"] and not out["complement"]:
         raise ConfigError(f"select: {selector.describe()} kept every area, so there is no complement to retrain; "
                           "choose a stricter selector or drop 'complement' from retrain.variants")
