@@ -35,7 +35,7 @@ class TopK(AreaSelector):
 
     def __init__(self, k: int = 4):
         if k < 1:
-            raise ConfigError(f"selector 'top-k' needs k >= 1, got {k}")
+            raise ConfigError(f"selector {self.name!r} needs k >= 1, got {k}")
         self.k = k
 
     @classmethod

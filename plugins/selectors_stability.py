@@ -21,37 +21,21 @@ import numpy as np
 
 import fastk
 from fastk.errors import ConfigError
-from fastk.selection import AreaSelector, ranked
+from fastk.selection import AreaSelector
+from fastk_plugins.selectors import TopK
 
 
-class StableTopK(AreaSelector):
-    """The ``k`` areas most often among the top ``k`` over a stability grid."""
+class StableTopK(TopK):
+    """The ``k`` areas most often among the top ``k`` over a stability grid (a plain importance
+    mapping is read like ``top-k``'s)."""
 
     name = "stable-top-k"
 
-    def __init__(self, k: int = 4):
-        if k < 1:
-            raise ConfigError(f"selector 'stable-top-k' needs k >= 1, got {k}")
-        self.k = k
-
-    @classmethod
-    def from_spec(cls, arg, **kwargs):
-        try:
-            return cls(int(arg), **kwargs)
-        except ValueError:
-            raise ConfigError(f"selector 'stable-top-k' needs an int after ':', got {arg!r}") from None
-
-    def describe(self) -> str:
-        return f"{self.name}:{self.k}"
-
     def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
-        super().validate(area_names, complement=complement)
         if self.k >= len(area_names):
             raise ConfigError(f"selector {self.describe()!r}: k must be below the number of areas "
                               f"({len(area_names)}): P(in the top k) is 1 for every area otherwise")
-
-    def _select(self, importance: Mapping[str, float]) -> list[str]:
-        return ranked(importance)[: self.k]
+        super().validate(area_names, complement=complement)
 
     def select_from_stability(self, result: Mapping[str, Any]) -> list[str]:
         """The ``k`` areas with the highest P(in top k) in a ``stability.json`` result."""
