@@ -4,11 +4,12 @@ both are self-contained; the fragment uses the report's CSS classes (``figs``, `
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from fastk.report.sections import figure_html
 
 CAPTIONS = {
     "rank_heatmap": "P(rank = r) for each area over the grid's cells and the image resamples; the dashed line "
@@ -22,15 +23,6 @@ CAPTIONS = {
 
 def _f(v: Any, fmt: str = "{:.2f}") -> str:
     return "-" if v is None else fmt.format(v)
-
-
-def _figure(out_dir: Path, rel: str, caption: str, prefix: str = "") -> str:
-    p = out_dir / rel
-    if not p.is_file():
-        return ""
-    data = base64.b64encode(p.read_bytes()).decode()
-    return (f"<figure><img src='data:image/png;base64,{data}' alt='{html.escape(caption[:60])}' "
-            f"data-source='{html.escape(prefix + rel)}' width='520'><figcaption>{html.escape(caption)}</figcaption></figure>")
 
 
 def stability_section(result: Mapping[str, Any], out_dir: str | Path, *, heading: str = "h2",
@@ -73,7 +65,7 @@ def stability_section(result: Mapping[str, Any], out_dir: str | Path, *, heading
                      f"Recovered by: {e(', '.join(planted['recovered_by']) or 'none')}.</p>")
         parts.append("<table><thead><tr><th>CAM method</th><th>cells</th><th>cells with the planted areas on top</th>"
                      f"<th>P(all on top), with resamples</th></tr></thead><tbody>{rows}</tbody></table>")
-    figs = "".join(_figure(out, rel, CAPTIONS.get(name, name), source_prefix)
+    figs = "".join(figure_html(out, rel, CAPTIONS.get(name, name), source_prefix)
                    for name, rel in (result.get("figures") or {}).items())
     if figs:
         parts.append(f"<div class='figs'>{figs}</div>")

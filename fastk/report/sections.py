@@ -21,12 +21,14 @@ def _f(value: Any, fmt: str = "{:.2f}") -> str:
     return fmt.format(value)
 
 
-def _figure(run: Path, rel: str | None, caption: str, width: int = 520) -> str:
-    if not rel or not (run / rel).is_file():
+def figure_html(folder: Path, rel: str | None, caption: str, prefix: str = "") -> str:
+    """A PNG below ``folder`` embedded as a data URI in a captioned ``<figure>`` (empty when missing);
+    ``data-source`` names it ``prefix + rel`` (its path from the run folder)."""
+    if not rel or not (folder / rel).is_file():
         return ""
-    data = base64.b64encode((run / rel).read_bytes()).decode()
-    return (f"<figure><img src='data:image/png;base64,{data}' alt='{e(caption[:60])}' data-source='{e(rel)}' "
-            f"width='{width}'><figcaption>{e(caption)}</figcaption></figure>")
+    data = base64.b64encode((folder / rel).read_bytes()).decode()
+    return (f"<figure><img src='data:image/png;base64,{data}' alt='{e(caption[:60])}' data-source='{e(prefix + rel)}' "
+            f"width='520'><figcaption>{e(caption)}</figcaption></figure>")
 
 
 def sanity(report: dict[str, Any], run: Path) -> str:
@@ -46,7 +48,7 @@ def sanity(report: dict[str, Any], run: Path) -> str:
            "model: do not let it alone decide which areas to keep.</p>"]
     casc = s.get("cascading")
     if casc:
-        out.append(f"<div class='figs'>{_figure(run, s.get('figure'), 'Cascading randomisation: agreement with the trained ranking as blocks are re-initialised from the output side')}</div>")
+        out.append(f"<div class='figs'>{figure_html(run, s.get('figure'), 'Cascading randomisation: agreement with the trained ranking as blocks are re-initialised from the output side')}</div>")
     return "".join(out)
 
 
@@ -78,7 +80,7 @@ def faithfulness(report: dict[str, Any], run: Path) -> str:
                     f"<td>{_f(sel['auc_drop'], '{:.3f}')}</td><td>{_f(rnd['auc_drop']['mean'], '{:.3f}')} +- "
                     f"{_f(rnd['auc_drop']['sd'], '{:.3f}')}</td><td>{_f(rnd['p_auc_drop'])}</td>"
                     f"<td>{_f(sel['spoof_drop'], '{:.3f}')}</td><td>{'yes' if m['beats_random'] else 'no'}</td></tr>")
-    figs = "".join(_figure(run, rel, cap) for rel, cap in (
+    figs = "".join(figure_html(run, rel, cap) for rel, cap in (
         ("faithfulness/faithfulness_curves.png", "Deletion and insertion curves in ranking order, with random orders"),
         ("faithfulness/faithfulness_areas.png", "Drop of the spoof score when each area alone is removed")))
     return ("<h3>Faithfulness: do the top areas carry the model's decision?</h3>"
