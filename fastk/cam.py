@@ -8,7 +8,7 @@ only computes maps; every result records the target's name so two explanations a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -74,15 +74,30 @@ class CamMethod:
         Each map is min-max scaled per image (as grad-cam does); a constant or NaN map (ScoreCAM's
         known failure when a channel is flat) becomes all zeros rather than poisoning the averages.
         """
-        maps = np.asarray(self._compute(target, inputs), dtype=np.float32)
-        if maps.ndim == 2:
-            maps = maps[None]
-        maps = np.nan_to_num(maps, nan=0.0, posinf=0.0, neginf=0.0)
-        lo = maps.min(axis=(1, 2), keepdims=True)
-        hi = maps.max(axis=(1, 2), keepdims=True)
-        span = hi - lo
-        out = np.where(span > 1e-12, (maps - lo) / np.where(span > 1e-12, span, 1.0), 0.0)
-        return out.astype(np.float32)
+        return normalise_maps(self._compute(target, inputs))
+
+    def compute_with(self, others: Sequence[CamMethod], target: CamTarget, inputs: torch.Tensor) -> list[np.ndarray]:
+        """The maps of this method and of each of ``others`` for the same target and inputs, in that order.
+
+        Why: a study of several CAM methods on one model repeats the same forward and backward pass
+        once per gradient method. The default computes each method alone; a plugin whose methods can
+        share that work overrides this (grad-cam's gradient methods share one pass:
+        plugins/cams_gradcam.py). Overrides must return exactly what :meth:`compute` returns per method.
+        """
+        return [m.compute(target, inputs) for m in (self, *others)]
+
+
+def normalise_maps(maps: Any) -> np.ndarray:
+    """Per-image min-max scaling into [0, 1] as float32 ``(batch, H, W)``; constant or NaN maps become 0."""
+    maps = np.asarray(maps, dtype=np.float32)
+    if maps.ndim == 2:
+        maps = maps[None]
+    maps = np.nan_to_num(maps, nan=0.0, posinf=0.0, neginf=0.0)
+    lo = maps.min(axis=(1, 2), keepdims=True)
+    hi = maps.max(axis=(1, 2), keepdims=True)
+    span = hi - lo
+    out = np.where(span > 1e-12, (maps - lo) / np.where(span > 1e-12, span, 1.0), 0.0)
+    return out.astype(np.float32)
 
 
 @contextlib.contextmanager

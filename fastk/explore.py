@@ -29,6 +29,7 @@ import numpy as np
 import fastk
 from fastk.areas import AreaSet
 from fastk.cam import resize_maps
+from fastk.cam_memo import CamMemo
 from fastk.datasets import Sample
 from fastk.errors import ConfigError, FastkError
 from fastk.figures import importance_bar_chart, overlay
@@ -117,18 +118,23 @@ def explore(
     cache: LandmarkCache | None = None,
     show_progress: bool = True,
     extra_record: dict[str, Any] | None = None,
+    memo: CamMemo | None = None,
 ) -> ExploreResult:
-    """Run landmarks + CAM + area importance over ``samples``; resumable; returns the summary."""
+    """Run landmarks + CAM + area importance over ``samples``; resumable; returns the summary.
+
+    ``memo`` (one per model) keeps maps and probabilities across explorations of the same model, e.g.
+    the cells of a stability grid; the results are the same with or without it.
+    """
     from fastk.locks import FolderLock
 
     out = Path(out_dir)
     with FolderLock(out, "fastk explore"):
         return _explore(samples, backbone, model, out, settings or ExploreSettings(), cache, show_progress,
-                        extra_record)
+                        extra_record, memo)
 
 
 def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, show_progress: bool,
-             extra_record: dict[str, Any] | None) -> ExploreResult:
+             extra_record: dict[str, Any] | None, memo: CamMemo | None) -> ExploreResult:
     import torch
 
     from fastk.fingerprint import json_hash, plugin_identity, samples_hash, state_dict_hash
@@ -201,9 +207,14 @@ def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, sho
                     usable.append((smp, img, face))
                 if usable:
                     inputs = backbone.preprocess([img for _, img, _ in usable]).to(device)
-                    maps = cam.compute(target, inputs)
-                    with torch.no_grad():
-                        probs = backbone.spoof_probability(model, inputs).cpu().numpy()
+                    if memo is None:
+                        maps = cam.compute(target, inputs)
+                        with torch.no_grad():
+                            probs = backbone.spoof_probability(model, inputs).cpu().numpy()
+                    else:
+                        keys = [str(smp.path) for smp, _, _ in usable]
+                        maps = memo.maps(s.cam, target, inputs, keys)
+                        probs = memo.probabilities(backbone, model, inputs, keys)
                     for (smp, img, face), m, p in zip(usable, maps, probs):
                         heat = resize_maps(m, img.shape[:2])
                         masks = area_set.masks(face.points68, img.shape)

@@ -100,12 +100,13 @@ class LandmarkCache:
             except (ValueError, KeyError, TypeError):
                 pass  # a corrupt entry is recomputed
         self.misses += 1
-        result = detector.detect(read_rgb(p) if image is None else image)
+        encoded = _encode(detector.detect(read_rgb(p) if image is None else image))
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")  # two processes may fill one entry
-            tmp.write_text(json.dumps(_encode(result)))
+            tmp.write_text(json.dumps(encoded))
             tmp.replace(entry)
         except OSError as err:  # a read-only cache must not stop the work
             raise FastkError(f"{self.root}: cannot write landmark cache ({err.strerror})") from err
-        return result
+        # what a later hit reads (points rounded to 0.01 px), so a first run and a resumed one agree
+        return _decode(json.loads(json.dumps(encoded)))

@@ -170,9 +170,10 @@ def run_grid(
 
     Cells already finished with the same settings, checkpoint and images are kept, not redone.
     """
+    from fastk.cam_memo import CamMemo
     from fastk.checkpoints import load_checkpoint
     from fastk.devices import default_device
-    from fastk.explore import ExploreSettings, explore
+    from fastk.explore import explore
     from fastk.landmark_cache import LandmarkCache
     from fastk.progress import progress_bar
 
@@ -214,31 +215,45 @@ def run_grid(
             probes[name] = {"included": estimate <= cfg.slow_cam_seconds, "seconds_per_image": sec,
                             "estimated_seconds": estimate, "budget_seconds": cfg.slow_cam_seconds}
         cams = cams + [n for n in slow if probes[n]["included"]]
+    # model, then target, then method, then detector: a model's memo serves all its cells, then goes
     plan = [(label, cam, det, tgt) for label, (_, _, targets, _) in loaded.items()
-            for cam in cams for det in cfg.detectors for tgt in targets]
+            for tgt in targets for cam in cams for det in cfg.detectors]
+    stamps = {cell: _stamp(cfg, *cell, loaded[cell[0]][3], len(samples), images_digest) for cell in plan}
+    to_run = {cell for cell in plan if not _reusable(out / "cells" / cell_name(*cell) / "cell.json", stamps[cell][1], wanted)}
+    memos = {}
     progress = progress_bar(show_progress)
     with progress:
         task = progress.add_task("stability grid", total=len(plan))
         for label, cam, det, tgt in plan:
-            backbone, model, _, ckpt_digest = loaded[label]
+            backbone, model, _, _ = loaded[label]
             name = cell_name(label, cam, det, tgt)
             cell_dir = out / "cells" / name
             progress.update(task, description=f"stability grid: {name}")
-            settings = ExploreSettings(landmarks=det, cam=cam, cam_target=tgt, areas=cfg.areas,
-                                       batch_size=cfg.batch_size, n_boot=100, seed=cfg.seed, overlays=0,
-                                       group_by=["label"])
-            stamp = {"settings": asdict(settings), "checkpoint_sha1": ckpt_digest, "images": len(samples),
-                     "images_sha1": images_digest}
-            marker = cell_dir / "cell.json"
-            if not _reusable(marker, stamp, wanted):
+            settings, stamp = stamps[(label, cam, det, tgt)]
+            if (label, cam, det, tgt) in to_run:
+                if label not in memos:
+                    memos.clear()  # the previous model's maps are no longer needed
+                    memos[label] = CamMemo(sorted({c for (lb, c, _, _) in to_run if lb == label}))
                 explore(samples, backbone, model, cell_dir, settings, cache=cache, show_progress=False,
-                        extra_record={"stability_cell": {"model": label, "cam": cam, "detector": det, "target": tgt}})
-                marker.write_text(json.dumps(stamp, indent=2))
+                        extra_record={"stability_cell": {"model": label, "cam": cam, "detector": det, "target": tgt}},
+                        memo=memos[label])
+                (cell_dir / "cell.json").write_text(json.dumps(stamp, indent=2))
             cells.append(load_cell(cell_dir, label, cam, det, tgt, only=wanted))
             progress.advance(task)
     for cell in cells:
         cell.slow_cams = probes
     return cells
+
+
+def _stamp(cfg: StabilityConfig, label: str, cam: str, det: str, tgt: str, ckpt_digest: str, n_images: int,
+           images_digest: str):
+    """A cell's exploration settings, and the stamp (``cell.json``) that says what made it."""
+    from fastk.explore import ExploreSettings
+
+    settings = ExploreSettings(landmarks=det, cam=cam, cam_target=tgt, areas=cfg.areas, batch_size=cfg.batch_size,
+                               n_boot=100, seed=cfg.seed, overlays=0, group_by=["label"])
+    return settings, {"settings": asdict(settings), "checkpoint_sha1": ckpt_digest, "images": n_images,
+                      "images_sha1": images_digest}
 
 
 def _reusable(marker: Path, stamp: dict[str, Any], wanted: set[str]) -> bool:

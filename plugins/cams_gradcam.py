@@ -63,6 +63,61 @@ class GradCamLibraryMethod(CamMethod):
                 _release(cam)
 
 
+    @classmethod
+    def shares_gradient_pass(cls) -> bool:
+        """True when the method's map is a function of one forward/backward pass's activations and
+        gradients at the target layers (grad-cam's ``BaseCAM.forward`` unchanged, no input gradient):
+        then several such methods can be computed from one pass (:meth:`compute_with`)."""
+        from pytorch_grad_cam.base_cam import BaseCAM
+
+        cam_class = cls.cam_class
+        if cls.cost != "gradient" or not issubclass(cam_class, BaseCAM):
+            return False
+        inherited = all(getattr(cam_class, n) is getattr(BaseCAM, n)
+                        for n in ("forward", "__call__", "compute_cam_per_layer", "aggregate_multi_layers"))
+        return inherited
+
+    def compute_with(self, others, target: CamTarget, inputs) -> list[np.ndarray]:
+        """Every method that :meth:`shares_gradient_pass` gets its map from one forward and backward
+        pass (the first such method's hooks), the others are computed alone; equal to computing each."""
+        from fastk.cam import normalise_maps
+
+        methods = [self, *others]
+        shared = [m for m in methods if isinstance(m, GradCamLibraryMethod) and m.shares_gradient_pass()]
+        if len(shared) < 2:
+            return super().compute_with(others, target, inputs)
+        maps = dict(zip(map(id, shared), _one_pass_maps([m.cam_class for m in shared], target, inputs)))
+        return [normalise_maps(maps[id(m)]) if id(m) in maps else m.compute(target, inputs) for m in methods]
+
+
+def _one_pass_maps(cam_classes: list[type], target: CamTarget, inputs) -> list[np.ndarray]:
+    """grad-cam maps of each class; those whose instances use plain detached gradients of the target
+    layers (not ShapleyCAM's second derivatives) reuse the first such instance's forward/backward pass."""
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+    device = next(target.model.parameters()).device
+    x = inputs.to(device)
+    targets = [ClassifierOutputTarget(target.output_index)] * len(inputs)
+    with eval_mode(target.model):
+        cams = [c(model=target.model, target_layers=target.target_layers) for c in cam_classes]
+        plain = lambda cam: cam.detach and cam.uses_gradients and not cam.compute_input_gradient  # noqa: E731
+        donor = None
+        out = []
+        try:
+            for cam in cams:
+                if donor is None or not plain(cam):
+                    out.append(cam(input_tensor=x, targets=targets))
+                    donor = cam if donor is None and plain(cam) else donor
+                    continue
+                cam.activations_and_grads.release()
+                cam.activations_and_grads = donor.activations_and_grads  # the pass already made
+                out.append(cam.aggregate_multi_layers(cam.compute_cam_per_layer(x, targets, False)))
+            return out
+        finally:
+            for cam in cams:
+                _release(cam)
+
+
 def _release(cam) -> None:
     """Remove the forward hooks (wrappers such as RefineCAM keep them on an inner ``base_cam``)."""
     for owner in (cam, getattr(cam, "base_cam", None)):

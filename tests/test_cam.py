@@ -100,3 +100,17 @@ def test_target_layer_can_be_overridden(trained):
 
     with pytest.raises(FastkError, match="no layer 'layer9'"):
         backbone.cam_target(model, None, "layer9")
+
+
+def test_methods_computed_together_equal_each_alone(trained):
+    """One shared forward/backward pass for grad-cam's gradient methods (the stability grid's speed-up)
+    must give every method exactly its own maps; methods that cannot share are computed alone."""
+    backbone, model, _, x = trained
+    target = backbone.cam_target(model)
+    names = ["gradcam++", "gradcam", "layercam", "xgradcam", "hirescam", "shapleycam", "ablationcam", "eigencam"]
+    methods = [fastk.create("cam", n) for n in names]
+    together = methods[0].compute_with(methods[1:], target, x)
+    assert len(together) == len(names)
+    for name, method, maps in zip(names, methods, together):
+        np.testing.assert_allclose(maps, method.compute(target, x), atol=1e-6, err_msg=name)
+    assert type(methods[0]).shares_gradient_pass() and not type(methods[-1]).shares_gradient_pass()

@@ -88,7 +88,9 @@ def test_landmark_cache_hits_on_second_call(tmp_path, london_photos):
     a = cache.detect_file(det, london_photos[0])
     b = cache.detect_file(det, london_photos[0])
     assert (cache.misses, cache.hits) == (1, 1)
-    np.testing.assert_allclose(a.points68, b.points68, atol=0.01)
+    # the first call returns what later hits read, so a first run and a resumed run see the same points
+    np.testing.assert_array_equal(a.points68, b.points68)
+    assert a.faces_found == b.faces_found and a.detector == b.detector
     other = fastk.create("landmarks", "dlib", upsample=0)
     cache.detect_file(other, london_photos[0])
     assert cache.misses == 2  # a different setting is a different entry

@@ -64,6 +64,27 @@ def test_every_cell_is_an_exploration_and_landmarks_are_found_once(grid):
     assert result["landmark_cache"] == {"hits": 10 * n, "misses": 2 * n}
 
 
+def test_a_cell_equals_the_same_exploration_run_alone(grid, tmp_path):
+    """The grid shares maps between cells (detectors, one gradient pass for several methods); a cell
+    must hold exactly what a plain `explore` of its model, method, detector and target writes."""
+    from fastk.checkpoints import load_checkpoint
+    from fastk.explore import explore, read_area_rows
+    from fastk.stability_grid import _stamp
+
+    backbone, model, _ = load_checkpoint(grid["checkpoints"]["seed1"])
+    settings, _ = _stamp(StabilityConfig.coerce(grid["cfg"]), "seed1", "layercam", "mediapipe", "spoof-logit", "", 0, "")
+    cache = LandmarkCache(grid["root"] / "landmarks")  # the grid's landmarks, through a cache object of its own
+    alone = explore(grid["samples"], backbone, model, tmp_path / "alone", settings, cache=cache, show_progress=False)
+    areas = alone.summary["areas"]["names"]
+    cell = grid["out"] / "cells" / "seed1__layercam__mediapipe__spoof-logit"
+    mine = {r["path"]: r for r in read_area_rows(cell / "per_image.csv", areas)}
+    theirs = {r["path"]: r for r in read_area_rows(tmp_path / "alone" / "per_image.csv", areas)}
+    assert mine.keys() == theirs.keys() and len(mine) >= 10
+    for path, row in theirs.items():
+        assert [row[a] for a in areas] == pytest.approx([mine[path][a] for a in areas], abs=2e-6, nan_ok=True), path
+        assert float(row["spoof_probability"]) == pytest.approx(float(mine[path]["spoof_probability"]), abs=2e-6)
+
+
 def test_stability_json_is_strict_and_its_distributions_add_up(grid):
     data = _strict((grid["out"] / "stability.json").read_text())
     areas, k = data["areas"], data["k"]
