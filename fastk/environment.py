@@ -8,8 +8,12 @@ agree across machines.
 Why set threading defaults: torch's OpenMP threads spin-wait between parallel regions. On a shared
 CPU (a CI runner, a laptop doing other work) the spinning threads steal the cores the next region
 needs, which made every torch step several times slower under load and the report's timings
-meaningless. ``OMP_WAIT_POLICY=PASSIVE`` lets idle threads sleep; it must be set before torch (and
-its OpenMP runtime) is loaded, so the CLI calls :func:`configure_threads` first. A value the user set
+meaningless. ``OMP_WAIT_POLICY=PASSIVE`` lets idle threads sleep, but on an idle machine the sleeping
+threads pay a wake-up cost (one LGSC training step 0.90 s against 0.78 s with OpenMP's default,
+benchmarks/omp_wait_policy.json). So :func:`configure_threads` looks at the machine once, at start:
+other work on at least half a core sets ``PASSIVE``; an idle machine keeps OpenMP's default. The
+choice and the load it saw are recorded (:data:`THREAD_POLICY`, in every ``report.json``). It must
+run before torch (and its OpenMP runtime) is loaded, so the CLI calls it first. A value the user set
 is never overridden.
 """
 
@@ -20,18 +24,54 @@ import platform
 import sys
 from typing import Any
 
-#: Environment variables fastk sets when the user has not (see the module docstring).
+#: Environment variables fastk sets when the user has not and the machine is busy (module docstring).
 THREAD_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
+#: Cores busy with other work from which the machine counts as busy.
+BUSY_CORES = 0.5
+#: What :func:`configure_threads` decided, and why (recorded in :func:`environment_record`).
+THREAD_POLICY: dict[str, Any] = {}
 
 
-def configure_threads() -> dict[str, str]:
-    """Apply :data:`THREAD_DEFAULTS` where unset (call before importing torch); returns what was set."""
-    applied = {}
-    for key, value in THREAD_DEFAULTS.items():
-        if key not in os.environ:
-            os.environ[key] = value
-            applied[key] = value
-    return applied
+def busy_cores(seconds: float = 0.15) -> float | None:
+    """Cores busy right now (Linux ``/proc/stat`` over ``seconds``; this process sleeps meanwhile,
+    so the figure is other work); None where ``/proc/stat`` is not there."""
+    import time
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+        return sum(values[:8]), idle
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    total = total1 - total0
+    if total <= 0:
+        return None
+    return (total - (idle1 - idle0)) / total * (os.cpu_count() or 1)
+
+
+def configure_threads(*, adaptive: bool = True) -> dict[str, str]:
+    """Set :data:`THREAD_DEFAULTS` where unset: when the machine is busy (``adaptive``, measured by
+    :func:`busy_cores`; unknown counts as busy) or always (``adaptive=False``, as the test suite does,
+    which runs next to its own subprocesses). Call before importing torch; returns what was set."""
+    unset = {k: v for k, v in THREAD_DEFAULTS.items() if k not in os.environ}
+    if not unset:
+        THREAD_POLICY.update(decision="set by the user", busy_cores=None)
+        return {}
+    busy = busy_cores() if adaptive else None
+    if adaptive and busy is not None and busy < BUSY_CORES:
+        THREAD_POLICY.update(decision="machine idle at start: OpenMP's default wait policy", busy_cores=round(busy, 2))
+        return {}
+    os.environ.update(unset)
+    why = "always (adaptive=False)" if not adaptive else "machine busy at start" if busy is not None else "load unknown"
+    THREAD_POLICY.update(decision=f"{why}: {', '.join(f'{k}={v}' for k, v in unset.items())}",
+                         busy_cores=None if busy is None else round(busy, 2))
+    return unset
 
 
 def _cpu_model() -> str | None:
@@ -73,4 +113,5 @@ def environment_record() -> dict[str, Any]:
         "thread_env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS",
                                                       "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE")},
         "load_average": load,
+        "thread_policy": dict(THREAD_POLICY) or None,
     }

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from fastk.environment import configure_threads
 
-configure_threads()  # as the CLI does, before torch loads: idle OpenMP threads sleep instead of spinning
+# before torch loads: idle OpenMP threads sleep instead of spinning (the suite runs beside its own subprocesses)
+configure_threads(adaptive=False)
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
