@@ -69,10 +69,10 @@ def test_a_cell_equals_the_same_exploration_run_alone(grid, tmp_path):
     must hold exactly what a plain `explore` of its model, method, detector and target writes."""
     from fastk.checkpoints import load_checkpoint
     from fastk.explore import explore, read_area_rows
-    from fastk.stability_grid import _stamp
+    from fastk.stability_cells import cell_stamp
 
     backbone, model, _ = load_checkpoint(grid["checkpoints"]["seed1"])
-    settings, _ = _stamp(StabilityConfig.coerce(grid["cfg"]), "seed1", "layercam", "mediapipe", "spoof-logit", "", 0, "")
+    settings, _ = cell_stamp(StabilityConfig.coerce(grid["cfg"]), "seed1", "layercam", "mediapipe", "spoof-logit", "", 0, "")
     cache = LandmarkCache(grid["root"] / "landmarks")  # the grid's landmarks, through a cache object of its own
     alone = explore(grid["samples"], backbone, model, tmp_path / "alone", settings, cache=cache, show_progress=False)
     areas = alone.summary["areas"]["names"]
