@@ -1,0 +1,126 @@
+"""The files of an exploration folder: rows appended as work goes, read back, summarised and drawn.
+
+Why apart from :mod:`fastk.explore`: the pipeline, the stability grid and the report read finished
+explorations without running one; the resume check decides from ``explore.json`` alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from fastk.errors import ConfigError, FastkError
+from fastk.figures import importance_bar_chart
+from fastk.importance import summarize, summarize_by
+from fastk.jsonsafe import jsonable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fastk.explore import ExploreResult, ExploreSettings
+
+#: Columns of ``per_image.csv`` before the samples' metadata and the area scores.
+BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "detector", "faces_found", "spoof_probability"]
+FINGERPRINT_LABELS = {"model": "model weights", "samples": "images (paths, labels or file contents)",
+                      "settings": "settings", "backbone": "backbone", "cam_target": "CAM target",
+                      "areas": "face areas", "plugins": "plugin distributions or versions", "detector": "landmark detector"}
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class RowAppender:
+    """A CSV file that gets its header once and a flushed row per call (crash-safe progress)."""
+
+    def __init__(self, path: Path, columns: Sequence[str]):
+        self.path, self.columns = path, list(columns)
+        new = not path.exists() or path.stat().st_size == 0
+        self.f = open(path, "a", newline="")
+        self.w = csv.DictWriter(self.f, fieldnames=self.columns, extrasaction="ignore")
+        if new:
+            self.w.writeheader()
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.w.writerow(row)
+        self.f.flush()
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def _number(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def read_area_rows(path: Path, areas: list[str]) -> list[dict[str, Any]]:
+    """The rows of an exploration's ``per_image.csv``, area columns as floats (NaN where empty)."""
+    rows = read_rows(Path(path))
+    for r in rows:
+        for a in areas:
+            r[a] = _number(r.get(a))
+    return rows
+
+
+def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, Any]) -> ExploreResult:
+    """Summaries and figures from ``per_image.csv`` (also what a resumed run ends with)."""
+    rows = read_area_rows(out / "per_image.csv", areas)
+    skipped = [(r["path"], r["reason"]) for r in read_rows(out / "skipped.csv")]
+    if not rows:
+        raise FastkError(f"{out}: no image had a usable face ({len(skipped)} skipped; see skipped.csv)")
+    summary = {
+        "overall": summarize(rows, areas, n_boot=s.n_boot, seed=s.seed),
+        "by": {
+            key: summarize_by(rows, areas, key if key in BASE_COLUMNS else f"meta_{key}", n_boot=s.n_boot, seed=s.seed)
+            for key in s.group_by
+        },
+        "ranking": sorted(areas, key=lambda a: -np.nan_to_num(np.nanmean([r[a] for r in rows]), nan=-1)),
+        "images_used": len(rows),
+        "images_skipped": len(skipped),
+        **record,
+    }
+    summary["by"]["label"] = {
+        {"0": "real", "1": "spoof", "-1": "unlabelled"}.get(k, k): v for k, v in summary["by"].get("label", {}).items()
+    }
+    (out / "area_importance.json").write_text(json.dumps(jsonable(summary), indent=2))
+    target = record["cam_target"]["target"]
+    importance_bar_chart(
+        summary["overall"],
+        out / "importance.png",
+        title=f"Area importance ({record['settings']['cam']} on {target}, {record['settings']['landmarks']} areas)",
+        note=f"{len(rows)} images; {len(skipped)} skipped",
+    )
+    from fastk.explore import ExploreResult
+
+    return ExploreResult(out, summary, len(rows), skipped)
+
+
+def check_resume(path: Path, record: dict[str, Any]) -> None:
+    """Refuse to add rows to a folder whose rows came from another model, images, settings or plugins."""
+    from fastk.fingerprint import mismatch
+
+    if not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise ConfigError(f"{path}: unreadable (not JSON); use a new --out folder, or delete it to start fresh") from None
+    old_fp = old.get("fingerprint") if isinstance(old, dict) else None
+    new_fp = record["fingerprint"]
+    detail = {}
+    if isinstance(old_fp, dict) and isinstance(old_fp.get("settings"), dict):
+        a, b = old_fp["settings"], new_fp["settings"]
+        detail["settings"] = ", ".join(f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in sorted(set(a) | set(b))
+                                       if a.get(k) != b.get(k))
+    message = mismatch(path.parent, "a run", old_fp, new_fp, FINGERPRINT_LABELS, detail)
+    if message:
+        raise ConfigError(message)
