@@ -23,39 +23,11 @@ import yaml
 from fastk import _config_checks as checks
 from fastk._options import given, nearest
 from fastk.errors import ConfigError
+from fastk.run_config import RunConfig
 
-DEFAULTS: dict[str, Any] = {
-    "name": "run",
-    "seed": 0,
-    "device": None,  # cpu / cuda / cuda:N / mps; default: cuda when present
-    "dataset": {"name": "demo", "path": None, "options": {}},
-    "split": {"ratios": [0.6, 0.2, 0.2], "stratify": True},
-    "backbone": {"name": "lgsc", "input_size": 112, "options": {}},
-    "train": {},  # passed to the trainer's config (epochs, batch_size, lr, ...)
-    "explore": {
-        "landmarks": "dlib",
-        "cam": "gradcam++",
-        "cam_target": None,
-        "target_layer": None,
-        "areas": "paper",
-        "split": "val",  # which split the importance is measured on ("on" would be YAML for True)
-        "batch_size": 16,
-        "overlays": 24,
-        "n_boot": 1000,
-        "group_by": ["label", "attack_type", "lighting"],  # any sample metadata key works too
-    },
-    # Model-randomisation sanity check as a distribution (fastk.sanity): random draws, cascading curve.
-    "sanity": {"draws": 5, "cascading": True, "max_images": 64},
-    # Ranking stability (fastk.stability_grid): the full model retrained with `seeds` seeds (seed, seed+1,
-    # ...), each explored with every CAM method x detector x target; k: that of the selector (else 4).
-    "stability": {"enabled": True, "seeds": 3, "cams": None, "slow_cams": "auto", "slow_cam_seconds": 300.0,
-                  "detectors": ["dlib", "mediapipe"], "targets": None, "k": None, "n_boot": 200,
-                  "max_images": None},
-    "select": "top-k:4",
-    # Does the ranking carry the model's decision (fastk.faithfulness): area removal vs random sets.
-    "faithfulness": {"enabled": True, "methods": ["road", "blackout"], "n_random": 20, "max_images": None},
-    "retrain": {"variants": ["selected", "complement", "crop"], "crop_size": None, "jpeg_quality": 90},
-}
+#: Every key with its default, derived from the dataclasses of :mod:`fastk.run_config` (where the
+#: defaults are written, once); ``train: {}`` because the trainer's options default in ``TrainConfig``.
+DEFAULTS: dict[str, Any] = RunConfig().to_dict()
 
 #: Mappings whose keys are checked against a plugin or the trainer, not against DEFAULTS.
 FREE_FORM = ("train", "dataset.options", "backbone.options")
