@@ -21,6 +21,51 @@ from typing import Any
 from fastk.errors import ConfigError
 
 MANIFEST = "manifest.json"
+CHECKPOINT = "best.pt"  # what the trainer writes in its output folder
+
+
+class Layout:
+    """Where a run's files are, relative to its folder (``/`` ends a folder; globs allowed in arguments).
+
+    The one place that knows the layout: :class:`RunFolder`'s accessors and the steps' declared
+    ``reads``/``writes`` both read it, so the files a step says it makes are the ones it makes.
+    """
+
+    config = "config.json"
+    split = "split.json"
+    skipped = "skipped.csv"
+    explore = "explore/"
+    per_image = "explore/per_image.csv"
+    area_importance = "explore/area_importance.json"
+    asymmetry = "explore/asymmetry.json"
+    sanity = "sanity/"
+    sanity_json = "sanity/sanity.json"
+    sanity_cascading = "sanity/sanity_cascading.png"
+    stability = "stability/"
+    stability_json = "stability/stability.json"
+    faithfulness = "faithfulness/"
+    figures = "figures/"
+    report_json = "report.json"
+    report_html = "report.html"
+
+    @staticmethod
+    def model(name: str) -> str:
+        """A trained model's folder (``full``, ``full-seed2``, a retrain variant)."""
+        return f"models/{name}/"
+
+    @staticmethod
+    def checkpoint(name: str) -> str:
+        return f"models/{name}/{CHECKPOINT}"
+
+    @staticmethod
+    def masked(variant: str) -> str:
+        """A masked dataset's folder (``selected``, ``complement``, ``crop``)."""
+        return f"masked/{variant}/"
+
+    @staticmethod
+    def split_of(variant: str | None = None) -> str:
+        """The run's split file, or a masked dataset's."""
+        return f"masked/{variant}/{Layout.split}" if variant else Layout.split
 
 
 class RunFolder:
@@ -46,6 +91,73 @@ class RunFolder:
             raise ConfigError(f"{p}: not a fastk run folder (no {MANIFEST})")
         return cls(p)
 
+    # -- where things are (see Layout) ------------------------------------------------------------
+    def at(self, rel: str) -> Path:
+        """A :class:`Layout` path inside this run folder."""
+        return self.root / rel
+
+    @property
+    def config_file(self) -> Path:
+        return self.at(Layout.config)
+
+    def split_file(self, variant: str | None = None) -> Path:
+        return self.at(Layout.split_of(variant))
+
+    @property
+    def skipped_file(self) -> Path:
+        return self.at(Layout.skipped)
+
+    def model_dir(self, name: str) -> Path:
+        return self.at(Layout.model(name))
+
+    def masked_dir(self, variant: str) -> Path:
+        return self.at(Layout.masked(variant))
+
+    def checkpoint(self, step: str) -> Path:
+        """The checkpoint a finished training step recorded (not necessarily in ``models/``)."""
+        return self.resolve(self.result(step)["checkpoint"])
+
+    @property
+    def explore_dir(self) -> Path:
+        return self.at(Layout.explore)
+
+    @property
+    def per_image_file(self) -> Path:
+        return self.at(Layout.per_image)
+
+    @property
+    def area_importance_file(self) -> Path:
+        return self.at(Layout.area_importance)
+
+    @property
+    def asymmetry_file(self) -> Path:
+        return self.at(Layout.asymmetry)
+
+    @property
+    def sanity_dir(self) -> Path:
+        return self.at(Layout.sanity)
+
+    @property
+    def sanity_file(self) -> Path:
+        return self.at(Layout.sanity_json)
+
+    @property
+    def stability_dir(self) -> Path:
+        return self.at(Layout.stability)
+
+    @property
+    def faithfulness_dir(self) -> Path:
+        return self.at(Layout.faithfulness)
+
+    @property
+    def report_json(self) -> Path:
+        return self.at(Layout.report_json)
+
+    @property
+    def report_html(self) -> Path:
+        return self.at(Layout.report_html)
+
+    # -- stored paths -------------------------------------------------------------------------------
     def rel(self, path: str | Path) -> str:
         """``path`` as stored: relative to the run folder when inside it, else absolute."""
         p = Path(path).absolute()
