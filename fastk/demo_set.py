@@ -42,6 +42,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,20 +71,22 @@ COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "source_file",
            "gender", "ethnicity", "simulated", "planted_areas", "framing", "params"]
 
 
-def _sources() -> list[dict[str, Any]]:
-    """Source photos with subject and demographic columns."""
+def _sources(max_subjects: int | None = None) -> list[dict[str, Any]]:
+    """Source photos with subject and demographic columns (of the first ``max_subjects`` subjects)."""
     root = shared_faces_dir()
     if root is not None:
         with open(root / "manifest.csv", newline="") as f:
-            rows = list(csv.DictReader(f))
-        return [{"file": root / r["file"], **{k: r.get(k, "") for k in ("subject", "collection", "expression", "age",
-                                                                          "gender", "ethnicity")}} for r in rows]
-    print("fastk: ../shared/data/faces not found; the demo set falls back to the 2 real faces shipped with "
-          "scikit-image and matplotlib (too few subjects for a 6:2:2 split)", file=sys.stderr)
-    folder = default_cache_dir() / "package-faces"
-    folder.mkdir(parents=True, exist_ok=True)
-    return [{"file": p, "subject": f"package_{p.stem}", "collection": "package", "expression": "", "age": "",
-             "gender": "", "ethnicity": ""} for p in package_faces(folder)]
+            sources = [{"file": root / r["file"], **{k: r.get(k, "") for k in ("subject", "collection", "expression",
+                        "age", "gender", "ethnicity")}} for r in csv.DictReader(f)]
+    else:
+        print("fastk: ../shared/data/faces not found; the demo set falls back to the 2 real faces shipped with "
+              "scikit-image and matplotlib (too few subjects for a 6:2:2 split)", file=sys.stderr)
+        folder = default_cache_dir() / "package-faces"
+        folder.mkdir(parents=True, exist_ok=True)
+        sources = [{"file": p, "subject": f"package_{p.stem}", "collection": "package", "expression": "", "age": "",
+                    "gender": "", "ethnicity": ""} for p in package_faces(folder)]
+    keep = sorted({s["subject"] for s in sources})[:max_subjects] if max_subjects else None
+    return [s for s in sources if keep is None or s["subject"] in keep]
 
 
 def face_crop_box(points68: np.ndarray, shape: tuple[int, ...], margin: float = 0.3) -> tuple[int, int, int, int]:
@@ -103,6 +106,19 @@ def settings_key(**settings: Any) -> str:
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
+@dataclass(frozen=True)
+class _Recipe:
+    """The options every sample of one build shares, passed around as one value."""
+
+    side: int
+    attacks: Sequence[str]
+    attacks_per_photo: int
+    lightings: Sequence[str]
+    planted: Sequence[str] | None
+    framing: str
+    disable: Sequence[str]
+
+
 def build_demo_set(
     out_dir: str | Path | None = None,
     *,
@@ -118,89 +134,16 @@ def build_demo_set(
     show_progress: bool = False,
 ) -> Path:
     """Build (or reuse) the demo set; returns the folder holding ``manifest.csv``."""
-    import cv2
-
-    import fastk
-    from fastk.areas import AreaSet
-    from fastk.images import read_rgb
-    from fastk.landmark_cache import LandmarkCache
-    from fastk.progress import progress_bar
-
-    bad = [a for a in attacks if a not in ATTACK_TYPES] + [x for x in lightings if x not in LIGHTINGS]
-    if bad:
-        raise ConfigError(f"demo set: unknown attack type or lighting {', '.join(bad)}; attacks: "
-                          f"{', '.join(ATTACK_TYPES)}; lightings: {', '.join(LIGHTINGS)}")
-    if framing not in FRAMINGS:
-        raise ConfigError(f"demo set option 'framing': unknown value {framing!r}; known: {', '.join(FRAMINGS)}")
-    unknown = [d for d in disable if d not in STEPS]
-    if unknown:
-        raise ConfigError(f"demo set option 'disable': unknown step {', '.join(unknown)}; known: {', '.join(STEPS)}")
-    sources = _sources()
-    shared = sources[0]["collection"] != "package"
-    if max_subjects:
-        keep = sorted({s["subject"] for s in sources})[:max_subjects]
-        sources = [s for s in sources if s["subject"] in keep]
-    settings = {"side": side, "attacks": list(attacks), "attacks_per_photo": attacks_per_photo,
-                "lightings": list(lightings), "planted": sorted(planted) if planted else None,
-                "max_subjects": max_subjects, "seed": seed, "shared": shared}
-    if framing != "tight" or disable:  # absent keys keep the default set's cache key short and stable
-        settings.update(framing=framing, disable=sorted(disable))
+    _check_options(attacks, lightings, framing, disable)
+    recipe = _Recipe(side, attacks, attacks_per_photo, lightings, planted, framing, disable)
+    sources = _sources(max_subjects)
+    settings = _cache_settings(recipe, max_subjects, seed, shared=sources[0]["collection"] != "package")
     out = Path(out_dir) if out_dir else default_cache_dir() / "demo" / settings_key(**settings)
     manifest = out / "manifest.csv"
     if manifest.exists():
         return out
     out.mkdir(parents=True, exist_ok=True)
-    detector, cache = fastk.create("landmarks", "dlib"), LandmarkCache()
-    areas = AreaSet.load("paper")
-    if planted:
-        for a in planted:
-            areas[a]  # unknown area names fail here, with the list of known ones
-    rng = np.random.default_rng(seed)
-    rows = []
-    with progress_bar(show_progress) as progress:
-        task = progress.add_task(f"building demo set ({len(sources)} photos)", total=len(sources))
-        for i, src in enumerate(sources):
-            progress.advance(task)
-            img = read_rgb(src["file"])
-            face = cache.detect_file(detector, src["file"], img)
-            if not face.ok:
-                continue
-            x0, y0, x1, y1 = face_crop_box(face.points68, img.shape, MARGINS[framing])
-            crop = cv2.resize(img[y0:y1, x0:x1], (WORK_SIDE, WORK_SIDE), interpolation=cv2.INTER_AREA)
-            crop = crop.astype(np.float32) / 255
-            scale = WORK_SIDE / (x1 - x0)
-            pts = (face.points68 - [x0, y0]) * [scale, WORK_SIDE / (y1 - y0)]
-            stem = Path(src["file"]).stem
-            base = {k: src[k] for k in ("subject", "collection", "expression", "age", "gender", "ethnicity")}
-            base["source_file"] = str(Path(src["file"]).name)
-            kinds = [("real", None)] + [("spoof", attacks[(i + k) % len(attacks)]) for k in range(attacks_per_photo)]
-            photo_camera = draw_camera(np.random.default_rng(int(rng.integers(0, 2**31))))
-            photo_lighting = lightings[int(rng.integers(0, len(lightings)))]
-            meter = capture(relight(crop, photo_lighting), photo_camera, disable, return_meter=True)[1] if planted else None
-            for _label, attack in kinds:
-                sample_seed = int(rng.integers(0, 2**31))
-                lighting = photo_lighting if planted else lightings[int(rng.integers(0, len(lightings)))]
-                pic, attack_params = crop, {}
-                if attack is not None:
-                    pic, attack_params = simulate_attack(crop, attack, seed=sample_seed, points68=pts,
-                                                         framing=framing, disable=disable,
-                                                         overrides=_planted_overrides(sample_seed, side) if planted else None)
-                    if planted:
-                        pic = _paste_inside(crop, pic, areas.union(areas.masks(pts, crop.shape), list(planted)))
-                # One camera, lighting and exposure per photo in the planted variant (real and spoof
-                # differ only where planted).
-                camera = photo_camera if planted else draw_camera(np.random.default_rng(sample_seed + 1))
-                shot = capture(relight(pic, lighting), camera, disable, meter)
-                small = cv2.resize(shot, (side, side), interpolation=cv2.INTER_AREA)
-                folder = "real" if attack is None else f"spoof/{attack}"
-                rel = f"{folder}/{stem}_{lighting}.jpg"
-                (out / rel).parent.mkdir(parents=True, exist_ok=True)
-                (out / rel).write_bytes(encode_jpeg(np.uint8(np.clip(small, 0, 1) * 255 + 0.5), camera, disable))
-                params = {"seed": sample_seed, "lighting": lighting, "attack": attack_params, "camera": camera}
-                rows.append({"path": rel, "label": 0 if attack is None else 1, "attack_type": attack or "none",
-                             "lighting": lighting, "simulated": attack is not None,
-                             "planted_areas": ",".join(planted) if (planted and attack) else "",
-                             "framing": framing, "params": json.dumps(params, sort_keys=True), **base})
+    rows = _make_samples(recipe, sources, out, seed, show_progress)
     with open(out / "manifest.tmp", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS)
         w.writeheader()
@@ -211,6 +154,128 @@ def build_demo_set(
         "Studio photos make simulated attacks far easier to detect than real ones.\n")
     (out / "manifest.tmp").replace(manifest)  # written last: its presence means the set is complete
     return out
+
+
+def _check_options(attacks: Sequence[str], lightings: Sequence[str], framing: str, disable: Sequence[str]) -> None:
+    """Fail before any work, naming the known values, when an option names something that does not exist."""
+    bad = [a for a in attacks if a not in ATTACK_TYPES] + [x for x in lightings if x not in LIGHTINGS]
+    if bad:
+        raise ConfigError(f"demo set: unknown attack type or lighting {', '.join(bad)}; attacks: "
+                          f"{', '.join(ATTACK_TYPES)}; lightings: {', '.join(LIGHTINGS)}")
+    if framing not in FRAMINGS:
+        raise ConfigError(f"demo set option 'framing': unknown value {framing!r}; known: {', '.join(FRAMINGS)}")
+    unknown = [d for d in disable if d not in STEPS]
+    if unknown:
+        raise ConfigError(f"demo set option 'disable': unknown step {', '.join(unknown)}; known: {', '.join(STEPS)}")
+
+
+def _cache_settings(recipe: _Recipe, max_subjects: int | None, seed: int, shared: bool) -> dict[str, Any]:
+    """Everything the images depend on: hashed into the cache folder's name and written to README.txt."""
+    settings: dict[str, Any] = {
+        "side": recipe.side, "attacks": list(recipe.attacks), "attacks_per_photo": recipe.attacks_per_photo,
+        "lightings": list(recipe.lightings), "planted": sorted(recipe.planted) if recipe.planted else None,
+        "max_subjects": max_subjects, "seed": seed, "shared": shared}
+    if recipe.framing != "tight" or recipe.disable:  # absent keys keep the default set's cache key short and stable
+        settings.update(framing=recipe.framing, disable=sorted(recipe.disable))
+    return settings
+
+
+def _make_samples(recipe: _Recipe, sources: list[dict[str, Any]], out: Path, seed: int,
+                  show_progress: bool) -> list[dict[str, Any]]:
+    """Write every photo's samples under ``out``; returns their manifest rows. One generator drives all
+    draws, in photo order, so a seed gives the same set."""
+    import fastk
+    from fastk.areas import AreaSet
+    from fastk.images import read_rgb
+    from fastk.landmark_cache import LandmarkCache
+    from fastk.progress import progress_bar
+
+    detector, cache = fastk.create("landmarks", "dlib"), LandmarkCache()
+    areas = AreaSet.load("paper")
+    for a in recipe.planted or ():
+        areas[a]  # unknown area names fail here, with the list of known ones
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, Any]] = []
+    with progress_bar(show_progress) as progress:
+        task = progress.add_task(f"building demo set ({len(sources)} photos)", total=len(sources))
+        for i, src in enumerate(sources):
+            progress.advance(task)
+            img = read_rgb(src["file"])
+            face = cache.detect_file(detector, src["file"], img)
+            if face.ok:
+                rows += _photo_samples(recipe, i, src, _work_crop(img, face.points68, recipe.framing), areas, rng, out)
+    return rows
+
+
+def _work_crop(img: np.ndarray, points68: np.ndarray, framing: str) -> tuple[np.ndarray, np.ndarray]:
+    """The face crop at ``WORK_SIDE`` px as floats in [0, 1], and the landmarks moved into it."""
+    import cv2
+
+    x0, y0, x1, y1 = face_crop_box(points68, img.shape, MARGINS[framing])
+    crop = cv2.resize(img[y0:y1, x0:x1], (WORK_SIDE, WORK_SIDE), interpolation=cv2.INTER_AREA)
+    pts = (points68 - [x0, y0]) * [WORK_SIDE / (x1 - x0), WORK_SIDE / (y1 - y0)]
+    return crop.astype(np.float32) / 255, pts
+
+
+@dataclass(frozen=True)
+class _Photo:
+    """One source photo as each sample made from it needs it."""
+
+    crop: np.ndarray  # the face at WORK_SIDE px, floats in [0, 1]
+    pts: np.ndarray  # its 68 landmarks in crop coordinates
+    stem: str  # the source file's stem: names the sample files
+    mask: np.ndarray | None  # planted variant: where the attack is pasted
+    meter: dict[str, Any] | None  # planted variant: the exposure metered on the real frame
+
+
+def _photo_samples(recipe: _Recipe, i: int, src: dict[str, Any], work: tuple[np.ndarray, np.ndarray], areas: Any,
+                   rng: np.random.Generator, out: Path) -> list[dict[str, Any]]:
+    """One photo's real sample and its attacks (the type cycling with the photo's index ``i``)."""
+    crop, pts = work
+    planted = recipe.planted
+    base = {k: src[k] for k in ("subject", "collection", "expression", "age", "gender", "ethnicity")}
+    base["source_file"] = str(Path(src["file"]).name)
+    kinds = [None] + [recipe.attacks[(i + k) % len(recipe.attacks)] for k in range(recipe.attacks_per_photo)]
+    photo_camera = draw_camera(np.random.default_rng(int(rng.integers(0, 2**31))))
+    photo_lighting = recipe.lightings[int(rng.integers(0, len(recipe.lightings)))]
+    meter = capture(relight(crop, photo_lighting), photo_camera, recipe.disable, return_meter=True)[1] if planted else None
+    mask = areas.union(areas.masks(pts, crop.shape), list(planted)) if planted else None
+    photo = _Photo(crop, pts, Path(src["file"]).stem, mask, meter)
+    rows = []
+    for attack in kinds:
+        sample_seed = int(rng.integers(0, 2**31))
+        lighting = photo_lighting if planted else recipe.lightings[int(rng.integers(0, len(recipe.lightings)))]
+        # One camera, lighting and exposure per photo in the planted variant (real and spoof
+        # differ only where planted).
+        camera = photo_camera if planted else draw_camera(np.random.default_rng(sample_seed + 1))
+        rel, attack_params = _write_sample(recipe, photo, out, attack, sample_seed, lighting, camera)
+        params = {"seed": sample_seed, "lighting": lighting, "attack": attack_params, "camera": camera}
+        rows.append({"path": rel, "label": 0 if attack is None else 1, "attack_type": attack or "none",
+                     "lighting": lighting, "simulated": attack is not None,
+                     "planted_areas": ",".join(planted) if (planted and attack) else "",
+                     "framing": recipe.framing, "params": json.dumps(params, sort_keys=True), **base})
+    return rows
+
+
+def _write_sample(recipe: _Recipe, photo: _Photo, out: Path, attack: str | None, sample_seed: int, lighting: str,
+                  camera: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Simulate, capture and write one sample (``attack`` None: the real one); returns its path, attack params."""
+    import cv2
+
+    pic, attack_params = photo.crop, {}
+    if attack is not None:
+        overrides = _planted_overrides(sample_seed, recipe.side) if recipe.planted else None
+        pic, attack_params = simulate_attack(photo.crop, attack, seed=sample_seed, points68=photo.pts,
+                                             framing=recipe.framing, disable=recipe.disable, overrides=overrides)
+        if photo.mask is not None:
+            pic = _paste_inside(photo.crop, pic, photo.mask)
+    shot = capture(relight(pic, lighting), camera, recipe.disable, photo.meter)
+    small = cv2.resize(shot, (recipe.side, recipe.side), interpolation=cv2.INTER_AREA)
+    folder = "real" if attack is None else f"spoof/{attack}"
+    rel = f"{folder}/{photo.stem}_{lighting}.jpg"
+    (out / rel).parent.mkdir(parents=True, exist_ok=True)
+    (out / rel).write_bytes(encode_jpeg(np.uint8(np.clip(small, 0, 1) * 255 + 0.5), camera, recipe.disable))
+    return rel, attack_params
 
 
 def _planted_overrides(seed: int, side: int) -> dict[str, float]:
