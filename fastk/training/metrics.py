@@ -69,65 +69,76 @@ def metrics_at(labels, scores, threshold: float, attack_types: Sequence[str | No
     known = y_all >= 0
     y, s = y_all[known], s_all[known]
     pred = (s >= threshold).astype(int)
-    tp = int(((pred == 1) & (y == 1)).sum())
-    fp = int(((pred == 1) & (y == 0)).sum())
-    fn = int(((pred == 0) & (y == 1)).sum())
-    tn = int(((pred == 0) & (y == 0)).sum())
+    tp, fp, fn, tn = (int(((pred == p) & (y == t)).sum()) for p, t in ((1, 1), (1, 0), (0, 1), (0, 0)))
     n_spoof, n_real = tp + fn, fp + tn
     undefined: dict[str, str] = {}
-
-    def ratio(name: str, num: float, den: float, reason: str) -> float | None:
-        if den:
-            return float(num / den)
-        undefined[name] = reason
-        return None
-
     no_attacks = NO_LABELS if not len(y) else NO_ATTACKS
-    no_real = NO_LABELS if not len(y) else NO_REAL
-    recall = ratio("recall", tp, n_spoof, no_attacks)
-    precision = ratio("precision", tp, tp + fp, NO_SPOOF_CALLS) if n_spoof else ratio("precision", 0, 0, no_attacks)
-    # F1 = 2TP / (2TP + FP + FN): defined whenever there are attacks (0 when none is caught), as scikit-learn.
-    f1 = ratio("f1", 2 * tp, 2 * tp + fp + fn, no_attacks) if n_spoof else ratio("f1", 0, 0, no_attacks)
-    bpcer = ratio("bpcer", fp, n_real, no_real)
-    apcer_all = ratio("apcer_all_attacks", fn, n_spoof, no_attacks)
-    per_attack: dict[str, float] = {}
-    if attack_types is not None:
-        types = np.asarray([str(a) for a in attack_types])[known]
-        for a in sorted(set(types[y == 1])):
-            m = (y == 1) & (types == a)
-            per_attack[a] = float(((pred == 0) & m).sum() / m.sum())
-    apcer = max(per_attack.values()) if per_attack else apcer_all
+    rates = _rates(tp, fp, fn, tn, no_attacks, NO_LABELS if not len(y) else NO_REAL, undefined)
+    per_attack = _apcer_per_attack(y, pred, attack_types, known)
+    apcer = max(per_attack.values()) if per_attack else rates["apcer_all_attacks"]
     if apcer is None:
         undefined["apcer"] = no_attacks
     both = n_spoof > 0 and n_real > 0
-    one_class = no_attacks if not n_spoof else no_real
-    if both:
-        _, eer = threshold_at_eer(y, s)
-    else:
-        eer = None
+    eer = threshold_at_eer(y, s)[1] if both else None
+    if not both:
         for name in ("acer", "hter", "eer", "auc"):
-            undefined[name] = one_class
+            undefined[name] = no_attacks if not n_spoof else NO_REAL
     return {
         "threshold": float(threshold),
         "positive_class": "spoof",
         "n_real": n_real,
         "n_spoof": n_spoof,
         "n_unlabelled": int((~known).sum()),
-        "accuracy": float((pred == y).mean()) if len(y) else ratio("accuracy", 0, 0, NO_LABELS),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
+        "accuracy": float((pred == y).mean()) if len(y) else _ratio(undefined, "accuracy", 0, 0, NO_LABELS),
+        "precision": rates["precision"],
+        "recall": rates["recall"],
+        "f1": rates["f1"],
         "apcer": apcer,
-        "apcer_all_attacks": apcer_all,
+        "apcer_all_attacks": rates["apcer_all_attacks"],
         "apcer_per_attack": per_attack,
-        "bpcer": bpcer,
-        "acer": (apcer + bpcer) / 2 if both else None,
-        "hter": (apcer_all + bpcer) / 2 if both else None,
+        "bpcer": rates["bpcer"],
+        "acer": (apcer + rates["bpcer"]) / 2 if both else None,
+        "hter": (rates["apcer_all_attacks"] + rates["bpcer"]) / 2 if both else None,
         "eer": eer,
         "auc": auc(y, s) if both else None,
         "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
         "undefined": undefined,
     }
+
+
+def _ratio(undefined: dict[str, str], name: str, num: float, den: float, reason: str) -> float | None:
+    """``num / den``; ``None`` when ``den`` is 0, with ``reason`` recorded as ``undefined[name]``."""
+    if den:
+        return float(num / den)
+    undefined[name] = reason
+    return None
+
+
+def _rates(tp: int, fp: int, fn: int, tn: int, no_attacks: str, no_real: str,
+           undefined: dict[str, str]) -> dict[str, float | None]:
+    """Recall, precision, F1, BPCER and APCER over all attacks from the confusion counts (``None`` where
+    undefined, the reason recorded in ``undefined``)."""
+    n_spoof = tp + fn
+    recall = _ratio(undefined, "recall", tp, n_spoof, no_attacks)
+    precision = (_ratio(undefined, "precision", tp, tp + fp, NO_SPOOF_CALLS) if n_spoof
+                 else _ratio(undefined, "precision", 0, 0, no_attacks))
+    # F1 = 2TP / (2TP + FP + FN): defined whenever there are attacks (0 when none is caught), as scikit-learn.
+    f1 = _ratio(undefined, "f1", 2 * tp, 2 * tp + fp + fn, no_attacks) if n_spoof else _ratio(undefined, "f1", 0, 0, no_attacks)
+    return {"recall": recall, "precision": precision, "f1": f1,
+            "bpcer": _ratio(undefined, "bpcer", fp, fp + tn, no_real),
+            "apcer_all_attacks": _ratio(undefined, "apcer_all_attacks", fn, n_spoof, no_attacks)}
+
+
+def _apcer_per_attack(y: np.ndarray, pred: np.ndarray, attack_types: Sequence[str | None] | None,
+                      known: np.ndarray) -> dict[str, float]:
+    """APCER of each attack type, divided by that type's own count (empty without ``attack_types``)."""
+    per_attack: dict[str, float] = {}
+    if attack_types is not None:
+        types = np.asarray([str(a) for a in attack_types])[known]
+        for a in sorted(set(types[y == 1])):
+            m = (y == 1) & (types == a)
+            per_attack[a] = float(((pred == 0) & m).sum() / m.sum())
+    return per_attack
 
 
 def describe_undefined(metrics: dict[str, Any]) -> list[str]:
