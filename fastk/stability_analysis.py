@@ -36,34 +36,19 @@ def analyse(cells: Sequence[Cell], areas: Sequence[str], *, k: int = 4, n_boot: 
     areas = list(areas)
     if not 1 <= k < len(areas):
         raise ConfigError(f"stability.k: must be between 1 and {len(areas) - 1} (there are {len(areas)} areas), not {k}")
-    images = sorted({p for c in cells for p in c.per_image})
-    nan_row = np.full(len(areas), np.nan)
-    x = np.stack([np.stack([c.per_image.get(p, nan_row) for p in images]) for c in cells])  # cells, images, areas
+    images, x = _per_image_scores(cells, areas)
     with np.errstate(invalid="ignore"), rs._no_warnings():
         point = np.nanmean(x, axis=1)  # cells x areas: each cell's area importance
     idx = rs.bootstrap_indices(len(images), n_boot, seed)
     boot_ranks = np.stack([rs.ranks(rs.bootstrap_means(xc, idx)) for xc in x])  # cells, n_boot, areas
     point_ranks = rs.ranks(point)
-    p_rank = rs.rank_distribution(boot_ranks)
-    p_rank_cells = rs.rank_distribution(point_ranks)
-    p_top = rs.p_top_k(boot_ranks, k)
-    p_top_cells = rs.p_top_k(point_ranks, k)
-    mean_rank = boot_ranks.reshape(-1, len(areas)).mean(axis=0)
-    lo, hi = np.percentile(boot_ranks.reshape(-1, len(areas)), [2.5, 97.5], axis=0)
+    rank, order = _rank_entry(boot_ranks, point_ranks, areas, k)
     levels = {f: [getattr(c, f) for c in cells] for f in FACTORS}
     grid = {f: sorted(set(v), key=v.index) for f, v in levels.items()}
-    matrices = rs.agreement_matrices(point, k)
-    variance = rs.variance_shares(boot_ranks, levels)
     verdict = rs.verdict(point, areas, k)
-    best = set(verdict["set"])
     tops = boot_ranks <= k
     verdict["share_with_image_resamples"] = float(np.mean(
-        [[{areas[i] for i in np.flatnonzero(t)} == best for t in cell] for cell in tops]))
-    order = sorted(range(len(areas)), key=lambda i: (-p_top[i], mean_rank[i], areas[i]))
-    set_counts = Counter(tuple(np.flatnonzero(t)) for cell in tops for t in cell)
-    cell_sets = Counter(tuple(sorted(c)) for c in (np.flatnonzero(r <= k) for r in point_ranks))
-    listed = sorted(set(set_counts.most_common(MAX_SETS)) | {(s, set_counts.get(s, 0)) for s in cell_sets},
-                    key=lambda kv: -kv[1])
+        [[{areas[i] for i in np.flatnonzero(t)} == set(verdict["set"]) for t in cell] for cell in tops]))
     result = {
         "version": 1,
         "areas": areas,
@@ -74,27 +59,65 @@ def analyse(cells: Sequence[Cell], areas: Sequence[str], *, k: int = 4, n_boot: 
         "grid": grid,
         "cells": [_cell_summary(c, point[i], point_ranks[i], k, areas) for i, c in enumerate(cells)],
         "areas_by_stability": [areas[i] for i in order],
-        "rank": {a: {"p_rank": p_rank[i].tolist(), "p_rank_cells": p_rank_cells[i].tolist(),
-                     "mean_rank": float(mean_rank[i]), "rank_ci95": [float(lo[i]), float(hi[i])],
-                     "p_top_k": float(p_top[i]), "p_top_k_cells": float(p_top_cells[i])}
-                 for i, a in enumerate(areas)},
+        "rank": rank,
         "p_top_k_by": {f: {lv: dict(zip(areas, rs.p_top_k(boot_ranks[np.asarray(levels[f]) == lv], k).tolist()))
                            for lv in grid[f]} for f in FACTORS},
-        "agreement": _agreement_summary(matrices, cells),
-        "variance": {"shares": variance["pooled"],
-                     "by_area": dict(zip(areas, variance["by_area"])),
-                     "rank_variance": dict(zip(areas, variance["total_variance"])),
-                     "definition": "share of the total variance of the areas' ranks over cells x image resamples: "
-                                   "images = mean within-cell variance (bootstrap); each factor = variance of its "
-                                   "level means (main effect); interactions = the rest of the between-cell variance"},
+        "agreement": _agreement_summary(rs.agreement_matrices(point, k), cells),
+        "variance": _variance_entry(rs.variance_shares(boot_ranks, levels), areas),
         "verdict": verdict,
         "stable_top_k": [areas[i] for i in order[:k]],
-        "top_k_sets": [{"set": [areas[i] for i in st], "share_of_cells": cell_sets.get(st, 0) / len(cells),
-                        "share_with_image_resamples": n / tops.shape[0] / tops.shape[1]} for st, n in listed],
+        "top_k_sets": _top_k_sets(tops, point_ranks, k, areas),
     }
     if planted:
         result["planted"] = planted_recovery(boot_ranks, point_ranks, areas, levels["cam"], planted)
     return result
+
+
+def _per_image_scores(cells: Sequence[Cell], areas: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The images any cell scored, and a cells x images x areas array (NaN where a cell lacks an image),
+    so every cell is resampled over the same images."""
+    images = sorted({p for c in cells for p in c.per_image})
+    nan_row = np.full(len(areas), np.nan)
+    return images, np.stack([np.stack([c.per_image.get(p, nan_row) for p in images]) for c in cells])
+
+
+def _rank_entry(boot_ranks: np.ndarray, point_ranks: np.ndarray, areas: Sequence[str],
+                k: int) -> tuple[dict[str, Any], list[int]]:
+    """Each area's rank distribution, mean rank with its 95% interval and P(in top k), over cells alone and
+    cells x image resamples; and the area indices from the most to the least stable in the top k."""
+    p_rank = rs.rank_distribution(boot_ranks)
+    p_rank_cells = rs.rank_distribution(point_ranks)
+    p_top = rs.p_top_k(boot_ranks, k)
+    p_top_cells = rs.p_top_k(point_ranks, k)
+    mean_rank = boot_ranks.reshape(-1, len(areas)).mean(axis=0)
+    lo, hi = np.percentile(boot_ranks.reshape(-1, len(areas)), [2.5, 97.5], axis=0)
+    rank = {a: {"p_rank": p_rank[i].tolist(), "p_rank_cells": p_rank_cells[i].tolist(),
+                "mean_rank": float(mean_rank[i]), "rank_ci95": [float(lo[i]), float(hi[i])],
+                "p_top_k": float(p_top[i]), "p_top_k_cells": float(p_top_cells[i])}
+            for i, a in enumerate(areas)}
+    return rank, sorted(range(len(areas)), key=lambda i: (-p_top[i], mean_rank[i], areas[i]))
+
+
+def _variance_entry(variance: Mapping[str, Any], areas: Sequence[str]) -> dict[str, Any]:
+    """:func:`fastk.ranking_stats.variance_shares` per area name, with its definition."""
+    return {"shares": variance["pooled"],
+            "by_area": dict(zip(areas, variance["by_area"])),
+            "rank_variance": dict(zip(areas, variance["total_variance"])),
+            "definition": "share of the total variance of the areas' ranks over cells x image resamples: "
+                          "images = mean within-cell variance (bootstrap); each factor = variance of its "
+                          "level means (main effect); interactions = the rest of the between-cell variance"}
+
+
+def _top_k_sets(tops: np.ndarray, point_ranks: np.ndarray, k: int, areas: Sequence[str]) -> list[dict[str, Any]]:
+    """The most frequent top-k sets over cells x image resamples (``MAX_SETS`` of them) plus every set a cell
+    came out with, most frequent first, with their shares."""
+    n_cells = len(point_ranks)
+    set_counts = Counter(tuple(np.flatnonzero(t)) for cell in tops for t in cell)
+    cell_sets = Counter(tuple(sorted(c)) for c in (np.flatnonzero(r <= k) for r in point_ranks))
+    listed = sorted(set(set_counts.most_common(MAX_SETS)) | {(s, set_counts.get(s, 0)) for s in cell_sets},
+                    key=lambda kv: -kv[1])
+    return [{"set": [areas[i] for i in st], "share_of_cells": cell_sets.get(st, 0) / n_cells,
+             "share_with_image_resamples": n / tops.shape[0] / tops.shape[1]} for st, n in listed]
 
 
 def planted_recovery(boot_ranks: np.ndarray, point_ranks: np.ndarray, areas: Sequence[str], cams: Sequence[str],
