@@ -75,22 +75,37 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
     """Write ``run_dir/report.html`` from a report dict; returns its path."""
     run = Path(run_dir)
-    e = html.escape
-    imp = report["importance"]
     figs = report.get("figures", {})
-    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>fastk report: {e(report['name'])}</title>"
-             f"<style>{CSS}</style></head><body>"]
-    parts.append(f"<h1>fastk report: {e(report['name'])}</h1>")
-    parts.append(f"<p class='muted'>fastk {e(report.get('fastk_version', '?'))}, {e(report.get('created', ''))}. "
-                 f"Command: <code>{e(report.get('command', ''))}</code></p>")
-    for note in report.get("notes", []):
-        parts.append(f"<div class='note'>{e(note)}</div>")
+    parts = [_header(report), _data_section(report.get("dataset", {})),
+             _importance_section(report["importance"], figs, run),
+             sections.sanity(report, run), sections.stability(report, run), _overlays(figs, run),
+             sections.faithfulness(report, run), _retraining_section(report), sections.speed(report),
+             _errors_tables(report.get("models", {})), _plugins_and_machine(report),
+             "<p class='muted'>Everything on this page is also in <code>report.json</code>.</p></body></html>"]
+    out = run / "report.html"
+    out.write_text("".join(parts))
+    return out
 
-    ds = report.get("dataset", {})
-    parts.append("<h2>Data and split</h2>")
-    parts.append(f"<p>Dataset <code>{e(str(ds.get('name')))}</code>: {ds.get('n_images', '?')} images of "
-                 f"{ds.get('n_subjects', '?')} subjects, split by subject "
-                 f"{e(str(ds.get('split_ratios', '')))} (no subject in two sets).</p>")
+
+def _header(report: dict[str, Any]) -> str:
+    """The page head, title, what made the run, and the dataset's notes (shown before anything else)."""
+    e = html.escape
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>fastk report: {e(report['name'])}</title>"
+             f"<style>{CSS}</style></head><body>",
+             f"<h1>fastk report: {e(report['name'])}</h1>",
+             f"<p class='muted'>fastk {e(report.get('fastk_version', '?'))}, {e(report.get('created', ''))}. "
+             f"Command: <code>{e(report.get('command', ''))}</code></p>"]
+    parts += [f"<div class='note'>{e(note)}</div>" for note in report.get("notes", [])]
+    return "".join(parts)
+
+
+def _data_section(ds: dict[str, Any]) -> str:
+    """The data, its subject split and the images no detector found a face in."""
+    e = html.escape
+    parts = ["<h2>Data and split</h2>",
+             f"<p>Dataset <code>{e(str(ds.get('name')))}</code>: {ds.get('n_images', '?')} images of "
+             f"{ds.get('n_subjects', '?')} subjects, split by subject "
+             f"{e(str(ds.get('split_ratios', '')))} (no subject in two sets).</p>"]
     if ds.get("no_face_by_detector"):
         rates = ", ".join(f"{e(k)} {v} ({v / max(1, ds.get('n_images', 1)):.1%})" for k, v in ds["no_face_by_detector"].items())
         parts.append(f"<p>Images with no face found, per landmark detector: {rates}. Those of the detector used "
@@ -100,15 +115,20 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
         parts.append(_table(["split", *keys], [[s, *[str(c.get(k, 0)) for k in keys]] for s, c in ds["split_counts"].items()]))
     if ds.get("attribution"):
         parts.append(f"<p class='muted'>{e(ds['attribution'])}</p>")
+    return "".join(parts)
 
-    parts.append("<h2>Which face areas the model uses</h2>")
+
+def _importance_section(imp: dict[str, Any], figs: dict[str, Any], run: Path) -> str:
+    """How the importance was measured, its figures, the ranking with CIs, per-group tables, asymmetry."""
+    e = html.escape
     tgt = imp.get("cam_target", {})
-    parts.append(f"<p>{e(imp.get('cam', ''))} on <b>{e(str(tgt.get('target')))}</b> ({e(str(tgt.get('target_description')))}), "
-                 f"layer <code>{e(str(tgt.get('target_layer')))}</code>; areas from <code>{e(imp.get('landmarks', ''))}</code> "
-                 f"landmarks; measured on the {e(imp.get('on', 'validation'))} split ({imp.get('images_used', '?')} images, "
-                 f"{imp.get('images_skipped', 0)} without a usable face). Importance = mean heat inside the area "
-                 "(paper, Eq. 2), with a bootstrap 95% CI.</p>")
-    parts.append("<div class='figs'>")
+    parts = ["<h2>Which face areas the model uses</h2>",
+             f"<p>{e(imp.get('cam', ''))} on <b>{e(str(tgt.get('target')))}</b> ({e(str(tgt.get('target_description')))}), "
+             f"layer <code>{e(str(tgt.get('target_layer')))}</code>; areas from <code>{e(imp.get('landmarks', ''))}</code> "
+             f"landmarks; measured on the {e(imp.get('on', 'validation'))} split ({imp.get('images_used', '?')} images, "
+             f"{imp.get('images_skipped', 0)} without a usable face). Importance = mean heat inside the area "
+             "(paper, Eq. 2), with a bootstrap 95% CI.</p>",
+             "<div class='figs'>"]
     if figs.get("importance_bar"):
         parts.append(f"<figure>{_img(run, figs['importance_bar'], 'area importance bar chart', 520)}"
                      "<figcaption>Area importance, most important on top.</figcaption></figure>")
@@ -121,50 +141,64 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
         v = imp["overall"][area]
         rows.append([e(area), _fmt(v["importance"], "{:.3f}"), f"{_fmt(v['ci_low'], '{:.3f}')} - {_fmt(v['ci_high'], '{:.3f}')}"])
     parts.append(_table(["area", "importance", "95% CI"], rows))
-    by = imp.get("by", {})
-    for key, groups in by.items():
+    for key, groups in imp.get("by", {}).items():
         if len(groups) < 2:
             continue
         names = imp.get("ranking", [])
         parts.append(f"<p><b>By {e(key)}</b></p>")
         parts.append(_table(["area", *groups], [[e(a), *[_fmt(groups[g][a]["importance"], "{:.3f}") for g in groups]] for a in names]))
-    asym = imp.get("asymmetry") or {}
-    if asym.get("index") is not None:
-        parts.append("<h3>Left/right asymmetry</h3>")
-        parts.append(f"<p>Asymmetry index {_fmt(asym['index'], '{:+.3f}')} (95% CI {_fmt(asym['ci_low'], '{:+.3f}')} to "
-                     f"{_fmt(asym['ci_high'], '{:+.3f}')}; {e(asym.get('definition', ''))}). "
-                     "Far from 0 means the model looks at one side more: in the paper this exposed lighting from one side.</p>")
-        parts.append(_table(["pair", "index", "95% CI"], [[e(p), _fmt(v["index"], "{:+.3f}"),
+    parts.append(_asymmetry(imp.get("asymmetry") or {}))
+    return "".join(parts)
+
+
+def _asymmetry(asym: dict[str, Any]) -> str:
+    """The left/right asymmetry index and its pairs (empty when the run measured none)."""
+    if asym.get("index") is None:
+        return ""
+    e = html.escape
+    return ("<h3>Left/right asymmetry</h3>"
+            f"<p>Asymmetry index {_fmt(asym['index'], '{:+.3f}')} (95% CI {_fmt(asym['ci_low'], '{:+.3f}')} to "
+            f"{_fmt(asym['ci_high'], '{:+.3f}')}; {e(asym.get('definition', ''))}). "
+            "Far from 0 means the model looks at one side more: in the paper this exposed lighting from one side.</p>"
+            + _table(["pair", "index", "95% CI"], [[e(p), _fmt(v["index"], "{:+.3f}"),
                      f"{_fmt(v['ci_low'], '{:+.3f}')} - {_fmt(v['ci_high'], '{:+.3f}')}"] for p, v in asym.get("pairs", {}).items()]))
-    parts.append(sections.sanity(report, run))
-    parts.append(sections.stability(report, run))
+
+
+def _overlays(figs: dict[str, Any], run: Path) -> str:
+    """A few heatmap overlays per group (empty when the run kept none)."""
     overlays = figs.get("overlays", {})
-    if overlays:
-        parts.append("<h3>Heatmaps on faces</h3>")
-        for group, files in overlays.items():
-            imgs = "".join(_img(run, f, f"{group} overlay") for f in files)
-            parts.append(f"<p><b>{e(group)}</b></p><div class='overlays'>{imgs}</div>")
+    if not overlays:
+        return ""
+    parts = ["<h3>Heatmaps on faces</h3>"]
+    for group, files in overlays.items():
+        imgs = "".join(_img(run, f, f"{group} overlay") for f in files)
+        parts.append(f"<p><b>{html.escape(group)}</b></p><div class='overlays'>{imgs}</div>")
+    return "".join(parts)
 
-    parts.append(sections.faithfulness(report, run))
 
+def _retraining_section(report: dict[str, Any]) -> str:
+    """What the selector kept, and every model's accuracy and efficiency side by side."""
+    e = html.escape
     sel = report.get("selection", {})
-    parts.append("<h2>Retraining on selected areas</h2>")
-    parts.append(f"<p>Selector <code>{e(str(sel.get('selector')))}</code> kept: <b>{e(', '.join(sel.get('keep', [])))}</b>; "
-                 f"the control keeps the complement: {e(', '.join(sel.get('complement', [])))}. Every model was trained "
-                 "with the same hyper-parameters and evaluated on the same test subjects; the threshold was chosen on "
-                 "each model's validation split. Positive class for P/R/F1: spoof.</p>")
-    models = report.get("models", {})
     rows = []
-    for name, m in models.items():
+    for name, m in report.get("models", {}).items():
         metrics = m.get("metrics", {})
         rows.append([e(name), *[_fmt(metrics.get(k), f) for k, _, f in COMPARISON_COLUMNS],
                      *[_fmt(m.get(k), f) for k, _, f in EFFICIENCY_COLUMNS]])
-    parts.append(_table(["model", *[h for _, h, _ in COMPARISON_COLUMNS], *[h for _, h, _ in EFFICIENCY_COLUMNS]], rows))
-    parts.append(sections.speed(report))
-    apcer_rows = []
-    for name, m in models.items():
-        for attack, v in (m.get("metrics", {}).get("apcer_per_attack") or {}).items():
-            apcer_rows.append([e(name), e(attack), _fmt(v, "{:.3f}")])
+    return ("<h2>Retraining on selected areas</h2>"
+            f"<p>Selector <code>{e(str(sel.get('selector')))}</code> kept: <b>{e(', '.join(sel.get('keep', [])))}</b>; "
+            f"the control keeps the complement: {e(', '.join(sel.get('complement', [])))}. Every model was trained "
+            "with the same hyper-parameters and evaluated on the same test subjects; the threshold was chosen on "
+            "each model's validation split. Positive class for P/R/F1: spoof.</p>"
+            + _table(["model", *[h for _, h, _ in COMPARISON_COLUMNS], *[h for _, h, _ in EFFICIENCY_COLUMNS]], rows))
+
+
+def _errors_tables(models: dict[str, Any]) -> str:
+    """APCER per attack type for every model, and the full model's errors per group (when recorded)."""
+    e = html.escape
+    parts = []
+    apcer_rows = [[e(name), e(attack), _fmt(v, "{:.3f}")] for name, m in models.items()
+                  for attack, v in (m.get("metrics", {}).get("apcer_per_attack") or {}).items()]
     if apcer_rows:
         parts.append("<p><b>APCER per attack type</b> (test split)</p>")
         parts.append(_table(["model", "attack type", "APCER"], apcer_rows))
@@ -174,10 +208,15 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
         rows = [[e(key), e(value), str(m["n_real"]), str(m["n_spoof"]), _fmt(m["apcer_all_attacks"], "{:.3f}"),
                  _fmt(m["bpcer"], "{:.3f}")] for key, groups in full_by.items() for value, m in groups.items()]
         parts.append(_table(["group", "value", "real", "spoof", "APCER (all attacks)", "BPCER"], rows))
+    return "".join(parts)
 
-    parts.append("<h2>Plugins used</h2>")
-    parts.append(_table(["role", "name", "plugin", "class"], [[e(role), e(str(p.get("name"))), e(str(p.get("plugin"))),
-                 f"<code>{e(str(p.get('class')))}</code>"] for role, p in report.get("plugins", {}).items()]))
+
+def _plugins_and_machine(report: dict[str, Any]) -> str:
+    """Which plugin played each role, and the machine the numbers come from."""
+    e = html.escape
+    parts = ["<h2>Plugins used</h2>",
+             _table(["role", "name", "plugin", "class"], [[e(role), e(str(p.get("name"))), e(str(p.get("plugin"))),
+                    f"<code>{e(str(p.get('class')))}</code>"] for role, p in report.get("plugins", {}).items()])]
     env = report.get("environment") or {}
     if env:
         parts.append("<h2>Machine</h2>")
@@ -187,10 +226,7 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
                      f"deterministic algorithms {'on' if env.get('deterministic_algorithms') else 'off'}; load average "
                      f"{e(str(env.get('load_average')))}). Training results differ in their last digits across CPUs; "
                      "compare conclusions, not digits.</p>")
-    parts.append("<p class='muted'>Everything on this page is also in <code>report.json</code>.</p></body></html>")
-    out = run / "report.html"
-    out.write_text("".join(parts))
-    return out
+    return "".join(parts)
 
 
 def rerender(run_dir: str | Path) -> Path:
