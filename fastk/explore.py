@@ -85,22 +85,24 @@ def explore(
     show_progress: bool = True,
     extra_record: dict[str, Any] | None = None,
     memo: CamMemo | None = None,
+    figures: bool = True,
 ) -> ExploreResult:
     """Run landmarks + CAM + area importance over ``samples``; resumable; returns the summary.
 
     ``memo`` (one per model) keeps maps and probabilities across explorations of the same model, e.g.
-    the cells of a stability grid; the results are the same with or without it.
+    the cells of a stability grid; the results are the same with or without it. ``figures`` False
+    leaves out the bar chart (numbers and overlays are unchanged).
     """
     from fastk.locks import FolderLock
 
     out = Path(out_dir)
     with FolderLock(out, "fastk explore"):
         return _explore(samples, backbone, model, out, settings or ExploreSettings(), cache, show_progress,
-                        extra_record, memo)
+                        extra_record, memo, figures)
 
 
 def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, show_progress: bool,
-             extra_record: dict[str, Any] | None, memo: CamMemo | None) -> ExploreResult:
+             extra_record: dict[str, Any] | None, memo: CamMemo | None, figures: bool) -> ExploreResult:
     area_set = AreaSet.load(s.areas)
     detector = fastk.create("landmarks", s.landmarks)
     target = backbone.cam_target(model, s.cam_target, s.target_layer)
@@ -141,7 +143,7 @@ def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, sho
         rows_out.close()
         skipped_out.close()
 
-    return finish(out, area_set.names, s, record)
+    return finish(out, area_set.names, s, record, figures=figures)
 
 
 def _record(samples, backbone, model, s: ExploreSettings, area_set: AreaSet, target, detector_key,

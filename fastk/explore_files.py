@@ -71,8 +71,10 @@ def read_area_rows(path: Path, areas: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, Any]) -> ExploreResult:
-    """Summaries and figures from ``per_image.csv`` (also what a resumed run ends with)."""
+def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, Any], *,
+           figures: bool = True) -> ExploreResult:
+    """Summaries and figures from ``per_image.csv`` (also what a resumed run ends with); ``figures``
+    False skips the bar chart (a stability grid's cells: 60 charts cost more than their CAM work)."""
     rows = read_area_rows(out / "per_image.csv", areas)
     skipped = [(r["path"], r["reason"]) for r in read_rows(out / "skipped.csv")]
     if not rows:
@@ -93,12 +95,13 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
     }
     (out / "area_importance.json").write_text(json.dumps(jsonable(summary), indent=2))
     target = record["cam_target"]["target"]
-    importance_bar_chart(
-        summary["overall"],
-        out / "importance.png",
-        title=f"Area importance ({record['settings']['cam']} on {target}, {record['settings']['landmarks']} areas)",
-        note=f"{len(rows)} images; {len(skipped)} skipped",
-    )
+    if figures:
+        importance_bar_chart(
+            summary["overall"],
+            out / "importance.png",
+            title=f"Area importance ({record['settings']['cam']} on {target}, {record['settings']['landmarks']} areas)",
+            note=f"{len(rows)} images; {len(skipped)} skipped",
+        )
     from fastk.explore import ExploreResult
 
     return ExploreResult(out, summary, len(rows), skipped)

@@ -208,7 +208,7 @@ def _explore_plan(plan: list[tuple[str, str, str, str]], loaded: Mapping[str, tu
                     memos[label] = CamMemo(sorted({c for (lb, c, _, _) in to_run if lb == label}))
                 settings, stamp = stamps[cell]
                 explore(samples, loaded[label][0], loaded[label][1], cell_dir, settings, cache=cache,
-                        show_progress=False, memo=memos[label],
+                        show_progress=False, memo=memos[label], figures=False,
                         extra_record={"stability_cell": {"model": label, "cam": cam, "detector": det, "target": tgt}})
                 (cell_dir / "cell.json").write_text(json.dumps(stamp, indent=2))
             cells.append(load_cell(cell_dir, label, cam, det, tgt, only=wanted))

@@ -82,6 +82,24 @@ def test_agreement_with_itself_is_perfect_and_symmetric(v, data):
     assert ab["signed_rank_agreement"] <= min(ab["rank_agreement"], ab["sign_agreement"]) <= ab["feature_agreement"]
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_spearman_and_kendall_are_scipys(data):
+    """fastk computes them from ranks and pair signs (fast); they must be scipy's numbers, ties included."""
+    from scipy.stats import kendalltau, spearmanr
+
+    n = data.draw(st.integers(3, 12))
+    levels = st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0]) if data.draw(st.booleans()) else st.floats(0, 1)
+    a = np.array(data.draw(st.lists(levels, min_size=n, max_size=n)))
+    b = np.array(data.draw(st.lists(levels, min_size=n, max_size=n)))
+    got = rs.agreement(a, b, 2)
+    if np.ptp(a) > 0 and np.ptp(b) > 0:
+        assert got["spearman"] == pytest.approx(spearmanr(a, b).statistic, abs=1e-9)
+        assert got["kendall"] == pytest.approx(kendalltau(a, b).statistic, abs=1e-9)
+    else:
+        assert np.isnan(got["spearman"]) and np.isnan(got["kendall"])
+
+
 def test_agreement_of_a_reversed_ranking_is_nil():
     v = np.linspace(0.1, 0.9, 10)
     a = rs.agreement(v, v[::-1], 4)

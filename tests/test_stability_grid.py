@@ -58,6 +58,7 @@ def test_every_cell_is_an_exploration_and_landmarks_are_found_once(grid):
         record = json.loads((cell / "explore.json").read_text())
         assert record["stability_cell"]["cam"] in ("gradcam++", "layercam")
         assert (cell / "per_image.csv").is_file() and (cell / "area_importance.json").is_file()
+        assert not (cell / "importance.png").exists()  # 60 bar charts cost more than a grid's CAM work
     # one detection per detector and image, shared by the other 10 cells
     assert grid["cache"].misses == 2 * n
     assert grid["cache"].hits == 10 * n
