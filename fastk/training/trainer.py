@@ -23,13 +23,20 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from fastk.checkpoints import save_checkpoint
 from fastk.datasets import Sample
-from fastk.errors import CheckpointError, ConfigError
+from fastk.errors import ConfigError
+from fastk.training._train_state import load_state, resume, save_state
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+    from rich.progress import Progress, TaskID
+
+    from fastk.backbones import Backbone
 
 
 @dataclass
@@ -156,60 +163,38 @@ def train(
     out = Path(out_dir)
     with FolderLock(out, "fastk train"):
         fingerprint = train_fingerprint(train_samples, val_samples, backbone, cfg)
-        check_fingerprint(out, fingerprint, _load_state)
+        check_fingerprint(out, fingerprint, load_state)
         (out / "train_config.json").write_text(json.dumps(
             {"train": asdict(cfg), "backbone": backbone.config(), "fingerprint": fingerprint}, indent=2))
         return _train(train_samples, val_samples, backbone, out, cfg, fingerprint, device, show_progress)
 
 
-def _train(train_samples, val_samples, backbone, out: Path, cfg: TrainConfig, fingerprint: dict, device: str,
-           show_progress: bool) -> TrainResult:
-    import torch
+@dataclass
+class _Fit:
+    """One training's moving parts, as each epoch uses them."""
 
+    backbone: Backbone
+    model: torch.nn.Module
+    opt: torch.optim.Optimizer
+    sched: torch.optim.lr_scheduler.LRScheduler
+    cfg: TrainConfig
+    device: str
+
+
+def _train(train_samples: list[Sample], val_samples: list[Sample], backbone: Backbone, out: Path, cfg: TrainConfig,
+           fingerprint: dict[str, Any], device: str, show_progress: bool) -> TrainResult:
+    """Epochs from where a killed run stopped, the state saved after each, ``best.pt`` kept for the best
+    validation ACER, stopping after ``patience`` epochs without a better one."""
     from fastk.progress import progress_bar
-    from fastk.training.metrics import metrics_at, threshold_at_eer
 
     _set_deterministic(cfg.seed, cfg.deterministic)
-    model = backbone.build().to(device)
-    if cfg.bn_momentum is not None:
-        for m in model.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                m.momentum = cfg.bn_momentum
+    model = _build_model(backbone, cfg, device)
     xtr, ytr = load_tensors(backbone, train_samples, show_progress=show_progress)
     xva, yva = load_tensors(backbone, val_samples, show_progress=show_progress)
-    val_attacks = [s.attack_type for s in val_samples]
     steps_per_epoch = max(1, int(np.ceil(len(xtr) / cfg.batch_size)))
-    total_steps = steps_per_epoch * cfg.epochs
-    warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-
-    def lr_at(step: int) -> float:  # linear warm-up, then cosine to 5% of the peak
-        if step < warmup:
-            return float((step + 1) / warmup)
-        t = (step - warmup) / max(1, total_steps - warmup)
-        return float(0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, t))))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
-    state_path = out / "training_state.pt"
-    best_path = out / "best.pt"
-    history: list[dict[str, Any]] = []
-    best = {"acer": float("inf"), "auc": -1.0, "epoch": -1, "threshold": 0.5, "metrics": {}}
-    start_epoch = 0
-    if state_path.exists():
-        state = _load_state(state_path)
-        try:
-            model.load_state_dict(state["model"])
-            opt.load_state_dict(state["optimizer"])
-            sched.load_state_dict(state["scheduler"])
-            history, best = json.loads(state["history"]), json.loads(state["best"])
-            start_epoch = int(state["epoch"]) + 1
-        except KeyError as err:
-            raise CheckpointError(f"{state_path}: training state has no {err.args[0]!r}; delete it to start fresh") from None
-        except (RuntimeError, ValueError, TypeError) as err:
-            first = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
-            raise CheckpointError(f"{state_path}: training state does not fit backbone {backbone.spec!r} ({first}); "
-                                  "use a new --out folder or delete it") from None
-
+    fit = _Fit(backbone, model, *_optimiser(model, cfg, steps_per_epoch), cfg, device)
+    state_path, best_path = out / "training_state.pt", out / "best.pt"
+    history, best, start_epoch = resume(state_path, backbone, model, fit.opt, fit.sched)
     stopped_early = False
     with progress_bar(show_progress) as progress:
         task = progress.add_task(f"train {backbone.spec}", total=cfg.epochs * steps_per_epoch,
@@ -218,69 +203,98 @@ def _train(train_samples, val_samples, backbone, out: Path, cfg: TrainConfig, fi
             if epoch - best["epoch"] > cfg.patience and epoch >= cfg.min_epochs and best["epoch"] >= 0:
                 stopped_early = True
                 break
-            torch.manual_seed(cfg.seed * 1000 + epoch)
-            gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
-            order = torch.randperm(len(xtr), generator=gen)
-            model.train()
-            t0 = time.perf_counter()
-            sums: dict[str, float] = {}
-            for idx in order.split(cfg.batch_size):
-                if len(idx) < 2:
-                    continue  # BatchNorm cannot train on one image
-                xb = to_input(xtr[idx])
-                if cfg.augment:
-                    xb = augment(xb, gen)
-                losses = backbone.training_loss(model, xb.to(device), ytr[idx].to(device))
-                opt.zero_grad()
-                losses["total"].backward()
-                opt.step()
-                sched.step()
-                for k, v in losses.items():
-                    sums[k] = sums.get(k, 0.0) + float(v.detach())
-                progress.update(task, advance=1, description=f"train {backbone.spec} epoch {epoch + 1}/{cfg.epochs} "
-                                f"loss {losses['total'].item():.3f}")
-            seconds = time.perf_counter() - t0
-            s_val = scores(backbone, model, xva, cfg.eval_batch_size, device)
-            threshold, _ = threshold_at_eer(yva.numpy(), s_val)
-            m = metrics_at(yva.numpy(), s_val, threshold, val_attacks)
-            record = {"epoch": epoch, "seconds": seconds, "lr": sched.get_last_lr()[0],
-                      **{f"loss_{k}": v / steps_per_epoch for k, v in sums.items()},
-                      "val_acer": m["acer"], "val_auc": m["auc"], "val_threshold": threshold}
-            history.append(record)
+            seconds, sums = _train_epoch(fit, xtr, ytr, epoch, progress, task)
+            threshold, m = _validate(fit, xva, yva, [s.attack_type for s in val_samples])
+            history.append({"epoch": epoch, "seconds": seconds, "lr": fit.sched.get_last_lr()[0],
+                            **{f"loss_{k}": v / steps_per_epoch for k, v in sums.items()},
+                            "val_acer": m["acer"], "val_auc": m["auc"], "val_threshold": threshold})
             if (m["acer"], -m["auc"]) < (best["acer"], -best["auc"]):
                 best = {"acer": m["acer"], "auc": m["auc"], "epoch": epoch, "threshold": threshold, "metrics": m}
                 save_checkpoint(best_path, backbone, model, {"epoch": epoch, "threshold": threshold,
                                                                "val_metrics": m, "train_config": asdict(cfg)})
-            _save_state(state_path, model, opt, sched, epoch, history, best, fingerprint)
+            save_state(state_path, model, fit.opt, fit.sched, epoch, history, best, fingerprint)
+    return _write_result(out, best_path, best, history, stopped_early, len(xtr))
+
+
+def _build_model(backbone: Backbone, cfg: TrainConfig, device: str) -> torch.nn.Module:
+    """The backbone's model on ``device``, its BatchNorm momentum set from ``cfg``."""
+    import torch
+
+    model = backbone.build().to(device)
+    if cfg.bn_momentum is not None:
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.momentum = cfg.bn_momentum
+    return model
+
+
+def _optimiser(model: torch.nn.Module, cfg: TrainConfig,
+               steps_per_epoch: int) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+    """AdamW with a per-step schedule: linear warm-up, then cosine to 5% of the peak."""
+    import torch
+
+    total_steps = steps_per_epoch * cfg.epochs
+    warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+    def lr_at(step: int) -> float:
+        if step < warmup:
+            return float((step + 1) / warmup)
+        t = (step - warmup) / max(1, total_steps - warmup)
+        return float(0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, t))))
+
+    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+
+
+def _train_epoch(fit: _Fit, xtr: torch.Tensor, ytr: torch.Tensor, epoch: int, progress: Progress,
+                 task: TaskID) -> tuple[float, dict[str, float]]:
+    """One pass over the training images in an order (and augmentation) seeded by the epoch, so a resumed
+    run repeats it exactly; returns its seconds and the summed loss terms."""
+    import torch
+
+    cfg = fit.cfg
+    torch.manual_seed(cfg.seed * 1000 + epoch)
+    gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
+    order = torch.randperm(len(xtr), generator=gen)
+    fit.model.train()
+    t0 = time.perf_counter()
+    sums: dict[str, float] = {}
+    for idx in order.split(cfg.batch_size):
+        if len(idx) < 2:
+            continue  # BatchNorm cannot train on one image
+        xb = to_input(xtr[idx])
+        if cfg.augment:
+            xb = augment(xb, gen)
+        losses = fit.backbone.training_loss(fit.model, xb.to(fit.device), ytr[idx].to(fit.device))
+        fit.opt.zero_grad()
+        losses["total"].backward()
+        fit.opt.step()
+        fit.sched.step()
+        for k, v in losses.items():
+            sums[k] = sums.get(k, 0.0) + float(v.detach())
+        progress.update(task, advance=1, description=f"train {fit.backbone.spec} epoch {epoch + 1}/{cfg.epochs} "
+                        f"loss {losses['total'].item():.3f}")
+    return time.perf_counter() - t0, sums
+
+
+def _validate(fit: _Fit, xva: torch.Tensor, yva: torch.Tensor,
+              attack_types: list[str | None]) -> tuple[float, dict[str, Any]]:
+    """The validation EER threshold and every metric at it."""
+    from fastk.training.metrics import metrics_at, threshold_at_eer
+
+    s_val = scores(fit.backbone, fit.model, xva, fit.cfg.eval_batch_size, fit.device)
+    threshold, _ = threshold_at_eer(yva.numpy(), s_val)
+    return threshold, metrics_at(yva.numpy(), s_val, threshold, attack_types)
+
+
+def _write_result(out: Path, best_path: Path, best: dict[str, Any], history: list[dict[str, Any]],
+                  stopped_early: bool, n_train: int) -> TrainResult:
+    """The result of the whole training (resumed epochs included), also written to ``train_result.json``."""
     epoch_seconds = [h["seconds"] for h in history]
-    n_seen = len(xtr) * len(epoch_seconds)
     result = TrainResult(
         checkpoint=str(best_path), threshold=float(best["threshold"]), best_epoch=int(best["epoch"]),
         val_metrics=best["metrics"], epoch_seconds=epoch_seconds, history=history, stopped_early=stopped_early,
-        images_per_second=n_seen / sum(epoch_seconds) if epoch_seconds else 0.0,
+        images_per_second=n_train * len(epoch_seconds) / sum(epoch_seconds) if epoch_seconds else 0.0,
     )
     (out / "train_result.json").write_text(json.dumps(result.to_dict(), indent=2, default=float))
     return result
-
-
-def _save_state(path: Path, model, opt, sched, epoch: int, history, best, fingerprint: dict) -> None:
-    import torch
-
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                "epoch": epoch, "history": json.dumps(history, default=float), "best": json.dumps(best, default=float),
-                "fingerprint": json.dumps(fingerprint)},
-               tmp)
-    tmp.replace(path)
-
-
-def _load_state(path: Path) -> dict[str, Any]:
-    import torch
-
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # a torn file from a kill during the save is replaced atomically, but be safe
-        raise CheckpointError(f"{path}: unreadable training state ({str(err).splitlines()[0][:120]})") from None
-    if not isinstance(state, dict):
-        raise CheckpointError(f"{path}: not a fastk training state; delete it to start fresh")
-    return state
