@@ -49,3 +49,71 @@ def test_paper_config_is_the_papers_setting():
     cfg = config.resolve(CONFIGS / "paper.yaml")
     assert cfg["backbone"]["name"] == "lgsc" and cfg["select"] == "top-k:4"
     assert cfg["backbone"]["input_size"] == 224
+
+
+# -- the typed run configuration (fastk.run_config) -------------------------------------------------
+def test_defaults_are_derived_from_the_dataclasses():
+    """One place for defaults: DEFAULTS is what an empty RunConfig says, key order included."""
+    import json
+
+    from fastk.faithfulness import FaithfulnessSettings
+    from fastk.run_config import RunConfig
+    from fastk.stability_grid import StabilityConfig
+
+    assert json.dumps(config.DEFAULTS) == json.dumps(RunConfig().to_dict())
+    assert config.DEFAULTS["train"] == {}  # the trainer's options default in TrainConfig
+    grid = StabilityConfig()
+    for key in ("cams", "slow_cams", "slow_cam_seconds", "detectors", "targets", "n_boot", "max_images"):
+        assert config.DEFAULTS["stability"][key] == getattr(grid, key), key
+    assert config.DEFAULTS["faithfulness"]["methods"] == list(FaithfulnessSettings().methods)
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "paper.yaml", "planted.yaml"])
+def test_run_config_gives_back_the_merged_dict(name):
+    """config.json and report.json hold the merged dict: RunConfig must round-trip it exactly."""
+    import json
+
+    from fastk.run_config import RunConfig
+
+    cfg = config.resolve(CONFIGS / name)
+    assert json.dumps(RunConfig.from_dict(cfg).to_dict()) == json.dumps(cfg)
+
+
+def test_run_config_is_typed_and_frozen(tmp_path):
+    import dataclasses
+
+    from fastk.run_config import RunConfig
+    from fastk.stability_grid import StabilityConfig
+    from fastk.training.trainer import TrainConfig
+
+    f = tmp_path / "c.yaml"
+    f.write_text("seed: 7\ntrain: {epochs: 3, lr: 1e-2}\nexplore: {group_by: attack_type}\n"
+                 "stability: {cams: gradcam}\nretrain: {variants: [selected]}\n")
+    run = RunConfig.from_dict(config.resolve(f))
+    assert run.explore.group_by == ("attack_type",) and run.retrain.variants == ("selected",)
+    assert run.split.ratios == (0.6, 0.2, 0.2) and run.backbone.input_size == 112
+    # the train section is the trainer's own config, built once with the run's seed
+    assert isinstance(run.train, TrainConfig) and run.train is run.train
+    assert (run.train.epochs, run.train.lr, run.train.seed, run.train.batch_size) == (3, 0.01, 7, 32)
+    assert run.to_dict()["train"] == {"epochs": 3, "lr": 0.01}
+    grid = run.stability.grid(k=4, seed=run.seed, planted=None, areas=run.explore.areas, batch_size=16)
+    assert isinstance(grid, StabilityConfig) and grid.cams == ["gradcam"] and grid.detectors == ["dlib", "mediapipe"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        run.explore.cam = "gradcam"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        run.seed = 1  # type: ignore[misc]
+
+
+def test_pipeline_builds_the_run_config_once(tmp_path):
+    """A dict (a saved config.json) is turned into a RunConfig once; config.json is the merged dict."""
+    import json
+
+    from fastk.pipeline import Pipeline
+    from fastk.run_config import RunConfig
+
+    cfg = config.resolve(CONFIGS / "demo.yaml")
+    p = Pipeline(cfg, tmp_path / "run")
+    assert isinstance(p.config, RunConfig) and p.cfg == cfg
+    assert json.loads((tmp_path / "run" / "config.json").read_text()) == cfg
+    again = Pipeline(p.config, tmp_path / "run")  # a RunConfig is used as it is, and matches the folder
+    assert again.config is p.config

@@ -461,3 +461,16 @@ def test_folder_readers_on_random_trees_give_samples_or_one_line(tmp_path_factor
     for s in samples:
         assert s.path.is_file() and s.label in (-1, 0, 1) and (s.subject is None or isinstance(s.subject, str))
         assert s.label != 1 or s.attack_type not in (None, "none")
+
+
+def test_the_configuration_page_shows_the_run_configs_list_defaults():
+    """The list defaults too (the key test above checks scalars): RunConfig's fields and the page agree."""
+    from fastk._config_checks import get
+    from fastk.run_config import RunConfig
+
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_.]+)` \| [^|]+ \| ([^|]+) \|", DOC, re.MULTILINE)}
+    defaults = RunConfig().to_dict()
+    for key in SCHEMA:
+        default = get(defaults, key)
+        if isinstance(default, list):
+            assert rows[key].strip() == f"`[{', '.join(map(str, default))}]`", (key, rows[key])

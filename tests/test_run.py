@@ -160,6 +160,22 @@ def test_changed_settings_in_same_folder_are_refused(tiny_run, tmp_path):
     assert result.exit_code == 2 and "was started with other settings (select)" in result.output
 
 
+def test_every_step_makes_what_it_declares(tiny_run):
+    """Steps declare their outputs from the run folder's one layout (fastk.runs.Layout): each exists."""
+    from fastk.pipeline import Pipeline
+
+    run, _ = tiny_run
+    pipeline = Pipeline(json.loads((run / "config.json").read_text()), run)
+    assert [s.name for s in pipeline.steps()] == STEPS
+    for step in pipeline.steps():
+        for rel in (*step.reads, *step.writes):
+            if rel != "stability/stability.json" or pipeline.stability_on():
+                assert list(run.glob(rel.rstrip("/"))), (step.name, rel)
+    assert pipeline.run.checkpoint("train_full") == run / "models" / "full" / "best.pt"
+    assert pipeline.run.split_file("crop") == run / "masked" / "crop" / "split.json"
+    assert pipeline.run.report_json == run / "report.json"
+
+
 CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), None)
 
 

@@ -35,13 +35,15 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
     """
     from fastk import config as cfgmod
     from fastk.pipeline import Pipeline
+    from fastk.run_config import RunConfig
+    from fastk.runs import Layout
 
     if resume is not None:
-        saved = Path(resume) / "config.json"
+        saved = Path(resume) / Layout.config
         if not saved.is_file():
             from fastk.errors import ConfigError
 
-            raise ConfigError(f"{resume}: not a fastk run folder (no config.json)")
+            raise ConfigError(f"{resume}: not a fastk run folder (no {Layout.config})")
         cfg = cfgmod.load_saved(saved)  # validated like a new run's: a hand-edited file fails here, not later
         run_dir = Path(resume)
     else:
@@ -53,8 +55,9 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
 
         # Refused, not sanitised: the user must find the run where they asked for it.
         run_dir = child(runs_dir, plain_name(cfg["name"], "run name (--name or the config's 'name')"))
-    pipeline = Pipeline(cfg, run_dir, console=console, command="fastk " + " ".join(sys.argv[1:]))
-    console.print(f"[bold]fastk run[/] {cfg['name']}: results in {run_dir}/ (report: {run_dir}/report.html)")
+    config = RunConfig.from_dict(cfg)  # once, from the checked dict; the steps read its typed sections
+    pipeline = Pipeline(config, run_dir, console=console, command="fastk " + " ".join(sys.argv[1:]))
+    console.print(f"[bold]fastk run[/] {config.name}: results in {run_dir}/ (report: {run_dir}/report.html)")
     report = pipeline.run_all()
     _summary(pipeline)
     console.print(f"\n[bold green]Report:[/] {report}")
@@ -67,7 +70,7 @@ def _summary(pipeline) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    report = json.loads((pipeline.root / "report.json").read_text())
+    report = json.loads(pipeline.run.report_json.read_text())
     imp = report["importance"]
     console.print(f"Most important areas ({escape(imp['cam'])}): " + ", ".join(
         f"{a} {imp['overall'][a]['importance']:.2f}" for a in imp["ranking"][:4]))

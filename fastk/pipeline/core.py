@@ -10,6 +10,7 @@ dlib found a face); how many is reported.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +19,29 @@ from fastk.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.pipeline.samples_io import sample_from_json
 from fastk.pipeline.steps import Step
+from fastk.run_config import VARIANTS, RunConfig
 from fastk.runs import RunFolder
 
-VARIANTS = ("selected", "complement", "crop")
+__all__ = ["VARIANTS", "Pipeline", "train_step"]
+
+
+def train_step(model: str) -> str:
+    """The manifest step that trains ``model`` (``full`` or a retrain variant)."""
+    return f"train_{model}"
 
 
 class Pipeline:
-    """One run: ``Pipeline(config, run_dir).run_all()``; :meth:`steps` lists the manifest steps."""
+    """One run: ``Pipeline(config, run_dir).run_all()``; :meth:`steps` lists the manifest steps.
 
-    def __init__(self, config: dict[str, Any], run_dir: str | Path, *, console=None, command: str = ""):
-        self.cfg = config
+    ``config`` is a :class:`RunConfig`, or the checked merged dict (``fastk.config.resolve()``, a saved
+    ``config.json``) it is built from, once. Steps read ``p.config``; ``p.cfg`` is the merged dict as
+    saved in ``config.json`` (and copied into ``report.json``).
+    """
+
+    def __init__(self, config: RunConfig | Mapping[str, Any], run_dir: str | Path, *, console=None,
+                 command: str = ""):
+        self.config = config if isinstance(config, RunConfig) else RunConfig.from_dict(config)
+        self.cfg: dict[str, Any] = self.config.to_dict()
         self.run = RunFolder(run_dir)
         self.root = self.run.root
         self.console = console
@@ -37,7 +51,7 @@ class Pipeline:
     # -- configuration --------------------------------------------------------------------------
     def _check_config(self) -> None:
         """The run folder keeps the settings it was started with; plugin names fail now, not in an hour."""
-        saved = self.root / "config.json"
+        saved = self.run.config_file
         if saved.exists():
             old = json.loads(saved.read_text())
             if old != json.loads(json.dumps(self.cfg)):
@@ -48,13 +62,13 @@ class Pipeline:
                 )
         else:
             saved.write_text(json.dumps(self.cfg, indent=2))
-        ex = self.cfg["explore"]
-        fastk.get_registry("landmarks").get(ex["landmarks"])
-        fastk.get_registry("cam").get(ex["cam"])
-        fastk.get_registry("backbone").get(self.cfg["backbone"]["name"])
-        fastk.get_registry("dataset").get(self.cfg["dataset"]["name"])
-        fastk.create("selector", self.cfg["select"])
-        for v in self.cfg["retrain"]["variants"]:
+        c = self.config
+        fastk.get_registry("landmarks").get(c.explore.landmarks)
+        fastk.get_registry("cam").get(c.explore.cam)
+        fastk.get_registry("backbone").get(c.backbone.name)
+        fastk.get_registry("dataset").get(c.dataset.name)
+        fastk.create("selector", c.select)
+        for v in c.retrain.variants:
             if v not in VARIANTS:
                 raise ConfigError(f"unknown retrain variant {v!r}; known: {', '.join(VARIANTS)}")
 
@@ -63,7 +77,7 @@ class Pipeline:
     def device(self) -> str:
         from fastk.devices import default_device
 
-        return default_device(self.cfg.get("device"))
+        return default_device(self.config.device)
 
     @property
     def show_progress(self) -> bool:
@@ -74,31 +88,31 @@ class Pipeline:
             self.console.print(msg)
 
     def backbone(self, input_size: int | None = None):
-        b = self.cfg["backbone"]
-        return fastk.create("backbone", b["name"], input_size=input_size or b["input_size"], **(b.get("options") or {}))
+        b = self.config.backbone
+        return fastk.create("backbone", b.name, input_size=input_size or b.input_size, **b.options)
 
     def explore_settings(self, **overrides: Any):
         """The run's exploration settings (config ``explore`` section), with ``overrides``."""
         from fastk.explore import ExploreSettings
 
-        ex = self.cfg["explore"]
-        settings = {"landmarks": ex["landmarks"], "cam": ex["cam"], "cam_target": ex["cam_target"],
-                    "target_layer": ex["target_layer"], "areas": ex["areas"], "batch_size": ex["batch_size"],
-                    "n_boot": ex["n_boot"], "seed": self.cfg["seed"], "overlays": ex["overlays"],
-                    "group_by": list(ex["group_by"])}
+        ex = self.config.explore
+        settings = {"landmarks": ex.landmarks, "cam": ex.cam, "cam_target": ex.cam_target,
+                    "target_layer": ex.target_layer, "areas": ex.areas, "batch_size": ex.batch_size,
+                    "n_boot": ex.n_boot, "seed": self.config.seed, "overlays": ex.overlays,
+                    "group_by": list(ex.group_by)}
         return ExploreSettings(**{**settings, **overrides})
 
     def detector(self):
-        return fastk.create("landmarks", self.cfg["explore"]["landmarks"])
+        return fastk.create("landmarks", self.config.explore.landmarks)
 
-    def splits(self, folder: str = "") -> dict[str, list[Sample]]:
+    def splits(self, variant: str | None = None) -> dict[str, list[Sample]]:
         """The run's subject split (``split.json``), or a masked dataset's (``masked/VARIANT``)."""
-        data = json.loads((self.root / folder / "split.json").read_text())
+        data = json.loads(self.run.split_file(variant).read_text())
         return {k: [sample_from_json(d, self.run) for d in v] for k, v in data.items()}
 
     def checkpoint(self, step: str) -> Path:
         """The checkpoint a finished training step recorded."""
-        return self.run.resolve(self.run.result(step)["checkpoint"])
+        return self.run.checkpoint(step)
 
     def load_model(self, step: str = "train_full"):
         from fastk.checkpoints import load_checkpoint
@@ -106,19 +120,19 @@ class Pipeline:
         return load_checkpoint(self.checkpoint(step), device=self.device)
 
     def stability_on(self) -> bool:
-        return bool(self.cfg["stability"]["enabled"])
+        return self.config.stability.enabled
 
     def seed_steps(self) -> list[str]:
         """Training steps of the extra seeds the stability step compares (none when it is off)."""
         if not self.stability_on():
             return []
-        return [f"train_full_seed{self.cfg['seed'] + i}" for i in range(1, self.cfg["stability"]["seeds"])]
+        return [f"train_full_seed{self.config.seed + i}" for i in range(1, self.config.stability.seeds)]
 
     # -- the loop -------------------------------------------------------------------------------
     def steps(self) -> list[Step]:
         from fastk.pipeline import data_step, evaluate_steps, explain_steps, mask_steps, train_steps
 
-        variants = self.cfg["retrain"]["variants"]
+        variants = self.config.retrain.variants
         out = [data_step.step(self), *train_steps.full_steps(self), *explain_steps.steps(self)]
         out += [mask_steps.step(self, v) for v in variants]
         out += [train_steps.variant_step(self, v) for v in variants]
@@ -134,4 +148,4 @@ class Pipeline:
             for i, step in enumerate(steps, 1):
                 self.log(f"[bold cyan]step {i}/{len(steps)}: {step.name}[/]")
                 self.run.step(step.name, step.run, on_skip=lambda n: self.log(f"  already done, kept ({n})"))
-        return self.root / "report.html"
+        return self.run.report_html

@@ -9,18 +9,19 @@ import fastk
 from fastk.errors import ConfigError
 from fastk.pipeline.samples_io import absolute, counts, sample_to_json, write_csv
 from fastk.pipeline.steps import Step
+from fastk.runs import Layout
 
 
 def step(p) -> Step:
-    return Step("data", lambda: run(p), writes=("split.json", "skipped.csv"))
+    return Step("data", lambda: run(p), writes=(Layout.split, Layout.skipped))
 
 
 def compared_detectors(p) -> list[str]:
     """The detectors whose no-face counts are reported: the run's own and the stability grid's (from
     the config, so the core names no built-in detector)."""
-    names = [p.cfg["explore"]["landmarks"]]
+    names = [p.config.explore.landmarks]
     if p.stability_on():
-        names += [d for d in p.cfg["stability"]["detectors"] if d not in names]
+        names += [d for d in p.config.stability.detectors if d not in names]
     return names
 
 
@@ -29,11 +30,7 @@ def run(p) -> dict[str, Any]:
     from fastk.landmark_cache import LandmarkCache
     from fastk.training.splits import require_subjects, subject_split
 
-    ds_cfg = p.cfg["dataset"]
-    kwargs = dict(ds_cfg.get("options") or {})
-    if ds_cfg.get("path"):
-        kwargs["root"] = ds_cfg["path"]
-    dataset = fastk.create("dataset", ds_cfg["name"], **kwargs)
+    dataset = fastk.create("dataset", p.config.dataset.name, **p.config.dataset.plugin_kwargs())
     samples = [absolute(s) for s in dataset.samples()]
     require_subjects(samples, dataset.describe())  # before minutes of face finding, with the fix named
     cache = LandmarkCache()
@@ -41,14 +38,14 @@ def run(p) -> dict[str, Any]:
     usable = [s for s, _ in checked.usable]
     if not usable:
         raise ConfigError(f"dataset {dataset.describe()}: no image with a usable face")
-    write_csv(p.root / "skipped.csv", ["path", "kind", "reason"], checked.skipped)
+    write_csv(p.run.skipped_file, ["path", "kind", "reason"], checked.skipped)
     # How many images each detector would lose (the paper lost ~20% to dlib); results are cached.
     no_face = {spec: len(check_faces(samples, fastk.create("landmarks", spec), cache).skipped)
                for spec in compared_detectors(p)}
-    splits = subject_split(usable, ratios=tuple(p.cfg["split"]["ratios"]), seed=p.cfg["seed"],
-                           stratify=p.cfg["split"].get("stratify", True))
+    splits = subject_split(usable, ratios=tuple(p.config.split.ratios), seed=p.config.seed,
+                           stratify=p.config.split.stratify)
     out = {name: [sample_to_json(s, p.run) for s in part] for name, part in splits.items()}
-    (p.root / "split.json").write_text(json.dumps(out, indent=1))
+    p.run.split_file().write_text(json.dumps(out, indent=1))
     return {"dataset": dataset.describe(), "n_images": len(samples), "n_usable": len(usable),
             "n_no_face": len(checked.skipped), "no_face_by_detector": no_face,
             "n_subjects": len({s.subject for s in usable}),

@@ -8,25 +8,28 @@ from typing import Any
 import numpy as np
 
 from fastk.jsonsafe import jsonable
+from fastk.pipeline.core import train_step
 from fastk.pipeline.steps import Step
+from fastk.runs import Layout
 
 
 def steps(p) -> list[Step]:
-    return [Step("evaluate", lambda: evaluate(p), reads=("split.json", "masked/*/split.json", "models/*/best.pt")),
-            Step("speed", lambda: speed(p), reads=("models/*/best.pt",)),
-            Step("report", lambda: report(p), writes=("report.json", "report.html", "figures/"))]
+    models_ = Layout.checkpoint("*")
+    return [Step("evaluate", lambda: evaluate(p), reads=(Layout.split, Layout.split_of("*"), models_)),
+            Step("speed", lambda: speed(p), reads=(models_,)),
+            Step("report", lambda: report(p), writes=(Layout.report_json, Layout.report_html, Layout.figures))]
 
 
 def models(p) -> list[str]:
-    return ["full", *p.cfg["retrain"]["variants"]]
+    return ["full", *p.config.retrain.variants]
 
 
 def _trained(p, name: str) -> dict[str, Any]:
-    return p.run.result("train_full" if name == "full" else f"train_{name}")
+    return p.run.result(train_step(name))
 
 
 def _test(p, name: str) -> list:
-    return p.splits("" if name == "full" else f"masked/{name}")["test"]
+    return p.splits(None if name == "full" else name)["test"]
 
 
 def evaluate(p) -> dict[str, Any]:
@@ -34,10 +37,10 @@ def evaluate(p) -> dict[str, Any]:
     from fastk.training import evaluate_checkpoint
 
     out = {}
-    groups = [k for k in p.cfg["explore"]["group_by"] if k not in ("label", "attack_type")]
+    groups = [k for k in p.config.explore.group_by if k not in ("label", "attack_type")]
     for name in models(p):
         trained, test = _trained(p, name), _test(p, name)
-        metrics = evaluate_checkpoint(p.run.resolve(trained["checkpoint"]), test, threshold=trained["threshold"],
+        metrics = evaluate_checkpoint(p.run.checkpoint(train_step(name)), test, threshold=trained["threshold"],
                                       device=p.device, group_by=groups)  # faces were checked at the data step
         out[name] = {"metrics": metrics, "n_test": len(test), **storage(p, test)}
     return jsonable(out)
@@ -49,7 +52,7 @@ def storage(p, test: list) -> dict[str, Any]:
     from fastk.masking import encoded_bytes
 
     images = [read_rgb(s.path) for s in test[:64]]
-    sizes = [encoded_bytes(im, int(p.cfg["retrain"].get("jpeg_quality", 90))) for im in images]
+    sizes = [encoded_bytes(im, p.config.retrain.jpeg_quality) for im in images]
     return {"jpeg_bytes_mean": float(np.mean([s[0] for s in sizes])),
             "png_bytes_mean": float(np.mean([s[1] for s in sizes])),
             "stored_image_side": int(np.mean([max(im.shape[:2]) for im in images]))}
@@ -62,7 +65,7 @@ def speed(p) -> dict[str, Any]:
 
     timed = {}
     for name in models(p):
-        backbone, model, _ = p.load_model("train_full" if name == "full" else f"train_{name}")
+        backbone, model, _ = p.load_model(train_step(name))
         batch = pick_batch(_test(p, name), 16)
         timed[name] = Timed(backbone, model, [read_rgb(s.path) for s in batch], [s.label for s in batch])
     return jsonable(speed_report(timed, reference="full"))
@@ -73,6 +76,6 @@ def report(p) -> dict[str, Any]:
     from fastk.report.build import build_report
 
     data = jsonable(build_report(p))
-    (p.root / "report.json").write_text(json.dumps(data, indent=2, allow_nan=False))
-    render_html(json.loads((p.root / "report.json").read_text()), p.root)
-    return {"report": p.run.rel(p.root / "report.html")}
+    p.run.report_json.write_text(json.dumps(data, indent=2, allow_nan=False))
+    render_html(json.loads(p.run.report_json.read_text()), p.root)
+    return {"report": p.run.rel(p.run.report_html)}

@@ -16,37 +16,37 @@ from fastk.errors import ConfigError
 from fastk.explore import read_area_rows
 from fastk.jsonsafe import jsonable
 from fastk.pipeline.steps import Step
+from fastk.runs import Layout
 
 
 def steps(p) -> list[Step]:
-    out = [Step("explore", lambda: explore(p), reads=("split.json", "models/full/best.pt"), writes=("explore/",)),
-           Step("sanity", lambda: sanity(p), reads=("models/full/best.pt",), writes=("sanity/",))]
+    full = Layout.checkpoint("full")
+    out = [Step("explore", lambda: explore(p), reads=(Layout.split, full), writes=(Layout.explore,)),
+           Step("sanity", lambda: sanity(p), reads=(full,), writes=(Layout.sanity,))]
     if p.stability_on():
-        out.append(Step("stability", lambda: stability(p), reads=("split.json", "models/full*/best.pt"),
-                        writes=("stability/",)))
-    out.append(Step("select", lambda: select(p), reads=("explore/area_importance.json", "stability/stability.json")))
-    if p.cfg["faithfulness"]["enabled"]:
-        out.append(Step("faithfulness", lambda: faithfulness(p), reads=("models/full/best.pt",),
-                        writes=("faithfulness/",)))
+        out.append(Step("stability", lambda: stability(p), reads=(Layout.split, Layout.checkpoint("full*")),
+                        writes=(Layout.stability,)))
+    out.append(Step("select", lambda: select(p), reads=(Layout.area_importance, Layout.stability_json)))
+    if p.config.faithfulness.enabled:
+        out.append(Step("faithfulness", lambda: faithfulness(p), reads=(full,), writes=(Layout.faithfulness,)))
     return out
 
 
 def _explored(p) -> list:
-    return p.splits()[p.cfg["explore"]["split"]]
+    return p.splits()[p.config.explore.split]
 
 
 def explore(p) -> dict[str, Any]:
     from fastk.explore import explore as run_explore
     from fastk.importance import asymmetry_index
 
-    ex = p.cfg["explore"]
+    ex = p.config.explore
     backbone, model, _ = p.load_model()
-    result = run_explore(_explored(p), backbone, model, p.root / "explore", p.explore_settings(),
+    result = run_explore(_explored(p), backbone, model, p.run.explore_dir, p.explore_settings(),
                          show_progress=p.show_progress)
-    names = AreaSet.load(ex["areas"]).names
-    asym = asymmetry_index(read_area_rows(p.root / "explore" / "per_image.csv", names), names, n_boot=ex["n_boot"],
-                           seed=p.cfg["seed"])
-    (p.root / "explore" / "asymmetry.json").write_text(json.dumps(jsonable(asym), indent=2))
+    names = AreaSet.load(ex.areas).names
+    asym = asymmetry_index(read_area_rows(p.run.per_image_file, names), names, n_boot=ex.n_boot, seed=p.config.seed)
+    p.run.asymmetry_file.write_text(json.dumps(jsonable(asym), indent=2))
     return {"ranking": result.summary["ranking"], "images_used": result.processed,
             "images_skipped": len(result.skipped), "asymmetry": asym["index"]}
 
@@ -56,24 +56,24 @@ def sanity(p) -> dict[str, Any]:
     from fastk.faithfulness_figures import cascading_figure
     from fastk.sanity import randomisation_check
 
-    sc = p.cfg["sanity"]
+    sc = p.config.sanity
     backbone, model, _ = p.load_model()
-    samples = _explored(p)[: sc["max_images"]] if sc["max_images"] else _explored(p)
+    samples = _explored(p)[: sc.max_images] if sc.max_images else _explored(p)
     result = jsonable(randomisation_check(samples, backbone, model, p.explore_settings(n_boot=100, overlays=0),
-                                          seed=p.cfg["seed"] + 1, draws=sc["draws"], cascading=sc["cascading"],
-                                          out_dir=p.root / "sanity"))
+                                          seed=p.config.seed + 1, draws=sc.draws, cascading=sc.cascading,
+                                          out_dir=p.run.sanity_dir))
     if result.get("cascading"):
-        cascading_figure(result, p.root / "sanity" / "sanity_cascading.png")
-        result["figure"] = "sanity/sanity_cascading.png"
-    (p.root / "sanity" / "sanity.json").write_text(json.dumps(result, indent=2))
+        cascading_figure(result, p.run.at(Layout.sanity_cascading))
+        result["figure"] = Layout.sanity_cascading
+    p.run.sanity_file.write_text(json.dumps(result, indent=2))
     return result
 
 
 def selection_k(p) -> int:
     """The top-k the stability result counts: ``stability.k``, else the selector's own k, else 4."""
-    if p.cfg["stability"]["k"]:
-        return int(p.cfg["stability"]["k"])
-    return int(getattr(fastk.create("selector", p.cfg["select"]), "k", 4))
+    if p.config.stability.k:
+        return int(p.config.stability.k)
+    return int(getattr(fastk.create("selector", p.config.select), "k", 4))
 
 
 def stability(p) -> dict[str, Any]:
@@ -82,13 +82,11 @@ def stability(p) -> dict[str, Any]:
     from fastk.stability_analysis import run_stability
     from fastk.stability_inputs import run_dataset_planted
 
-    st, ex = p.cfg["stability"], p.cfg["explore"]
+    ex = p.config.explore
     checkpoints = {f"seed{p.run.result(s)['seed']}": p.checkpoint(s) for s in ["train_full", *p.seed_steps()]}
-    config = {"cams": st["cams"], "slow_cams": st["slow_cams"], "slow_cam_seconds": st["slow_cam_seconds"],
-              "detectors": st["detectors"], "targets": st["targets"], "k": selection_k(p), "n_boot": st["n_boot"],
-              "seed": p.cfg["seed"], "max_images": st["max_images"], "planted": run_dataset_planted(p.root),
-              "areas": ex["areas"], "batch_size": ex["batch_size"]}
-    result = run_stability(checkpoints, _explored(p), p.root / "stability", config, cache=LandmarkCache(),
+    grid = p.config.stability.grid(k=selection_k(p), seed=p.config.seed, planted=run_dataset_planted(p.root),
+                                   areas=ex.areas, batch_size=ex.batch_size)
+    result = run_stability(checkpoints, _explored(p), p.run.stability_dir, grid, cache=LandmarkCache(),
                            device=p.device, show_progress=p.show_progress)
     return {"verdict": result["verdict"], "k": result["k"], "stable_top_k": result["stable_top_k"],
             "cells": len(result["cells"]), "grid": result["grid"], "variance": result["variance"]["shares"],
@@ -99,13 +97,13 @@ def select(p) -> dict[str, Any]:
     from fastk.importance import importance_vector
     from fastk.stability_analysis import load_stability, p_set, select_areas
 
-    summary = json.loads((p.root / "explore" / "area_importance.json").read_text())["overall"]
-    names = AreaSet.load(p.cfg["explore"]["areas"]).names
-    stab = load_stability(p.root / "stability") if p.stability_on() else None
-    selector = fastk.create("selector", p.cfg["select"])
+    summary = json.loads(p.run.area_importance_file.read_text())["overall"]
+    names = AreaSet.load(p.config.explore.areas).names
+    stab = load_stability(p.run.stability_dir) if p.stability_on() else None
+    selector = fastk.create("selector", p.config.select)
     out = select_areas(selector, importance=importance_vector(summary), stability=stab, areas=names,
-                       rows=read_area_rows(p.root / "explore" / "per_image.csv", names))
-    if "complement" in p.cfg["retrain"]["variants"] and not out["complement"]:
+                       rows=read_area_rows(p.run.per_image_file, names))
+    if "complement" in p.config.retrain.variants and not out["complement"]:
         raise ConfigError(f"select: {selector.describe()} kept every area, so there is no complement to retrain; "
                           "choose a stricter selector or drop 'complement' from retrain.variants")
     if stab is not None and len(out["keep"]) == stab["k"]:
@@ -119,14 +117,14 @@ def faithfulness(p) -> dict[str, Any]:
     from fastk.faithfulness import faithfulness as run_faithfulness
     from fastk.landmark_cache import LandmarkCache
 
-    fc, ex = p.cfg["faithfulness"], p.cfg["explore"]
+    fc, ex = p.config.faithfulness, p.config.explore
     backbone, model, _ = p.load_model()
-    samples = _explored(p)[: fc["max_images"]] if fc["max_images"] else _explored(p)
-    settings = FaithfulnessSettings(landmarks=ex["landmarks"], areas=ex["areas"], methods=tuple(fc["methods"]),
-                                    n_random=fc["n_random"], seed=p.cfg["seed"])
+    samples = _explored(p)[: fc.max_images] if fc.max_images else _explored(p)
+    settings = FaithfulnessSettings(landmarks=ex.landmarks, areas=ex.areas, methods=tuple(fc.methods),
+                                    n_random=fc.n_random, seed=p.config.seed)
     ranking = p.run.result("explore")["ranking"]
     result = run_faithfulness(samples, backbone, model, ranking, selected=p.run.result("select")["keep"],
-                              settings=settings, cache=LandmarkCache(), out_dir=p.root / "faithfulness",
+                              settings=settings, cache=LandmarkCache(), out_dir=p.run.faithfulness_dir,
                               show_progress=p.show_progress)
     methods = {m: {"selected": r["selected"], "random_auc_drop": r["random"]["auc_drop"],
                    "p_auc_drop": r["random"]["p_auc_drop"], "beats_random": r["beats_random"]}

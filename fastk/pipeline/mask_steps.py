@@ -12,10 +12,12 @@ from fastk.areas import AreaSet
 from fastk.jsonsafe import jsonable
 from fastk.pipeline.samples_io import common_root, moved, sample_to_json
 from fastk.pipeline.steps import Step
+from fastk.runs import Layout
 
 
 def step(p, variant: str) -> Step:
-    return Step(f"mask_{variant}", lambda: run(p, variant), reads=("split.json",), writes=(f"masked/{variant}/",))
+    return Step(f"mask_{variant}", lambda: run(p, variant), reads=(Layout.split,),
+                writes=(Layout.masked(variant),))
 
 
 def run(p, variant: str) -> dict[str, Any]:
@@ -28,16 +30,16 @@ def run(p, variant: str) -> dict[str, Any]:
     root = common_root(everything)
     mode = "crop" if variant == "crop" else "blackout"
     size = crop_size(p) if variant == "crop" else None
-    out = p.root / "masked" / variant
+    out = p.run.masked_dir(variant)
     stats = write_masked_dataset(everything, out, keep=keep, detector=p.detector(),
-                                 area_set=AreaSet.load(p.cfg["explore"]["areas"]), mode=mode, size=size,
+                                 area_set=AreaSet.load(p.config.explore.areas), mode=mode, size=size,
                                  source_root=root, show_progress=p.show_progress)
     layout = masked_layout([s.path for s in everything], out, root)
     remapped = {}
     for name, part in splits.items():
         remapped[name] = [sample_to_json(m, p.run) for m in (moved(s, layout[str(s.path)]) for s in part)
                           if m.path.exists()]
-    (out / "split.json").write_text(json.dumps(remapped, indent=1))
+    p.run.split_file(variant).write_text(json.dumps(remapped, indent=1))
     stats.update({"variant": variant, "kept_areas": keep, "crop_size": size, "source_root": str(root)})
     return jsonable(stats)
 
@@ -48,19 +50,19 @@ def crop_size(p) -> int:
     The full model sees the whole image at ``input_size``; the crop keeps a box of (on average)
     ``f`` of the image's area, so the same density needs ``input_size * sqrt(f)`` pixels a side.
     """
-    if p.cfg["retrain"].get("crop_size"):
-        return int(p.cfg["retrain"]["crop_size"])
+    if p.config.retrain.crop_size:
+        return int(p.config.retrain.crop_size)
     from fastk.images import read_rgb
     from fastk.landmark_cache import LandmarkCache
     from fastk.masking import roi_box
 
     keep = p.run.result("select")["keep"]
-    areas, detector, cache = AreaSet.load(p.cfg["explore"]["areas"]), p.detector(), LandmarkCache()
+    areas, detector, cache = AreaSet.load(p.config.explore.areas), p.detector(), LandmarkCache()
     fractions = []
     for s in p.splits()["val"][:64]:
         img = read_rgb(s.path)
         face = cache.detect_file(detector, s.path, img)
         x0, y0, x1, y1 = roi_box(areas.union(areas.masks(face.points68, img.shape), keep))
         fractions.append((x1 - x0) * (y1 - y0) / (img.shape[0] * img.shape[1]))
-    side = p.cfg["backbone"]["input_size"] * math.sqrt(float(np.mean(fractions)))
+    side = p.config.backbone.input_size * math.sqrt(float(np.mean(fractions)))
     return int(max(32, round(side / 16) * 16))
