@@ -37,7 +37,8 @@ class _Problems:
     """Collects one line per problem, each naming where the value came from (file or command line)."""
 
     def __init__(self, source: str, origins: Mapping[str, str] | None = None):
-        self.source, self.origins, self.lines = source, dict(origins or {}), []
+        self.source, self.origins = source, dict(origins or {})
+        self.lines: list[str] = []
 
     def origin(self, key: str) -> str:
         parts = key.split(".")

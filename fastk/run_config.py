@@ -29,7 +29,7 @@ VARIANTS = ("selected", "complement", "crop")
 
 def _default(cls: type, name: str) -> Any:
     """The default of field ``name`` of dataclass ``cls`` (lists as tuples), so it is written once."""
-    f = cls.__dataclass_fields__[name]
+    f = next(f for f in fields(cls) if f.name == name)
     value = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
     return tuple(value) if isinstance(value, list) else value
 
