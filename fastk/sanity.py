@@ -63,7 +63,7 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
     s = settings or ExploreSettings(overlays=0)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(out_dir) if out_dir else Path(tmp)
-        trained = explore(samples, backbone, model, root / "trained", s, show_progress=False)
+        trained = explore(samples, backbone, model, root / "trained", s, show_progress=False, figures=False)
         a = importance_vector(trained.importance)
         areas = list(a)
         rows_a = _rows(root / "trained" / "per_image.csv", areas)
@@ -74,7 +74,7 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
             random_model = backbone.build().to(device).eval()
             if first_random is None:
                 first_random = random_model
-            res = explore(samples, backbone, random_model, root / f"randomised-{i}", s, show_progress=False)
+            res = explore(samples, backbone, random_model, root / f"randomised-{i}", s, show_progress=False, figures=False)
             b = importance_vector(res.importance)
             rows_b = _rows(root / f"randomised-{i}" / "per_image.csv", areas)
             results.append({"seed": seed + i, "importance": b, **rank_agreement(a, b, k=k),
@@ -157,7 +157,7 @@ def _cascade(samples, backbone, model, random_model, s: ExploreSettings, root: P
     for j, (name, modules) in enumerate(blocks):
         for m in modules:
             current.get_submodule(m).load_state_dict(random_model.get_submodule(m).state_dict())
-        res = explore(samples, backbone, current, root / f"cascade-{j}", s, show_progress=False)
+        res = explore(samples, backbone, current, root / f"cascade-{j}", s, show_progress=False, figures=False)
         b = importance_vector(res.importance)
         steps.append({"block": name, "modules": modules, "importance": b, **rank_agreement(a, b, k=k)})
     lost = next((i for i, st in enumerate(steps) if st["spearman"] < 0.5), None)
@@ -188,7 +188,7 @@ def label_randomisation_check(train_samples: list[Sample], val_samples: list[Sam
     result = train(shuffled[0], shuffled[1], backbone, out / "model", cfg, show_progress=show_progress)
     bb, model, _ = load_checkpoint(result.checkpoint)
     s = settings or ExploreSettings(overlays=0)
-    res = explore(samples, bb, model, out / "explore", s, show_progress=False)
+    res = explore(samples, bb, model, out / "explore", s, show_progress=False, figures=False)
     b = importance_vector(res.importance)
     ag = rank_agreement(trained_importance, b, k=k)
     return {"importance": b, "agreement": ag, "passes": bool(ag["spearman"] < 0.5), "epochs": cfg.epochs,
