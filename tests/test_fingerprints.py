@@ -263,7 +263,8 @@ def test_run_resumes_from_another_working_directory(tmp_path, tiny_dataset, monk
     resumed = Pipeline(json.loads((first_cwd / "runs" / "tiny" / "config.json").read_text()),
                        first_cwd / "runs" / "tiny")
     assert resumed.run.done("data") and resumed.run.done("train_full")
-    result = resumed.run.step("explore", resumed.step_explore)
+    explore_step = next(s for s in resumed.steps() if s.name == "explore")
+    result = resumed.run.step("explore", explore_step.run)
     assert result["images_used"] > 0
     assert RunFolder(first_cwd / "runs" / "tiny").done("explore")
     assert not any(other_cwd.iterdir())  # nothing landed in the new working directory
