@@ -14,7 +14,7 @@ def _f(img: np.ndarray) -> np.ndarray:
 
 
 def _u8(img: np.ndarray) -> np.ndarray:
-    return np.uint8(np.clip(img, 0, 1) * 255 + 0.5)
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
 def _r(x: float, n: int = 4) -> float:
@@ -53,9 +53,9 @@ def _slant(img: np.ndarray, corners: list[float]) -> np.ndarray:
 
     h, w = img.shape[:2]
     c = np.asarray(corners, np.float32).reshape(4, 2) * [w, h]
-    inward = np.float32([[1, 1], [-1, 1], [-1, -1], [1, -1]])
-    src = (np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]]) + c * inward).astype(np.float32)
-    dst = np.float32([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    inward = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]], np.float32)
+    dst = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    src = (dst + c * inward).astype(np.float32)
     return cv2.warpPerspective(img, cv2.getPerspectiveTransform(dst, src), (w, h),
                                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
 

@@ -95,7 +95,7 @@ class AreaSet:
         for name, poly in self.polygons(points68).items():
             m = np.zeros((h, w), np.uint8)
             # Sub-pixel precision (shift=4) so small areas at low resolution keep their shape.
-            cv2.fillPoly(m, [np.round(poly * 16).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
+            cv2.fillPoly(m, [np.round(poly * 16).astype(np.int32)], (1,), lineType=cv2.LINE_8, shift=4)
             out[name] = m.astype(bool)
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,7 @@ def subpixel_emission(h: int, w: int, pitch: float, angle: float, black_matrix: 
 
 
 def replay_attack(img: np.ndarray, p: dict[str, Any], framing: str = "tight",
-                  disable: tuple[str, ...] | list[str] = ()) -> np.ndarray:
+                  disable: Sequence[str] = ()) -> np.ndarray:
     """The light from an LCD showing ``img`` (sRGB floats), as the camera sees it (sRGB floats)."""
     import cv2
 

@@ -25,6 +25,7 @@ Lighting (``high``, ``normal``, ``low``, ``side``) is applied to real and attack
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -97,7 +98,7 @@ _LEVELS = np.linspace(0, 1, 65, dtype=np.float32)
 _THRESH = _spot_thresholds()
 
 
-def print_attack(img: np.ndarray, p: dict[str, Any], disable: tuple[str, ...] | list[str] = ()) -> np.ndarray:
+def print_attack(img: np.ndarray, p: dict[str, Any], disable: Sequence[str] = ()) -> np.ndarray:
     """A printed sheet of ``img`` (sRGB floats) as light reflected into the camera (sRGB floats).
 
     Gamut mapping works on the device values; separation (as colour management) and ink mixing in
@@ -119,7 +120,7 @@ def print_attack(img: np.ndarray, p: dict[str, Any], disable: tuple[str, ...] | 
     if "paper" in on:
         tint = p["paper_tint"]
         paper = p["paper_white"] * np.array([1 + tint[0], 1.0, 1 + tint[1]], np.float32)
-    refl = np.ones_like(x) * paper
+    refl: np.ndarray = np.ones_like(x) * paper
     for i, (ink, a) in enumerate(cover.items()):
         a = np.clip(a, 0, 1)
         a = a + p["dot_gain"] * 4 * a * (1 - a)  # tone value increase left after the RIP's compensation
@@ -172,9 +173,9 @@ def flatten_features(img: np.ndarray, points68: np.ndarray) -> np.ndarray:
     import cv2
 
     h, w = img.shape[:2]
-    mask = np.zeros((h, w), np.float32)
+    mask: np.ndarray = np.zeros((h, w), np.float32)
     for idx in (range(36, 42), range(42, 48), range(27, 36), range(48, 60)):
-        cv2.fillConvexPoly(mask, cv2.convexHull(np.int32(points68[list(idx)])), 1.0)
+        cv2.fillConvexPoly(mask, cv2.convexHull(points68[list(idx)].astype(np.int32)), (1.0,))
     k = max(3, int(0.04 * max(h, w)) | 1)
     mask = cv2.GaussianBlur(cv2.dilate(mask, np.ones((k, k), np.uint8)), (0, 0), k / 2)[..., None]
     smooth = cv2.GaussianBlur(img, (0, 0), k / 4)
@@ -182,7 +183,7 @@ def flatten_features(img: np.ndarray, points68: np.ndarray) -> np.ndarray:
 
 
 def simulate_attack(rgb: np.ndarray, attack: str, *, seed: int = 0, points68: np.ndarray | None = None,
-                    framing: str = "tight", disable: tuple[str, ...] | list[str] = (),
+                    framing: str = "tight", disable: Sequence[str] = (),
                     overrides: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """One simulated attack of type ``attack`` from the real photo ``rgb`` (8-bit or float RGB):
     ``(scene as sRGB floats in [0, 1], the parameters used)``. ``disable``: steps to skip;

@@ -34,6 +34,7 @@ which the demo set records per image. ``disable`` names steps to skip (for the a
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -106,7 +107,7 @@ def motion_kernel(length: float, angle_deg: float) -> np.ndarray:
     c, a = size // 2, np.deg2rad(angle_deg)
     dx, dy = 0.5 * length * np.cos(a), 0.5 * length * np.sin(a)
     ends = [round(v * 8) for v in (c - dx, c - dy, c + dx, c + dy)]  # 3 fractional bits (shift=3)
-    cv2.line(k, (ends[0], ends[1]), (ends[2], ends[3]), 1.0, thickness=1, lineType=cv2.LINE_AA, shift=3)
+    cv2.line(k, (ends[0], ends[1]), (ends[2], ends[3]), (1.0,), thickness=1, lineType=cv2.LINE_AA, shift=3)
     return k / max(k.sum(), 1e-6)
 
 
@@ -127,11 +128,11 @@ def demosaic(raw: np.ndarray, layout: str, method: str = "bilinear") -> np.ndarr
     import cv2
 
     code = f"COLOR_Bayer{_BAYER_CODES[layout]}2RGB" + ("_EA" if method == "edge_aware" else "")
-    raw16 = np.uint16(np.clip(raw, 0, 1) * 65535 + 0.5)
+    raw16 = (np.clip(raw, 0, 1) * 65535 + 0.5).astype(np.uint16)
     return cv2.cvtColor(raw16, getattr(cv2, code)).astype(np.float32) / 65535
 
 
-def capture(img: np.ndarray, cam: dict[str, Any], disable: tuple[str, ...] | list[str] = (),
+def capture(img: np.ndarray, cam: dict[str, Any], disable: Sequence[str] = (),
             meter: dict[str, Any] | None = None, *, return_meter: bool = False):
     """The camera's image (float RGB in [0, 1], sRGB-encoded) of a scene given as sRGB floats in [0, 1].
 
@@ -159,7 +160,7 @@ def capture(img: np.ndarray, cam: dict[str, Any], disable: tuple[str, ...] | lis
     if "white_balance" not in disable:
         gains *= np.array([cam["wb_gain_r"], 1.0, cam["wb_gain_b"]], np.float32)
     if "exposure" not in disable:
-        m.setdefault("luma", float((lin @ np.float32([0.2126, 0.7152, 0.0722])).mean()) + 1e-4)  # BT.709
+        m.setdefault("luma", float((lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)).mean()) + 1e-4)  # BT.709
         gains *= cam["exposure"] * (cam["ae_target"] / m["luma"]) ** cam["ae_strength"]
     lin = lin * gains
     if "sensor" not in disable:
@@ -183,7 +184,7 @@ def capture(img: np.ndarray, cam: dict[str, Any], disable: tuple[str, ...] | lis
     return (out, m) if return_meter else out
 
 
-def encode_jpeg(rgb8: np.ndarray, cam: dict[str, Any], disable: tuple[str, ...] | list[str] = ()) -> bytes:
+def encode_jpeg(rgb8: np.ndarray, cam: dict[str, Any], disable: Sequence[str] = ()) -> bytes:
     """JPEG bytes at the camera's quality and subsampling (PIL/libjpeg, standard IJG tables scaled by
     quality); with ``jpeg`` disabled, the best quality a phone writes (95, 4:2:0) for every image."""
     from PIL import Image

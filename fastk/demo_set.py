@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from fastk.areas import AreaSet
 from fastk.attacks import (
     ATTACK_TYPES,
     FRAMINGS,
@@ -185,7 +186,6 @@ def _make_samples(recipe: _Recipe, sources: list[dict[str, Any]], out: Path, see
     """Write every photo's samples under ``out``; returns their manifest rows. One generator drives all
     draws, in photo order, so a seed gives the same set."""
     import fastk
-    from fastk.areas import AreaSet
     from fastk.images import read_rgb
     from fastk.landmark_cache import LandmarkCache
     from fastk.progress import progress_bar
@@ -202,8 +202,8 @@ def _make_samples(recipe: _Recipe, sources: list[dict[str, Any]], out: Path, see
             progress.advance(task)
             img = read_rgb(src["file"])
             face = cache.detect_file(detector, src["file"], img)
-            if face.ok:
-                rows += _photo_samples(recipe, i, src, _work_crop(img, face.points68, recipe.framing), areas, rng, out)
+            if face.ok and face.points68 is not None:  # dlib always gives its 68 points
+                rows += _photo_samples(recipe, i, src, *_work_crop(img, face.points68, recipe.framing), areas, rng, out)
     return rows
 
 
@@ -228,10 +228,9 @@ class _Photo:
     meter: dict[str, Any] | None  # planted variant: the exposure metered on the real frame
 
 
-def _photo_samples(recipe: _Recipe, i: int, src: dict[str, Any], work: tuple[np.ndarray, np.ndarray], areas: Any,
+def _photo_samples(recipe: _Recipe, i: int, src: dict[str, Any], crop: np.ndarray, pts: np.ndarray, areas: AreaSet,
                    rng: np.random.Generator, out: Path) -> list[dict[str, Any]]:
     """One photo's real sample and its attacks (the type cycling with the photo's index ``i``)."""
-    crop, pts = work
     planted = recipe.planted
     base = {k: src[k] for k in ("subject", "collection", "expression", "age", "gender", "ethnicity")}
     base["source_file"] = str(Path(src["file"]).name)
@@ -262,7 +261,8 @@ def _write_sample(recipe: _Recipe, photo: _Photo, out: Path, attack: str | None,
     """Simulate, capture and write one sample (``attack`` None: the real one); returns its path, attack params."""
     import cv2
 
-    pic, attack_params = photo.crop, {}
+    attack_params: dict[str, Any] = {}
+    pic = photo.crop
     if attack is not None:
         overrides = _planted_overrides(sample_seed, recipe.side) if recipe.planted else None
         pic, attack_params = simulate_attack(photo.crop, attack, seed=sample_seed, points68=photo.pts,
@@ -274,7 +274,7 @@ def _write_sample(recipe: _Recipe, photo: _Photo, out: Path, attack: str | None,
     folder = "real" if attack is None else f"spoof/{attack}"
     rel = f"{folder}/{photo.stem}_{lighting}.jpg"
     (out / rel).parent.mkdir(parents=True, exist_ok=True)
-    (out / rel).write_bytes(encode_jpeg(np.uint8(np.clip(small, 0, 1) * 255 + 0.5), camera, recipe.disable))
+    (out / rel).write_bytes(encode_jpeg((np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8), camera, recipe.disable))
     return rel, attack_params
 
 

@@ -13,7 +13,7 @@ def overlay(image: np.ndarray, heatmap: np.ndarray, polygons: Mapping[str, np.nd
     """RGB image with a JET-coloured heatmap blended on top and area outlines drawn in white."""
     import cv2
 
-    heat = cv2.applyColorMap(np.uint8(np.clip(heatmap, 0, 1) * 255), cv2.COLORMAP_JET)[:, :, ::-1]
+    heat = cv2.applyColorMap((np.clip(heatmap, 0, 1) * 255).astype(np.uint8), cv2.COLORMAP_JET)[:, :, ::-1]
     out = cv2.addWeighted(image, 1 - alpha, heat, alpha, 0)
     for poly in (polygons or {}).values():
         pts = np.round(np.asarray(poly) * 16).astype(np.int32)
