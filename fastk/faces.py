@@ -51,11 +51,7 @@ def package_faces(cache_dir: Path) -> list[Path]:
 
         target = cache_dir / "grace_hopper.png"
         if not target.exists():
-            with cbook.get_sample_data("grace_hopper.jpg") as f:
-                src = cache_dir / "grace_hopper.jpg"
-                src.write_bytes(f.read())
-            write_image(target, read_rgb(src))
-            src.unlink()
+            write_image(target, read_rgb(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)))
         out.append(target)
     except (ImportError, OSError, ValueError):
         pass

@@ -134,7 +134,7 @@ def asymmetry_index(
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, (right - left) / total, np.nan)
 
-    def summary(values: np.ndarray) -> dict[str, float]:
+    def summary(values: np.ndarray) -> dict[str, Any]:
         mean, lo, hi = bootstrap_means(values[:, None], n_boot=n_boot, seed=seed)
         return {"index": _f(mean[0]), "ci_low": _f(lo[0]), "ci_high": _f(hi[0]), "n": int(np.sum(~np.isnan(values)))}
 

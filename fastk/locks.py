@@ -16,9 +16,12 @@ import socket
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastk.errors import FastkError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from filelock import SoftFileLock
 
 LOCK_FILE = ".fastk.lock"
 INFO_FILE = ".fastk.lock.json"
@@ -54,7 +57,7 @@ class FolderLock:
         self.folder = Path(folder)
         self.command = command
         self.note: str | None = None
-        self._lock = None
+        self._lock: SoftFileLock | None = None
 
     def acquire(self) -> FolderLock:
         from filelock import SoftFileLock, Timeout

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from fastk.importance import quiet_nan_warnings
 
@@ -208,18 +209,18 @@ def significant_areas(per_image: np.ndarray, areas: Sequence[str], *, alpha: flo
             for i, a in enumerate(areas)}
 
 
-def holm(p: Sequence[float]) -> np.ndarray:
+def holm(p: ArrayLike) -> np.ndarray:
     """Holm-Bonferroni adjusted p-values (step-down, monotone, capped at 1)."""
-    p = np.asarray(p, dtype=np.float64)
-    order = np.argsort(p)
-    m = len(p)
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order]).clip(max=1.0)
+    pv = np.asarray(p, dtype=np.float64)
+    order = np.argsort(pv)
+    m = len(pv)
+    adj = np.maximum.accumulate((m - np.arange(m)) * pv[order]).clip(max=1.0)
     out = np.empty(m)
     out[order] = adj
     return out
 
 
-def benjamini_hochberg(p: Sequence[float]) -> np.ndarray:
+def benjamini_hochberg(p: ArrayLike) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (scipy's implementation)."""
     from scipy.stats import false_discovery_control
 

@@ -97,8 +97,8 @@ def metrics_at(labels, scores, threshold: float, attack_types: Sequence[str | No
         "apcer_all_attacks": rates["apcer_all_attacks"],
         "apcer_per_attack": per_attack,
         "bpcer": rates["bpcer"],
-        "acer": (apcer + rates["bpcer"]) / 2 if both else None,
-        "hter": (rates["apcer_all_attacks"] + rates["bpcer"]) / 2 if both else None,
+        "acer": _half_sum(apcer, rates["bpcer"]),  # None exactly when not both classes are there
+        "hter": _half_sum(rates["apcer_all_attacks"], rates["bpcer"]),
         "eer": eer,
         "auc": auc(y, s) if both else None,
         "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
@@ -112,6 +112,11 @@ def _ratio(undefined: dict[str, str], name: str, num: float, den: float, reason:
         return float(num / den)
     undefined[name] = reason
     return None
+
+
+def _half_sum(a: float | None, b: float | None) -> float | None:
+    """``(a + b) / 2``, undefined when either is."""
+    return None if a is None or b is None else (a + b) / 2
 
 
 def _rates(tp: int, fp: int, fn: int, tn: int, no_attacks: str, no_real: str,

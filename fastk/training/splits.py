@@ -60,7 +60,7 @@ def subject_split(
                           f"every sample ({SUBJECT_FIX})")
     by_subject: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
-        by_subject[s.subject].append(s)
+        by_subject[str(s.subject)].append(s)  # every sample has one (checked above)
     if len(by_subject) < 3:
         raise ConfigError(f"a 3-way subject split needs at least 3 subjects, found {len(by_subject)}")
     strata: dict[tuple, list[str]] = defaultdict(list)
