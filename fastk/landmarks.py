@@ -41,8 +41,7 @@ class Face:
 
     @property
     def ok(self) -> Literal[True]:
-        """Always true (``NoFace.ok`` is false): test ``result.ok`` instead of the type (a type checker
-        narrows ``Face | NoFace`` on it)."""
+        """Always true (``NoFace.ok`` is false): test ``result.ok`` instead of the type."""
         return True
 
     @property
@@ -186,7 +185,7 @@ class LandmarkDetector:
         return small, scale
 
 
-def _distribution(cls: type) -> str:
+def _distribution(cls: type[LandmarkDetector]) -> str:
     """``name==version`` of the distribution whose plugin registered ``cls`` (``?`` when unregistered)."""
     from fastk.plugins import get_registry, plugin_system
 

@@ -33,16 +33,14 @@ from typing import Any
 import pluggy
 
 from fastk import hookspecs
+from fastk._entry_points import EntryPoint, canonical, distribution_of, fastk_entry_points
 from fastk.registry import Registry
 
-ENTRY_POINT_GROUP = "fastk"
 BLOCK_ENV = "FASTK_BLOCK_PLUGINS"
 LOAD_ENV = "FASTK_LOAD_PLUGINS"
 TRACE_ENV = "FASTK_TRACE"
 #: The distribution whose entry points are the built-in plugins.
 BUILTIN_DISTRIBUTION = "fastk"
-
-EntryPoint = importlib.metadata.EntryPoint
 
 
 @dataclass(frozen=True)
@@ -71,35 +69,11 @@ def kinds_from(module: ModuleType) -> dict[str, Kind]:
 KINDS: dict[str, Kind] = kinds_from(hookspecs)
 
 
-def canonical(name: str) -> str:
-    """A distribution or entry-point name as PEP 503 compares them (``Fastk_Example.plugin`` -> ``fastk-example-plugin``)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _env_names(var: str) -> set[str] | None:
     value = os.environ.get(var)
     if value is None:
         return None
     return {canonical(v.strip()) for v in value.split(",") if v.strip()}
-
-
-def distribution_of(ep: EntryPoint) -> tuple[str | None, str | None]:
-    """``(name, version)`` of the distribution that declares an entry point (``(None, None)`` if unknown)."""
-    dist = getattr(ep, "dist", None)
-    if dist is None:
-        return None, None
-    return dist.metadata["Name"], dist.version
-
-
-def fastk_entry_points() -> list[EntryPoint]:
-    """Every entry point in the ``fastk`` group, first one per name (as Python's import order finds them)."""
-    seen: set[str] = set()
-    out = []
-    for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name not in seen:
-            seen.add(ep.name)
-            out.append(ep)
-    return out
 
 
 def warn(message: str) -> None:
@@ -115,22 +89,29 @@ def _chosen(ep: EntryPoint, blocked: set[str], only: set[str] | None) -> bool:
     return not (names & blocked) and (only is None or bool(names & only))
 
 
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager for the ``fastk`` hooks, plus the distribution of each plugin loaded from an entry point."""
+
+    def __init__(self) -> None:
+        super().__init__("fastk")
+        self.fastk_distributions: dict[str, tuple[str, str | None]] = {}  # plugin name -> (distribution, version)
+
+
 def make_plugin_manager(
     *, load_entry_points: bool = True, plugins: Iterable[tuple[str, object]] = ()
-) -> pluggy.PluginManager:
+) -> PluginManager:
     """A new plugin manager with fastk's hookspecs, entry points (minus blocked ones) and ``plugins``.
 
     ``plugins`` are the caller's own objects and are checked strictly: an unknown hook raises
     pluggy's ``PluginValidationError``; an installed entry point of the same name or module is left out.
     Entry points are checked one by one and skipped with a warning.
     """
-    pm = pluggy.PluginManager("fastk")
+    pm = PluginManager()
     pm.add_hookspecs(hookspecs)
     if os.environ.get(TRACE_ENV):
         # Before anything loads: registration hooks run while plugins load and must be traced too.
         pm.trace.root.setwriter(lambda msg: sys.stderr.write(f"[fastk trace] {msg}"))
         pm.enable_tracing()
-    pm.fastk_distributions = {}  # plugin name -> (distribution name, version)
     plugins = list(plugins)
     mine = {n for n, _ in plugins} | {p.__name__ for _, p in plugins if isinstance(p, ModuleType)}
     if load_entry_points:  # an installed entry point for one of ``plugins`` would register it twice
@@ -142,7 +123,7 @@ def make_plugin_manager(
 
 
 def load_plugins(
-    pm: pluggy.PluginManager, *, accept: Callable[[EntryPoint], bool] | None = None, use_env: bool = True
+    pm: PluginManager, *, accept: Callable[[EntryPoint], bool] | None = None, use_env: bool = True
 ) -> list[str]:
     """Register the ``fastk`` entry points that ``accept`` (default: all) and the environment allow.
 
@@ -215,7 +196,7 @@ class PluginSystem:
             raise UnknownPluginError("plugin kind", kind, sorted(self.kinds))
         if kind not in self._registries:
             spec = self.kinds[kind]
-            registry = Registry(kind, spec.base_class())
+            registry: Registry[Any] = Registry(kind, spec.base_class())
             hook = getattr(self.pm.hook, spec.hook)
             everyone = [i.plugin for i in hook.get_hookimpls()]
             # One call per plugin (through pluggy, so FASTK_TRACE sees it) so the registry can
@@ -252,7 +233,7 @@ class PluginSystem:
         for plugin in self.pm.get_plugins():
             name = self.pm.get_name(plugin)
             hooks = sorted(h.name for h in self.pm.get_hookcallers(plugin) or [])
-            dist, version = self.distribution(name)
+            dist, version = self.distribution(name) if name else (None, None)
             out.append({"name": name, "distribution": dist, "version": version, "hooks": hooks})
         return sorted(out, key=lambda d: d["name"] or "")
 
