@@ -141,7 +141,7 @@ def _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source
     cache = cache or LandmarkCache()
     paths = [Path(s.path) for s in samples]
     layout = masked_layout(paths, out, source_root)
-    kept_share, skipped, found_by = [], [], Counter()
+    kept_share, skipped, found_by = [], [], Counter[str]()
     before, after = [], []
     with open(out / "skipped.csv", "w", newline="") as f, progress_bar(show_progress) as progress:
         w = csv.writer(f)

@@ -68,7 +68,8 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
         areas = list(a)
         rows_a = _rows(root / "trained" / "per_image.csv", areas)
         device = next(model.parameters()).device
-        results, first_random = [], None
+        results: list[dict[str, Any]] = []
+        first_random = None
         for i in range(draws):
             torch.manual_seed(seed + i)
             random_model = backbone.build().to(device).eval()
@@ -153,7 +154,7 @@ def _cascade(samples, backbone, model, random_model, s: ExploreSettings, root: P
              k: int, max_blocks: int) -> dict[str, Any]:
     blocks = cascade_blocks(model, backbone.input_size, max_blocks=max_blocks)
     current = copy.deepcopy(model).eval()
-    steps = []
+    steps: list[dict[str, Any]] = []
     for j, (name, modules) in enumerate(blocks):
         for m in modules:
             current.get_submodule(m).load_state_dict(random_model.get_submodule(m).state_dict())

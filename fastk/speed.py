@@ -108,7 +108,7 @@ def interleaved_timing(models: Mapping[str, Timed], *, reference: str, rounds: i
                 per_round[name]["train_step"].append(step)
     out: dict[str, Any] = {"rounds": rounds, "warmup_rounds": warmup, "reference": reference, "models": {}}
     for name in names:
-        entry = {}
+        entry: dict[str, Any] = {}
         for kind in ("inference", "train_step"):
             v = np.array(per_round[name][kind])
             ref = np.array(per_round[reference][kind])

@@ -128,10 +128,10 @@ def planted_recovery(boot_ranks: np.ndarray, point_ranks: np.ndarray, areas: Seq
         raise ConfigError(f"stability.planted: unknown area(s) {', '.join(unknown)}; known: {', '.join(areas)}")
     m = len(planted)
     cols = [list(areas).index(a) for a in planted]
-    cams = np.asarray(cams)
-    by_cam = {}
-    for cam in sorted(set(cams.tolist()), key=list(cams).index):
-        sel = cams == cam
+    cam_of = np.asarray(cams)
+    by_cam: dict[str, dict[str, Any]] = {}
+    for cam in sorted(set(cam_of.tolist()), key=list(cam_of).index):
+        sel = cam_of == cam
         on_top_cells = (point_ranks[sel][:, cols] <= m).all(axis=1)
         on_top_boot = (boot_ranks[sel][:, :, cols] <= m).all(axis=2)
         by_cam[cam] = {"cells": int(sel.sum()), "share_of_cells": float(on_top_cells.mean()),
