@@ -49,8 +49,8 @@ def _scale(cams: np.ndarray, size_wh: tuple[int, int] | None) -> np.ndarray:
     for img in cams:
         img = img - np.min(img)
         img = img / (1e-7 + np.max(img))
-        out.append(cv2.resize(np.float32(img), size_wh) if size_wh is not None else img)
-    return np.float32(out)
+        out.append(cv2.resize(img.astype(np.float32), size_wh) if size_wh is not None else img)
+    return np.array(out, np.float32)
 
 
 @contextlib.contextmanager
@@ -108,7 +108,7 @@ class _FastCam(CamMethod):
 
     def _plan(self, model, layer, x, output_index: int):
         """The layer's plan, made once per (model, layer, output, input shape) and cached weakly."""
-        from fastk_plugins._cam_layers import plan_layer
+        from ._cam_layers import plan_layer
 
         key = (id(model), id(layer), output_index, tuple(x.shape[1:]))
         cached = self._plans.get(key)
@@ -152,7 +152,7 @@ class FastAblationCAM(_FastCam):
     def _weights(self, model, layer, plan, x, idx):
         import torch
 
-        from fastk_plugins._cam_layers import Recording
+        from ._cam_layers import Recording
 
         rec = Recording(model, layer, plan, x, replay=plan.linear is None)
         a = rec.activations
@@ -202,7 +202,7 @@ class FastScoreCAM(_FastCam):
     def _weights(self, model, layer, plan, x, idx):
         import torch
 
-        from fastk_plugins._cam_layers import Recording
+        from ._cam_layers import Recording
 
         a = Recording(model, layer, plan, x, replay=False).activations
         if a.ndim != 4:

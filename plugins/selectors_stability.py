@@ -22,7 +22,8 @@ import numpy as np
 import fastk
 from fastk.errors import ConfigError
 from fastk.selection import AreaSelector
-from fastk_plugins.selectors import TopK
+
+from .selectors import TopK
 
 
 class StableTopK(TopK):
