@@ -20,7 +20,7 @@ scratch here (no downloaded weights).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import fastk
 from fastk.backbones import Backbone, check_timm_model, find_layer
@@ -32,6 +32,7 @@ def _modules():
     """Build the torch classes on first use, so listing plugins never imports torch."""
     import timm
     import torch
+    from timm.models import FeatureInfo
     from torch import nn
 
     class ResBlock(nn.Module):
@@ -66,8 +67,9 @@ def _modules():
         def __init__(self, encoder: str, classifier: str, dropout: float):
             super().__init__()
             self.encoder = timm.create_model(encoder, pretrained=False, features_only=True)
-            chans = self.encoder.feature_info.channels()
-            reductions = self.encoder.feature_info.reduction()
+            # A features_only model describes its outputs in feature_info (an attribute nn.Module cannot type).
+            info = cast(FeatureInfo, self.encoder.feature_info)
+            chans, reductions = info.channels(), info.reduction()
             ups, deep = [], chans[-1]
             for ch in reversed(chans[:-1]):
                 ups.append(Up(deep, ch, ch))

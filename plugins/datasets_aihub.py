@@ -21,6 +21,9 @@ reader only needs the markers, not their exact depth::
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import fastk
 from fastk.datasets import REAL, SPOOF, Dataset, Sample
 from fastk.errors import ConfigError
@@ -42,6 +45,7 @@ class AihubDataset(Dataset):
     """AI-Hub FAS layout: <subject>/real|attack/<type>/<device>/<lighting>/ (assumed; see module doc)."""
 
     name = "aihub"
+    root: Path  # needs_root: the base class refuses a missing path
 
     def __init__(self, root=None, *, face_crops: bool | None = None, **options):
         super().__init__(root, **options)
@@ -68,7 +72,7 @@ class AihubDataset(Dataset):
                 continue
             device = next((p for p in lower if p in DEVICES), None)
             lighting = next((lv for lv in map(_lighting, parts) if lv), None)
-            meta = {"device": device} if device else {}
+            meta: dict[str, Any] = {"device": device} if device else {}
             meta["face_crop"] = is_crop
             out.append(Sample(path, label, parts[0], attack, lighting, meta))
         if not out:

@@ -11,6 +11,7 @@ importance can be broken down by it (``explore.group_by``).
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import fastk
 from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
@@ -25,6 +26,7 @@ class CsvDataset(Dataset):
     """Images listed in a CSV manifest (path, label, subject, attack_type, lighting, device, ...)."""
 
     name = "csv"
+    root: Path  # needs_root: the base class refuses a missing path
 
     def samples(self) -> list[Sample]:
         if not self.root.is_file():

@@ -13,6 +13,8 @@ to the first ``_`` is used as the subject when ``subject_from_name=True``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import fastk
 from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
 from fastk.errors import ConfigError
@@ -26,6 +28,7 @@ class FolderDataset(Dataset):
     """real/ and spoof/<attack_type>/ folders (or a folder of unlabelled images)."""
 
     name = "folder"
+    root: Path  # needs_root: the base class refuses a missing path
 
     def __init__(self, root=None, *, subject_from_name: bool = False, **options):
         super().__init__(root, **options)

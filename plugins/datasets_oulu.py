@@ -15,6 +15,7 @@ Scores are per frame; average them per video yourself when a protocol asks for p
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import fastk
 from fastk.datasets import REAL, SPOOF, Dataset, Sample
@@ -29,6 +30,7 @@ class OuluDataset(Dataset):
     """OULU-NPU frame folders, named Phone_Session_User_File."""
 
     name = "oulu"
+    root: Path  # needs_root: the base class refuses a missing path
 
     def samples(self) -> list[Sample]:
         out = []
