@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -58,7 +59,7 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
     samples = pick_batch(load_samples(dataset, data_path), n_images)
     images, labels = [read_rgb(s.path) for s in samples], [s.label for s in samples]
     load_before = os.getloadavg()
-    result = {"command": "fastk bench " + " ".join(sys.argv[1:]), "environment": environment_record()}
+    result: dict[str, Any] = {"command": "fastk bench " + " ".join(sys.argv[1:]), "environment": environment_record()}
     with console.status("timing CAM methods"):
         result["cam"] = bench_cams(backbone, opts, images[:8], methods=methods, sizes=_ints(sizes),
                                    batch_sizes=_ints(batch_sizes), repeats=repeats,

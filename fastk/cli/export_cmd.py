@@ -21,7 +21,8 @@ def command(checkpoint, out, check_dir) -> None:
     from fastk.images import list_images, read_rgb
     from fastk.training.onnx_export import export_onnx
 
-    folder = check_dir or ((shared_faces_dir() / "images") if shared_faces_dir() else None)
+    shared = shared_faces_dir()
+    folder = check_dir or (shared / "images" if shared else None)
     images = [read_rgb(p) for p in list_images(folder)[:8]] if folder else None
     result = export_onnx(checkpoint, out, check_images=images)
     console.print(json.dumps(result, indent=2))

@@ -61,6 +61,8 @@ def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, 
     ranking = explored.get("ranking") or []
     selected = [a.strip() for a in areas_to_test.split(",") if a.strip()] if areas_to_test else None
     if not ranking:
+        if selected is None:  # an exploration that ranked nothing, and no areas given
+            raise ConfigError(f"{importance}: the ranking is empty; give --areas-to-test a,b")
         ranking = selected + [a for a in names if a not in selected]
     backbone, model, _ = load_checkpoint(checkpoint)
     samples = load_samples(dataset, path)

@@ -37,8 +37,9 @@ def command(images: tuple[Path, ...], landmarks: str, areas: str, out: Path) -> 
             skipped += 1
             continue
         face = detector.detect(img)
-        if not face.ok:
-            console.print(f"[yellow]skipped[/] {escape(str(f))}: {face.reason} ({landmarks})")
+        if not face.ok or face.points68 is None:  # areas are drawn from dlib's 68 points
+            why = "no dlib-68 points from this detector" if face.ok else face.reason
+            console.print(f"[yellow]skipped[/] {escape(str(f))}: {why} ({landmarks})")
             skipped += 1
             continue
         if face.note:

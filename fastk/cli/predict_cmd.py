@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -37,7 +38,8 @@ def command(checkpoint, images, threshold, landmarks, face_check) -> None:
         recorded = (valid_framing(meta) or {}).get("detector")
         detector = fastk.create("landmarks", landmarks or recorded or "dlib")
     scored = score_samples(backbone, model, meta, [Sample(p) for p in images], detector=detector)
-    results = [{"path": row["path"], "error": row["reason"], "skipped": row["kind"]} for row in scored.skipped]
+    results: list[dict[str, Any]] = [{"path": row["path"], "error": row["reason"], "skipped": row["kind"]}
+                                     for row in scored.skipped]
     for smp, s, how, why in zip(scored.samples, scored.scores, scored.framing, scored.framing_notes):
         results.append({"path": str(smp.path), "spoof_score": round(float(s), 6), "label": "spoof" if s >= t else "real",
                         "threshold": t, "framing": how, "framing_note": why})

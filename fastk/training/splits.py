@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
@@ -36,7 +36,7 @@ def require_subjects(samples: Sequence[Sample], source: str) -> None:
                           f"(first: {missing[0].path}); a subject-disjoint split needs one per sample: {SUBJECT_FIX}")
 
 
-def require_both_classes(split: dict[str, Sequence[Sample]], names: Sequence[str] = ("train", "val")) -> None:
+def require_both_classes(split: Mapping[str, Sequence[Sample]], names: Sequence[str] = ("train", "val")) -> None:
     """Each named split must hold real and attack samples: a threshold or ACER needs both."""
     for name in names:
         labels = {s.label for s in split.get(name, ())}
