@@ -6,6 +6,8 @@ file or plugin name involved and the cause. Programming errors stay ordinary exc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class FastkError(Exception):
     """Base class for user-facing errors; ``str(err)`` is the one line the CLI prints."""
@@ -37,3 +39,6 @@ class CheckpointError(FastkError):
 
 class ConfigError(FastkError):
     """A configuration or area-definition file that is malformed."""
+
+    #: One line per problem when a whole configuration was checked at once (:mod:`fastk.config`), else empty.
+    problems: Sequence[str] = ()
