@@ -32,6 +32,7 @@ from fastk.cam_memo import CamMemo
 from fastk.datasets import Sample
 from fastk.errors import FastkError
 from fastk.explore_files import BASE_COLUMNS, RowAppender, check_resume, finish, read_area_rows, read_rows
+from fastk.face_heat import heat_on_face
 from fastk.figures import overlay
 from fastk.images import read_rgb, write_image
 from fastk.importance import area_scores
@@ -136,6 +137,7 @@ def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, sho
                         row = {**smp.record(), "detector": face.detector, "faces_found": face.faces_found,
                                "spoof_probability": round(float(p), 6)}
                         row.update({a: round(v, 6) for a, v in area_scores(heat, masks).items()})
+                        row.update(heat_on_face(heat, face.points68))
                         rows_out.add(row)
                         overlays.add(smp, img, heat, area_set.polygons(face.points68))
                 progress.advance(task, len(batch))

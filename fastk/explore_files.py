@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fastk.errors import ConfigError, FastkError
+from fastk.face_heat import on_face
 from fastk.figures import importance_bar_chart
 from fastk.importance import summarize, summarize_by
 from fastk.jsonsafe import jsonable
@@ -23,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from fastk.explore import ExploreResult, ExploreSettings
 
 #: Columns of ``per_image.csv`` before the samples' metadata and the area scores.
-BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "detector", "faces_found", "spoof_probability"]
+BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "detector", "faces_found", "spoof_probability",
+                "face_heat_share", "face_pixel_share"]
 FINGERPRINT_LABELS = {"model": "model weights", "samples": "images (paths, labels or file contents)",
                       "settings": "settings", "backbone": "backbone", "cam_target": "CAM target",
                       "areas": "face areas", "plugins": "plugin distributions or versions", "detector": "landmark detector"}
@@ -37,11 +39,18 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 
 class RowAppender:
-    """A CSV file that gets its header once and a flushed row per call (crash-safe progress)."""
+    """A CSV file that gets its header once and a flushed row per call (crash-safe progress).
+
+    A file that exists keeps its own header: rows appended on resume follow it (a column added by a
+    later fastk is left out of an older file rather than shifting every value after it).
+    """
 
     def __init__(self, path: Path, columns: Sequence[str]):
         self.path, self.columns = path, list(columns)
         new = not path.exists() or path.stat().st_size == 0
+        if not new:
+            with open(path, newline="") as f:
+                self.columns = next(csv.reader(f), None) or self.columns
         self.f = open(path, "a", newline="")
         self.w = csv.DictWriter(self.f, fieldnames=self.columns, extrasaction="ignore")
         if new:
@@ -86,6 +95,7 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
             for key in s.group_by
         },
         "ranking": sorted(areas, key=lambda a: -np.nan_to_num(np.nanmean([r[a] for r in rows]), nan=-1)),
+        "on_face": on_face(rows),
         "images_used": len(rows),
         "images_skipped": len(skipped),
         **record,

@@ -1,0 +1,66 @@
+"""How much of a CAM map lies on the face: a shortcut check for every exploration.
+
+Why: a model that separates attacks by what surrounds the face (a replay screen's bezel, the
+background, the crop's border) explains itself with heat off the face, and every area ranking it
+yields says nothing about faces. The share of the heat inside the face (the convex hull of the 68
+landmarks: eyebrows to chin, ear to ear), next to the share of the pixels the face covers, says
+whether the explanation is on the face at all: a map that ignores the face has a heat share well
+below its pixel share. ``explore`` writes both per image (``face_heat_share``, ``face_pixel_share``)
+and their means per group into ``area_importance.json`` (``on_face``); the report shows them per
+attack type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+COLUMNS = ("face_heat_share", "face_pixel_share")
+
+
+def face_hull_mask(points68: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Boolean ``(H, W)`` mask of the convex hull of the landmarks."""
+    import cv2
+
+    mask = np.zeros(shape[:2], dtype=np.uint8)
+    hull = cv2.convexHull(np.round(np.asarray(points68, dtype=np.float64)).astype(np.int32))
+    cv2.fillConvexPoly(mask, hull, 1)
+    return mask.astype(bool)
+
+
+def heat_on_face(heat: np.ndarray, points68: np.ndarray) -> dict[str, float]:
+    """Share of the map's heat inside the face hull, and share of the pixels the hull covers
+    (heat share NaN for an all-zero map)."""
+    face = face_hull_mask(points68, heat.shape)
+    total = float(np.asarray(heat, dtype=np.float64).sum())
+    return {
+        "face_heat_share": round(float(heat[face].sum()) / total, 6) if total > 0 else float("nan"),
+        "face_pixel_share": round(float(face.mean()), 6),
+    }
+
+
+def on_face(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Mean heat and pixel shares over all rows, real faces, and each attack type (rows of
+    ``per_image.csv``; rows without the columns, from an older exploration, are left out)."""
+    groups: dict[str, list[dict[str, Any]]] = {"all": list(rows)}
+    for r in rows:
+        label = str(r.get("label"))
+        name = "real" if label == "0" else f"spoof:{r.get('attack_type') or 'unknown'}" if label == "1" else "unlabelled"
+        groups.setdefault(name, []).append(r)
+    out = {}
+    for name, members in groups.items():
+        pairs = [(_num(r.get(COLUMNS[0])), _num(r.get(COLUMNS[1]))) for r in members]
+        pairs = [p for p in pairs if np.isfinite(p[0]) and np.isfinite(p[1])]
+        if pairs:
+            heat, pixels = np.array(pairs).T
+            out[name] = {"heat_share": float(heat.mean()), "pixel_share": float(pixels.mean()), "n": len(pairs)}
+    return out
+
+
+def _num(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
