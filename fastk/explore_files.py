@@ -50,7 +50,7 @@ class RowAppender:
         new = not path.exists() or path.stat().st_size == 0
         if not new:
             with open(path, newline="") as f:
-                self.columns = next(csv.reader(f), None) or self.columns
+                self.columns = next(csv.reader(f), []) or self.columns
         self.f = open(path, "a", newline="")
         self.w = csv.DictWriter(self.f, fieldnames=self.columns, extrasaction="ignore")
         if new:

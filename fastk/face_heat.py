@@ -26,7 +26,7 @@ def face_hull_mask(points68: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
     mask = np.zeros(shape[:2], dtype=np.uint8)
     hull = cv2.convexHull(np.round(np.asarray(points68, dtype=np.float64)).astype(np.int32))
-    cv2.fillConvexPoly(mask, hull, 1)
+    cv2.fillConvexPoly(mask, hull, (1,))
     return mask.astype(bool)
 
 
