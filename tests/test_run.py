@@ -86,6 +86,9 @@ def test_report_json_has_real_values_in_range(tiny_run):
     for v in imp["overall"].values():
         assert 0.0 <= v["ci_low"] <= v["importance"] <= v["ci_high"] <= 1.0
     assert -1.0 <= imp["asymmetry"]["index"] <= 1.0
+    on_face = imp["on_face"]  # the heat-on-the-face shortcut check, per real / attack type
+    assert {"all", "real"} <= set(on_face) and any(k.startswith("spoof:") for k in on_face)
+    assert all(0.0 <= g["heat_share"] <= 1.0 and 0.0 < g["pixel_share"] < 1.0 for g in on_face.values())
     sel = report["selection"]
     assert sel["keep"] == imp["ranking"][:4] and set(sel["keep"]) | set(sel["complement"]) == set(imp["ranking"])
     assert report["plugins"]["cam"]["name"] == "gradcam++" and report["plugins"]["cam"]["plugin"] == "cams_gradcam"
@@ -136,7 +139,7 @@ def test_report_html_is_self_contained(tiny_run):
     assert parser.tables >= 4
     assert "http://" not in page and "https://doi.org" in page  # nothing loaded from the network
     for text in ("Left/right asymmetry", "Sanity check", "APCER per attack type", "Errors by group", "Plugins used", "s / epoch",
-                 "JPEG bytes", "How stable is the area ranking?", "Faithfulness", "Speed", "Machine"):
+                 "JPEG bytes", "How stable is the area ranking?", "Is the explanation on the face?", "Faithfulness", "Speed", "Machine"):
         assert text in page
 
 

@@ -141,4 +141,5 @@ def _importance_entry(explore: dict[str, Any], ex: dict[str, Any], asym: dict[st
         "images_used": explore["images_used"],
         "images_skipped": explore["images_skipped"],
         "asymmetry": asym,
+        "on_face": explore.get("on_face", {}),
     }

@@ -148,6 +148,7 @@ def _importance_section(imp: dict[str, Any], figs: dict[str, Any], run: Path) ->
         parts.append(f"<p><b>By {e(key)}</b></p>")
         parts.append(_table(["area", *groups], [[e(a), *[_fmt(groups[g][a]["importance"], "{:.3f}") for g in groups]] for a in names]))
     parts.append(_asymmetry(imp.get("asymmetry") or {}))
+    parts.append(sections.on_face(imp))
     return "".join(parts)
 
 

@@ -31,6 +31,24 @@ def figure_html(folder: Path, rel: str | None, caption: str, prefix: str = "") -
             f"width='520'><figcaption>{e(caption)}</figcaption></figure>")
 
 
+def on_face(importance: dict[str, Any]) -> str:
+    """Share of the CAM heat on the face per real/attack type, beside the face's share of the pixels."""
+    groups = importance.get("on_face") or {}
+    if not groups:
+        return ""
+    rows = "".join(
+        f"<tr><td>{e(name)}</td><td>{_f(g['heat_share'], '{:.0%}')}</td><td>{_f(g['pixel_share'], '{:.0%}')}</td>"
+        f"<td>{_f(g['heat_share'] / g['pixel_share'] if g['pixel_share'] else None)}</td><td>{g['n']}</td></tr>"
+        for name, g in groups.items())
+    return ("<h3>Is the explanation on the face?</h3>"
+            "<p>Share of each map's heat inside the face (the convex hull of the 68 landmarks, eyebrows to chin), "
+            "beside the share of the image the face covers. A heat share well below the pixel share (ratio under 1) "
+            "means the model explains its decision with what surrounds the face (background, hair, a screen's "
+            "bezel), and an area ranking of it says little about faces.</p>"
+            "<table><thead><tr><th>images</th><th>heat on the face</th><th>face pixels</th><th>ratio</th><th>n</th>"
+            "</tr></thead><tbody>" + rows + "</tbody></table>")
+
+
 def sanity(report: dict[str, Any], run: Path) -> str:
     s = report.get("sanity")
     if not s:
