@@ -201,7 +201,7 @@ class _BatchScorer:
 
     def __init__(self, backbone, model, target, s: ExploreSettings, memo: CamMemo | None):
         self.backbone, self.model, self.target, self.s, self.memo = backbone, model, target, s, memo
-        self.cam = fastk.create("cam", s.cam, batch_size=max(8, s.batch_size)) if memo is None else None
+        self.cam = fastk.create("cam", s.cam, batch_size=max(8, s.batch_size))  # unused with a memo
         self.device = next(model.parameters()).device
 
     def score(self, usable: list) -> tuple[np.ndarray, np.ndarray]:

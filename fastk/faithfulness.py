@@ -82,7 +82,7 @@ def prepare(samples: Sequence[Sample], backbone, settings: FaithfulnessSettings 
 
     s = settings or FaithfulnessSettings()
     area_set = AreaSet.load(s.areas)
-    detector = None if points is not None else fastk.create("landmarks", s.landmarks)
+    detector = fastk.create("landmarks", s.landmarks) if points is None else None
     cache = cache or LandmarkCache()
     side = backbone.input_size
     kept, images, masks, skipped = [], [], [], []
@@ -95,6 +95,7 @@ def prepare(samples: Sequence[Sample], backbone, settings: FaithfulnessSettings 
                     skipped.append((str(smp.path), "no landmarks given"))
                     continue
             else:
+                assert detector is not None  # made above whenever no points are given
                 face = cache.detect_file(detector, smp.path, img)
                 if not face.ok:
                     skipped.append((str(smp.path), f"{face.reason} ({s.landmarks})"))
@@ -228,7 +229,7 @@ def _one_method(sc: _Scorer, method: str, ranking: list[str], selected: list[str
     sel = _drops(base, sc.measure(method, selected))
     rand = [{"areas": d, "pixel_fraction": float(fractions[sc.bits(d)]), **_drops(base, sc.measure(method, d))}
             for d in draws]
-    summary = {}
+    summary: dict[str, Any] = {}
     for key in ("auc_drop", "spoof_drop", "all_drop"):
         v = np.array([r[key] for r in rand], dtype=float)
         ok = v[np.isfinite(v)]  # AUC is undefined when the images hold one class only

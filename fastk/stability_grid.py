@@ -99,7 +99,7 @@ class StabilityConfig:
 
     @classmethod
     def coerce(cls, value: StabilityConfig | Mapping[str, Any] | None) -> StabilityConfig:
-        return value if isinstance(value, cls) else cls.from_dict(value)
+        return value if isinstance(value, StabilityConfig) else cls.from_dict(value)
 
     def cam_methods(self) -> list[str]:
         """The CAM methods always in the grid (names checked against the registry)."""

@@ -62,7 +62,9 @@ def crop_size(p) -> int:
     for s in p.splits()["val"][:64]:
         img = read_rgb(s.path)
         face = cache.detect_file(detector, s.path, img)
+        if not face.ok or face.points68 is None:  # the data step kept faces the run's detector finds
+            continue
         x0, y0, x1, y1 = roi_box(areas.union(areas.masks(face.points68, img.shape), keep))
         fractions.append((x1 - x0) * (y1 - y0) / (img.shape[0] * img.shape[1]))
-    side = p.config.backbone.input_size * math.sqrt(float(np.mean(fractions)))
+    side = p.config.backbone.input_size * math.sqrt(float(np.mean(fractions)) if fractions else 1.0)
     return int(max(32, round(side / 16) * 16))
