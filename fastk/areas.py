@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from fastk import defaults
 from fastk.errors import ConfigError
 
 DATA_DIR = Path(__file__).parent / "data" / "areas"
@@ -46,7 +47,7 @@ class AreaSet:
 
     # -- loading --------------------------------------------------------------------------------
     @classmethod
-    def load(cls, name_or_path: str | Path = "paper") -> AreaSet:
+    def load(cls, name_or_path: str | Path = defaults.AREAS) -> AreaSet:
         """A built-in set by name (``paper``) or a YAML file path."""
         p = Path(name_or_path)
         if not p.suffix:

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from fastk import defaults
+
 
 def _peak_rss_mb() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
@@ -66,7 +68,7 @@ def bench_cams(backbone_spec: str, options: dict[str, Any], images: list[np.ndar
     return rows
 
 
-def bench_explore(samples, backbone, model, *, landmarks: str = "dlib", cam: str = "gradcam++") -> dict[str, Any]:
+def bench_explore(samples, backbone, model, *, landmarks: str = defaults.LANDMARKS, cam: str = defaults.CAM) -> dict[str, Any]:
     """Images per second of a whole ``explore`` (landmarks + CAM + area scores), cold and warm cache."""
     from fastk.explore import ExploreSettings, explore
     from fastk.landmark_cache import LandmarkCache

@@ -31,8 +31,7 @@ of 3-4 px at the final size, a sharply resolved sub-pixel grid): a test of the e
 
 ``disable`` names simulation steps to skip (attack steps of :data:`fastk.attacks.PRINT_STEPS` and
 :data:`~fastk.attacks.REPLAY_STEPS`, camera steps of :data:`fastk.camera_model.CAMERA_STEPS`), for
-``benchmarks/attack_ablation.py``. The set is deterministic for a given seed and cached under
-``$FASTK_CACHE_DIR/demo/<settings hash>``.
+``benchmarks/attack_ablation.py``. Deterministic for a seed; cached in ``$FASTK_CACHE_DIR/demo/<hash>``.
 """
 
 from __future__ import annotations
@@ -48,6 +47,7 @@ from typing import Any
 
 import numpy as np
 
+from fastk import defaults
 from fastk.areas import AreaSet
 from fastk.attacks import (
     ATTACK_TYPES,
@@ -190,8 +190,8 @@ def _make_samples(recipe: _Recipe, sources: list[dict[str, Any]], out: Path, see
     from fastk.landmark_cache import LandmarkCache
     from fastk.progress import progress_bar
 
-    detector, cache = fastk.create("landmarks", "dlib"), LandmarkCache()
-    areas = AreaSet.load("paper")
+    detector, cache = fastk.create("landmarks", defaults.LANDMARKS), LandmarkCache()
+    areas = AreaSet.load(defaults.AREAS)
     for a in recipe.planted or ():
         areas[a]  # unknown area names fail here, with the list of known ones
     rng = np.random.default_rng(seed)

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 import fastk
+from fastk import defaults
 from fastk.areas import AreaSet
 from fastk.cam import resize_maps
 from fastk.cam_memo import CamMemo
@@ -51,11 +52,11 @@ COSMETIC = {"batch_size"}
 class ExploreSettings:
     """Everything that changes the numbers; a resumed run must use the same."""
 
-    landmarks: str = "dlib"
-    cam: str = "gradcam++"
+    landmarks: str = defaults.LANDMARKS
+    cam: str = defaults.CAM
     cam_target: str | None = None
     target_layer: str | None = None
-    areas: str = "paper"
+    areas: str = defaults.AREAS
     batch_size: int = 16
     n_boot: int = 1000
     seed: int = 0

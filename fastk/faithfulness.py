@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 import fastk
+from fastk import defaults
 from fastk.areas import AreaSet
 from fastk.datasets import Sample
 from fastk.errors import ConfigError, FastkError
@@ -48,8 +49,8 @@ SCORE = "backbone.spoof_score (the score metrics and AUC use; LGSC: mean |cue| u
 
 @dataclass
 class FaithfulnessSettings:
-    landmarks: str = "dlib"
-    areas: str = "paper"
+    landmarks: str = defaults.LANDMARKS
+    areas: str = defaults.AREAS
     methods: tuple[str, ...] = ("road", "blackout")  # the first one makes the headline
     k: int = 4  # selected set = top k of the ranking unless given
     n_random: int = 20

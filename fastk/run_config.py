@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from fastk import defaults
 from fastk.faithfulness import FaithfulnessSettings
 from fastk.stability_grid import StabilityConfig
 from fastk.training.trainer import TrainConfig
@@ -51,7 +52,7 @@ def _plain(section: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class DatasetSection:
-    name: str = "demo"
+    name: str = defaults.DATASET
     path: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
 
@@ -75,11 +76,11 @@ class BackboneSection:
 
 @dataclass(frozen=True)
 class ExploreSection:
-    landmarks: str = "dlib"
-    cam: str = "gradcam++"
+    landmarks: str = defaults.LANDMARKS
+    cam: str = defaults.CAM
     cam_target: str | None = None
     target_layer: str | None = None
-    areas: str = "paper"
+    areas: str = defaults.AREAS
     split: str = "val"  # which split the importance is measured on ("on" would be YAML for True)
     batch_size: int = 16
     overlays: int = 24  # the report shows overlays per group; `fastk explore` alone defaults to fewer

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import fastk
+from fastk import defaults
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.stability_cells import (
@@ -73,7 +74,7 @@ class StabilityConfig:
     seed: int = 0
     max_images: int | None = None
     planted: list[str] | None = None
-    areas: str = "paper"
+    areas: str = defaults.AREAS
     batch_size: int = 16
 
     @classmethod

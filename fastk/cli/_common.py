@@ -5,16 +5,18 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from fastk import defaults
+
 console = Console(highlight=False, soft_wrap=True)  # a file path must stay on one line
 
 landmarks_option = click.option(
-    "--landmarks", default="dlib", show_default=True, help="Landmark detector (see `fastk list landmarks`)."
+    "--landmarks", default=defaults.LANDMARKS, show_default=True, help="Landmark detector (see `fastk list landmarks`)."
 )
 cam_option = click.option(
-    "--cam", default="gradcam++", show_default=True, help="CAM method (see `fastk list cam`)."
+    "--cam", default=defaults.CAM, show_default=True, help="CAM method (see `fastk list cam`)."
 )
 areas_option = click.option(
-    "--areas", default="paper", show_default=True,
+    "--areas", default=defaults.AREAS, show_default=True,
     help="Area set: a built-in name (paper) or a YAML file (see configs/areas/).",
 )
 select_option = click.option(

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from fastk import defaults
 from fastk.cli._common import console, load_samples
 
 
@@ -28,7 +29,7 @@ def _ints(text: str) -> list[int]:
               help="Comma-separated CAM methods.")
 @click.option("--sizes", default="112,224", show_default=True, help="Comma-separated input sizes.")
 @click.option("--batch-sizes", default="8,32", show_default=True, help="Comma-separated CAM batch sizes.")
-@click.option("--dataset", default="demo", show_default=True, help="Dataset of real face images (real and spoof).")
+@click.option("--dataset", default=defaults.DATASET, show_default=True, help="Dataset of real face images (real and spoof).")
 @click.option("--data", "data_path", type=click.Path(path_type=Path), default=None, help="Its path, if it needs one.")
 @click.option("--images", "n_images", default=32, show_default=True, help="How many images explore and training use.")
 @click.option("--repeats", default=3, show_default=True)

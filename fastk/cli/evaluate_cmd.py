@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from fastk import defaults
 from fastk.cli._checked_inputs import dataset_options_option, face_check_option, key_values, load_dataset, print_skipped
 from fastk.cli._common import console, dataset_option, metrics_table
 
@@ -42,7 +43,7 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
     samples, source = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
     backbone, model, meta = load_checkpoint(checkpoint)
     framing = valid_framing(meta)
-    detector = fastk.create("landmarks", landmarks or (framing or {}).get("detector") or "dlib") if face_check else None
+    detector = fastk.create("landmarks", landmarks or (framing or {}).get("detector") or defaults.LANDMARKS) if face_check else None
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
     scored = score_samples(backbone, model, meta, samples, detector=detector, show_progress=True)
     metrics = metrics_of(scored, t, source=f"dataset {source}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from fastk import defaults
 from fastk.cli._common import console, dataset_option
 
 
@@ -53,7 +54,7 @@ def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, 
         explored = _read_importance(importance)
     s = explored.get("settings", {})
     settings = FaithfulnessSettings(
-        landmarks=landmarks or s.get("landmarks", "dlib"), areas=areas or s.get("areas", "paper"),
+        landmarks=landmarks or s.get("landmarks", defaults.LANDMARKS), areas=areas or s.get("areas", defaults.AREAS),
         methods=tuple(m.strip() for m in methods.split(",") if m.strip()), k=k, n_random=n_random,
         random_orders=random_orders, seed=seed)
     fastk.get_registry("landmarks").get(settings.landmarks)

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from fastk import defaults
+
 
 @click.command("predict")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
@@ -36,7 +38,7 @@ def command(checkpoint, images, threshold, landmarks, face_check) -> None:
     detector = None
     if face_check:
         recorded = (valid_framing(meta) or {}).get("detector")
-        detector = fastk.create("landmarks", landmarks or recorded or "dlib")
+        detector = fastk.create("landmarks", landmarks or recorded or defaults.LANDMARKS)
     scored = score_samples(backbone, model, meta, [Sample(p) for p in images], detector=detector)
     results: list[dict[str, Any]] = [{"path": row["path"], "error": row["reason"], "skipped": row["kind"]}
                                      for row in scored.skipped]
