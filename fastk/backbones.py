@@ -80,6 +80,20 @@ class Backbone:
 
         return torch.softmax(self.logits(model, inputs), dim=1)[:, 1]
 
+    def probability_from_outputs(self, target: CamTarget, outputs: torch.Tensor) -> torch.Tensor | None:
+        """``(batch,)`` spoof probability from the outputs of ``target.model`` (a CAM pass's), or
+        ``None`` when they do not give it (then the caller runs :meth:`spoof_probability`).
+
+        Default: the softmax of the outputs when the target says they are :meth:`logits`
+        (``gives_logits``) and :meth:`spoof_probability` is the base one (an override may compute it
+        from something else, so it is never guessed).
+        """
+        import torch
+
+        if not target.gives_logits or type(self).spoof_probability is not Backbone.spoof_probability:
+            return None
+        return torch.softmax(outputs, dim=1)[:, 1]
+
     def spoof_score(self, model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:
         """``(batch,)`` score that metrics threshold (higher = more likely spoof).
 

@@ -31,6 +31,10 @@ class CamTarget:
     target_layers: list
     layer_name: str
     output_index: int
+    #: True when ``model(x)`` is exactly the backbone's :meth:`~fastk.backbones.Backbone.logits`, so the
+    #: outputs of a CAM pass also give the spoof probability (no second forward pass; not in :meth:`record`:
+    #: it changes no number).
+    gives_logits: bool = False
 
     def record(self) -> dict[str, Any]:
         """What goes into every result file next to the maps."""
@@ -75,6 +79,17 @@ class CamMethod:
         known failure when a channel is flat) becomes all zeros rather than poisoning the averages.
         """
         return normalise_maps(self._compute(target, inputs))
+
+    def compute_outputs(self, target: CamTarget, inputs: torch.Tensor) -> tuple[np.ndarray, Any]:
+        """:meth:`compute`'s maps and, when the method's pass ran ``target.model`` once on ``inputs`` as
+        they are, that pass's ``(batch, outputs)`` tensor (detached); else ``None``.
+
+        Why: exploring wants the spoof probability beside each map; a method that already ran the model
+        on the unmodified batch (a gradient method's forward pass) hands its outputs over, and the
+        backbone turns them into probabilities (:meth:`~fastk.backbones.Backbone.probability_from_outputs`)
+        instead of running the model a second time. The default returns ``None``: a second pass is made.
+        """
+        return self.compute(target, inputs), None
 
     def compute_with(self, others: Sequence[CamMethod], target: CamTarget, inputs: torch.Tensor) -> list[np.ndarray]:
         """The maps of this method and of each of ``others`` for the same target and inputs, in that order.

@@ -216,9 +216,9 @@ class LgscBackbone(Backbone):
         cls_module, enc_module = find_layer(model, cls_layer), find_layer(model, enc_name)
         return {
             "spoof-logit": CamTarget("spoof-logit", "auxiliary classifier's spoof logit (seed paper's choice)",
-                                     logits_model, [cls_module], cls_layer, 1),
+                                     logits_model, [cls_module], cls_layer, 1, gives_logits=True),
             "real-logit": CamTarget("real-logit", "auxiliary classifier's real logit", logits_model, [cls_module],
-                                    cls_layer, 0),
+                                    cls_layer, 0, gives_logits=True),
             "cue-score": CamTarget("cue-score", "mean |spoof cue| (LGSC's own score)", cue_model, [enc_module],
                                    enc_name, 0),
         }

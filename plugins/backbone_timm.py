@@ -66,9 +66,10 @@ class TimmBackbone(Backbone):
         layer = find_layer(model, layer_name)
         return {
             "spoof-logit": CamTarget(
-                "spoof-logit", "logit of class spoof (1)", model, [layer], layer_name, 1
+                "spoof-logit", "logit of class spoof (1)", model, [layer], layer_name, 1, gives_logits=True
             ),
-            "real-logit": CamTarget("real-logit", "logit of class real (0)", model, [layer], layer_name, 0),
+            "real-logit": CamTarget("real-logit", "logit of class real (0)", model, [layer], layer_name, 0,
+                                    gives_logits=True),
         }
 
 

@@ -47,6 +47,17 @@ class GradCamLibraryMethod(CamMethod):
     cam_class: ClassVar[type]
 
     def _compute(self, target: CamTarget, inputs) -> np.ndarray:
+        return self._run(target, inputs)[0]
+
+    def compute_outputs(self, target: CamTarget, inputs) -> tuple[np.ndarray, Any]:
+        """Methods with grad-cam's own forward pass (:meth:`shares_gradient_pass`) ran ``target.model``
+        once on the batch as it is; grad-cam keeps that pass's outputs (``BaseCAM.outputs``)."""
+        from fastk.cam import normalise_maps
+
+        maps, outputs = self._run(target, inputs)
+        return normalise_maps(maps), outputs if self.shares_gradient_pass() else None
+
+    def _run(self, target: CamTarget, inputs) -> tuple[np.ndarray, Any]:
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
         device = next(target.model.parameters()).device
@@ -58,10 +69,11 @@ class GradCamLibraryMethod(CamMethod):
             try:
                 # grad-cam draws tqdm bars on stderr for ScoreCAM/AblationCAM; fastk shows its own progress.
                 with contextlib.redirect_stderr(io.StringIO()):
-                    return cam(input_tensor=inputs.to(device), targets=targets)
+                    maps = cam(input_tensor=inputs.to(device), targets=targets)
+                outputs = getattr(cam, "outputs", None)
+                return maps, None if outputs is None else outputs.detach()
             finally:
                 _release(cam)
-
 
     @classmethod
     def shares_gradient_pass(cls) -> bool:
