@@ -45,6 +45,11 @@ class GradCamLibraryMethod(CamMethod):
     """Runs one grad-cam class; subclasses (made below) only set ``cam_class``."""
 
     cam_class: ClassVar[type]
+    #: Skip the backward pass where the gradient is a constant (plugins/_gradcam_closed_form.py);
+    #: ``gradcam-lib:<name>`` instances set it False: grad-cam's own code, always.
+    closed_form: bool = True
+    #: ``closed-form`` or ``grad-cam``: what the last call did (for tests and benchmarks).
+    last_path: str = ""
 
     def _compute(self, target: CamTarget, inputs) -> np.ndarray:
         return self._run(target, inputs)[0]
@@ -59,6 +64,14 @@ class GradCamLibraryMethod(CamMethod):
 
     def _run(self, target: CamTarget, inputs) -> tuple[np.ndarray, Any]:
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+
+        if self.closed_form and self.shares_gradient_pass():
+            from ._gradcam_closed_form import closed_form_maps
+
+            found = closed_form_maps([self.cam_class], target, inputs)
+            self.last_path = "closed-form" if found is not None else "grad-cam"
+            if found is not None:
+                return found[0][0], found[1]
 
         device = next(target.model.parameters()).device
         targets = [ClassifierOutputTarget(target.output_index)] * len(inputs)
@@ -98,7 +111,13 @@ class GradCamLibraryMethod(CamMethod):
         shared = [m for m in methods if isinstance(m, GradCamLibraryMethod) and m.shares_gradient_pass()]
         if len(shared) < 2:
             return super().compute_with(others, target, inputs)
-        maps = dict(zip(map(id, shared), _one_pass_maps([m.cam_class for m in shared], target, inputs)))
+        found = None
+        if all(m.closed_form for m in shared):
+            from ._gradcam_closed_form import closed_form_maps
+
+            found = closed_form_maps([m.cam_class for m in shared], target, inputs)
+        passes = found[0] if found is not None else _one_pass_maps([m.cam_class for m in shared], target, inputs)
+        maps = dict(zip(map(id, shared), passes))
         return [normalise_maps(maps[id(m)]) if id(m) in maps else m.compute(target, inputs) for m in methods]
 
 
@@ -182,7 +201,9 @@ class GradCamLibrary(CamMethod):
         methods = {c.name: c for c in discover()}
         if arg not in methods:
             raise UnknownPluginError("cam", f"gradcam-lib:{arg}", _library_names())
-        return methods[arg](**kwargs)
+        method = methods[arg](**kwargs)
+        method.closed_form = False
+        return method
 
 
 def _library_names() -> list[str]:
