@@ -19,11 +19,13 @@ the ratio, the largest area-score difference between the two, the machine and th
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from fastk.environment import configure_threads
@@ -151,6 +153,34 @@ def run_fastk(samples, backbone, model, batch_size: int) -> dict[str, dict[str, 
                     for r in csv.DictReader(f)}
 
 
+@contextlib.contextmanager
+def _without(parts: tuple[str, ...]) -> Iterator[None]:
+    """fastk with some of this issue's speed-ups switched off (``--parts``), to show what each brings:
+    ``closed-form`` (gradient CAMs without a backward pass), ``overlap`` (landmarks of the next batch in a
+    worker thread), ``outputs`` (the probability from the CAM pass instead of a second forward)."""
+    import fastk.explore as fe
+    from fastk_plugins.cams_gradcam import GradCamLibraryMethod
+
+    def sequential(batches, detector, cache, landmarks):
+        for batch in batches:
+            yield (batch, *fe._usable(batch, detector, cache, landmarks))
+
+    def no_outputs(self, target, inputs):
+        return self.compute(target, inputs), None
+
+    saved = GradCamLibraryMethod.closed_form, fe._detected, GradCamLibraryMethod.compute_outputs
+    try:
+        if "closed-form" in parts:
+            GradCamLibraryMethod.closed_form = False
+        if "overlap" in parts:
+            fe._detected = sequential
+        if "outputs" in parts:
+            GradCamLibraryMethod.compute_outputs = no_outputs
+        yield
+    finally:
+        GradCamLibraryMethod.closed_form, fe._detected, GradCamLibraryMethod.compute_outputs = saved
+
+
 def _largest_difference(a: dict, b: dict) -> float:
     common = a.keys() & b.keys()
     return max((abs(a[p][k] - b[p][k]) for p in common for k in a[p].keys() & b[p].keys()), default=float("nan"))
@@ -161,7 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--run", type=Path, help="a `fastk run` folder (its split.json val part and models/full)")
     ap.add_argument("--images", type=int, default=1000, help="at most this many images")
     ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--rounds", type=int, default=2, help="each round is (A, B) then (B, A): 2 rounds = 4 runs each")
+    ap.add_argument("--rounds", type=int, default=2, help="each round runs every variant in order, then in reverse: 2 rounds = 4 runs each")
+    ap.add_argument("--parts", action="store_true", help="also time fastk with each speed-up switched off")
     ap.add_argument("--out", type=Path, default=HERE / "explore_throughput.json")
     args = ap.parse_args(argv)
 
@@ -169,14 +200,26 @@ def main(argv: list[str] | None = None) -> None:
 
     samples, backbone, model, ckpt = _inputs(args.run, args.images)
     script = Handwritten(backbone, model, "paper")
-    timings: dict[str, list[float]] = {"fastk": [], "handwritten": []}
-    jobs = {"fastk": lambda: run_fastk(samples, backbone, model, args.batch_size),
-            "handwritten": lambda: script.run(samples, args.batch_size)}
-    results = {name: job() for name, job in jobs.items()}  # warm-up: loads dlib's models, grad-cam, caches
-    order = [n for _ in range(args.rounds) for n in ("fastk", "handwritten", "handwritten", "fastk")]
+    removed = {"fastk": (), "handwritten": None}
+    if args.parts:
+        removed.update({"fastk without closed-form": ("closed-form",),
+                        "fastk without closed-form, overlap": ("closed-form", "overlap"),
+                        "fastk without closed-form, overlap, outputs (as before issue 13)":
+                            ("closed-form", "overlap", "outputs")})
+
+    def job(name):
+        if removed[name] is None:
+            return script.run(samples, args.batch_size)
+        with _without(removed[name]):
+            return run_fastk(samples, backbone, model, args.batch_size)
+
+    timings: dict[str, list[float]] = {n: [] for n in removed}
+    results = {name: job(name) for name in removed}  # warm-up: loads dlib's models, grad-cam, caches
+    names = list(removed)
+    order = [n for _ in range(args.rounds) for n in (*names, *reversed(names))]
     for name in order:
         t = time.perf_counter()
-        results[name] = jobs[name]()
+        results[name] = job(name)
         timings[name].append(time.perf_counter() - t)
     rate = {n: len(samples) / statistics.median(ts) for n, ts in timings.items()}
     record = {
@@ -186,7 +229,9 @@ def main(argv: list[str] | None = None) -> None:
         "order": order, "seconds": timings,
         "images_per_second": {n: round(v, 3) for n, v in rate.items()},
         "ratio_fastk_over_handwritten": round(rate["fastk"] / rate["handwritten"], 3),
-        "largest_area_score_difference": _largest_difference(results["fastk"], results["handwritten"]),
+        "ratio_over_handwritten": {n: round(v / rate["handwritten"], 3) for n, v in rate.items()},
+        "largest_area_score_difference": {n: _largest_difference(r, results["handwritten"])
+                                          for n, r in results.items() if n != "handwritten"},
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "environment": environment_record(),
     }
