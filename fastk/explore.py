@@ -233,16 +233,17 @@ class _BatchScorer:
         import torch
 
         inputs = self.backbone.preprocess([img for _, img, _ in usable]).to(self.device)
-        if self.memo is None:
-            maps, outputs = self.cam.compute_outputs(self.target, inputs)
-            probs = None if outputs is None else self.backbone.probability_from_outputs(self.target, outputs)
-            if probs is None:  # the CAM pass's outputs do not give it (e.g. LGSC's cue-score target)
-                with torch.no_grad():
-                    probs = self.backbone.spoof_probability(self.model, inputs)
-            return maps, probs.detach().cpu().numpy()
-        keys = [str(smp.path) for smp, _, _ in usable]
-        return (self.memo.maps(self.s.cam, self.target, inputs, keys),
-                self.memo.probabilities(self.backbone, self.model, inputs, keys))
+        if self.memo is not None:
+            keys = [str(smp.path) for smp, _, _ in usable]
+            return (self.memo.maps(self.s.cam, self.target, inputs, keys),
+                    self.memo.probabilities(self.backbone, self.model, inputs, keys))
+        assert self.cam is not None  # made when there is no memo
+        maps, outputs = self.cam.compute_outputs(self.target, inputs)
+        probs = None if outputs is None else self.backbone.probability_from_outputs(self.target, outputs)
+        if probs is None:  # the CAM pass's outputs do not give it (e.g. LGSC's cue-score target)
+            with torch.no_grad():
+                probs = self.backbone.spoof_probability(self.model, inputs)
+        return maps, probs.detach().cpu().numpy()
 
 
 class _Overlays:

@@ -202,7 +202,8 @@ class GradCamLibrary(CamMethod):
         if arg not in methods:
             raise UnknownPluginError("cam", f"gradcam-lib:{arg}", _library_names())
         method = methods[arg](**kwargs)
-        method.closed_form = False
+        if isinstance(method, GradCamLibraryMethod):
+            method.closed_form = False
         return method
 
 
