@@ -237,7 +237,6 @@ class _BatchScorer:
             keys = [str(smp.path) for smp, _, _ in usable]
             return (self.memo.maps(self.s.cam, self.target, inputs, keys),
                     self.memo.probabilities(self.backbone, self.model, inputs, keys))
-        assert self.cam is not None  # made when there is no memo
         maps, outputs = self.cam.compute_outputs(self.target, inputs)
         probs = None if outputs is None else self.backbone.probability_from_outputs(self.target, outputs)
         if probs is None:  # the CAM pass's outputs do not give it (e.g. LGSC's cue-score target)
