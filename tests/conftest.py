@@ -88,3 +88,21 @@ def tiny_checkpoint(tmp_path_factory, tiny_dataset) -> Path:
     from tests.helpers import train_tiny
 
     return train_tiny(tiny_dataset, tmp_path_factory.mktemp("tiny-model") / "model.pt")
+
+
+@pytest.fixture(scope="session")
+def lgsc_checkpoint(tmp_path_factory, tiny_dataset) -> Path:
+    """A tiny LGSC (the demo's architecture family) trained for a few steps on ``tiny_dataset``."""
+    from tests.helpers import train_tiny_lgsc
+
+    return train_tiny_lgsc(tiny_dataset, tmp_path_factory.mktemp("lgsc") / "lgsc.pt")
+
+
+@pytest.fixture(scope="session")
+def tiny_images(tiny_dataset) -> list:
+    """Four real and four (simulated) attack images of ``tiny_dataset``, decoded."""
+    import fastk
+    from fastk.images import read_rgb
+
+    samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()
+    return [read_rgb(s.path) for s in samples[:4] + samples[-4:]]

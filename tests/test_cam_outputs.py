@@ -15,19 +15,11 @@ import torch
 
 import fastk
 from fastk.checkpoints import load_checkpoint
-from fastk.images import read_rgb
-from tests.helpers import train_tiny_lgsc
 
 
 @pytest.fixture(scope="module")
-def images(tiny_dataset):
-    samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()
-    return [read_rgb(s.path) for s in samples[:4] + samples[-4:]]
-
-
-@pytest.fixture(scope="module")
-def lgsc_checkpoint(tmp_path_factory, tiny_dataset):
-    return train_tiny_lgsc(tiny_dataset, tmp_path_factory.mktemp("lgsc-outputs") / "lgsc.pt")
+def images(tiny_images):
+    return tiny_images
 
 
 def _check(checkpoint, images, target_name, cam_name="gradcam++"):

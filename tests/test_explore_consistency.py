@@ -15,12 +15,6 @@ import pytest
 
 from fastk.checkpoints import load_checkpoint
 from fastk.explore import ExploreSettings, explore
-from tests.helpers import train_tiny_lgsc
-
-
-@pytest.fixture(scope="module")
-def lgsc_checkpoint(tmp_path_factory, tiny_dataset):
-    return train_tiny_lgsc(tiny_dataset, tmp_path_factory.mktemp("lgsc") / "lgsc.pt")
 
 
 @pytest.fixture(scope="module")
