@@ -53,9 +53,7 @@ def main(run: Path) -> None:
     sh = st["variance"]["shares"]
     print("variance shares:", ", ".join(f"{k} {v:.0%}" for k, v in sh.items()))
     print("stable_top_k:", st["stable_top_k"], "| areas_by_stability:", st["areas_by_stability"])
-    ptk = st.get("p_top_k") or {}
-    if ptk:
-        print("P(top k):", ptk)
+    print("P(in top k):", ", ".join(f"{a} {st['rank'][a]['p_top_k']:.2f}" for a in st["areas_by_stability"]))
     sel = r["selection"]
     print("selection:", sel["keep"], "p_selected_set:", sel.get("p_selected_set"))
     fa = r["faithfulness"]
