@@ -42,6 +42,9 @@ def main(run: Path) -> None:
                                 for a in imp["ranking"]))
     asym = imp["asymmetry"]
     print(f"asymmetry: {asym['index']:+.3f} (CI {asym['ci_low']:+.3f} to {asym['ci_high']:+.3f})")
+    for name, g in (imp.get("on_face") or {}).items():
+        print(f"on face: {name}: heat {g['heat_share']:.1%} of the map, face {g['pixel_share']:.1%} of the pixels,"
+              f" ratio {g['heat_share'] / g['pixel_share']:.2f} (n={g['n']})")
     san = r["sanity"]
     sp = san["spearman"]
     print(f"sanity: {san['verdict']}, Spearman median {sp['median']:.2f} (range {sp['min']:.2f}-{sp['max']:.2f})")
