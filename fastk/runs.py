@@ -44,7 +44,11 @@ class Layout:
     stability = "stability/"
     stability_json = "stability/stability.json"
     faithfulness = "faithfulness/"
+    faithfulness_json = "faithfulness/faithfulness.json"
+    overlays = "explore/overlays/"
+    importance_bar = "explore/importance.png"
     figures = "figures/"
+    face_diagram = "figures/face_diagram.png"
     report_json = "report.json"
     report_html = "report.html"
 

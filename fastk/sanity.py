@@ -18,7 +18,6 @@ replaced by random ones explains the image or the architecture, not what the mod
 from __future__ import annotations
 
 import copy
-import csv
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import numpy as np
 
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.explore import ExploreSettings, explore
+from fastk.explore import ExploreSettings, explore, read_area_rows
 from fastk.importance import importance_vector, rank_agreement
 
 DRAWS = 5
@@ -203,5 +202,5 @@ def _change(rows_a: dict[str, np.ndarray], rows_b: dict[str, np.ndarray]) -> flo
 
 
 def _rows(path: Path, areas: list[str]) -> dict[str, np.ndarray]:
-    with open(path, newline="") as f:
-        return {r["path"]: np.array([float(r[a]) for a in areas]) for r in csv.DictReader(f)}
+    """Per-image area scores of an exploration, by image path."""
+    return {r["path"]: np.array([r[a] for a in areas]) for r in read_area_rows(path, areas)}

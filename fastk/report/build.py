@@ -5,7 +5,6 @@ distribution and version), the machine, and the figures."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,8 @@ from fastk.areas import AreaSet
 from fastk.environment import environment_record
 from fastk.figures import face_diagram
 from fastk.plugins import provenance
+from fastk.run_config import ExploreSection, RunConfig
+from fastk.runs import Layout, RunFolder
 
 
 def _json(path) -> dict[str, Any] | None:
@@ -53,67 +54,66 @@ def _g(flops: float | None) -> float | None:
 
 def build_report(pipeline) -> dict[str, Any]:
     """Everything ``report.json`` holds, gathered from the finished run folder (draws the face diagram)."""
-    run, root, cfg = pipeline.run, pipeline.root, pipeline.cfg
-    explore = json.loads((root / "explore" / "area_importance.json").read_text())
-    _draw_face_diagram(explore["overall"], cfg, root)
+    run, config = pipeline.run, pipeline.config
+    explore = json.loads(run.area_importance_file.read_text())
+    _draw_face_diagram(explore["overall"], config.explore, run)
     speed = run.result("speed") if run.done("speed") else None
-    dataset_cls = fastk.get_registry("dataset").get(cfg["dataset"]["name"])
+    dataset_cls = fastk.get_registry("dataset").get(config.dataset.name)
     return {
-        "name": cfg["name"],
+        "name": config.name,
         "fastk_version": fastk.__version__,
         "created": run.manifest["steps"]["report"].get("started"),
         "command": pipeline.command,
         "environment": environment_record(),
-        "config": cfg,
-        "plugins": _plugins(cfg),
-        "dataset": _dataset_entry(run.result("data"), cfg, dataset_cls),
-        "importance": _importance_entry(explore, cfg["explore"], json.loads((root / "explore" / "asymmetry.json").read_text())),
+        "config": pipeline.cfg,  # the merged dict, as config.json holds it
+        "plugins": _plugins(config),
+        "dataset": _dataset_entry(run.result("data"), list(config.split.ratios), dataset_cls),
+        "importance": _importance_entry(explore, config.explore, json.loads(run.asymmetry_file.read_text())),
         "selection": run.result("select"),
         "sanity": run.result("sanity"),
-        "stability": _json(root / "stability" / "stability.json"),
-        "faithfulness": _json(root / "faithfulness" / "faithfulness.json"),
+        "stability": _json(run.at(Layout.stability_json)),
+        "faithfulness": _json(run.at(Layout.faithfulness_json)),
         "speed": speed,
         "models": {name: _model_entry(run, name, ev, speed) for name, ev in run.result("evaluate").items()},
         "figures": {
-            "importance_bar": "explore/importance.png",
-            "face_diagram": "figures/face_diagram.png",
-            "overlays": _overlay_files(root),
+            "importance_bar": Layout.importance_bar,
+            "face_diagram": Layout.face_diagram,
+            "overlays": _overlay_files(run),
         },
         "steps_seconds": {k: v.get("seconds") for k, v in run.manifest["steps"].items()},
         "notes": list(getattr(dataset_cls, "report_notes", ())),
     }
 
 
-def _draw_face_diagram(overall: dict[str, Any], cfg: dict[str, Any], root: Path) -> None:
+def _draw_face_diagram(overall: dict[str, Any], ex: ExploreSection, run: RunFolder) -> None:
     """The importance on the mean face (``figures/face_diagram.png``), drawn here so a re-run report shows it."""
-    areas = AreaSet.load(cfg["explore"]["areas"])
-    face_diagram({a: v["importance"] for a, v in overall.items()}, areas, root / "figures" / "face_diagram.png",
-                 title=f"{cfg['explore']['cam']} area importance ({cfg['explore']['landmarks']} areas)")
+    areas = AreaSet.load(ex.areas)
+    face_diagram({a: v["importance"] for a, v in overall.items()}, areas, run.at(Layout.face_diagram),
+                 title=f"{ex.cam} area importance ({ex.landmarks} areas)")
 
 
-def _overlay_files(root: Path) -> dict[str, list[str]]:
+def _overlay_files(run: RunFolder) -> dict[str, list[str]]:
     """Up to 6 heatmap overlays per group (the file name's prefix), paths relative to the run folder."""
     overlays: dict[str, list[str]] = {}
-    for f in sorted((root / "explore" / "overlays").glob("*.jpg")):
+    for f in sorted(run.at(Layout.overlays).glob("*.jpg")):
         group = f.name.split("__")[0]
         if len(overlays.setdefault(group, [])) < 6:
-            overlays[group].append(str(f.relative_to(root)))
+            overlays[group].append(run.rel(f))
     return overlays
 
 
-def _plugins(cfg: dict[str, Any]) -> dict[str, Any]:
+def _plugins(config: RunConfig) -> dict[str, Any]:
     """Which plugin (class, distribution and version) played each role."""
-    ex = cfg["explore"]
     return {
-        "dataset": provenance("dataset", cfg["dataset"]["name"]),
-        "backbone": provenance("backbone", cfg["backbone"]["name"]),
-        "landmarks": provenance("landmarks", ex["landmarks"]),
-        "cam": provenance("cam", ex["cam"]),
-        "selector": provenance("selector", cfg["select"]),
+        "dataset": provenance("dataset", config.dataset.name),
+        "backbone": provenance("backbone", config.backbone.name),
+        "landmarks": provenance("landmarks", config.explore.landmarks),
+        "cam": provenance("cam", config.explore.cam),
+        "selector": provenance("selector", config.select),
     }
 
 
-def _dataset_entry(data: dict[str, Any], cfg: dict[str, Any], dataset_cls: type) -> dict[str, Any]:
+def _dataset_entry(data: dict[str, Any], split_ratios: list[float], dataset_cls: type) -> dict[str, Any]:
     """The data step's counts, the split, and the dataset class's attribution."""
     return {
         "name": data["dataset"],
@@ -122,21 +122,21 @@ def _dataset_entry(data: dict[str, Any], cfg: dict[str, Any], dataset_cls: type)
         "n_no_face": data["n_no_face"],
         "no_face_by_detector": data.get("no_face_by_detector", {}),
         "n_subjects": data["n_subjects"],
-        "split_ratios": cfg["split"]["ratios"],
+        "split_ratios": split_ratios,
         "split_counts": data["split_counts"],
         "attribution": getattr(dataset_cls, "attribution", None),
     }
 
 
-def _importance_entry(explore: dict[str, Any], ex: dict[str, Any], asym: dict[str, Any]) -> dict[str, Any]:
+def _importance_entry(explore: dict[str, Any], ex: ExploreSection, asym: dict[str, Any]) -> dict[str, Any]:
     """The exploration's result (``explore/area_importance.json``) with what made it and the asymmetry."""
     return {
         "overall": explore["overall"],
         "by": explore.get("by", {}),
         "ranking": explore["ranking"],
-        "cam": ex["cam"],
-        "landmarks": ex["landmarks"],
-        "on": ex["split"],
+        "cam": ex.cam,
+        "landmarks": ex.landmarks,
+        "on": ex.split,
         "cam_target": explore["cam_target"],
         "images_used": explore["images_used"],
         "images_skipped": explore["images_skipped"],
