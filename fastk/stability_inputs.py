@@ -60,8 +60,9 @@ def run_checkpoints(run_dir: str | Path) -> list[Path]:
 def run_dataset_planted(run_dir: str | Path) -> list[str] | None:
     """The planted areas of a run's dataset (its ``config.json``), e.g. ``demo:planted``; else None."""
     import fastk
+    from fastk.runs import Layout
 
-    p = Path(run_dir) / "config.json"
+    p = Path(run_dir) / Layout.config  # a reader: RunFolder() would create the folder
     if not p.is_file():
         return None
     ds = json.loads(p.read_text()).get("dataset") or {}
