@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from fastk import defaults
+from fastk.explore import ExploreSettings
 from fastk.faithfulness import FaithfulnessSettings
 from fastk.stability_grid import StabilityConfig
 from fastk.training.trainer import TrainConfig
@@ -76,16 +77,18 @@ class BackboneSection:
 
 @dataclass(frozen=True)
 class ExploreSection:
-    landmarks: str = defaults.LANDMARKS
-    cam: str = defaults.CAM
-    cam_target: str | None = None
-    target_layer: str | None = None
-    areas: str = defaults.AREAS
+    """The run's exploration: :class:`~fastk.explore.ExploreSettings`' defaults, except more overlays."""
+
+    landmarks: str = _default(ExploreSettings, "landmarks")
+    cam: str = _default(ExploreSettings, "cam")
+    cam_target: str | None = _default(ExploreSettings, "cam_target")
+    target_layer: str | None = _default(ExploreSettings, "target_layer")
+    areas: str = _default(ExploreSettings, "areas")
     split: str = "val"  # which split the importance is measured on ("on" would be YAML for True)
-    batch_size: int = 16
+    batch_size: int = _default(ExploreSettings, "batch_size")
     overlays: int = 24  # the report shows overlays per group; `fastk explore` alone defaults to fewer
-    n_boot: int = 1000
-    group_by: tuple[str, ...] = ("label", "attack_type", "lighting")  # any sample metadata key works too
+    n_boot: int = _default(ExploreSettings, "n_boot")
+    group_by: tuple[str, ...] = _default(ExploreSettings, "group_by")  # any sample metadata key works too
 
 
 @dataclass(frozen=True)
