@@ -31,13 +31,12 @@ from fastk.areas import AreaSet
 from fastk.cam import resize_maps
 from fastk.cam_memo import CamMemo
 from fastk.datasets import Sample
-from fastk.errors import FastkError
 from fastk.explore_files import BASE_COLUMNS, RowAppender, check_resume, finish, read_area_rows, read_rows
 from fastk.face_heat import heat_on_face
 from fastk.figures import overlay
-from fastk.images import read_rgb, write_image
+from fastk.images import write_image
 from fastk.importance import area_scores
-from fastk.landmark_cache import LandmarkCache
+from fastk.landmark_cache import LandmarkCache, read_and_detect
 from fastk.progress import progress_bar
 
 #: The folder's readers live in :mod:`fastk.explore_files`; these are importable from here too.
@@ -208,16 +207,11 @@ def _usable(batch: Sequence[Sample], detector, cache: LandmarkCache, landmarks: 
     the detector and the CAM alike), and the ``skipped.csv`` rows of the others."""
     usable, skipped = [], []
     for smp in batch:
-        try:
-            img = read_rgb(smp.path)
-            face = cache.detect_file(detector, smp.path, img)
-        except FastkError as err:
-            skipped.append({"path": str(smp.path), "reason": str(err)})
-            continue
-        if not face.ok:
-            skipped.append({"path": str(smp.path), "reason": f"{smp.path}: {face.reason} ({landmarks})"})
-            continue
-        usable.append((smp, img, face))
+        found = read_and_detect(cache, detector, smp.path, label=landmarks)
+        if isinstance(found, str):
+            skipped.append({"path": str(smp.path), "reason": found})
+        else:
+            usable.append((smp, *found))
     return usable, skipped
 
 

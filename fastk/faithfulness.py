@@ -39,7 +39,7 @@ from fastk.fast_inference import channels_last, nhwc
 from fastk.images import read_rgb
 from fastk.imputation import DESCRIPTIONS, REMOVALS
 from fastk.jsonsafe import jsonable
-from fastk.landmark_cache import LandmarkCache
+from fastk.landmark_cache import LandmarkCache, read_and_detect
 from fastk.progress import progress_bar
 from fastk.random_area_sets import pixel_fractions, random_sets
 from fastk.training.metrics import auc
@@ -88,23 +88,24 @@ def prepare(samples: Sequence[Sample], backbone, settings: FaithfulnessSettings 
     side = backbone.input_size
     kept, images, masks, skipped = [], [], [], []
     for smp in samples:
-        try:
-            img = read_rgb(smp.path)
-            if points is not None:
-                p68 = points.get(str(smp.path))
-                if p68 is None:
-                    skipped.append((str(smp.path), "no landmarks given"))
-                    continue
-            else:
-                assert detector is not None  # made above whenever no points are given
-                face = cache.detect_file(detector, smp.path, img)
-                if not face.ok:
-                    skipped.append((str(smp.path), f"{face.reason} ({s.landmarks})"))
-                    continue
-                p68 = face.points68
-        except FastkError as err:
-            skipped.append((str(smp.path), str(err)))
-            continue
+        if points is not None:
+            p68 = points.get(str(smp.path))
+            if p68 is None:
+                skipped.append((str(smp.path), "no landmarks given"))
+                continue
+            try:
+                img = read_rgb(smp.path)
+            except FastkError as err:
+                skipped.append((str(smp.path), str(err)))
+                continue
+        else:
+            assert detector is not None  # made above whenever no points are given
+            found = read_and_detect(cache, detector, smp.path, label=s.landmarks)
+            if isinstance(found, str):
+                skipped.append((str(smp.path), found))
+                continue
+            img, face = found
+            p68 = face.points68
         full = area_set.masks(np.asarray(p68), img.shape)
         small = [cv2.resize(full[a].astype(np.float32), (side, side), interpolation=cv2.INTER_AREA) >= 0.5
                  for a in area_set.names]

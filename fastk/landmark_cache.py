@@ -110,3 +110,21 @@ class LandmarkCache:
             raise FastkError(f"{self.root}: cannot write landmark cache ({err.strerror})") from err
         # what a later hit reads (points rounded to 0.01 px), so a first run and a resumed one agree
         return _decode(json.loads(json.dumps(encoded)))
+
+
+def read_and_detect(cache: LandmarkCache, detector: LandmarkDetector, path: str | Path, *,
+                    label: str | None = None) -> tuple[np.ndarray, Face] | str:
+    """The image and its face, or the one-line reason it cannot be used (unreadable, no face found).
+
+    Why one helper: exploring, masking and the faithfulness check all skip an image the same way and
+    must say why in the same words (``<path>: no face found (dlib)``, ``label`` naming the detector as
+    the user typed it), in their ``skipped.csv``.
+    """
+    try:
+        image = read_rgb(path)
+        face = cache.detect_file(detector, path, image)
+    except FastkError as err:
+        return str(err)
+    if not face.ok:
+        return f"{path}: {face.reason} ({label or detector.name})"
+    return image, face

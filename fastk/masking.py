@@ -132,9 +132,8 @@ def _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source
     import csv
     from collections import Counter
 
-    from fastk.errors import FastkError
-    from fastk.images import read_rgb, write_image
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.images import write_image
+    from fastk.landmark_cache import LandmarkCache, read_and_detect
     from fastk.progress import progress_bar
 
     out = Path(out_dir)
@@ -149,17 +148,12 @@ def _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source
         task = progress.add_task(f"mask ({mode}: {', '.join(keep)})", total=len(paths))
         for p in paths:
             progress.advance(task)
-            try:
-                img = read_rgb(p)
-                face = cache.detect_file(detector, p, img)
-            except FastkError as err:
-                w.writerow([str(p), str(err)])
+            found = read_and_detect(cache, detector, p)
+            if isinstance(found, str):
+                w.writerow([str(p), found])
                 skipped.append(str(p))
                 continue
-            if not face.ok:
-                w.writerow([str(p), f"{p}: {face.reason} ({detector.name})"])
-                skipped.append(str(p))
-                continue
+            img, face = found
             found_by[face.detector] += 1
             keep_mask = area_set.union(area_set.masks(face.points68, img.shape), keep)
             result = black_out(img, keep_mask) if mode == "blackout" else crop_to_roi(img, keep_mask, size=size)
