@@ -72,6 +72,19 @@ class Layout:
         return f"masked/{variant}/{Layout.split}" if variant else Layout.split
 
 
+def resolve_stored(root: Path, stored: str | Path) -> Path:
+    """A path stored in a run folder's files (split files, manifest) as a usable one: absolute as is,
+    relative to ``root``; a path of an older run, relative to its first working directory, is used as
+    is when it exists and the run-relative one does not."""
+    p = Path(stored)
+    if p.is_absolute():
+        return p
+    inside = root / p
+    if not inside.exists() and p.exists():
+        return p.absolute()
+    return inside
+
+
 class RunFolder:
     def __init__(self, root: str | Path):
         self.root = Path(root).absolute()
@@ -176,13 +189,7 @@ class RunFolder:
         Runs made before paths were stored this way hold paths relative to the first working
         directory; such a path is used as is when it exists and the run-relative one does not.
         """
-        p = Path(stored)
-        if p.is_absolute():
-            return p
-        inside = self.root / p
-        if not inside.exists() and p.exists():
-            return p.absolute()
-        return inside
+        return resolve_stored(self.root, stored)
 
     def save(self) -> None:
         tmp = self.path.with_suffix(".tmp")

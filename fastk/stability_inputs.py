@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.runs import resolve_stored
 
 
 def planted_areas(dataset) -> list[str] | None:
@@ -29,20 +30,10 @@ def read_split(path: str | Path, part: str = "val") -> list[Sample]:
         known = ", ".join(data) if isinstance(data, dict) else "none"
         raise ConfigError(f"{p}: no split {part!r}; has: {known}")
     try:
-        return [Sample(_resolve(p.parent, d["path"]), d["label"], d.get("subject"), d.get("attack_type"),
+        return [Sample(resolve_stored(p.parent.absolute(), d["path"]), d["label"], d.get("subject"), d.get("attack_type"),
                        d.get("lighting"), d.get("meta") or {}) for d in data[part]]
     except (KeyError, TypeError):
         raise ConfigError(f"{p}: split {part!r} is not a list of samples with a path and a label") from None
-
-
-def _resolve(folder: Path, stored: str) -> Path:
-    """A split file's path: absolute as is; relative ones are relative to the run folder holding the
-    split file (``fastk run`` stores them so), or to the working directory for older runs."""
-    q = Path(stored)
-    if q.is_absolute():
-        return q
-    inside = folder / q
-    return q.absolute() if not inside.exists() and q.exists() else inside
 
 
 def run_checkpoints(run_dir: str | Path) -> list[Path]:
