@@ -185,4 +185,5 @@ TRAIN_RANGES: dict[str, tuple[str, Callable[[Any], str | None]]] = {
     "min_epochs": (">= 0", _range(0)),
     "seed": (f"0 to {SEED_MAX}", _range(0, SEED_MAX)),
     "bn_momentum": ("in (0, 1] or null", _range(0, 1, lo_open=True)),
+    "workers": (">= 0", _range(0)),
 }

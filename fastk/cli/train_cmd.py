@@ -22,12 +22,16 @@ from fastk.cli._common import console, dataset_option, landmarks_option, metrics
 @click.option("--batch-size", type=int, default=32, show_default=True)
 @click.option("--lr", type=float, default=1e-3, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--data", "data_mode", type=click.Choice(["auto", "memory", "stream"]), default="auto", show_default=True,
+              help="Hold the images in memory or stream them from disk (auto: stream above 1 GiB decoded).")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="DataLoader worker processes that decode when streaming (0: the training process).")
 @landmarks_option
 @face_check_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/train"), show_default=True)
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 def command(path, dataset, dataset_options, backbone, input_size, options, epochs, batch_size, lr, seed,
-            landmarks, face_check, out, device) -> None:
+            data_mode, workers, landmarks, face_check, out, device) -> None:
     """Train on PATH (or a dataset that needs none, e.g. --dataset demo); resumes if OUT holds a run.
 
     Before any slow step, every sample must have a subject id. Images without a face (with
@@ -57,7 +61,8 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     require_both_classes(split)
     device = default_device(device)
     result = train(split["train"], split["val"], bb, out, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr,
-                                                                      seed=seed), device=device)
+                                                                      seed=seed, data=data_mode, workers=workers),
+                   device=device)
     # After train(): a folder holding another training is refused there, before its split is touched.
     # The same format as a run's split.json, so `fastk stability --split-file` reads either.
     from fastk.pipeline.samples_io import sample_to_json

@@ -3,7 +3,8 @@
 ``fastk train`` into an existing ``--out`` with another dataset used to train nothing, keep the old
 ``best.pt`` and evaluate it on the new split. The fingerprint holds the train and validation listings
 (paths, labels, metadata and file contents, see :mod:`fastk.fingerprint`), the backbone config and
-every :class:`~fastk.training.trainer.TrainConfig` field; it is stored in ``train_config.json`` and in
+every :class:`~fastk.training.trainer.TrainConfig` field but how the images are read (``data``,
+``workers``: both paths give the same batches, so a run may resume in the other); it is stored in ``train_config.json`` and in
 ``training_state.pt`` and compared before any work.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
 
+READING = ("data", "workers")  # TrainConfig fields that change how images are read, never what is trained
 FINGERPRINT_LABELS = {"train_samples": "training images", "val_samples": "validation images",
                       "backbone": "backbone", "train_config": "training settings"}
 
@@ -25,8 +27,9 @@ def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], ba
     """What makes a training result: both listings (with file contents), backbone config, settings."""
     from fastk.fingerprint import json_hash, samples_hash
 
+    settings = {k: v for k, v in asdict(cfg).items() if k not in READING}
     return {"train_samples": samples_hash(train_samples), "val_samples": samples_hash(val_samples),
-            "backbone": json_hash(backbone.config()), "train_config": json_hash(asdict(cfg))}
+            "backbone": json_hash(backbone.config()), "train_config": json_hash(settings)}
 
 
 def check_fingerprint(out: Path, fingerprint: dict, load_state: Callable[[Path], dict]) -> None:

@@ -23,13 +23,15 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from fastk.checkpoints import save_checkpoint
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.training._data import MemoryImages, TrainImages, choose_mode, in_order, open_split
+from fastk.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
 from fastk.training._train_state import load_state, resume, save_state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,6 +55,8 @@ class TrainConfig:
     augment: bool = True
     bn_momentum: float | None = 0.3  # few steps on small data: let BatchNorm statistics settle
     eval_batch_size: int = 64
+    data: Literal["auto", "memory", "stream"] = "auto"  # stream: decode batches on the fly (fastk.training._data)
+    workers: int = 0  # DataLoader worker processes when streaming (0: decode in the training process)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -76,28 +80,6 @@ class TrainResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def load_tensors(backbone, samples: list[Sample], *, show_progress: bool = False):
-    """All images resized to the backbone's input, as a uint8 ``(N, 3, S, S)`` tensor, plus labels."""
-    import cv2
-    import torch
-
-    from fastk.images import read_rgb
-    from fastk.progress import progress_bar
-
-    s = backbone.input_size
-    out = np.empty((len(samples), s, s, 3), np.uint8)
-    with progress_bar(show_progress) as progress:
-        task = progress.add_task(f"loading {len(samples)} images at {s} px", total=len(samples))
-        for i, smp in enumerate(samples):
-            out[i] = cv2.resize(read_rgb(smp.path), (s, s), interpolation=cv2.INTER_AREA)
-            progress.advance(task)
-    x = torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()
-    y = torch.tensor([smp.label for smp in samples], dtype=torch.long)
-    if (y < 0).any():
-        raise ConfigError("training needs labelled samples (real/spoof); found unlabelled ones")
-    return x, y
 
 
 def to_input(x_uint8):
@@ -189,9 +171,10 @@ def _train(train_samples: list[Sample], val_samples: list[Sample], backbone: Bac
 
     _set_deterministic(cfg.seed, cfg.deterministic)
     model = _build_model(backbone, cfg, device)
-    xtr, ytr = load_tensors(backbone, train_samples, show_progress=show_progress)
-    xva, yva = load_tensors(backbone, val_samples, show_progress=show_progress)
-    steps_per_epoch = max(1, int(np.ceil(len(xtr) / cfg.batch_size)))
+    mode = choose_mode(cfg.data, len(train_samples) + len(val_samples), backbone.input_size)
+    tr, va = (open_split(backbone, samples, mode, workers=cfg.workers, show_progress=show_progress)
+              for samples in (train_samples, val_samples))
+    steps_per_epoch = max(1, int(np.ceil(len(tr) / cfg.batch_size)))
     fit = _Fit(backbone, model, *_optimiser(model, cfg, steps_per_epoch), cfg, device)
     state_path, best_path = out / "training_state.pt", out / "best.pt"
     history, best, start_epoch = resume(state_path, backbone, model, fit.opt, fit.sched)
@@ -203,8 +186,8 @@ def _train(train_samples: list[Sample], val_samples: list[Sample], backbone: Bac
             if epoch - best["epoch"] > cfg.patience and epoch >= cfg.min_epochs and best["epoch"] >= 0:
                 stopped_early = True
                 break
-            seconds, sums = _train_epoch(fit, xtr, ytr, epoch, progress, task)
-            threshold, m = _validate(fit, xva, yva, [s.attack_type for s in val_samples])
+            seconds, sums = _train_epoch(fit, tr, epoch, progress, task)
+            threshold, m = _validate(fit, va, [s.attack_type for s in val_samples])
             history.append({"epoch": epoch, "seconds": seconds, "lr": fit.sched.get_last_lr()[0],
                             **{f"loss_{k}": v / steps_per_epoch for k, v in sums.items()},
                             "val_acer": m["acer"], "val_auc": m["auc"], "val_threshold": threshold})
@@ -213,7 +196,7 @@ def _train(train_samples: list[Sample], val_samples: list[Sample], backbone: Bac
                 save_checkpoint(best_path, backbone, model, {"epoch": epoch, "threshold": threshold,
                                                                "val_metrics": m, "train_config": asdict(cfg)})
             save_state(state_path, model, fit.opt, fit.sched, epoch, history, best, fingerprint)
-    return _write_result(out, best_path, best, history, stopped_early, len(xtr))
+    return _write_result(out, best_path, best, history, stopped_early, len(tr))
 
 
 def _build_model(backbone: Backbone, cfg: TrainConfig, device: str) -> torch.nn.Module:
@@ -246,8 +229,7 @@ def _optimiser(model: torch.nn.Module, cfg: TrainConfig,
     return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
 
 
-def _train_epoch(fit: _Fit, xtr: torch.Tensor, ytr: torch.Tensor, epoch: int, progress: Progress,
-                 task: TaskID) -> tuple[float, dict[str, float]]:
+def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, task: TaskID) -> tuple[float, dict[str, float]]:
     """One pass over the training images in an order (and augmentation) seeded by the epoch, so a resumed
     run repeats it exactly; returns its seconds and the summed loss terms."""
     import torch
@@ -255,17 +237,16 @@ def _train_epoch(fit: _Fit, xtr: torch.Tensor, ytr: torch.Tensor, epoch: int, pr
     cfg = fit.cfg
     torch.manual_seed(cfg.seed * 1000 + epoch)
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
-    order = torch.randperm(len(xtr), generator=gen)
+    order = torch.randperm(len(data), generator=gen)
+    batches = [idx for idx in order.split(cfg.batch_size) if len(idx) >= 2]  # BatchNorm cannot train on one image
     fit.model.train()
     t0 = time.perf_counter()
     sums: dict[str, float] = {}
-    for idx in order.split(cfg.batch_size):
-        if len(idx) < 2:
-            continue  # BatchNorm cannot train on one image
-        xb = to_input(xtr[idx])
+    for xb_uint8, yb in data.batches(batches):
+        xb = to_input(xb_uint8)
         if cfg.augment:
             xb = augment(xb, gen)
-        losses = fit.backbone.training_loss(fit.model, xb.to(fit.device), ytr[idx].to(fit.device))
+        losses = fit.backbone.training_loss(fit.model, xb.to(fit.device), yb.to(fit.device))
         fit.opt.zero_grad()
         losses["total"].backward()
         fit.opt.step()
@@ -277,14 +258,26 @@ def _train_epoch(fit: _Fit, xtr: torch.Tensor, ytr: torch.Tensor, epoch: int, pr
     return time.perf_counter() - t0, sums
 
 
-def _validate(fit: _Fit, xva: torch.Tensor, yva: torch.Tensor,
-              attack_types: list[str | None]) -> tuple[float, dict[str, Any]]:
+def _validate(fit: _Fit, data: TrainImages, attack_types: list[str | None]) -> tuple[float, dict[str, Any]]:
     """The validation EER threshold and every metric at it."""
     from fastk.training.metrics import metrics_at, threshold_at_eer
 
-    s_val = scores(fit.backbone, fit.model, xva, fit.cfg.eval_batch_size, fit.device)
-    threshold, _ = threshold_at_eer(yva.numpy(), s_val)
-    return threshold, metrics_at(yva.numpy(), s_val, threshold, attack_types)
+    s_val = _split_scores(fit, data)
+    threshold, _ = threshold_at_eer(data.y.numpy(), s_val)
+    return threshold, metrics_at(data.y.numpy(), s_val, threshold, attack_types)
+
+
+def _split_scores(fit: _Fit, data: TrainImages) -> np.ndarray:
+    """Spoof scores of a split, in ``eval_batch_size`` batches in order (streamed ones batch by batch)."""
+    import torch
+
+    if isinstance(data, MemoryImages):
+        return scores(fit.backbone, fit.model, data.x, fit.cfg.eval_batch_size, fit.device)
+    fit.model.eval()
+    with torch.no_grad():
+        out = [fit.backbone.spoof_score(fit.model, to_input(xb).to(fit.device)).cpu()
+               for xb, _ in data.batches(in_order(len(data), fit.cfg.eval_batch_size))]
+    return torch.cat(out).numpy().astype(np.float64)
 
 
 def _write_result(out: Path, best_path: Path, best: dict[str, Any], history: list[dict[str, Any]],
