@@ -108,3 +108,19 @@ def test_a_bad_image_is_the_same_one_line_error_naming_the_file(tiny_dataset, tm
     with pytest.raises(ImageReadError) as err:
         train(samples, samples, backbone, tmp_path / "out", cfg, show_progress=False)
     assert str(err.value) == f"{bad}: not a readable image (unknown format or corrupt data)"
+
+
+def test_evaluation_scores_batch_by_batch_as_one_stack_would(tiny_checkpoint, samples):
+    """score_samples scores each batch as it is read (memory flat in the number of images), with the
+    batch boundaries of one stacked tensor, so the scores are those of scoring everything at once."""
+    from fastk.checkpoints import load_checkpoint
+    from fastk.images import read_rgb
+    from fastk.training.evaluate import _stack, score_samples
+    from fastk.training.trainer import scores
+
+    backbone, model, meta = load_checkpoint(tiny_checkpoint)
+    got = score_samples(backbone, model, meta, samples, batch_size=5)
+    images = [read_rgb(s.path) for s in samples]
+    want = scores(backbone, model, _stack(backbone, images, len(images)), 5, "cpu")
+    assert [s.path for s in got.samples] == [s.path for s in samples]
+    assert got.scores.dtype == want.dtype and (got.scores == want).all()

@@ -55,7 +55,8 @@ def score_samples(backbone, model, meta: dict[str, Any], samples: list[Sample], 
     checked = check_faces(samples, detector, cache, show_progress=show_progress)
     framing = valid_framing(meta)
     out = Scored(skipped=list(checked.skipped), detector=None if detector is None else detector.name)
-    images = []
+    images: list[np.ndarray] = []
+    parts = []  # scored batch by batch, so memory does not grow with the number of images
     for s, face in checked.usable:
         try:
             rgb = read_rgb(s.path)
@@ -67,8 +68,13 @@ def score_samples(backbone, model, meta: dict[str, Any], samples: list[Sample], 
         out.samples.append(s)
         out.framing.append(how)
         out.framing_notes.append(why)
+        if len(images) == batch_size:
+            parts.append(_scores(backbone, model, _stack(backbone, images, len(images)), batch_size, device))
+            images = []
     if images:
-        out.scores = _scores(backbone, model, _stack(backbone, images, len(images)), batch_size, device)
+        parts.append(_scores(backbone, model, _stack(backbone, images, len(images)), batch_size, device))
+    if parts:
+        out.scores = np.concatenate(parts)
     return out
 
 
