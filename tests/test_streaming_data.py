@@ -124,3 +124,16 @@ def test_evaluation_scores_batch_by_batch_as_one_stack_would(tiny_checkpoint, sa
     want = scores(backbone, model, _stack(backbone, images, len(images)), 5, "cpu")
     assert [s.path for s in got.samples] == [s.path for s in samples]
     assert got.scores.dtype == want.dtype and (got.scores == want).all()
+
+
+def test_fastk_train_takes_the_data_mode_and_workers():
+    from click.testing import CliRunner
+
+    from fastk.cli import cli
+
+    shown = CliRunner().invoke(cli, ["train", "--help"]).output
+    assert "--data [auto|memory|stream]" in shown and "--workers" in shown
+    bad = CliRunner().invoke(cli, ["train", "--dataset", "demo", "--data", "disk"])
+    assert bad.exit_code == 2 and "'disk' is not one of 'auto', 'memory', 'stream'" in bad.output
+    bad = CliRunner().invoke(cli, ["train", "--dataset", "demo", "--workers", "-1"])
+    assert bad.exit_code == 2 and "--workers" in bad.output
