@@ -84,7 +84,7 @@ class Registry(Generic[T]):
         self.get(spec)
         return self._entries[split_spec(spec)[0]]
 
-    def create(self, spec: str, **kwargs: Any) -> T:
+    def create(self, spec: str, /, **kwargs: Any) -> T:
         """Instantiate by name; ``name:arg`` passes ``arg`` to ``cls.from_spec(arg, **kwargs)``.
 
         Options the class does not declare, or of the wrong type, are refused here (one line, with

@@ -135,3 +135,17 @@ def test_duplicate_name_from_two_plugins_names_both_through_fastk():
             fastk.create("selector", "gamma")
     for part in ("tests.test_registry.Gamma (plugin 'GammaPlugin')", ".Again (plugin 'AgainPlugin')"):
         assert part in str(err.value)
+
+
+def test_an_option_named_like_a_parameter_is_a_one_line_error():
+    """Found by hypothesis in CI: ``create("dataset", "folder", spec=None)`` was a TypeError
+    (``spec`` given twice); kind and spec are positional-only, so it is an unknown option."""
+    import pytest
+
+    import fastk
+    from fastk.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="has no option 'spec'"):
+        fastk.create("dataset", "folder", spec=None)
+    with pytest.raises(ConfigError, match="has no option 'kind'"):
+        fastk.create("selector", "top-k:4", kind=1)
