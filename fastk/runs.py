@@ -85,6 +85,17 @@ def resolve_stored(root: Path, stored: str | Path) -> Path:
     return inside
 
 
+class _RunPath:
+    """A :class:`RunFolder` attribute naming one :class:`Layout` path inside the folder
+    (``run.explore_dir`` is ``run.root / Layout.explore``): the layout says where, once."""
+
+    def __init__(self, rel: str) -> None:
+        self.rel = rel
+
+    def __get__(self, run: RunFolder, owner: type | None = None) -> Path:
+        return run.at(self.rel)
+
+
 class RunFolder:
     def __init__(self, root: str | Path):
         self.root = Path(root).absolute()
@@ -113,16 +124,21 @@ class RunFolder:
         """A :class:`Layout` path inside this run folder."""
         return self.root / rel
 
-    @property
-    def config_file(self) -> Path:
-        return self.at(Layout.config)
+    config_file = _RunPath(Layout.config)
+    skipped_file = _RunPath(Layout.skipped)
+    explore_dir = _RunPath(Layout.explore)
+    per_image_file = _RunPath(Layout.per_image)
+    area_importance_file = _RunPath(Layout.area_importance)
+    asymmetry_file = _RunPath(Layout.asymmetry)
+    sanity_dir = _RunPath(Layout.sanity)
+    sanity_file = _RunPath(Layout.sanity_json)
+    stability_dir = _RunPath(Layout.stability)
+    faithfulness_dir = _RunPath(Layout.faithfulness)
+    report_json = _RunPath(Layout.report_json)
+    report_html = _RunPath(Layout.report_html)
 
     def split_file(self, variant: str | None = None) -> Path:
         return self.at(Layout.split_of(variant))
-
-    @property
-    def skipped_file(self) -> Path:
-        return self.at(Layout.skipped)
 
     def model_dir(self, name: str) -> Path:
         return self.at(Layout.model(name))
@@ -133,46 +149,6 @@ class RunFolder:
     def checkpoint(self, step: str) -> Path:
         """The checkpoint a finished training step recorded (not necessarily in ``models/``)."""
         return self.resolve(self.result(step)["checkpoint"])
-
-    @property
-    def explore_dir(self) -> Path:
-        return self.at(Layout.explore)
-
-    @property
-    def per_image_file(self) -> Path:
-        return self.at(Layout.per_image)
-
-    @property
-    def area_importance_file(self) -> Path:
-        return self.at(Layout.area_importance)
-
-    @property
-    def asymmetry_file(self) -> Path:
-        return self.at(Layout.asymmetry)
-
-    @property
-    def sanity_dir(self) -> Path:
-        return self.at(Layout.sanity)
-
-    @property
-    def sanity_file(self) -> Path:
-        return self.at(Layout.sanity_json)
-
-    @property
-    def stability_dir(self) -> Path:
-        return self.at(Layout.stability)
-
-    @property
-    def faithfulness_dir(self) -> Path:
-        return self.at(Layout.faithfulness)
-
-    @property
-    def report_json(self) -> Path:
-        return self.at(Layout.report_json)
-
-    @property
-    def report_html(self) -> Path:
-        return self.at(Layout.report_html)
 
     # -- stored paths -------------------------------------------------------------------------------
     def rel(self, path: str | Path) -> str:
