@@ -17,7 +17,7 @@ import numpy as np
 from fastk.errors import ConfigError, FastkError
 from fastk.face_heat import on_face
 from fastk.figures import importance_bar_chart
-from fastk.importance import summarize, summarize_by
+from fastk.importance import as_float, summarize, summarize_by
 from fastk.jsonsafe import jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -64,19 +64,12 @@ class RowAppender:
         self.f.close()
 
 
-def _number(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
 def read_area_rows(path: Path, areas: list[str]) -> list[dict[str, Any]]:
     """The rows of an exploration's ``per_image.csv``, area columns as floats (NaN where empty)."""
     rows = read_rows(Path(path))
     for r in rows:
         for a in areas:
-            r[a] = _number(r.get(a))
+            r[a] = as_float(r.get(a))
     return rows
 
 

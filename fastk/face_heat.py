@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from fastk.importance import as_float
+
 COLUMNS = ("face_heat_share", "face_pixel_share")
 
 
@@ -51,16 +53,10 @@ def on_face(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
         groups.setdefault(name, []).append(r)
     out = {}
     for name, members in groups.items():
-        pairs = [(_num(r.get(COLUMNS[0])), _num(r.get(COLUMNS[1]))) for r in members]
+        pairs = [(as_float(r.get(COLUMNS[0])), as_float(r.get(COLUMNS[1]))) for r in members]
         pairs = [p for p in pairs if np.isfinite(p[0]) and np.isfinite(p[1])]
         if pairs:
             heat, pixels = np.array(pairs).T
             out[name] = {"heat_share": float(heat.mean()), "pixel_share": float(pixels.mean()), "n": len(pairs)}
     return out
 
-
-def _num(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")

@@ -17,6 +17,14 @@ from typing import Any
 import numpy as np
 
 
+def as_float(v: Any) -> float:
+    """A value read from ``per_image.csv`` as a float; NaN where it is empty or not a number."""
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def area_scores(heatmap: np.ndarray, masks: Mapping[str, np.ndarray]) -> dict[str, float]:
     """Mean heat inside each area mask; NaN for an empty mask (area outside the image)."""
     h = np.asarray(heatmap, dtype=np.float64)

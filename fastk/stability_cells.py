@@ -7,8 +7,6 @@ reading of a cell folder, and neither needs the other's machinery.
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -17,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from fastk.explore_files import read_area_rows, read_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.explore import ExploreSettings
@@ -84,20 +84,8 @@ def reusable(marker: Path, stamp: dict[str, Any], wanted: set[str]) -> bool:
     same = all(old.get(k) == stamp[k] for k in ("settings", "checkpoint_sha1"))
     if not same:
         return False
-    done = set()
-    for name in ("per_image.csv", "skipped.csv"):
-        if (marker.parent / name).is_file():
-            with open(marker.parent / name, newline="") as f:
-                done |= {r["path"] for r in csv.DictReader(f)}
+    done = {r["path"] for name in ("per_image.csv", "skipped.csv") for r in read_rows(marker.parent / name)}
     return wanted <= done
-
-
-def file_digest(path: str | Path) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_cell(cell_dir: str | Path, model: str, cam: str, detector: str, target: str, *,
@@ -107,24 +95,12 @@ def load_cell(cell_dir: str | Path, model: str, cam: str, detector: str, target:
     d = Path(cell_dir)
     record = json.loads((d / "explore.json").read_text())
     areas = record["areas"]["names"]
-    per_image = {}
-    with open(d / "per_image.csv", newline="") as f:
-        for r in csv.DictReader(f):
-            if only is None or r["path"] in only:
-                per_image[r["path"]] = np.array([_num(r.get(a)) for a in areas])
-    skipped = 0
-    if (d / "skipped.csv").exists():
-        with open(d / "skipped.csv", newline="") as f:
-            skipped = sum(1 for _ in csv.DictReader(f))
+    per_image = {r["path"]: np.array([r[a] for a in areas]) for r in read_area_rows(d / "per_image.csv", areas)
+                 if only is None or r["path"] in only}
+    skipped = len(read_rows(d / "skipped.csv"))
     return Cell(cell_name(model, cam, detector, target), model, cam, detector, target, d, per_image, skipped)
 
 
 def cell_areas(cell: Cell) -> list[str]:
     return json.loads((cell.dir / "explore.json").read_text())["areas"]["names"]
 
-
-def _num(v: Any) -> float:
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return float("nan")

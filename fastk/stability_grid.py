@@ -40,13 +40,13 @@ import fastk
 from fastk import defaults
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.fingerprint import file_digest
 from fastk.stability_cells import (
     FACTORS,
     Cell,
     cell_areas,
     cell_name,
     cell_stamp,
-    file_digest,
     load_cell,
     model_labels,
     reusable,
