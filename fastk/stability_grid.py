@@ -194,7 +194,7 @@ def _explore_plan(plan: list[tuple[str, str, str, str]], loaded: Mapping[str, tu
     wanted = {str(s.path) for s in samples}  # a cell resumed with other images keeps only these
     stamps = {cell: cell_stamp(cfg, *cell, loaded[cell[0]][3], len(samples), images_digest) for cell in plan}
     to_run = {cell for cell in plan if not reusable(out / "cells" / cell_name(*cell) / "cell.json", stamps[cell][1], wanted)}
-    memos: dict[str, CamMemo] = {}
+    memo, memo_of = CamMemo(), None  # the current model's maps; the plan is ordered by model
     cells: list[Cell] = []
     progress = progress_bar(show_progress)
     with progress:
@@ -204,12 +204,11 @@ def _explore_plan(plan: list[tuple[str, str, str, str]], loaded: Mapping[str, tu
             cell_dir = out / "cells" / cell_name(*cell)
             progress.update(task, description=f"stability grid: {cell_name(*cell)}")
             if cell in to_run:
-                if label not in memos:
-                    memos.clear()  # the previous model's maps are no longer needed
-                    memos[label] = CamMemo(sorted({c for (lb, c, _, _) in to_run if lb == label}))
+                if memo_of != label:  # a new model: the previous one's maps are no longer needed
+                    memo, memo_of = CamMemo(sorted({c for (lb, c, _, _) in to_run if lb == label})), label
                 settings, stamp = stamps[cell]
                 explore(samples, loaded[label][0], loaded[label][1], cell_dir, settings, cache=cache,
-                        show_progress=False, memo=memos[label], figures=False,
+                        show_progress=False, memo=memo, figures=False,
                         extra_record={"stability_cell": {"model": label, "cam": cam, "detector": det, "target": tgt}})
                 (cell_dir / "cell.json").write_text(json.dumps(stamp, indent=2))
             cells.append(load_cell(cell_dir, label, cam, det, tgt, only=wanted))
