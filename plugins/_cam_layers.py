@@ -264,3 +264,26 @@ class Recording:
             return False
         ref = self.scores[:1].expand_as(out)
         return bool(torch.allclose(out, ref, rtol=1e-4, atol=1e-5 * max(1.0, float(ref.abs().max()))))
+
+
+_PLANS: dict[tuple, tuple[list, Any, LayerPlan]] = {}
+
+
+def cached_plan(model: torch.nn.Module, layer: torch.nn.Module, x: torch.Tensor, output_index: int, *,
+                closed_form: bool) -> LayerPlan:
+    """:func:`plan_layer` once per (model, layer, output, input shape, closed_form), cached weakly; shared
+    by the fast AblationCAM/ScoreCAM and the closed-form gradient CAMs.
+
+    A backbone's CAM target model is often a wrapper made afresh per call (LGSC's ``Logits`` around the
+    network), so a model is known by its class and its child modules (the same ones: the same function,
+    and a plan holds only module names and a weak reference to the head), not by the wrapper object:
+    otherwise every call re-traced the model.
+    """
+    children = list(model.children()) or [model]
+    key = (type(model), *map(id, children), id(layer), output_index, tuple(x.shape[1:]), closed_form)
+    cached = _PLANS.get(key)
+    if cached and all(r() is c for r, c in zip(cached[0], children)) and cached[1]() is layer:
+        return cached[2]
+    plan = plan_layer(model, layer, x[:1], output_index, closed_form=closed_form)
+    _PLANS[key] = ([weakref.ref(c) for c in children], weakref.ref(layer), plan)
+    return plan

@@ -14,14 +14,13 @@ Anywhere else (another head, a layer used twice, ShapleyCAM's second derivatives
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import numpy as np
 
 from fastk.cam import CamTarget, eval_mode
 
-_PLANS: dict[tuple, tuple[list, Any, Any]] = {}
+from ._cam_layers import cached_plan
 
 
 class _Given:
@@ -32,25 +31,6 @@ class _Given:
 
     def release(self) -> None:
         pass
-
-
-def _plan(model, layer, x, output_index: int):
-    """:func:`plan_layer` once per (model, layer, output, input shape), cached weakly.
-
-    A backbone's CAM target model is often a wrapper made afresh per call (LGSC's ``Logits`` around the
-    network), so a model is known by its class and its child modules (the same ones: the same function),
-    not by the wrapper object: otherwise every exploration re-traced the model (a tenth of its time).
-    """
-    from ._cam_layers import plan_layer
-
-    children = list(model.children()) or [model]
-    key = (type(model), *map(id, children), id(layer), output_index, tuple(x.shape[1:]))
-    cached = _PLANS.get(key)
-    if cached and all(r() is c for r, c in zip(cached[0], children)) and cached[1]() is layer:
-        return cached[2]
-    plan = plan_layer(model, layer, x[:1], output_index, closed_form=True)
-    _PLANS[key] = ([weakref.ref(c) for c in children], weakref.ref(layer), plan)
-    return plan
 
 
 def _plain(cam) -> bool:
@@ -73,7 +53,7 @@ def closed_form_maps(cam_classes: list[type], target: CamTarget, inputs) -> tupl
         if not all(_plain(cam) for cam in cams):
             return None
         with torch.inference_mode():
-            plans = [_plan(model, layer, x, idx) for layer in target.target_layers]
+            plans = [cached_plan(model, layer, x, idx, closed_form=True) for layer in target.target_layers]
             if any(p.linear is None for p in plans):
                 return None
             store: dict[int, Any] = {}

@@ -23,7 +23,6 @@ approximation, named as such; its agreement with the exact maps is in benchmarks
 
 from __future__ import annotations
 
-import weakref
 from typing import Any, ClassVar
 
 import numpy as np
@@ -61,38 +60,30 @@ class _FastCam(CamMethod):
     def __init__(self, *, batch_size: int = 32, memory_budget: int = MEMORY_BUDGET):
         super().__init__(batch_size=batch_size)
         self.memory_budget = memory_budget
-        self._plans: dict[tuple, tuple[Any, Any, Any]] = {}
-        #: Which path each target layer took (``closed-form``, ``replay``, ``full-model``): for tests/benchmarks.
+        #: Which path each target layer took (``closed-form``, ``replay``, ``full-model``), and the plans
+        #: behind them: for tests/benchmarks.
         self.last_paths: list[str] = []
+        self.last_plans: list[Any] = []
 
     def _compute(self, target: CamTarget, inputs) -> np.ndarray:
         import torch
 
+        from ._cam_layers import cached_plan
+
         model = target.model
         x = nhwc(inputs.to(next(model.parameters()).device))
         size_wh = (x.shape[-1], x.shape[-2])
-        self.last_paths = []
+        self.last_paths, self.last_plans = [], []
         per_layer = []
         with eval_mode(model), channels_last(model), torch.inference_mode():
             for layer in target.target_layers:
-                plan = self._plan(model, layer, x, target.output_index)
+                plan = cached_plan(model, layer, x, target.output_index, closed_form=self.closed_form)
+                self.last_plans.append(plan)
                 weights, acts = self._weights(model, layer, plan, x, target.output_index)
                 cam = (weights[:, :, None, None] * acts).sum(axis=1)
                 per_layer.append(_scale(np.maximum(cam, 0), size_wh)[:, None])
         maps = np.maximum(np.concatenate(per_layer, axis=1), 0).mean(axis=1)
         return _scale(maps, None)
-
-    def _plan(self, model, layer, x, output_index: int):
-        """The layer's plan, made once per (model, layer, output, input shape) and cached weakly."""
-        from ._cam_layers import plan_layer
-
-        key = (id(model), id(layer), output_index, tuple(x.shape[1:]))
-        cached = self._plans.get(key)
-        if cached and cached[0]() is model and cached[1]() is layer:
-            return cached[2]
-        plan = plan_layer(model, layer, x[:1], output_index, closed_form=self.closed_form)
-        self._plans[key] = (weakref.ref(model), weakref.ref(layer), plan)
-        return plan
 
     def _chunk(self, per_copy: int, channels: int) -> int:
         # Larger batches were slower here (LGSC at 112 px: 64 copies 1.5-1.9x slower than 16 on 2 cores)
