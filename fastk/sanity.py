@@ -8,6 +8,11 @@ replaced by random ones explains the image or the architecture, not what the mod
   (the demo saw Spearman 0.81 on one machine and 0.18 on another), so the verdict is read from the
   distribution of Spearman rho over the draws: **passes** when its upper quartile is below 0.5,
   **fails** when its median is at or above 0.5, **borderline** in between (reported as not passing).
+* **Across training seeds** (``other_models``): one trained model is one draw of its recipe, and which
+  one a machine trains depends on its float arithmetic (the demo's seed-0 model failed with 2 threads,
+  median 0.67, and passed with 1, 0.17). With several models of one recipe the verdict is the recipe's:
+  each model's median over the *same* random draws, then the same quartile rule over those medians
+  (the model is the unit of replication); every model's own verdict is kept beside it.
 * **Cascading randomisation**: the trained weights re-initialised block by block from the output side
   (one more block each step, weights from the first random draw), the ranking's agreement with the
   trained one after each step: a faithful explanation loses the ranking as soon as the top blocks go.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +39,9 @@ DRAWS = 5
 RULE = ("passes when the upper quartile of Spearman rho between the trained and the randomly initialised "
         "model's area importance, over the draws, is below 0.5; fails when its median is 0.5 or more; "
         "borderline otherwise")
+RECIPE_RULE = ("over the trained models of one recipe (training seeds): each model's median Spearman rho over "
+               "the same random draws; passes when the upper quartile of those medians is below 0.5, fails when "
+               "their median is 0.5 or more, borderline otherwise")
 
 
 def verdict(spearman: list[float]) -> str:
@@ -45,17 +54,34 @@ def verdict(spearman: list[float]) -> str:
     return "fails" if np.median(v) >= 0.5 else "borderline"
 
 
+def recipe_verdict(models: Mapping[str, Mapping[str, Any]]) -> str:
+    """The verdict over several trained models of one recipe (see :data:`RECIPE_RULE`); one model: its own."""
+    if len(models) == 1:
+        return str(next(iter(models.values()))["verdict"])
+    return verdict([m["spearman"]["median"] for m in models.values()])
+
+
+def models_line(models: Mapping[str, Mapping[str, Any]]) -> str:
+    """``seed0 fails (median 0.67), seed1 passes (0.15), ...``: each trained model's own verdict."""
+    parts = [f"{n} {m['verdict']} ({'median ' if i == 0 else ''}{m['spearman']['median']:.2f})"
+             for i, (n, m) in enumerate(models.items())]
+    return ", ".join(parts)
+
+
 def randomisation_check(samples: list[Sample], backbone, model, settings: ExploreSettings | None = None, *,
                         seed: int = 1234, out_dir: str | Path | None = None, k: int = 4, draws: int = DRAWS,
-                        cascading: bool = True, max_blocks: int = 6) -> dict[str, Any]:
+                        cascading: bool = True, max_blocks: int = 6, name: str = "model",
+                        other_models: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Area importance of ``model`` vs ``draws`` random initialisations, and the cascading curve.
 
     Keys kept from the one-draw version: ``passes``, ``agreement`` (now the *median* over draws of
     Spearman, Kendall and top-k Jaccard), ``mean_abs_area_score_change`` (mean over draws), ``method``,
     ``images``, ``trained``, ``randomised`` (now the mean importance over draws), ``rule``. New: ``verdict``,
-    ``draws``, ``spearman`` (median, quartiles, min, max), ``cascading``.
+    ``draws``, ``spearman`` (median, quartiles, min, max), ``cascading``, ``models`` (each trained model's
+    own verdict and Spearman spread, ``model`` under ``name`` first). ``other_models`` (name -> model of
+    the same architecture, e.g. other training seeds) are compared with the same random draws, and then
+    ``verdict``/``passes``/``rule`` are the recipe's (:func:`recipe_verdict`); the other keys stay ``model``'s.
     """
-    import torch
 
     if draws < 1:
         raise ConfigError(f"sanity: draws must be at least 1, got {draws}")
@@ -65,31 +91,27 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
         trained = explore(samples, backbone, model, root / "trained", s, show_progress=False, figures=False)
         a = importance_vector(trained.importance)
         areas = list(a)
+        randoms, first_random = _random_draws(samples, backbone, next(model.parameters()).device, s, root, areas,
+                                              seed=seed, draws=draws)
         rows_a = _rows(root / "trained" / "per_image.csv", areas)
-        device = next(model.parameters()).device
-        results: list[dict[str, Any]] = []
-        first_random = None
-        for i in range(draws):
-            torch.manual_seed(seed + i)
-            random_model = backbone.build().to(device).eval()
-            if first_random is None:
-                first_random = random_model
-            res = explore(samples, backbone, random_model, root / f"randomised-{i}", s, show_progress=False, figures=False)
-            b = importance_vector(res.importance)
-            rows_b = _rows(root / f"randomised-{i}" / "per_image.csv", areas)
-            results.append({"seed": seed + i, "importance": b, **rank_agreement(a, b, k=k),
-                            "mean_abs_area_score_change": _change(rows_a, rows_b)})
+        results = _against_random(a, rows_a, randoms, k)
+        models = {name: _model_summary(results)}
+        for other_name, other in (other_models or {}).items():
+            folder = root / f"trained-{other_name}"
+            res = explore(samples, backbone, other, folder, s, show_progress=False, figures=False)
+            models[other_name] = _model_summary(_against_random(importance_vector(res.importance),
+                                                                _rows(folder / "per_image.csv", areas), randoms, k))
         casc = _cascade(samples, backbone, model, first_random, s, root, a, k, max_blocks) if cascading else None
     rho = [r["spearman"] for r in results]
     agreement = {key: float(np.nanmedian([r[key] for r in results])) for key in ("spearman", "kendall", f"top{k}_jaccard")}
     change = float(np.nanmean([r["mean_abs_area_score_change"] for r in results]))
-    v = verdict(rho)
+    v = recipe_verdict(models)
     return {
         "method": f"{s.cam} on {trained.summary['cam_target']['target']}, {s.landmarks} areas",
         "images": len(rows_a),
         "k": k,
         "trained": a,
-        "randomised": {x: float(np.mean([r["importance"][x] for r in results])) for x in areas},
+        "randomised": {x: float(np.mean([imp[x] for _, imp, _ in randoms])) for x in areas},
         "agreement": agreement,
         "spearman": _spread(rho),
         "draws": results,
@@ -98,9 +120,37 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
         "scores_changed": bool(change > 0.1),
         "verdict": v,
         "passes": v == "passes",
-        "rule": RULE,
+        "rule": RULE if len(models) == 1 else RECIPE_RULE,
+        "models": models,
         "cascading": casc,
     }
+
+
+def _random_draws(samples, backbone, device, s: ExploreSettings, root: Path, areas: list[str], *, seed: int,
+                  draws: int) -> tuple[list[tuple[int, dict[str, float], dict[str, np.ndarray]]], Any]:
+    """``[(seed, importance, per-image rows)]`` of ``draws`` fresh initialisations, and the first model."""
+    import torch
+
+    randoms, first = [], None
+    for i in range(draws):
+        torch.manual_seed(seed + i)
+        random_model = backbone.build().to(device).eval()
+        first = first if first is not None else random_model
+        folder = root / f"randomised-{i}"
+        res = explore(samples, backbone, random_model, folder, s, show_progress=False, figures=False)
+        randoms.append((seed + i, importance_vector(res.importance), _rows(folder / "per_image.csv", areas)))
+    return randoms, first
+
+
+def _against_random(a: dict[str, float], rows_a: dict[str, np.ndarray], randoms, k: int) -> list[dict[str, Any]]:
+    """One trained model's agreement with each random draw ``(seed, importance, rows)``."""
+    return [{"seed": seed, "importance": b, **rank_agreement(a, b, k=k), "mean_abs_area_score_change": _change(rows_a, rows_b)}
+            for seed, b, rows_b in randoms]
+
+
+def _model_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    rho = [r["spearman"] for r in results]
+    return {"verdict": verdict(rho), "spearman": _spread(rho), "rho": rho}
 
 
 def _spread(v: list[float]) -> dict[str, float]:

@@ -118,6 +118,9 @@ def test_run_checks_its_ranking_stability_faithfulness_and_speed(tiny_run):
     assert "Faithfulness:" in output
     san = report["sanity"]
     assert san["verdict"] in ("passes", "borderline", "fails") and len(san["draws"]) == 2
+    # decided over both seed models of the recipe (each against the same 2 random draws), shown per seed
+    assert list(san["models"]) == ["seed1", "seed2"] and all(len(m["rho"]) == 2 for m in san["models"].values())
+    assert "2 seed models x 2 draws" in output and "seed2 " in output
     speed = report["models"]
     assert speed["full"]["inference_time_vs_full"] == 1.0
     # FLOPs are machine-independent: the crop model's smaller input costs fewer of them.

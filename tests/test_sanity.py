@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import fastk
 from fastk.cli import cli
-from fastk.sanity import RULE, cascade_blocks, verdict
+from fastk.sanity import RECIPE_RULE, RULE, cascade_blocks, recipe_verdict, verdict
 
 
 def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_dataset, tmp_path):
@@ -70,6 +70,41 @@ def test_cascade_blocks_cover_every_parameter_once(tiny_checkpoint):
 ])
 def test_verdict_reads_the_distribution_not_one_draw(rho, expected):
     assert verdict(rho) == expected
+
+
+def test_seed_models_share_the_random_draws_and_decide_together(tiny_checkpoint, tiny_dataset, tmp_path):
+    """A second checkpoint of the recipe is compared with the *same* random draws: an identical copy must
+    agree with them exactly as the first does, and the verdict becomes the recipe's."""
+    import shutil
+
+    twin = shutil.copy(tiny_checkpoint, tmp_path / "model.pt")  # same stem as the first: named apart
+    r = CliRunner().invoke(cli, ["sanity", str(tiny_checkpoint), str(tiny_dataset), "--max-images", "8",
+                                 "--draws", "2", "--no-cascading", "--seed-model", str(twin), "--json"])
+    assert r.exit_code == 0, r.output
+    result = json.loads(r.output)
+    assert list(result["models"]) == ["model", "model-2"]
+    first, copy = result["models"].values()
+    assert copy["rho"] == pytest.approx(first["rho"], abs=1e-9) and len(first["rho"]) == 2
+    assert result["rule"] == RECIPE_RULE and result["verdict"] == recipe_verdict(result["models"])
+
+
+def test_seed_model_of_another_architecture_is_refused_in_one_line(tiny_checkpoint, lgsc_checkpoint, tiny_dataset):
+    r = CliRunner().invoke(cli, ["sanity", str(tiny_checkpoint), str(tiny_dataset), "--max-images", "4",
+                                 "--draws", "1", "--seed-model", str(lgsc_checkpoint)])
+    assert r.exit_code == 2 and "lgsc.pt" in r.output and "same recipe" in r.output
+    assert "Traceback" not in r.output and len(r.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("medians, expected", [
+    ([0.67, 0.15, 0.03], "passes"),  # the demo with 2 threads: seed 0's model fails alone, the recipe passes
+    ([0.17, 0.13, 0.35], "passes"),  # the same run with 1 thread
+    ([0.7, 0.8, 0.2], "fails"),
+    ([0.2, 0.3, 0.55, 0.7], "borderline"),
+])
+def test_recipe_verdict_reads_each_models_median(medians, expected):
+    models = {f"seed{i}": {"verdict": verdict([m]), "spearman": {"median": m}} for i, m in enumerate(medians)}
+    assert recipe_verdict(models) == expected
+    assert recipe_verdict({"seed0": {"verdict": "fails", "spearman": {"median": 0.1}}}) == "fails"  # one model: its own
 
 
 def test_sanity_user_error_is_one_line(tmp_path, tiny_dataset):

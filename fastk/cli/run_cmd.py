@@ -79,8 +79,15 @@ def _summary(pipeline) -> None:
         verdict = sanity.get("verdict") or ("passes" if sanity["passes"] else "fails")
         colour = {"passes": "green", "fails": "red"}.get(verdict, "yellow")
         spread = sanity.get("spearman") or {}
-        console.print(f"Sanity check (model randomisation, {len(sanity.get('draws') or [1])} draws): Spearman median "
-                      f"{spread.get('median', sanity['agreement']['spearman']):.2f}, [{colour}]{verdict}[/]")
+        models = sanity.get("models") or {}
+        if len(models) > 1:
+            from fastk.sanity import models_line
+
+            console.print(f"Sanity check (model randomisation, {len(models)} seed models x {len(sanity['draws'])} "
+                          f"draws): [{colour}]{verdict}[/] over the seeds ({escape(models_line(models))})")
+        else:
+            console.print(f"Sanity check (model randomisation, {len(sanity.get('draws') or [1])} draws): Spearman "
+                          f"median {spread.get('median', sanity['agreement']['spearman']):.2f}, [{colour}]{verdict}[/]")
     stability = report.get("stability")
     sel = report["selection"]
     if stability:

@@ -27,6 +27,9 @@ from fastk.cli._common import (
 @click.option("--max-images", type=int, default=64, show_default=True)
 @click.option("--draws", type=click.IntRange(1), default=5, show_default=True,
               help="Random initialisations the verdict is read from.")
+@click.option("--seed-model", "seed_models", multiple=True, type=click.Path(path_type=Path),
+              help="Another checkpoint of the same recipe (e.g. another training seed); repeatable. The verdict "
+                   "is then read over all the models, each against the same random draws.")
 @click.option("--cascading/--no-cascading", default=True, show_default=True,
               help="Re-initialise blocks from the output side, one more at a time.")
 @click.option("--labels", "label_check", is_flag=True,
@@ -35,8 +38,8 @@ from fastk.cli._common import (
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Write sanity.json and the cascading figure here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_images, draws, cascading,
-            label_check, label_epochs, out_dir, as_json) -> None:
+def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_images, draws, seed_models,
+            cascading, label_check, label_epochs, out_dir, as_json) -> None:
     """Model randomisation (several draws), cascading randomisation and optionally label randomisation
     (Adebayo et al. 2018) of the area importance of CHECKPOINT on PATH."""
     import tempfile
@@ -52,7 +55,10 @@ def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_im
     samples = everything[:max_images]
     settings = ExploreSettings(landmarks=landmarks, cam=cam, cam_target=cam_target, areas=areas, overlays=0,
                                n_boot=100)
-    result = randomisation_check(samples, backbone, model, settings, draws=draws, cascading=cascading)
+    names = _names([checkpoint, *seed_models])
+    others = {n: _same_recipe(checkpoint, backbone, c) for n, c in zip(names[1:], seed_models)}
+    result = randomisation_check(samples, backbone, model, settings, draws=draws, cascading=cascading,
+                                 name=names[0], other_models=others)
     if label_check:
         from fastk.training import TrainConfig, subject_split
 
@@ -79,6 +85,29 @@ def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_im
     _print(result, out_dir)
 
 
+def _names(paths: list[Path]) -> list[str]:
+    """A name per checkpoint: its file stem, numbered when two share one (runs/a/model.pt, runs/b/model.pt)."""
+    out: list[str] = []
+    for path in paths:
+        name, i = path.stem, 2
+        while name in out:
+            name, i = f"{path.stem}-{i}", i + 1
+        out.append(name)
+    return out
+
+
+def _same_recipe(first: Path, backbone, path: Path):
+    """``path``'s model, refused in one line when its architecture is not ``first``'s."""
+    from fastk.checkpoints import load_checkpoint
+    from fastk.errors import FastkError
+
+    other, model, _ = load_checkpoint(path)
+    if other.config() != backbone.config():
+        raise FastkError(f"{path}: a {other.spec} model at {other.input_size} px ({other.options}), not "
+                         f"{first}'s architecture; --seed-model takes checkpoints of the same recipe")
+    return model
+
+
 def _print(result: dict, out_dir: Path | None) -> None:
     from rich.table import Table
 
@@ -93,6 +122,11 @@ def _print(result: dict, out_dir: Path | None) -> None:
                   f"{sp['q1']:.2f} to {sp['q3']:.2f}, range {sp['min']:.2f} to {sp['max']:.2f}); mean change of the "
                   f"per-image area scores {result['mean_abs_area_score_change']:.3f} ({result['images']} images): "
                   f"[{colour}]{result['verdict']}[/] ({result['rule']})")
+    if len(result["models"]) > 1:
+        from fastk.sanity import models_line
+
+        console.print(f"over the {len(result['models'])} models: [{colour}]{result['verdict']}[/] "
+                      f"({models_line(result['models'])}; {result['rule']})")
     casc = result.get("cascading")
     if casc:
         steps = ", ".join(f"{s['block']} {s['spearman']:.2f}" for s in casc["steps"])

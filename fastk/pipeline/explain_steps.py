@@ -22,7 +22,7 @@ from fastk.runs import Layout
 def steps(p) -> list[Step]:
     full = Layout.checkpoint("full")
     out = [Step("explore", lambda: explore(p), reads=(Layout.split, full), writes=(Layout.explore,)),
-           Step("sanity", lambda: sanity(p), reads=(full,), writes=(Layout.sanity,))]
+           Step("sanity", lambda: sanity(p), reads=(Layout.checkpoint("full*"),), writes=(Layout.sanity,))]
     if p.stability_on():
         out.append(Step("stability", lambda: stability(p), reads=(Layout.split, Layout.checkpoint("full*")),
                         writes=(Layout.stability,)))
@@ -51,17 +51,26 @@ def explore(p) -> dict[str, Any]:
             "images_skipped": len(result.skipped), "asymmetry": asym["index"]}
 
 
+def _full_models(p) -> dict[str, Any]:
+    """``seedN -> checkpoint`` of the full model and of the extra seeds the stability step trains."""
+    return {f"seed{p.run.result(s)['seed']}": p.checkpoint(s) for s in ["train_full", *p.seed_steps()]}
+
+
 def sanity(p) -> dict[str, Any]:
-    """Model (several draws) and cascading randomisation of the ranking (fastk.sanity)."""
+    """Model (several draws) and cascading randomisation of the ranking (fastk.sanity), decided over every
+    trained seed of the recipe: which seed's model a machine trains depends on its float arithmetic."""
+    from fastk.checkpoints import load_checkpoint
     from fastk.faithfulness_figures import cascading_figure
     from fastk.sanity import randomisation_check
 
     sc = p.config.sanity
+    (name, _), *others = _full_models(p).items()
     backbone, model, _ = p.load_model()
+    other_models = {n: load_checkpoint(c, device=p.device)[1] for n, c in others}
     samples = _explored(p)[: sc.max_images] if sc.max_images else _explored(p)
     result = jsonable(randomisation_check(samples, backbone, model, p.explore_settings(n_boot=100, overlays=0),
                                           seed=p.config.seed + 1, draws=sc.draws, cascading=sc.cascading,
-                                          out_dir=p.run.sanity_dir))
+                                          out_dir=p.run.sanity_dir, name=name, other_models=other_models))
     if result.get("cascading"):
         cascading_figure(result, p.run.at(Layout.sanity_cascading))
         result["figure"] = Layout.sanity_cascading
@@ -83,7 +92,7 @@ def stability(p) -> dict[str, Any]:
     from fastk.stability_inputs import run_dataset_planted
 
     ex = p.config.explore
-    checkpoints = {f"seed{p.run.result(s)['seed']}": p.checkpoint(s) for s in ["train_full", *p.seed_steps()]}
+    checkpoints = _full_models(p)
     grid = p.config.stability.grid(k=selection_k(p), seed=p.config.seed, planted=run_dataset_planted(p.root),
                                    areas=ex.areas, batch_size=ex.batch_size)
     result = run_stability(checkpoints, _explored(p), p.run.stability_dir, grid, cache=LandmarkCache(),

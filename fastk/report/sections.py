@@ -50,6 +50,8 @@ def on_face(importance: dict[str, Any]) -> str:
 
 
 def sanity(report: dict[str, Any], run: Path) -> str:
+    from fastk.sanity import models_line
+
     s = report.get("sanity")
     if not s:
         return ""
@@ -64,6 +66,12 @@ def sanity(report: dict[str, Any], run: Path) -> str:
            f"{_f(s['mean_abs_area_score_change'], '{:.3f}')} on average. <b>{e(verdict.upper())}</b> ({e(s['rule'])}). "
            "A failing check means the ranking reflects the architecture and face geometry more than the learned "
            "model: do not let it alone decide which areas to keep.</p>"]
+    models = s.get("models") or {}
+    if len(models) > 1:
+        out.append(f"<p>Decided over the {len(models)} trained models of the recipe (training seeds), each against "
+                      "the same random draws: " + e(models_line(models)) + ". Which of them a machine trains depends "
+                      "on its float arithmetic, so one model's verdict is not the recipe's. The numbers above and the "
+                      "cascading figure are the first model's.</p>")
     casc = s.get("cascading")
     if casc:
         out.append(f"<div class='figs'>{figure_html(run, s.get('figure'), 'Cascading randomisation: agreement with the trained ranking as blocks are re-initialised from the output side')}</div>")
