@@ -11,8 +11,9 @@ by default). Measured, for every removal method:
 * ``selected``: the selected set removed together, and ``random``: random *sets of areas* whose pixel
   count (share of the input, averaged over images) is within ``tolerance`` of the selected set's
   (the ``n_random`` closest when fewer are that close), ``n_random`` draws without replacement,
-  mean +- sd, and the share of random sets that drop AUC at least as much (``p_auc``). Random sets are
-  made of areas, not free pixel blobs, so both sides remove face parts of the same kind and size;
+  mean +- sd, the share of random sets that drop AUC at least as much (``p_auc``), and the selected
+  set's drop beyond theirs with a paired bootstrap CI over images (``auc_drop_beyond_random``). Random
+  sets are made of areas, not free pixel blobs, so both sides remove face parts of the same kind and size;
 * ``deletion`` / ``insertion``: areas removed one by one in ranking order (deletion), or all removed and
   put back one by one in ranking order (insertion); ``random_order`` gives deletion in random area
   orders for reference. A faithful ranking makes the deletion curve fall faster than random orders.
@@ -40,6 +41,7 @@ from fastk.images import read_rgb
 from fastk.imputation import DESCRIPTIONS, REMOVALS
 from fastk.jsonsafe import jsonable
 from fastk.landmark_cache import LandmarkCache, read_and_detect
+from fastk.paired_auc import auc_difference
 from fastk.progress import progress_bar
 from fastk.random_area_sets import pixel_fractions, random_sets
 from fastk.training.metrics import auc
@@ -238,6 +240,10 @@ def _one_method(sc: _Scorer, method: str, ranking: list[str], selected: list[str
         summary[key] = {"mean": float(ok.mean()) if len(ok) else float("nan"),
                         "sd": float(ok.std(ddof=1)) if len(ok) > 1 else float("nan")}
         summary[f"p_{key}"] = float((1 + np.sum(v >= sel[key])) / (1 + len(v)))
+    # the selected set's AUC drop beyond the random sets', with its image-resampling CI (fastk.paired_auc)
+    beyond = auc_difference(sc.data.labels, [sc.scores(method, d) for d in draws], sc.scores(method, selected),
+                            seed=sc.s.seed)
+    summary["auc_drop_beyond_random"] = beyond
     curve = lambda sets: _curve([sc.measure(method, x) for x in sets])
     k_steps = range(len(ranking) + 1)
     deletion = curve([ranking[:k] for k in k_steps])
@@ -255,7 +261,7 @@ def _one_method(sc: _Scorer, method: str, ranking: list[str], selected: list[str
         "insertion": {**insertion, "removed": [ranking[k:] for k in k_steps]},
         "random_order": {"n": len(orders), "orders": orders, **rand_order},
         "beats_random": bool(sel["auc_drop"] > summary["auc_drop"]["mean"] + 2 * np.nan_to_num(summary["auc_drop"]["sd"])
-                             and summary["p_auc_drop"] <= 0.1),
+                             and summary["p_auc_drop"] <= 0.1 and beyond["ci"][0] > 0),
     }
 
 
@@ -263,8 +269,8 @@ def _curve(points: list[dict[str, float]]) -> dict[str, list[float]]:
     return {key: [p[key] for p in points] for key in ("auc", "spoof_mean", "all_mean")}
 
 
-RULE = ("beats_random: the selected set's AUC drop exceeds the random sets' mean + 2 sd and at most 10% of "
-        "random sets drop AUC as much")
+RULE = ("beats_random: the selected set's AUC drop exceeds the random sets' mean + 2 sd, at most 10% of "
+        "random sets drop AUC as much, and the 95% CI of the difference over image resamples excludes 0")
 
 
 def headline(selected: list[str], frac: float, m: dict[str, Any], method: str) -> str:
@@ -272,8 +278,10 @@ def headline(selected: list[str], frac: float, m: dict[str, Any], method: str) -
     if not np.isfinite(sel["auc_drop"]):
         auc_part = "leaves AUC undefined (the images hold one class only)"
     else:
+        b = r.get("auc_drop_beyond_random") or {"difference": float("nan"), "ci": [float("nan")] * 2}
         auc_part = (f"drops AUC by {sel['auc_drop']:.3f} with {DESCRIPTIONS[method]} (random sets of equal size: "
-                    f"{r['auc_drop']['mean']:.3f} +- {r['auc_drop']['sd']:.3f}, {r['n']} draws)")
+                    f"{r['auc_drop']['mean']:.3f} +- {r['auc_drop']['sd']:.3f}, {r['n']} draws; beyond them "
+                    f"{b['difference']:+.3f}, 95% CI {b['ci'][0]:+.3f} to {b['ci'][1]:+.3f} over image resamples)")
     return (f"removing the selected areas ({', '.join(selected)}; {frac:.1%} of the input) {auc_part}; mean spoof "
             f"score of attacks drops by {sel['spoof_drop']:.3f} (random: {r['spoof_drop']['mean']:.3f} +- "
             f"{r['spoof_drop']['sd']:.3f})")
