@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 import fastk
 from fastk.images import read_rgb
-from fastk.speed import Timed, flops_per_image, pick_batch, speed_report
+from fastk.speed import TIMING_THREADS, Timed, flops_per_image, pick_batch, speed_report
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,10 @@ def test_speed_report_times_every_model_and_leaves_them_untouched(batch):
     images, labels = batch
     models = {"full": Timed(*_lgsc(64), images, labels), "crop": Timed(*_lgsc(32), images, labels)}
     before = {k: v.clone() for k, v in models["full"].model.state_dict().items()}
+    threads = torch.get_num_threads()
     report = speed_report(models, reference="full", rounds=3)
+    # timed on one thread (load-robust ratios), and the process's thread count is given back
+    assert report["threads"] == TIMING_THREADS == 1 and torch.get_num_threads() == threads
     assert set(report["models"]) == {"full", "crop"}
     full, crop = report["models"]["full"], report["models"]["crop"]
     assert full["inference_time_vs_reference"] == pytest.approx(1.0)
