@@ -173,3 +173,28 @@ def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
         # the bezel sits around the centred screen (55-85% of the frame): darkest band between 5% and 25%
         ring[f] = np.mean([read_rgb(root / r["path"])[5:23, 30:66].mean(axis=(1, 2)).min() for r in rows])
     assert ring["context"] < ring["tight"] - 20
+
+
+#: fastk modules the image-making code imports that do not change the images it makes.
+NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.faces", "fastk.landmark_cache", "fastk.images",
+                  "fastk.fingerprint", "fastk.plugins",
+                  "fastk.progress"}
+
+
+def test_the_cache_key_covers_every_module_that_makes_the_images():
+    """A set cached by older simulator code must never be served: the key hashes the simulator's source,
+    so every fastk module the simulator imports is either hashed or known not to touch the pixels."""
+    import ast
+    import importlib.util
+
+    from fastk.demo_set import IMAGE_SOURCES
+
+    imported = set()
+    for name in IMAGE_SOURCES:
+        tree = ast.parse(open(importlib.util.find_spec(name).origin).read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "fastk":
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported |= {a.name for a in node.names if a.name.split(".")[0] == "fastk"}
+    assert imported - set(IMAGE_SOURCES) - NOT_IMAGE_CODE == set()
