@@ -37,7 +37,6 @@ of 3-4 px at the final size, a sharply resolved sub-pixel grid): a test of the e
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -59,16 +58,11 @@ from fastk.attacks import (
     simulate_attack,
 )
 from fastk.camera_model import CAMERA_STEPS, capture, draw_camera, encode_jpeg
+from fastk.demo_set_key import settings_key
 from fastk.errors import ConfigError
 from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir
 from fastk.landmark_cache import default_cache_dir
 
-VERSION = 4  # bump when the images a given setting produces change
-#: The modules whose code decides the images: their source is hashed into the cache key, so a changed
-#: simulator never serves a set built by an older one (VERSION alone was once forgotten: a camera-model
-#: change reused the old images). tests/test_demo_set.py checks every fastk import of these is listed.
-IMAGE_SOURCES = ("fastk.demo_set", "fastk.attacks", "fastk.attack_replay", "fastk._media", "fastk.camera_model",
-                 "fastk.areas", "fastk.landmarks", "fastk_plugins.landmarks_dlib")  # dlib's points place the crops
 WORK_SIDE = 256  # attacks and the camera are simulated at this crop size, then resized to ``side``
 #: Margin around the landmarks' extent on each side (a share of it), per framing.
 MARGINS = {"tight": 0.15, "context": 0.6}
@@ -105,22 +99,6 @@ def face_crop_box(points68: np.ndarray, shape: tuple[int, ...], margin: float = 
     half = min(half, cx, cy, w - cx, h - cy) if min(cx, cy, w - cx, h - cy) > 0.3 * half else half
     box = [round(cx - half), round(cy - half), round(cx + half), round(cy + half)]
     return max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
-
-
-def code_digest() -> str:
-    """SHA-1 of the source of :data:`IMAGE_SOURCES` (what the images depend on besides the settings)."""
-    import importlib.util
-
-    h = hashlib.sha1()
-    for name in IMAGE_SOURCES:
-        spec = importlib.util.find_spec(name)
-        h.update(Path(spec.origin).read_bytes() if spec and spec.origin else name.encode())
-    return h.hexdigest()
-
-
-def settings_key(**settings: Any) -> str:
-    blob = json.dumps({"version": VERSION, "code": code_digest(), **settings}, sort_keys=True, default=str)
-    return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
