@@ -58,20 +58,22 @@ def sanity(report: dict[str, Any], run: Path) -> str:
     spread = s.get("spearman") or {}
     verdict = s.get("verdict") or ("passes" if s.get("passes") else "fails")
     draws = len(s.get("draws") or []) or 1
+    models = s.get("models") or {}
+    first = f"the first trained model's ({e(next(iter(models)))})" if len(models) > 1 else "the trained model's"
     out = ["<h3>Sanity check: does the ranking depend on what the model learned?</h3>",
            f"<p>The same exploration with the architecture's weights freshly initialised (model randomisation, "
-           f"Adebayo et al. 2018), {draws} random draws on {s['images']} images: Spearman agreement with the trained "
-           f"model's ranking median {_f(spread.get('median', s['agreement']['spearman']))} (range "
+           f"Adebayo et al. 2018), {draws} random draws on {s['images']} images: Spearman agreement with {first} "
+           f"ranking median {_f(spread.get('median', s['agreement']['spearman']))} (range "
            f"{_f(spread.get('min'))} to {_f(spread.get('max'))}); per-image area scores move by "
-           f"{_f(s['mean_abs_area_score_change'], '{:.3f}')} on average. <b>{e(verdict.upper())}</b> ({e(s['rule'])}). "
-           "A failing check means the ranking reflects the architecture and face geometry more than the learned "
-           "model: do not let it alone decide which areas to keep.</p>"]
-    models = s.get("models") or {}
+           f"{_f(s['mean_abs_area_score_change'], '{:.3f}')} on average.</p>"]
     if len(models) > 1:
-        out.append(f"<p>Decided over the {len(models)} trained models of the recipe (training seeds), each against "
-                      "the same random draws: " + e(models_line(models)) + ". Which of them a machine trains depends "
-                      "on its float arithmetic, so one model's verdict is not the recipe's. The numbers above and the "
-                      "cascading figure are the first model's.</p>")
+        out.append(f"<p>Over the {len(models)} trained models of the recipe (training seeds), each against the same "
+                   "random draws: " + e(models_line(models)) + ". Which of them a machine trains depends on its "
+                   "float arithmetic, so one model's verdict is not the recipe's; the cascading figure is the first "
+                   "model's.</p>")
+    out.append(f"<p>Verdict: <b>{e(verdict.upper())}</b> ({e(s['rule'])}). A failing check means the ranking "
+               "reflects the architecture and face geometry more than the learned model: do not let it alone "
+               "decide which areas to keep.</p>")
     casc = s.get("cascading")
     if casc:
         out.append(f"<div class='figs'>{figure_html(run, s.get('figure'), 'Cascading randomisation: agreement with the trained ranking as blocks are re-initialised from the output side')}</div>")
