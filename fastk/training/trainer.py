@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -30,7 +31,7 @@ import numpy as np
 from fastk.checkpoints import save_checkpoint
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.training._data import MemoryImages, TrainImages, choose_mode, in_order, open_split
+from fastk.training._data import TrainImages, choose_mode, in_order, open_split
 from fastk.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
 from fastk.training._train_state import load_state, resume, save_state
 
@@ -101,13 +102,18 @@ def augment(x, generator):
 
 
 def scores(backbone, model, x_uint8, batch_size: int, device: str) -> np.ndarray:
+    """Spoof scores of uint8 images ``(N, 3, S, S)``, in batches of ``batch_size``."""
+    return batch_scores(backbone, model, (x_uint8[i : i + batch_size] for i in range(0, len(x_uint8), batch_size)),
+                        device)
+
+
+def batch_scores(backbone, model, batches: Iterable[Any], device: str) -> np.ndarray:
+    """Spoof scores of uint8 image batches, concatenated in order (the model in eval mode, no gradients)."""
     import torch
 
     model.eval()
-    out = []
     with torch.no_grad():
-        for i in range(0, len(x_uint8), batch_size):
-            out.append(backbone.spoof_score(model, to_input(x_uint8[i : i + batch_size]).to(device)).cpu())
+        out = [backbone.spoof_score(model, to_input(xb).to(device)).cpu() for xb in batches]
     return torch.cat(out).numpy().astype(np.float64)
 
 
@@ -269,15 +275,8 @@ def _validate(fit: _Fit, data: TrainImages, attack_types: list[str | None]) -> t
 
 def _split_scores(fit: _Fit, data: TrainImages) -> np.ndarray:
     """Spoof scores of a split, in ``eval_batch_size`` batches in order (streamed ones batch by batch)."""
-    import torch
-
-    if isinstance(data, MemoryImages):
-        return scores(fit.backbone, fit.model, data.x, fit.cfg.eval_batch_size, fit.device)
-    fit.model.eval()
-    with torch.no_grad():
-        out = [fit.backbone.spoof_score(fit.model, to_input(xb).to(fit.device)).cpu()
-               for xb, _ in data.batches(in_order(len(data), fit.cfg.eval_batch_size))]
-    return torch.cat(out).numpy().astype(np.float64)
+    batches = (xb for xb, _ in data.batches(in_order(len(data), fit.cfg.eval_batch_size)))
+    return batch_scores(fit.backbone, fit.model, batches, fit.device)
 
 
 def _write_result(out: Path, best_path: Path, best: dict[str, Any], history: list[dict[str, Any]],
