@@ -10,7 +10,8 @@ larger than the images' own sampling noise.
 The bootstrap is stratified (attacks and real faces resampled separately, so every resample defines an
 AUC) and paired (one resample of images is applied to every scoring). AUC is a mean over (attack, real)
 pairs of ``1[s_attack > s_real] + 0.5 * 1[equal]``, so a difference of AUCs is the same mean over a
-difference of those pair matrices, and one resample costs one weighted sum.
+difference of those pair matrices (:func:`fastk.training.metrics.auc_pairs`), and one resample costs
+one weighted sum.
 """
 
 from __future__ import annotations
@@ -20,10 +21,7 @@ from typing import Any
 
 import numpy as np
 
-
-def _pairs(scores: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
-    a, r = scores[pos][:, None], scores[neg][None, :]
-    return (a > r) + 0.5 * (a == r)
+from fastk.training.metrics import auc_pairs
 
 
 def auc_difference(labels, reference: Sequence[np.ndarray], scores: np.ndarray, *, n_boot: int = 2000,
@@ -35,8 +33,7 @@ def auc_difference(labels, reference: Sequence[np.ndarray], scores: np.ndarray, 
     out: dict[str, Any] = {"n_boot": n_boot, "level": level, "method": "stratified paired bootstrap over images"}
     if not len(pos) or not len(neg) or not len(reference):
         return {**out, "difference": float("nan"), "ci": [float("nan"), float("nan")]}
-    diff = np.mean([_pairs(np.asarray(r, float), pos, neg) for r in reference], axis=0)
-    diff = diff - _pairs(np.asarray(scores, float), pos, neg)
+    diff = np.mean([auc_pairs(y, r) for r in reference], axis=0) - auc_pairs(y, scores)
     rng = np.random.default_rng([seed, 11])
     wp = np.stack([np.bincount(rng.integers(0, len(pos), len(pos)), minlength=len(pos)) for _ in range(n_boot)])
     wn = np.stack([np.bincount(rng.integers(0, len(neg), len(neg)), minlength=len(neg)) for _ in range(n_boot)])

@@ -28,14 +28,18 @@ def _arrays(labels, scores):
     return y, s
 
 
+def auc_pairs(labels, scores) -> np.ndarray:
+    """``1[attack > real] + 0.5 * 1[equal]`` for every (attack, real) pair: ``(n_attacks, n_real)``.
+    AUC is its mean; :mod:`fastk.paired_auc` resamples its rows and columns."""
+    y, s = _arrays(labels, scores)
+    pos, neg = s[y == 1][:, None], s[y == 0][None, :]
+    return (pos > neg) + 0.5 * (pos == neg)
+
+
 def auc(labels, scores) -> float:
     """Area under the ROC curve (probability a random attack scores above a random real sample)."""
-    y, s = _arrays(labels, scores)
-    pos, neg = s[y == 1], s[y == 0]
-    if len(pos) == 0 or len(neg) == 0:
-        return float("nan")
-    greater = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
-    return float(greater / (len(pos) * len(neg)))
+    pairs = auc_pairs(labels, scores)
+    return float(pairs.sum() / pairs.size) if pairs.size else float("nan")
 
 
 def threshold_at_eer(labels, scores) -> tuple[float, float]:
