@@ -18,7 +18,7 @@ A lock file (:mod:`fastk.locks`) keeps a second writer out of the folder while o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,10 +31,10 @@ from fastk.areas import AreaSet
 from fastk.cam import resize_maps
 from fastk.cam_memo import CamMemo
 from fastk.datasets import Sample
-from fastk.explore_files import BASE_COLUMNS, RowAppender, check_resume, finish, read_area_rows, read_rows
+from fastk.distributed import all_gather, decided_by_main, main_holds, world
+from fastk.explore_files import BASE_COLUMNS, check_resume, finish, read_area_rows, read_rows
+from fastk.explore_output import Overlays, Part, Writer
 from fastk.face_heat import heat_on_face
-from fastk.figures import overlay
-from fastk.images import write_image
 from fastk.importance import area_scores
 from fastk.landmark_cache import LandmarkCache, read_and_detect
 from fastk.progress import progress_bar
@@ -93,11 +93,14 @@ def explore(
     ``memo`` (one per model) keeps maps and probabilities across explorations of the same model, e.g.
     the cells of a stability grid; the results are the same with or without it. ``figures`` False
     leaves out the bar chart (numbers and overlays are unchanged).
+
+    Under ``torchrun`` every rank explores its share of the batches and rank 0 writes the rows in
+    batch order, so the folder holds what one process writes (:mod:`fastk.distributed`).
     """
     from fastk.locks import FolderLock
 
     out = Path(out_dir)
-    with FolderLock(out, "fastk explore"):
+    with main_holds(lambda: FolderLock(out, "fastk explore")):
         return _explore(samples, backbone, model, out, settings or ExploreSettings(), cache, show_progress,
                         extra_record, memo, figures)
 
@@ -109,44 +112,58 @@ def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, sho
     target = backbone.cam_target(model, s.cam_target, s.target_layer)
     cache = cache or LandmarkCache()
     record = _record(samples, backbone, model, s, area_set, target, cache.detector_key(detector), extra_record)
-    check_resume(out / "explore.json", record)
-    (out / "explore.json").write_text(json.dumps(record, indent=2, default=str))
-
-    per_image_path, skipped_path = out / "per_image.csv", out / "skipped.csv"
-    done = {r["path"] for r in read_rows(per_image_path)} | {r["path"] for r in read_rows(skipped_path)}
-    todo = [smp for smp in samples if str(smp.path) not in done]
+    todo = [samples[i] for i in decided_by_main(lambda: _start(out, record, samples))]
     meta_keys = sorted({k for smp in samples for k in smp.meta})
-    columns = BASE_COLUMNS + [f"meta_{k}" for k in meta_keys] + area_set.names
-    rows_out = RowAppender(per_image_path, columns)
-    skipped_out = RowAppender(skipped_path, ["path", "reason"])
+    w = world()
+    writer = Writer(out, BASE_COLUMNS + [f"meta_{k}" for k in meta_keys] + area_set.names, s.overlays, w.is_main)
     scorer = _BatchScorer(backbone, model, target, s, memo)
-    overlays = _Overlays(out / "overlays", s.overlays)
     model.eval()
-    progress = progress_bar(show_progress)
+    batches = [todo[i : i + s.batch_size] for i in range(0, len(todo), s.batch_size)]
+    mine = _detected(w.shard(batches), detector, cache, s.landmarks)
+    progress = progress_bar(show_progress and w.is_main)
     try:
         with progress:
             task = progress.add_task(f"explore ({s.landmarks} + {s.cam})", total=len(todo))
-            batches = [todo[i : i + s.batch_size] for i in range(0, len(todo), s.batch_size)]
-            for batch, usable, skipped in _detected(batches, detector, cache, s.landmarks):
-                for row in skipped:
-                    skipped_out.add(row)
-                if usable:
-                    maps, probs = scorer.score(usable)
-                    for (smp, img, face), m, p in zip(usable, maps, probs):
-                        heat = resize_maps(m, img.shape[:2])
-                        masks = area_set.masks(face.points68, img.shape)
-                        row = {**smp.record(), "detector": face.detector, "faces_found": face.faces_found,
-                               "spoof_probability": round(float(p), 6)}
-                        row.update({a: round(v, 6) for a, v in area_scores(heat, masks).items()})
-                        row.update(heat_on_face(heat, face.points68))
-                        rows_out.add(row)
-                        overlays.add(smp, img, heat, area_set.polygons(face.points68))
-                progress.advance(task, len(batch))
+            for _ in range(w.rounds(len(batches))):  # a round: one batch per rank, gathered in batch order
+                for part in all_gather(_scored(next(mine, None), scorer, area_set, writer.overlays)):
+                    writer.add(part)
+                    progress.advance(task, part.n)
     finally:
-        rows_out.close()
-        skipped_out.close()
+        mine.close()
+        writer.close()
+    return decided_by_main(lambda: finish(out, area_set.names, s, record, figures=figures))
 
-    return finish(out, area_set.names, s, record, figures=figures)
+
+def _start(out: Path, record: dict[str, Any], samples: Sequence[Sample]) -> list[int]:
+    """Refuse a folder holding another exploration, write ``explore.json``, and return the indices of
+    the samples still to do (those in neither ``per_image.csv`` nor ``skipped.csv``)."""
+    check_resume(out / "explore.json", record)
+    (out / "explore.json").write_text(json.dumps(record, indent=2, default=str))
+    done = {r["path"] for r in read_rows(out / "per_image.csv")} | {r["path"] for r in read_rows(out / "skipped.csv")}
+    return [i for i, smp in enumerate(samples) if str(smp.path) not in done]
+
+
+def _scored(detected: tuple[list, list, list] | None, scorer: _BatchScorer, area_set: AreaSet,
+            overlays: Overlays) -> Part:
+    """The rows of one detected batch (an empty part when this rank has no batch in the round)."""
+    if detected is None:
+        return Part()
+    batch, usable, skipped = detected
+    part = Part(len(batch), skipped=skipped)
+    if not usable:
+        return part
+    maps, probs = scorer.score(usable)
+    for (smp, img, face), m, p in zip(usable, maps, probs):
+        heat = resize_maps(m, img.shape[:2])
+        masks = area_set.masks(face.points68, img.shape)
+        row = {**smp.record(), "detector": face.detector, "faces_found": face.faces_found,
+               "spoof_probability": round(float(p), 6)}
+        row.update({a: round(v, 6) for a, v in area_scores(heat, masks).items()})
+        row.update(heat_on_face(heat, face.points68))
+        part.rows.append(row)
+        if overlays.wants(smp):
+            part.overlays.append((smp, img, heat, area_set.polygons(face.points68)))
+    return part
 
 
 def _record(samples, backbone, model, s: ExploreSettings, area_set: AreaSet, target, detector_key,
@@ -180,7 +197,7 @@ def _record(samples, backbone, model, s: ExploreSettings, area_set: AreaSet, tar
     return record
 
 
-def _detected(batches: list, detector, cache: LandmarkCache, landmarks: str) -> Iterator[tuple[list, list, list]]:
+def _detected(batches: list, detector, cache: LandmarkCache, landmarks: str) -> Generator[tuple[list, list, list], None, None]:
     """``(batch, usable, skipped rows)`` per batch, in order; the next batch's images are read and their
     landmarks found in a worker thread while the caller computes the CAMs of the current one.
 
@@ -237,35 +254,3 @@ class _BatchScorer:
             with torch.no_grad():
                 probs = self.backbone.spoof_probability(self.model, inputs)
         return maps, probs.detach().cpu().numpy()
-
-
-class _Overlays:
-    """Heatmap overlays, up to ``per_group`` per group (real, each attack type), counted across resumes."""
-
-    def __init__(self, folder: Path, per_group: int):
-        self.folder, self.per_group = folder, per_group
-        self.done: dict[str, int] = {}
-        for f in folder.glob("*.jpg") if folder.exists() else []:
-            group = f.name.split("__")[0]
-            self.done[group] = self.done.get(group, 0) + 1
-
-    def add(self, smp: Sample, img: np.ndarray, heat: np.ndarray, polygons) -> None:
-        from fastk.safepaths import child, safe_name
-
-        group = safe_name(_overlay_group(smp))
-        n = self.done.get(group, 0)
-        if n < self.per_group:
-            name = f"{group}__{n:03d}_{safe_name(Path(smp.path).stem)}.jpg"
-            write_image(child(self.folder, name), overlay(img, heat, polygons))
-            self.done[group] = n + 1
-
-
-def _overlay_group(smp: Sample) -> str:
-    """Overlays are kept per group (real, each attack type) so every group gets its examples."""
-    if smp.label == 0:
-        return "real"
-    if smp.label == 1:
-        return f"spoof-{smp.attack_type or 'unknown'}"
-    return "image"
-
-

@@ -80,3 +80,19 @@ def train_tiny_lgsc(dataset_root: Path, out: Path, *, steps: int = 30, seed: int
             done += 1
     model.eval()
     return save_checkpoint(out, backbone, model, {"steps": steps})
+
+
+def fastk_cli(*args: str, processes: int = 1, env: dict[str, str] | None = None, cwd: Path | None = None):
+    """``python -m fastk ARGS`` in a subprocess, or under ``torchrun --nproc-per-node PROCESSES`` (CPU,
+    gloo, a free port); every process on one torch thread, as torchrun sets it, so a one-process run
+    computes with the same floats as each of the N."""
+    import os
+    import subprocess
+    import sys
+
+    launcher = [sys.executable, "-m", "fastk"]
+    if processes > 1:
+        launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
+                    "-m", "fastk"]
+    full_env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
+    return subprocess.run([*launcher, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=900)

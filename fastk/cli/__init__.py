@@ -47,7 +47,8 @@ class FastkGroup(click.Group):
         try:
             return super().invoke(ctx)
         except FastkError as err:
-            print_error(str(err))
+            if not getattr(err, "told_by_main", False):  # under torchrun, rank 0 prints what all ranks raised
+                print_error(str(err))
             sys.exit(2)
         except OSError as err:
             print_error(os_error_line(err))
@@ -91,9 +92,15 @@ _commands_loaded = False
 
 def main() -> None:
     """Console-script entry point: threading defaults (before torch loads), plugins' commands, then run."""
+    import os
+
     from fastk.environment import configure_threads
 
     configure_threads()
+    if os.environ.get("RANK", "0") != "0":  # under torchrun: one process prints, the others work quietly
+        from fastk.cli._common import console
+
+        console.quiet = True
     global _commands_loaded
     if not _commands_loaded:
         try:
