@@ -166,9 +166,9 @@ def decided_by_main(decide: Callable[[], T]) -> T:
         raise failure
     if outcome[0] == "error":
         cls, message = outcome[1]
-        err = cls(message)
-        err.told_by_main = True  # the CLI prints it on rank 0 only
-        raise err
+        echoed = cls(message)
+        echoed.told_by_main = True  # the CLI prints it on rank 0 only
+        raise echoed
     return outcome[1]
 
 
