@@ -117,12 +117,17 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
     JPEG at ``jpeg_quality`` and PNG bytes per image), and which detector found the faces (with
     ``fallback:dlib,mediapipe`` this shows how many MediaPipe recovered). A lock file keeps a second
     writer out of ``out_dir``.
+
+    Under ``torchrun`` each rank masks every N-th image and writes its files (``out_dir`` must be on a
+    file system all ranks share); rank 0 writes ``skipped.csv`` and every rank returns the same summary,
+    computed over all images in their order (:mod:`fastk.distributed`).
     """
+    from fastk.distributed import main_holds
     from fastk.locks import FolderLock
 
     if mode not in ("blackout", "crop"):
         raise ValueError(f"mode must be 'blackout' or 'crop', not {mode!r}")
-    with FolderLock(out_dir, "fastk mask"):
+    with main_holds(lambda: FolderLock(out_dir, "fastk mask")):
         return _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source_root, show_progress,
                       jpeg_quality)
 
@@ -132,50 +137,62 @@ def _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source
     import csv
     from collections import Counter
 
-    from fastk.images import write_image
-    from fastk.landmark_cache import LandmarkCache, read_and_detect
+    from fastk.distributed import all_gather, world
+    from fastk.landmark_cache import LandmarkCache
     from fastk.progress import progress_bar
 
     out = Path(out_dir)
     cache = cache or LandmarkCache()
     paths = [Path(s.path) for s in samples]
     layout = masked_layout(paths, out, source_root)
-    kept_share, skipped, found_by = [], [], Counter[str]()
-    before, after = [], []
-    with open(out / "skipped.csv", "w", newline="") as f, progress_bar(show_progress) as progress:
-        w = csv.writer(f)
-        w.writerow(["path", "reason"])
-        task = progress.add_task(f"mask ({mode}: {', '.join(keep)})", total=len(paths))
-        for p in paths:
+    w = world()
+    mine: dict[int, dict] = {}
+    with progress_bar(show_progress) as progress:
+        task = progress.add_task(f"mask ({mode}: {', '.join(keep)})", total=len(w.shard(paths)))
+        for i in w.shard(list(range(len(paths)))):
             progress.advance(task)
-            found = read_and_detect(cache, detector, p)
-            if isinstance(found, str):
-                w.writerow([str(p), found])
-                skipped.append(str(p))
-                continue
-            img, face = found
-            found_by[face.detector] += 1
-            keep_mask = area_set.union(area_set.masks(face.points68, img.shape), keep)
-            result = black_out(img, keep_mask) if mode == "blackout" else crop_to_roi(img, keep_mask, size=size)
-            write_image(layout[str(p)], result)
-            kept_share.append(float(keep_mask.mean()))
-            before.append(encoded_bytes(img, jpeg_quality))
-            after.append(encoded_bytes(result, jpeg_quality))
+            mine[i] = _mask_one(paths[i], layout[str(paths[i])], keep, detector, area_set, cache, mode, size,
+                                jpeg_quality)
+    records = [r for part in all_gather(mine) for r in part.items()]
+    done = [r for _, r in sorted(records, key=lambda item: item[0])]  # every image, in the samples' order
+    if w.is_main:
+        with open(out / "skipped.csv", "w", newline="") as f:
+            csv.writer(f).writerows([["path", "reason"], *[[r["path"], r["skipped"]] for r in done if "skipped" in r]])
+    written = [r for r in done if "skipped" not in r]
+    return _summary(mode, keep, len(paths), written, Counter(r["detector"] for r in written), jpeg_quality)
 
-    def mean(values, i):
-        return float(np.mean([v[i] for v in values])) if values else None
+
+def _mask_one(path: Path, dest: Path, keep, detector, area_set, cache, mode, size, jpeg_quality) -> dict:
+    """Mask one image and write it to ``dest``; what the summary needs of it (or why it was skipped)."""
+    from fastk.images import write_image
+    from fastk.landmark_cache import read_and_detect
+
+    found = read_and_detect(cache, detector, path)
+    if isinstance(found, str):
+        return {"path": str(path), "skipped": found}
+    img, face = found
+    keep_mask = area_set.union(area_set.masks(face.points68, img.shape), keep)
+    result = black_out(img, keep_mask) if mode == "blackout" else crop_to_roi(img, keep_mask, size=size)
+    write_image(dest, result)
+    return {"path": str(path), "detector": face.detector, "kept": float(keep_mask.mean()),
+            "before": encoded_bytes(img, jpeg_quality), "after": encoded_bytes(result, jpeg_quality)}
+
+
+def _summary(mode, keep, n_paths: int, written: list[dict], found_by, jpeg_quality: int) -> dict:
+    def mean(key, i):
+        return float(np.mean([r[key][i] for r in written])) if written else None
 
     return {
         "mode": mode,
         "kept_areas": keep,
-        "written": len(kept_share),
-        "skipped": len(skipped),
-        "no_face_rate": len(skipped) / len(paths) if paths else None,
+        "written": len(written),
+        "skipped": n_paths - len(written),
+        "no_face_rate": (n_paths - len(written)) / n_paths if n_paths else None,
         "faces_found_by": dict(found_by),
-        "mean_pixels_kept": float(np.mean(kept_share)) if kept_share else None,
+        "mean_pixels_kept": float(np.mean([r["kept"] for r in written])) if written else None,
         "jpeg_quality": jpeg_quality,
-        "jpeg_bytes_mean_before": mean(before, 0),
-        "jpeg_bytes_mean_after": mean(after, 0),
-        "png_bytes_mean_before": mean(before, 1),
-        "png_bytes_mean_after": mean(after, 1),
+        "jpeg_bytes_mean_before": mean("before", 0),
+        "jpeg_bytes_mean_after": mean("after", 0),
+        "png_bytes_mean_before": mean("before", 1),
+        "png_bytes_mean_after": mean("after", 1),
     }

@@ -81,3 +81,21 @@ def test_a_refusal_reaches_every_rank_and_is_printed_once(tiny_dataset, tiny_che
     assert len(errors) == 1 and "model weights" in errors[0], done.stderr[-2000:]
     # no traceback from fastk's code (torchrun prints its own summary of a failed process)
     assert not re.search(r'File "[^"]*/fastk/[a-z_/]+\.py"', done.stderr), done.stderr[-2000:]
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+            and not p.name.startswith(".fastk.lock")}
+
+
+def test_two_process_masking_writes_exactly_the_one_process_dataset(tiny_dataset, one_process, tmp_path):
+    out = {}
+    for n in (1, 2):
+        out[n] = tmp_path / f"masked-{n}"
+        done = fastk_cli("mask", str(tiny_dataset), "--importance", str(one_process / "area_importance.json"),
+                         "--select", "top-k:3", "--mode", "crop", "--size", "48", "--out", str(out[n]), processes=n)
+        assert done.returncode == 0, done.stderr[-2000:]
+    one, two = _tree(out[1]), _tree(out[2])
+    assert len([k for k in one if k.endswith(".jpg")]) >= 30  # nearly every image has a face
+    assert one.keys() == two.keys()
+    assert one == two  # images, skipped.csv and the summary file, byte for byte
