@@ -134,21 +134,27 @@ def build_demo_set(
     sources = _sources(max_subjects)
     settings = _cache_settings(recipe, max_subjects, seed, shared=sources[0]["collection"] != "package")
     out = Path(out_dir) if out_dir else default_cache_dir() / "demo" / settings_key(**settings)
-    manifest = out / "manifest.csv"
-    if manifest.exists():
-        return out
-    out.mkdir(parents=True, exist_ok=True)
+    if not (out / "manifest.csv").exists():
+        from filelock import FileLock
+
+        out.mkdir(parents=True, exist_ok=True)
+        # One builder at a time (torchrun's ranks all ask for the set at once): the others wait, then reuse it.
+        with FileLock(str(out.with_name(out.name + ".build.lock"))):
+            if not (out / "manifest.csv").exists():
+                _build(recipe, sources, out, seed, settings, show_progress)
+    return out
+
+
+def _build(recipe: _Recipe, sources, out: Path, seed: int, settings: dict, show_progress: bool) -> None:
+    """Write every sample, then ``manifest.csv`` last (its presence means the set is complete)."""
     rows = _make_samples(recipe, sources, out, seed, show_progress)
     with open(out / "manifest.tmp", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS)
-        w.writeheader()
-        w.writerows(rows)
+        csv.DictWriter(f, fieldnames=COLUMNS).writeheader()
+        csv.DictWriter(f, fieldnames=COLUMNS).writerows(rows)
     (out / "README.txt").write_text(
-        "fastk demo set: real face crops and presentation attacks SIMULATED from them "
-        f"(fastk.attacks; settings {json.dumps(settings)}).\n{ATTRIBUTION}\n"
-        "Studio photos make simulated attacks far easier to detect than real ones.\n")
-    (out / "manifest.tmp").replace(manifest)  # written last: its presence means the set is complete
-    return out
+        f"fastk demo set: real face crops and presentation attacks SIMULATED from them (fastk.attacks; settings "
+        f"{json.dumps(settings)}).\n{ATTRIBUTION}\nStudio photos make simulated attacks far easier to detect than real ones.\n")
+    (out / "manifest.tmp").replace(out / "manifest.csv")  # written last: its presence means the set is complete
 
 
 def _check_options(attacks: Sequence[str], lightings: Sequence[str], framing: str, disable: Sequence[str]) -> None:

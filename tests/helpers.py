@@ -82,17 +82,25 @@ def train_tiny_lgsc(dataset_root: Path, out: Path, *, steps: int = 30, seed: int
     return save_checkpoint(out, backbone, model, {"steps": steps})
 
 
-def fastk_cli(*args: str, processes: int = 1, env: dict[str, str] | None = None, cwd: Path | None = None):
-    """``python -m fastk ARGS`` in a subprocess, or under ``torchrun --nproc-per-node PROCESSES`` (CPU,
-    gloo, a free port); every process on one torch thread, as torchrun sets it, so a one-process run
-    computes with the same floats as each of the N."""
+def launch(argv: list[str], *, processes: int = 1, env: dict[str, str] | None = None, cwd: Path | None = None,
+           background: bool = False):
+    """``python ARGV`` in a subprocess, or under ``torchrun --nproc-per-node PROCESSES`` (CPU, gloo, a
+    free port); every process on one torch thread, as torchrun sets it, so a one-process run computes
+    with the same floats as each of the N. ``background``: a ``Popen`` in its own process group."""
     import os
     import subprocess
     import sys
 
-    launcher = [sys.executable, "-m", "fastk"]
+    launcher = [sys.executable]
     if processes > 1:
-        launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}",
-                    "-m", "fastk"]
+        launcher += ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}"]
     full_env = {**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}
-    return subprocess.run([*launcher, *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=900)
+    if background:
+        return subprocess.Popen([*launcher, *argv], env=full_env, cwd=cwd, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.run([*launcher, *argv], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=900)
+
+
+def fastk_cli(*args: str, processes: int = 1, env: dict[str, str] | None = None, cwd: Path | None = None):
+    """``python -m fastk ARGS``, in one process or under torchrun (see :func:`launch`)."""
+    return launch(["-m", "fastk", *args], processes=processes, env=env, cwd=cwd)

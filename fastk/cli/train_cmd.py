@@ -40,6 +40,7 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     """
     import fastk
     from fastk.devices import default_device
+    from fastk.distributed import world
     from fastk.face_check import check_faces, require_usable, write_skipped
     from fastk.framing import record_framing
     from fastk.landmark_cache import LandmarkCache
@@ -55,14 +56,17 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     checked = check_faces(samples, detector, cache, show_progress=True)
     require_usable(checked, f"dataset {source}")
     out.mkdir(parents=True, exist_ok=True)
-    skipped_csv = write_skipped(out / "skipped.csv", checked.skipped)
-    print_skipped(console, checked.skipped, skipped_csv)
+    main = world().is_main  # under torchrun: every rank trains, rank 0 writes and evaluates
+    if main:
+        print_skipped(console, checked.skipped, write_skipped(out / "skipped.csv", checked.skipped))
     split = subject_split(checked.samples, seed=seed)
     require_both_classes(split)
     device = default_device(device)
     result = train(split["train"], split["val"], bb, out, TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr,
                                                                       seed=seed, data=data_mode, workers=workers),
                    device=device)
+    if not main:
+        return
     # After train(): a folder holding another training is refused there, before its split is touched.
     # The same format as a run's split.json, so `fastk stability --split-file` reads either.
     from fastk.pipeline.samples_io import sample_to_json

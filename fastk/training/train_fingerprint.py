@@ -19,15 +19,19 @@ from fastk.datasets import Sample
 from fastk.errors import ConfigError
 
 READING = ("data", "workers")  # TrainConfig fields that change how images are read, never what is trained
+#: Recorded as resolved (``fastk.training.ddp.fingerprint_extra``), not as typed: ``auto`` is fp32 on a CPU.
+RESOLVED = ("precision",)
 FINGERPRINT_LABELS = {"train_samples": "training images", "val_samples": "validation images",
                       "backbone": "backbone", "train_config": "training settings"}
 
 
-def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], backbone, cfg) -> dict:
-    """What makes a training result: both listings (with file contents), backbone config, settings."""
+def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], backbone, cfg,
+                      extra: dict | None = None) -> dict:
+    """What makes a training result: both listings (with file contents), backbone config, settings
+    (plus ``extra``: the number of processes and bf16, when not one fp32 process)."""
     from fastk.fingerprint import json_hash, samples_hash
 
-    settings = {k: v for k, v in asdict(cfg).items() if k not in READING}
+    settings = {k: v for k, v in asdict(cfg).items() if k not in READING + RESOLVED} | (extra or {})
     return {"train_samples": samples_hash(train_samples), "val_samples": samples_hash(val_samples),
             "backbone": json_hash(backbone.config()), "train_config": json_hash(settings)}
 

@@ -31,8 +31,10 @@ import numpy as np
 from fastk.checkpoints import save_checkpoint
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.training import ddp
 from fastk.training._data import TrainImages, choose_mode, in_order, open_split
 from fastk.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
+from fastk.training._setup import build_model, optimiser, set_deterministic
 from fastk.training._train_state import load_state, resume, save_state
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,6 +60,7 @@ class TrainConfig:
     eval_batch_size: int = 64
     data: Literal["auto", "memory", "stream"] = "auto"  # stream: decode batches on the fly (fastk.training._data)
     workers: int = 0  # DataLoader worker processes when streaming (0: decode in the training process)
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on a CUDA GPU, fp32 on the CPU
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
@@ -88,13 +91,18 @@ def to_input(x_uint8):
     return x_uint8.float().div(127.5).sub(1.0)
 
 
-def augment(x, generator):
-    """Photometric jitter and a small random shift (no flips: see the module docstring)."""
+def augment(x, generator, rows: slice | None = None, n: int | None = None):
+    """Photometric jitter and a small random shift (no flips: see the module docstring).
+
+    ``x`` may be ``rows`` of a batch of ``n`` images (a rank's share under torchrun): the jitter is
+    drawn for all ``n`` and sliced, so every image gets what it gets when one process trains.
+    """
     import torch
 
-    b = x.shape[0]
-    gain = 1 + 0.2 * (torch.rand(b, 1, 1, 1, generator=generator) - 0.5)
-    bias = 0.1 * (torch.rand(b, 1, 1, 1, generator=generator) - 0.5)
+    b = n or x.shape[0]
+    picked = rows or slice(None)
+    gain = 1 + 0.2 * (torch.rand(b, 1, 1, 1, generator=generator)[picked] - 0.5)
+    bias = 0.1 * (torch.rand(b, 1, 1, 1, generator=generator)[picked] - 0.5)
     x = (x * gain + bias).clamp(-1, 1)
     pad = max(1, x.shape[-1] // 16)
     dx, dy = (torch.randint(-pad, pad + 1, (2,), generator=generator)).tolist()
@@ -117,18 +125,6 @@ def batch_scores(backbone, model, batches: Iterable[Any], device: str) -> np.nda
     return torch.cat(out).numpy().astype(np.float64)
 
 
-def _set_deterministic(seed: int, on: bool) -> None:
-    import random
-
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed % (2**32))
-    torch.manual_seed(seed)
-    if on:
-        torch.use_deterministic_algorithms(True, warn_only=True)
-
-
 def train(
     train_samples: list[Sample],
     val_samples: list[Sample],
@@ -144,16 +140,25 @@ def train(
     Resumes a killed run in ``out_dir`` when it trained the same thing (see the fingerprint above);
     refuses with one line when ``out_dir`` holds training of other data, backbone or settings.
     """
+    from fastk.distributed import decided_by_main, main_holds, world
+    from fastk.distributed import device as rank_device
     from fastk.locks import FolderLock
     from fastk.training.train_fingerprint import check_fingerprint, train_fingerprint
 
     cfg = config or TrainConfig()
     out = Path(out_dir)
-    with FolderLock(out, "fastk train"):
-        fingerprint = train_fingerprint(train_samples, val_samples, backbone, cfg)
-        check_fingerprint(out, fingerprint, load_state)
-        (out / "train_config.json").write_text(json.dumps(
-            {"train": asdict(cfg), "backbone": backbone.config(), "fingerprint": fingerprint}, indent=2))
+    device = rank_device(device)
+    precision = ddp.resolved_precision(cfg.precision, device)
+    with main_holds(lambda: FolderLock(out, "fastk train")):
+        fingerprint = train_fingerprint(train_samples, val_samples, backbone, cfg, ddp.fingerprint_extra(precision))
+
+        def check_and_record() -> None:
+            check_fingerprint(out, fingerprint, load_state)
+            (out / "train_config.json").write_text(json.dumps(
+                {"train": asdict(cfg), "backbone": backbone.config(), "fingerprint": fingerprint,
+                 "processes": world().size, "precision": precision}, indent=2))
+
+        decided_by_main(check_and_record)
         return _train(train_samples, val_samples, backbone, out, cfg, fingerprint, device, show_progress)
 
 
@@ -167,23 +172,29 @@ class _Fit:
     sched: torch.optim.lr_scheduler.LRScheduler
     cfg: TrainConfig
     device: str
+    trained: torch.nn.Module  # what the training step calls: ``model`` itself, or its DDP wrapper
+    precision: str  # fp32 or bf16 (autocast)
 
 
 def _train(train_samples: list[Sample], val_samples: list[Sample], backbone: Backbone, out: Path, cfg: TrainConfig,
            fingerprint: dict[str, Any], device: str, show_progress: bool) -> TrainResult:
     """Epochs from where a killed run stopped, the state saved after each, ``best.pt`` kept for the best
     validation ACER, stopping after ``patience`` epochs without a better one."""
+    from fastk.distributed import world
     from fastk.progress import progress_bar
 
-    _set_deterministic(cfg.seed, cfg.deterministic)
-    model = _build_model(backbone, cfg, device)
+    set_deterministic(cfg.seed, cfg.deterministic)
+    model = build_model(backbone, cfg, device)
     mode = choose_mode(cfg.data, len(train_samples) + len(val_samples), backbone.input_size)
     tr, va = (open_split(backbone, samples, mode, workers=cfg.workers, show_progress=show_progress)
               for samples in (train_samples, val_samples))
     steps_per_epoch = max(1, int(np.ceil(len(tr) / cfg.batch_size)))
-    fit = _Fit(backbone, model, *_optimiser(model, cfg, steps_per_epoch), cfg, device)
+    opt, sched = optimiser(model, cfg, steps_per_epoch)
     state_path, best_path = out / "training_state.pt", out / "best.pt"
-    history, best, start_epoch = resume(state_path, backbone, model, fit.opt, fit.sched)
+    history, best, start_epoch = resume(state_path, backbone, model, opt, sched)
+    fit = _Fit(backbone, model, opt, sched, cfg, device, ddp.wrap(model, device),
+               ddp.resolved_precision(cfg.precision, device))
+    main = world().is_main
     stopped_early = False
     with progress_bar(show_progress) as progress:
         task = progress.add_task(f"train {backbone.spec}", total=cfg.epochs * steps_per_epoch,
@@ -199,40 +210,12 @@ def _train(train_samples: list[Sample], val_samples: list[Sample], backbone: Bac
                             "val_acer": m["acer"], "val_auc": m["auc"], "val_threshold": threshold})
             if (m["acer"], -m["auc"]) < (best["acer"], -best["auc"]):
                 best = {"acer": m["acer"], "auc": m["auc"], "epoch": epoch, "threshold": threshold, "metrics": m}
-                save_checkpoint(best_path, backbone, model, {"epoch": epoch, "threshold": threshold,
-                                                               "val_metrics": m, "train_config": asdict(cfg)})
-            save_state(state_path, model, fit.opt, fit.sched, epoch, history, best, fingerprint)
-    return _write_result(out, best_path, best, history, stopped_early, len(tr))
-
-
-def _build_model(backbone: Backbone, cfg: TrainConfig, device: str) -> torch.nn.Module:
-    """The backbone's model on ``device``, its BatchNorm momentum set from ``cfg``."""
-    import torch
-
-    model = backbone.build().to(device)
-    if cfg.bn_momentum is not None:
-        for m in model.modules():
-            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-                m.momentum = cfg.bn_momentum
-    return model
-
-
-def _optimiser(model: torch.nn.Module, cfg: TrainConfig,
-               steps_per_epoch: int) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
-    """AdamW with a per-step schedule: linear warm-up, then cosine to 5% of the peak."""
-    import torch
-
-    total_steps = steps_per_epoch * cfg.epochs
-    warmup = max(1, int(cfg.warmup_epochs * steps_per_epoch))
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-
-    def lr_at(step: int) -> float:
-        if step < warmup:
-            return float((step + 1) / warmup)
-        t = (step - warmup) / max(1, total_steps - warmup)
-        return float(0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, t))))
-
-    return opt, torch.optim.lr_scheduler.LambdaLR(opt, lr_at)
+                if main:
+                    save_checkpoint(best_path, backbone, model, {"epoch": epoch, "threshold": threshold,
+                                                                   "val_metrics": m, "train_config": asdict(cfg)})
+            if main:
+                save_state(state_path, model, fit.opt, fit.sched, epoch, history, best, fingerprint)
+    return _write_result(out, best_path, best, history, stopped_early, len(tr), write=main)
 
 
 def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, task: TaskID) -> tuple[float, dict[str, float]]:
@@ -244,15 +227,18 @@ def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, t
     torch.manual_seed(cfg.seed * 1000 + epoch)
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
     order = torch.randperm(len(data), generator=gen)
-    batches = [idx for idx in order.split(cfg.batch_size) if len(idx) >= 2]  # BatchNorm cannot train on one image
+    # BatchNorm cannot train on one image (on one per rank under torchrun)
+    batches = [idx for idx in order.split(cfg.batch_size) if len(idx) >= ddp.min_batch()]
+    rows = ddp.my_rows()
     fit.model.train()
     t0 = time.perf_counter()
     sums: dict[str, float] = {}
-    for xb_uint8, yb in data.batches(batches):
+    for idx, (xb_uint8, yb) in zip(batches, data.batches([idx[rows] for idx in batches])):
         xb = to_input(xb_uint8)
         if cfg.augment:
-            xb = augment(xb, gen)
-        losses = fit.backbone.training_loss(fit.model, xb.to(fit.device), yb.to(fit.device))
+            xb = augment(xb, gen, rows, len(idx))
+        with ddp.autocast(fit.precision, fit.device):
+            losses = fit.backbone.training_loss(fit.trained, xb.to(fit.device), yb.to(fit.device))
         fit.opt.zero_grad()
         losses["total"].backward()
         fit.opt.step()
@@ -261,32 +247,39 @@ def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, t
             sums[k] = sums.get(k, 0.0) + float(v.detach())
         progress.update(task, advance=1, description=f"train {fit.backbone.spec} epoch {epoch + 1}/{cfg.epochs} "
                         f"loss {losses['total'].item():.3f}")
-    return time.perf_counter() - t0, sums
+    return time.perf_counter() - t0, ddp.mean_over_ranks(sums)
 
 
 def _validate(fit: _Fit, data: TrainImages, attack_types: list[str | None]) -> tuple[float, dict[str, Any]]:
     """The validation EER threshold and every metric at it."""
     from fastk.training.metrics import metrics_at, threshold_at_eer
 
+    ddp.sync_buffers(fit.model)  # every rank scores with the model rank 0 saves
     s_val = _split_scores(fit, data)
     threshold, _ = threshold_at_eer(data.y.numpy(), s_val)
     return threshold, metrics_at(data.y.numpy(), s_val, threshold, attack_types)
 
 
 def _split_scores(fit: _Fit, data: TrainImages) -> np.ndarray:
-    """Spoof scores of a split, in ``eval_batch_size`` batches in order (streamed ones batch by batch)."""
-    batches = (xb for xb, _ in data.batches(in_order(len(data), fit.cfg.eval_batch_size)))
-    return batch_scores(fit.backbone, fit.model, batches, fit.device)
+    """Spoof scores of a split, in ``eval_batch_size`` batches in order (streamed ones batch by batch;
+    under torchrun each rank scores every N-th batch and all get every score, see :mod:`.ddp`)."""
+
+    def score(index_lists) -> list[np.ndarray]:
+        return [batch_scores(fit.backbone, fit.model, [xb], fit.device) for xb, _ in data.batches(index_lists)]
+
+    return ddp.gathered_scores(score, in_order(len(data), fit.cfg.eval_batch_size))
 
 
 def _write_result(out: Path, best_path: Path, best: dict[str, Any], history: list[dict[str, Any]],
-                  stopped_early: bool, n_train: int) -> TrainResult:
-    """The result of the whole training (resumed epochs included), also written to ``train_result.json``."""
+                  stopped_early: bool, n_train: int, *, write: bool = True) -> TrainResult:
+    """The result of the whole training (resumed epochs included), also written to ``train_result.json``
+    (by rank 0 under torchrun)."""
     epoch_seconds = [h["seconds"] for h in history]
     result = TrainResult(
         checkpoint=str(best_path), threshold=float(best["threshold"]), best_epoch=int(best["epoch"]),
         val_metrics=best["metrics"], epoch_seconds=epoch_seconds, history=history, stopped_early=stopped_early,
         images_per_second=n_train * len(epoch_seconds) / sum(epoch_seconds) if epoch_seconds else 0.0,
     )
-    (out / "train_result.json").write_text(json.dumps(result.to_dict(), indent=2, default=float))
+    if write:
+        (out / "train_result.json").write_text(json.dumps(result.to_dict(), indent=2, default=float))
     return result

@@ -1,0 +1,115 @@
+"""Training under torchrun (DDP on CPU, gloo): rank 0 writes, validation scores are gathered exactly,
+a killed 2-process training resumes to the uninterrupted result.
+
+Real inputs: the demo set (real face photos, simulated attacks) at 96 px and a tiny LGSC, trained by
+``fastk.training.train`` in a script that torchrun starts twice (one process per rank).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import fastk
+from fastk.training import TrainConfig, subject_split
+from tests.helpers import launch
+
+LGSC_TINY = {"encoder": "mobilenetv3_small_050", "classifier": "resnet10t", "input_size": 64}
+# eval_batch_size 4: validation spans several batches, so both ranks score some and the gather is tested
+CONFIG = {"epochs": 3, "batch_size": 16, "lr": 0.002, "patience": 10, "seed": 5, "eval_batch_size": 4}
+SCRIPT = f"""
+import sys
+import fastk
+from fastk.training import TrainConfig, subject_split, train
+samples = fastk.create("dataset", "demo", side=96, max_subjects=24).samples()
+split = subject_split(samples, seed=0)
+backbone = fastk.create("backbone", "lgsc", **{LGSC_TINY!r})
+train(split["train"], split["val"], backbone, sys.argv[1], TrainConfig(**{CONFIG!r}), show_progress=False)
+"""
+
+
+@pytest.fixture(scope="module")
+def script(tmp_path_factory, faces_dir):
+    path = tmp_path_factory.mktemp("ddp") / "train_script.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+@pytest.fixture(scope="module")
+def two_process_run(script, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ddp-run") / "out"
+    done = launch([str(script), str(out)], processes=2)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return out
+
+
+def test_rank_zero_writes_one_training_and_records_the_processes(two_process_run):
+    result = json.loads((two_process_run / "train_result.json").read_text())
+    config = json.loads((two_process_run / "train_config.json").read_text())
+    assert config["processes"] == 2 and config["fingerprint"]
+    assert len(result["history"]) == CONFIG["epochs"]
+    assert (two_process_run / "best.pt").exists() and (two_process_run / "training_state.pt").exists()
+    losses = [h["loss_total"] for h in result["history"]]
+    assert all(np.isfinite(losses)) and losses[-1] < losses[0]  # DDP steps trained the model
+
+
+def test_gathered_validation_metrics_are_the_one_process_metrics_of_the_same_weights(two_process_run):
+    from fastk.checkpoints import load_checkpoint
+    from fastk.training.metrics import metrics_at, threshold_at_eer
+    from fastk.training.trainer import load_tensors, scores
+
+    split = subject_split(fastk.create("dataset", "demo", side=96, max_subjects=24).samples(), seed=0)
+    backbone, model, meta = load_checkpoint(two_process_run / "best.pt")
+    x, y = load_tensors(backbone, split["val"])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # each rank computed on one thread
+    try:
+        s = scores(backbone, model, x, CONFIG["eval_batch_size"], "cpu")
+    finally:
+        torch.set_num_threads(threads)
+    threshold, _ = threshold_at_eer(y.numpy(), s)
+    expected = metrics_at(y.numpy(), s, threshold, [smp.attack_type for smp in split["val"]])
+    assert len(split["val"]) > 2 * CONFIG["eval_batch_size"]
+    assert meta["threshold"] == pytest.approx(threshold, abs=1e-9)
+    stored = json.loads((two_process_run / "train_result.json").read_text())["val_metrics"]
+    for key in ("acer", "apcer", "bpcer", "auc"):
+        assert stored[key] == pytest.approx(expected[key], abs=1e-9), key
+
+
+def test_a_killed_two_process_training_resumes_to_the_uninterrupted_result(script, two_process_run, tmp_path):
+    out = tmp_path / "killed"
+    child = launch([str(script), str(out)], processes=2, background=True)
+    state = out / "training_state.pt"
+    deadline = time.time() + 600
+    while not state.exists() and child.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+    os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+    assert state.exists(), "the 2-process training never finished an epoch"
+    assert len(json.loads(torch.load(state, weights_only=True)["history"])) < CONFIG["epochs"], "killed too late"
+    done = launch([str(script), str(out)], processes=2)
+    assert done.returncode == 0, done.stderr[-3000:]
+    resumed = json.loads((out / "train_result.json").read_text())
+    whole = json.loads((two_process_run / "train_result.json").read_text())
+    assert [h["val_acer"] for h in resumed["history"]] == [h["val_acer"] for h in whole["history"]]
+    assert resumed["val_metrics"] == whole["val_metrics"] and resumed["threshold"] == whole["threshold"]
+
+
+def test_a_one_process_training_refuses_to_resume_a_two_process_one(two_process_run, tmp_path):
+    import shutil
+
+    from fastk.errors import ConfigError
+    from fastk.training import train
+
+    out = tmp_path / "copy"
+    shutil.copytree(two_process_run, out)
+    split = subject_split(fastk.create("dataset", "demo", side=96, max_subjects=24).samples(), seed=0)
+    backbone = fastk.create("backbone", "lgsc", **LGSC_TINY)
+    with pytest.raises(ConfigError, match="training settings"):
+        train(split["train"], split["val"], backbone, out, TrainConfig(**CONFIG), show_progress=False)
