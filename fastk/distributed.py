@@ -80,9 +80,31 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"environment variable {name}={value!r} is not an integer (set by torchrun?)") from None
 
 
+_ALONE = World()
+_alone_depth = 0
+
+
+@contextmanager
+def alone() -> Iterator[None]:
+    """Inside this block the process acts as a one-process world (no collectives).
+
+    For the steps rank 0 runs by itself while the other ranks wait (the report, sanity's explorations):
+    code they call that would otherwise shard (``explore``) must not wait for ranks that are not there.
+    """
+    global _alone_depth
+    _alone_depth += 1
+    try:
+        yield
+    finally:
+        _alone_depth -= 1
+
+
 def world() -> World:
-    """The world of this process, joining torchrun's process group on the first call."""
+    """The world of this process, joining torchrun's process group on the first call (a one-process
+    world inside :func:`alone`)."""
     global _WORLD
+    if _alone_depth:
+        return _ALONE
     if _WORLD is None:
         size = _env_int("WORLD_SIZE", 1)
         _WORLD = World(_env_int("RANK", 0), size, _env_int("LOCAL_RANK", 0))

@@ -104,6 +104,10 @@ class RunFolder:
         except OSError as err:
             raise ConfigError(f"{self.root}: cannot create run folder ({err.strerror})") from None
         self.path = self.root / MANIFEST
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the manifest again (under torchrun, rank 0 writes it and the other ranks read it)."""
         if self.path.exists():
             try:
                 self.manifest = json.loads(self.path.read_text())

@@ -59,6 +59,10 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
     pipeline = Pipeline(config, run_dir, console=console, command="fastk " + " ".join(sys.argv[1:]))
     console.print(f"[bold]fastk run[/] {config.name}: results in {run_dir}/ (report: {run_dir}/report.html)")
     report = pipeline.run_all()
+    from fastk.distributed import world
+
+    if not world().is_main:  # under torchrun rank 0 reports
+        return
     _summary(pipeline)
     console.print(f"\n[bold green]Report:[/] {report}")
 

@@ -46,7 +46,9 @@ class Pipeline:
         self.root = self.run.root
         self.console = console
         self.command = command
-        self._check_config()
+        from fastk.distributed import decided_by_main
+
+        decided_by_main(self._check_config)  # under torchrun rank 0 checks and writes config.json
 
     # -- configuration --------------------------------------------------------------------------
     def _check_config(self) -> None:
@@ -75,9 +77,10 @@ class Pipeline:
     # -- what steps share -----------------------------------------------------------------------
     @property
     def device(self) -> str:
-        from fastk.devices import default_device
+        """The run's device for this process (under torchrun with GPUs, each rank its own)."""
+        from fastk.distributed import device
 
-        return default_device(self.config.device)
+        return device(self.config.device)
 
     @property
     def show_progress(self) -> bool:
@@ -141,11 +144,41 @@ class Pipeline:
 
     def run_all(self) -> Path:
         """Every step not yet done, holding the run folder's lock (a second writer is refused at once)."""
+        from fastk.distributed import main_holds, world
         from fastk.locks import FolderLock
 
         steps = self.steps()
-        with FolderLock(self.root, self.command or "fastk run"):
+        with main_holds(lambda: FolderLock(self.root, self.command or "fastk run")):
             for i, step in enumerate(steps, 1):
                 self.log(f"[bold cyan]step {i}/{len(steps)}: {step.name}[/]")
-                self.run.step(step.name, step.run, on_skip=lambda n: self.log(f"  already done, kept ({n})"))
+                if world().sharded:
+                    self._run_among_ranks(step)
+                else:
+                    self.run.step(step.name, step.run, on_skip=lambda n: self.log(f"  already done, kept ({n})"))
         return self.run.report_html
+
+    def _run_among_ranks(self, step: Step) -> None:
+        """Under torchrun: rank 0 decides whether the step is done and records it in the manifest; a
+        sharded step runs on every rank, any other on rank 0 while the others wait for it."""
+        from fastk.distributed import alone, decided_by_main, world
+
+        main = world().is_main
+        done = decided_by_main(lambda: self.run.done(step.name))  # rank 0 has saved the manifest by now
+        if not main:
+            self.run.reload()
+        if done:
+            self.log(f"  already done, kept ({step.name})")
+        elif step.sharded and not main:
+            step.run()
+        else:
+            def on_main() -> None:
+                self.run.step(step.name, step.run)
+
+            if step.sharded:
+                on_main()
+            else:
+                def main_alone() -> None:
+                    with alone():  # nothing inside waits for the other ranks
+                        on_main()
+
+                decided_by_main(main_alone)

@@ -12,6 +12,7 @@ from typing import Any
 
 import fastk
 from fastk.areas import AreaSet
+from fastk.distributed import world
 from fastk.errors import ConfigError
 from fastk.explore import read_area_rows
 from fastk.jsonsafe import jsonable
@@ -21,7 +22,7 @@ from fastk.runs import Layout
 
 def steps(p) -> list[Step]:
     full = Layout.checkpoint("full")
-    out = [Step("explore", lambda: explore(p), reads=(Layout.split, full), writes=(Layout.explore,)),
+    out = [Step("explore", lambda: explore(p), reads=(Layout.split, full), writes=(Layout.explore,), sharded=True),
            Step("sanity", lambda: sanity(p), reads=(Layout.checkpoint("full*"),), writes=(Layout.sanity,))]
     if p.stability_on():
         out.append(Step("stability", lambda: stability(p), reads=(Layout.split, Layout.checkpoint("full*")),
@@ -44,6 +45,8 @@ def explore(p) -> dict[str, Any]:
     backbone, model, _ = p.load_model()
     result = run_explore(_explored(p), backbone, model, p.run.explore_dir, p.explore_settings(),
                          show_progress=p.show_progress)
+    if not world().is_main:  # under torchrun: rank 0 writes the rest
+        return {}
     names = AreaSet.load(ex.areas).names
     asym = asymmetry_index(read_area_rows(p.run.per_image_file, names), names, n_boot=ex.n_boot, seed=p.config.seed)
     p.run.asymmetry_file.write_text(json.dumps(jsonable(asym), indent=2))

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from fastk.areas import AreaSet
+from fastk.distributed import world
 from fastk.jsonsafe import jsonable
 from fastk.pipeline.samples_io import common_root, moved, sample_to_json
 from fastk.pipeline.steps import Step
@@ -17,7 +18,7 @@ from fastk.runs import Layout
 
 def step(p, variant: str) -> Step:
     return Step(f"mask_{variant}", lambda: run(p, variant), reads=(Layout.split,),
-                writes=(Layout.masked(variant),))
+                writes=(Layout.masked(variant),), sharded=True)
 
 
 def run(p, variant: str) -> dict[str, Any]:
@@ -34,6 +35,8 @@ def run(p, variant: str) -> dict[str, Any]:
     stats = write_masked_dataset(everything, out, keep=keep, detector=p.detector(),
                                  area_set=AreaSet.load(p.config.explore.areas), mode=mode, size=size,
                                  source_root=root, show_progress=p.show_progress)
+    if not world().is_main:  # under torchrun: rank 0 writes the split file
+        return stats
     layout = masked_layout([s.path for s in everything], out, root)
     remapped = {}
     for name, part in splits.items():

@@ -30,10 +30,11 @@ def train(p, variant: str, splits, *, input_size: int | None = None, seed: int |
 def full_steps(p) -> list[Step]:
     """``train_full`` and, when stability is on, ``train_full_seedN`` for the extra seeds."""
     steps = [Step(train_step("full"), lambda: train(p, "full", p.splits()), reads=(Layout.split,),
-                  writes=(Layout.model("full"),))]
+                  writes=(Layout.model("full"),), sharded=True)]
     for name in p.seed_steps():
         seed = int(name.removeprefix("train_full_seed"))
-        steps.append(Step(name, _seed_run(p, seed), reads=(Layout.split,), writes=(Layout.model(f"full-seed{seed}"),)))
+        steps.append(Step(name, _seed_run(p, seed), reads=(Layout.split,), writes=(Layout.model(f"full-seed{seed}"),),
+                          sharded=True))
     return steps
 
 
@@ -46,4 +47,5 @@ def variant_step(p, variant: str) -> Step:
         size = p.run.result(f"mask_{variant}")["crop_size"] if variant == "crop" else None
         return train(p, variant, p.splits(variant), input_size=size)
 
-    return Step(train_step(variant), run, reads=(Layout.split_of(variant),), writes=(Layout.model(variant),))
+    return Step(train_step(variant), run, reads=(Layout.split_of(variant),), writes=(Layout.model(variant),),
+                sharded=True)
