@@ -191,3 +191,16 @@ def test_split_protocol_is_validated_in_one_line_per_problem(tmp_path):
     assert resolved["split"]["protocol_options"] == {"protocol": 3, "fold": 2}
     assert config.validate(resolved) == resolved
     assert config.resolve()["split"]["protocol"] is None
+
+
+def test_fastk_list_protocol_names_the_builtins():
+    from click.testing import CliRunner
+
+    from fastk.cli import cli
+
+    result = CliRunner().invoke(cli, ["list", "protocol", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in json.loads(result.output)}
+    assert set(rows) == {"celeba-spoof", "cross-dataset", "oulu-npu"}
+    assert rows["oulu-npu"]["class"] == "fastk_plugins.protocols_oulu.OuluProtocol"
+    assert rows["oulu-npu"]["summary"].startswith("OULU-NPU protocols 1-4")
