@@ -97,3 +97,15 @@ def test_a_missing_protocol_file_fails_before_any_face_is_looked_for(tmp_path, s
                   protocol_options={"protocol": 1, "protocols_dir": str(tmp_path / "none")})
     with pytest.raises(ConfigError, match="no protocol folder .*none/Protocol_1"):
         data_step.run(p)
+
+
+def test_a_run_folder_from_before_split_protocol_still_resumes(tmp_path):
+    """Its config.json lacks the new keys; at their defaults they are the same settings, else not."""
+    cfg = config.resolve()
+    old = json.loads(json.dumps(cfg))
+    del old["split"]["protocol"], old["split"]["protocol_options"]
+    (tmp_path / "config.json").write_text(json.dumps(old))
+    Pipeline(config.load_saved(tmp_path / "config.json"), tmp_path)
+    assert json.loads((tmp_path / "config.json").read_text()) == old  # the saved settings are left as they were
+    with pytest.raises(ConfigError, match=r"was started with other settings \(split\)"):
+        Pipeline(config.resolve(overrides={"split.protocol": "oulu-npu:1"}), tmp_path)
