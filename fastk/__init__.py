@@ -6,6 +6,7 @@ the base classes below load on first use)::
     import fastk
     fastk.hookimpl                       # decorate plugin hook implementations with this
     fastk.AreaSelector, fastk.Dataset    # the base class of each plugin kind (and their value types)
+    fastk.Protocol                       # fixed benchmark train/val/test lists (OULU-NPU protocols, ...)
     fastk.get_registry("cam").names()    # what is installed, per kind
     fastk.create("landmarks", "dlib")    # instantiate a plugin class by name (typed per kind)
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
     from fastk.cam import CamMethod, CamTarget
     from fastk.datasets import Dataset, Sample
     from fastk.landmarks import Candidate, Face, LandmarkDetector, NoFace
+    from fastk.protocols import Protocol, ProtocolSplit
     from fastk.registry import Registry
     from fastk.selection import AreaSelector
 
@@ -43,6 +45,8 @@ _LAZY = {
     "AreaSelector": "fastk.selection:AreaSelector",
     "Dataset": "fastk.datasets:Dataset",
     "Sample": "fastk.datasets:Sample",
+    "Protocol": "fastk.protocols:Protocol",
+    "ProtocolSplit": "fastk.protocols:ProtocolSplit",
     "Registry": "fastk.registry:Registry",
 }
 
@@ -72,9 +76,12 @@ def get_registry(kind: Literal["selector"]) -> Registry[AreaSelector]: ...
 @overload
 def get_registry(kind: Literal["dataset"]) -> Registry[Dataset]: ...
 @overload
+def get_registry(kind: Literal["protocol"]) -> Registry[Protocol]: ...
+@overload
 def get_registry(kind: str) -> Registry[Any]: ...
 def get_registry(kind: str) -> Registry[Any]:
-    """The registry of one plugin kind: ``landmarks``, ``cam``, ``backbone``, ``selector``, ``dataset``."""
+    """The registry of one plugin kind: ``landmarks``, ``cam``, ``backbone``, ``selector``, ``dataset``,
+    ``protocol``."""
     from fastk.plugins import get_registry as _get
 
     return _get(kind)
@@ -90,6 +97,8 @@ def create(kind: Literal["backbone"], spec: str, /, **kwargs: Any) -> Backbone: 
 def create(kind: Literal["selector"], spec: str, /, **kwargs: Any) -> AreaSelector: ...
 @overload
 def create(kind: Literal["dataset"], spec: str, /, **kwargs: Any) -> Dataset: ...
+@overload
+def create(kind: Literal["protocol"], spec: str, /, **kwargs: Any) -> Protocol: ...
 @overload
 def create(kind: str, spec: str, /, **kwargs: Any) -> Any: ...
 def create(kind: str, spec: str, /, **kwargs: Any) -> Any:
@@ -109,5 +118,5 @@ def list_names(kind: str, pattern: str | None = None) -> list[str]:
 __all__ = [  # noqa: RUF022 - grouped: functions, then the lazily imported classes
     "__version__", "hookimpl", "get_registry", "create", "list_names",
     "LandmarkDetector", "Face", "NoFace", "Candidate", "CamMethod", "CamTarget", "Backbone", "AreaSelector",
-    "Dataset", "Sample", "Registry",
+    "Dataset", "Sample", "Protocol", "ProtocolSplit", "Registry",
 ]

@@ -96,9 +96,11 @@ def check_train(train: dict[str, Any], report: Callable[[str, str], None]) -> No
 
 
 def check_plugin(kind: str, section: str, spec: str, options: dict[str, Any], extra: dict[str, Any],
-                 report: Callable[[str, str], None]) -> Any | None:
+                 report: Callable[[str, str], None], *, options_key: str | None = None) -> Any | None:
     """Name (with the nearest known one), options against the class's declared options, then the spec
-    itself (``folder:abc``, ``top-k:x``) by creating the plugin; returns the instance or ``None``."""
+    itself (``folder:abc``, ``top-k:x``) by creating the plugin; returns the instance or ``None``.
+
+    ``options_key`` is where the options live when not at ``SECTION.options`` (``split.protocol_options``)."""
     import fastk
 
     registry = fastk.get_registry(kind)
@@ -109,7 +111,7 @@ def check_plugin(kind: str, section: str, spec: str, options: dict[str, Any], ex
     declared = declared_options(registry.get(spec))
     ok = True
     for key, value in list(options.items()):
-        where = f"{section}.options.{key}"
+        where = f"{options_key or section + '.options'}.{key}"
         if key in RESERVED.get(kind, {}):
             report(where, f"is set by {RESERVED[kind][key]}; give it there")
             ok = False

@@ -132,6 +132,9 @@ SCHEMA: dict[str, Key] = {
     "dataset.options": Key(dict, "a mapping of the dataset reader's options"),
     "split.ratios": Key(list[float], "three positive numbers summing to 1, e.g. [0.6, 0.2, 0.2]", _ratios),
     "split.stratify": Key(bool, "true or false"),
+    "split.protocol": Key(str | None, "a protocol NAME[:ARG] (a string) or null (split by subject), e.g. "
+                          "oulu-npu:1; see `fastk list protocol`", lambda v: None if v is None else _nonempty(v)),
+    "split.protocol_options": Key(dict, "a mapping of the protocol's options"),
     "backbone.name": Key(str, f"{SPEC}, e.g. lgsc or timm:resnet18", _nonempty),
     "backbone.input_size": Key(int, f"an integer >= {MIN_SIDE} (pixels)", _range(MIN_SIDE)),
     "backbone.options": Key(dict, "a mapping of the backbone's options"),

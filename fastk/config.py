@@ -30,7 +30,7 @@ from fastk.run_config import RunConfig
 DEFAULTS: dict[str, Any] = RunConfig().to_dict()
 
 #: Mappings whose keys are checked against a plugin or the trainer, not against DEFAULTS.
-FREE_FORM = ("train", "dataset.options", "backbone.options")
+FREE_FORM = ("train", "dataset.options", "backbone.options", "split.protocol_options")
 
 
 class _Problems:
@@ -173,6 +173,10 @@ def _check(cfg: dict[str, Any], problems: _Problems) -> dict[str, Any]:
     if not failed & {"backbone.name", "backbone.input_size", "backbone.options"}:
         checks.check_plugin("backbone", "backbone", bb["name"], bb["options"], {"input_size": bb["input_size"]},
                             problems)
+    sp = cfg["split"]
+    if sp["protocol"] is not None and not failed & {"split.protocol", "split.protocol_options"}:
+        checks.check_plugin("protocol", "split.protocol", sp["protocol"], sp["protocol_options"], {}, problems,
+                            options_key="split.protocol_options")
     for key in ("landmarks", "cam"):
         if f"explore.{key}" not in failed:
             checks.check_plugin(key, f"explore.{key}", ex[key], {}, {}, problems)

@@ -127,6 +127,20 @@ def fastk_register_datasets(registry: Registry) -> None:
     """
 
 
+@registration("protocol", "fastk.protocols:Protocol")
+def fastk_register_protocols(registry: Registry) -> None:
+    """Register evaluation protocols (subclasses of :class:`fastk.protocols.Protocol`).
+
+    A protocol turns a dataset's samples into a benchmark's fixed ``train``/``val``/``test`` lists
+    (``val`` is the benchmarks' *dev* set), used instead of the random subject split when a run config
+    sets ``split.protocol``. Built in: ``oulu-npu`` (OULU-NPU protocols 1-4 from the official protocol
+    files; ``oulu-npu:3,fold=2``), ``cross-dataset`` (train on the run's dataset, test on another:
+    ``cross-dataset:oulu:/data/oulu``) and ``celeba-spoof`` (CelebA-Spoof's intra-dataset test).
+
+    :param registry: the protocol registry; call ``registry.add(ProtocolClass)``.
+    """
+
+
 @hookspec
 def fastk_register_commands(cli: click.Group) -> None:
     """Add commands to the ``fastk`` command-line tool.

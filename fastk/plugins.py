@@ -268,7 +268,7 @@ def set_plugin_system(system: PluginSystem | None) -> None:
 
 
 def get_registry(kind: str) -> Registry:
-    """The registry of one kind (``landmarks``, ``cam``, ``backbone``, ``selector``, ``dataset``)."""
+    """The registry of one kind (``landmarks``, ``cam``, ``backbone``, ``selector``, ``dataset``, ``protocol``)."""
     return plugin_system().registry(kind)
 
 

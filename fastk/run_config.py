@@ -66,6 +66,8 @@ class DatasetSection:
 class SplitSection:
     ratios: tuple[float, ...] = (0.6, 0.2, 0.2)  # train, val, test
     stratify: bool = True
+    protocol: str | None = None  # a protocol plugin NAME[:ARG] (fixed benchmark lists); None: split by subject
+    protocol_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,7 @@ def test_shipped_configs_are_written_with_valid_keys_only():
         assert config.validate(data, str(f)) == config.resolve(f)
 
 
-KINDS = ["dataset", "backbone", "selector", "landmarks", "cam"]
+KINDS = ["dataset", "backbone", "selector", "landmarks", "cam", "protocol"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -371,7 +371,7 @@ def test_the_configuration_page_lists_every_key_with_its_default():
             assert rows[f"train.{field.name}"].strip() == f"`{str(field.default).lower()}`", field.name
 
 
-@pytest.mark.parametrize("kind", ["dataset", "backbone"])
+@pytest.mark.parametrize("kind", ["dataset", "backbone", "protocol"])
 def test_the_configuration_page_lists_every_builtin_plugin_option(kind):
     from fastk._config_checks import RESERVED
 
@@ -379,9 +379,9 @@ def test_the_configuration_page_lists_every_builtin_plugin_option(kind):
     table = "\n".join(line for line in section.splitlines() if line.startswith("| "))
     registry = fastk.get_registry(kind)
     for name in registry.names():
-        row = next(line for line in table.splitlines() if re.search(rf"`{re.escape(name)}[`:]", line))
+        row = next(line for line in table.splitlines() if re.search(rf"^\| {kind} .*`{re.escape(name)}[`:]", line))
         for option in registry.options(name) or []:
-            if option not in RESERVED[kind] and option != "model_name":  # model_name: the part after timm:
+            if option not in RESERVED.get(kind, {}) and option != "model_name":  # model_name: the part after timm:
                 assert f"`{option}`" in row, (name, option)
 
 

@@ -15,9 +15,10 @@ HOOKS = sorted(n for n, f in vars(hookspecs).items() if n.startswith("fastk_") a
 HOOK_DOC = (DOCS / "plugin_hooks.md").read_text()
 
 
-def test_hooks_are_the_six_kinds():
+def test_hooks_are_the_seven_kinds():
     assert HOOKS == ["fastk_register_area_selectors", "fastk_register_backbones", "fastk_register_cam_methods",
-                     "fastk_register_commands", "fastk_register_datasets", "fastk_register_landmark_detectors"]
+                     "fastk_register_commands", "fastk_register_datasets", "fastk_register_landmark_detectors",
+                     "fastk_register_protocols"]
 
 
 @pytest.mark.parametrize("hook", HOOKS)
@@ -71,6 +72,10 @@ def test_fastk_register_area_selectors():
 
 def test_fastk_register_datasets():
     _run("fastk_register_datasets")
+
+
+def test_fastk_register_protocols():
+    _run("fastk_register_protocols")
 
 
 def test_fastk_register_commands_docs_example():

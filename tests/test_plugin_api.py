@@ -24,7 +24,7 @@ ROOT = Path(__file__).parents[1]
 EXPORTS = {"LandmarkDetector": "fastk.landmarks", "Face": "fastk.landmarks", "NoFace": "fastk.landmarks",
            "Candidate": "fastk.landmarks", "CamMethod": "fastk.cam", "CamTarget": "fastk.cam",
            "Backbone": "fastk.backbones", "AreaSelector": "fastk.selection", "Dataset": "fastk.datasets",
-           "Sample": "fastk.datasets"}
+           "Sample": "fastk.datasets", "Protocol": "fastk.protocols", "ProtocolSplit": "fastk.protocols"}
 
 
 def test_import_fastk_stays_light():

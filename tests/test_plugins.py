@@ -133,6 +133,7 @@ def test_kinds_are_the_registration_hookspecs():
         "backbone": ("fastk_register_backbones", "fastk.backbones:Backbone"),
         "selector": ("fastk_register_area_selectors", "fastk.selection:AreaSelector"),
         "dataset": ("fastk_register_datasets", "fastk.datasets:Dataset"),
+        "protocol": ("fastk_register_protocols", "fastk.protocols:Protocol"),
     }
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import fastk
+import fastk.config
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.pipeline.samples_io import sample_from_json
@@ -28,6 +29,20 @@ __all__ = ["VARIANTS", "Pipeline", "train_step"]
 def train_step(model: str) -> str:
     """The manifest step that trains ``model`` (``full`` or a retrain variant)."""
     return f"train_{model}"
+
+
+def _with_defaults(saved: Any, defaults: Mapping[str, Any]) -> Any:
+    """A saved ``config.json`` with the keys added to fastk since it was written at their defaults, so a
+    run folder from before a new key (``split.protocol``) still resumes when the key keeps its default."""
+    if not isinstance(saved, dict):
+        return saved
+    out = dict(saved)
+    for key, default in defaults.items():
+        if key not in out:
+            out[key] = json.loads(json.dumps(default))
+        elif isinstance(default, dict) and default:  # a section; free-form mappings ({}) stay as saved
+            out[key] = _with_defaults(out[key], default)
+    return out
 
 
 class Pipeline:
@@ -55,7 +70,7 @@ class Pipeline:
         """The run folder keeps the settings it was started with; plugin names fail now, not in an hour."""
         saved = self.run.config_file
         if saved.exists():
-            old = json.loads(saved.read_text())
+            old = _with_defaults(json.loads(saved.read_text()), fastk.config.DEFAULTS)
             if old != json.loads(json.dumps(self.cfg)):
                 changed = sorted(k for k in set(old) | set(self.cfg) if old.get(k) != self.cfg.get(k))
                 raise ConfigError(

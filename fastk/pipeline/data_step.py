@@ -1,4 +1,5 @@
-"""The data step: read the dataset, check subject ids, drop images without a usable face, split by subject."""
+"""The data step: read the dataset, check subject ids, drop images without a usable face, split by subject
+(or by the run's ``split.protocol``: :mod:`fastk.pipeline.protocol_split`)."""
 
 from __future__ import annotations
 
@@ -28,25 +29,34 @@ def compared_detectors(p) -> list[str]:
 def run(p) -> dict[str, Any]:
     from fastk.face_check import check_faces
     from fastk.landmark_cache import LandmarkCache
+    from fastk.pipeline import protocol_split
     from fastk.training.splits import require_subjects, subject_split
 
     dataset = fastk.create("dataset", p.config.dataset.name, **p.config.dataset.plugin_kwargs())
     samples = [absolute(s) for s in dataset.samples()]
     require_subjects(samples, dataset.describe())  # before minutes of face finding, with the fix named
+    plan = protocol_split.planned(p, dataset, samples)  # so are the protocol's files read and matched
+    candidates = samples if plan is None else plan[1].samples()
     cache = LandmarkCache()
-    checked = check_faces(samples, p.detector(), cache, show_progress=p.show_progress)
+    checked = check_faces(candidates, p.detector(), cache, show_progress=p.show_progress)
     usable = [s for s, _ in checked.usable]
     if not usable:
         raise ConfigError(f"dataset {dataset.describe()}: no image with a usable face")
     write_csv(p.run.skipped_file, ["path", "kind", "reason"], checked.skipped)
     # How many images each detector would lose (the paper lost ~20% to dlib); results are cached.
-    no_face = {spec: len(check_faces(samples, fastk.create("landmarks", spec), cache).skipped)
+    no_face = {spec: len(check_faces(candidates, fastk.create("landmarks", spec), cache).skipped)
                for spec in compared_detectors(p)}
-    splits = subject_split(usable, ratios=tuple(p.config.split.ratios), seed=p.config.seed,
-                           stratify=p.config.split.stratify)
+    protocol: dict[str, Any] | None = None
+    if plan is None:
+        splits = subject_split(usable, ratios=tuple(p.config.split.ratios), seed=p.config.seed,
+                               stratify=p.config.split.stratify)
+    else:
+        splits, protocol = protocol_split.kept(*plan, usable)
+        protocol["dataset_images"] = len(samples)  # n_images below counts the lists' images
     out = {name: [sample_to_json(s, p.run) for s in part] for name, part in splits.items()}
     p.run.split_file().write_text(json.dumps(out, indent=1))
-    return {"dataset": dataset.describe(), "n_images": len(samples), "n_usable": len(usable),
+    return {"dataset": dataset.describe(), "n_images": len(candidates), "n_usable": len(usable),
             "n_no_face": len(checked.skipped), "no_face_by_detector": no_face,
             "n_subjects": len({s.subject for s in usable}),
-            "split_counts": {name: counts(part) for name, part in splits.items()}}
+            "split_counts": {name: counts(part) for name, part in splits.items()},
+            **({"protocol": protocol} if protocol is not None else {})}

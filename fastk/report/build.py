@@ -124,6 +124,7 @@ def _dataset_entry(data: dict[str, Any], split_ratios: list[float], dataset_cls:
         "n_subjects": data["n_subjects"],
         "split_ratios": split_ratios,
         "split_counts": data["split_counts"],
+        "protocol": data.get("protocol"),  # the benchmark protocol's lists, when split.protocol chose one
         "attribution": getattr(dataset_cls, "attribution", None),
     }
 

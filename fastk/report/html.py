@@ -102,10 +102,13 @@ def _header(report: dict[str, Any]) -> str:
 def _data_section(ds: dict[str, Any]) -> str:
     """The data, its subject split and the images no detector found a face in."""
     e = html.escape
+    protocol = ds.get("protocol")
+    how = (f"split by subject {e(str(ds.get('split_ratios', '')))} (no subject in two sets)" if not protocol else
+           f"split by the protocol <code>{e(str(protocol.get('describe')))}</code>")
     parts = ["<h2>Data and split</h2>",
              f"<p>Dataset <code>{e(str(ds.get('name')))}</code>: {ds.get('n_images', '?')} images of "
-             f"{ds.get('n_subjects', '?')} subjects, split by subject "
-             f"{e(str(ds.get('split_ratios', '')))} (no subject in two sets).</p>"]
+             f"{ds.get('n_subjects', '?')} subjects, {how}.</p>"]
+    parts += [f"<p class='muted'>{e(note)}</p>" for note in (protocol or {}).get("notes", [])]
     if ds.get("no_face_by_detector"):
         rates = ", ".join(f"{e(k)} {v} ({v / max(1, ds.get('n_images', 1)):.1%})" for k, v in ds["no_face_by_detector"].items())
         parts.append(f"<p>Images with no face found, per landmark detector: {rates}. Those of the detector used "
