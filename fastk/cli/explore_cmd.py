@@ -40,9 +40,9 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
     fastk.get_registry("cam").get(cam)
     if backbone is not None:
         fastk.get_registry("backbone").get(backbone)
-    from fastk.devices import default_device
+    from fastk.distributed import device as rank_device
 
-    device = default_device(device)
+    device = rank_device(device)  # under torchrun with GPUs: this rank's own
     samples = load_samples(dataset, path)
     if checkpoint is not None:
         from fastk.checkpoints import load_checkpoint
