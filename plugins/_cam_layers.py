@@ -285,5 +285,7 @@ def cached_plan(model: torch.nn.Module, layer: torch.nn.Module, x: torch.Tensor,
     if cached and all(r() is c for r, c in zip(cached[0], children)) and cached[1]() is layer:
         return cached[2]
     plan = plan_layer(model, layer, x[:1], output_index, closed_form=closed_form)
+    for old in [k for k, (refs, layer_ref, _) in _PLANS.items() if layer_ref() is None or any(r() is None for r in refs)]:
+        del _PLANS[old]  # plans of models that are gone (a stability grid loads one model per seed)
     _PLANS[key] = ([weakref.ref(c) for c in children], weakref.ref(layer), plan)
     return plan

@@ -191,3 +191,19 @@ def test_every_submodule_keeps_its_own_train_flag(trained, method):
     finally:
         model.eval()
     np.testing.assert_array_equal(maps, in_eval)
+
+
+def test_layer_plans_of_models_that_are_gone_are_dropped(trained):
+    import gc
+
+    from fastk_plugins import _cam_layers
+
+    backbone, _, x = trained
+    for _ in range(3):  # three models in turn, as a stability grid loads one per seed
+        model = backbone.build().eval()
+        target = backbone.cam_target(model, "spoof-logit", None)
+        _cam_layers.cached_plan(model, target.target_layers[0], x, 1, closed_form=True)
+        del model, target
+        gc.collect()
+    alive = [k for k, (refs, layer, _) in _cam_layers._PLANS.items() if layer() is not None]
+    assert len(_cam_layers._PLANS) - len(alive) <= 1  # only the entry of the last model may wait for the next call
