@@ -12,7 +12,8 @@ Videos (``.avi``, also ``.mov``/``.mp4``/``.mkv``/``.webm``) are not dumped to f
 ``frames_per_video`` (default 10) frames are sampled from each, at the centres of that many equal
 segments of the video (every frame of a shorter one), and read on demand; a sample's path is the
 frame's virtual path ``<video file>.f<NNNNNN>.jpg`` beside the video (see :mod:`fastk.video_frames`),
-and ``meta["frame"]`` its 0-based index. A masked copy of such a dataset holds real JPEGs under those
+and ``meta["frame"]`` its 0-based index. Listing opens each video once for its frame count; a video
+that cannot be opened is listed as its frame 0, which the steps then skip with the reason. A masked copy of such a dataset holds real JPEGs under those
 names, which this reader reads back as frames of the same videos. A tree holding both a video and
 its extracted frames yields both.
 
@@ -29,7 +30,7 @@ from pathlib import Path
 
 import fastk
 from fastk.datasets import REAL, SPOOF, Dataset, Sample
-from fastk.errors import ConfigError
+from fastk.errors import ConfigError, ImageReadError
 from fastk.images import list_images
 from fastk.video_frames import FRAME_NAME, frame_path, list_videos, sample_frames
 
@@ -53,8 +54,11 @@ class OuluDataset(Dataset):
         out = [s for path in list_images(self.root) if (s := self._sample(path)) is not None]
         for video in list_videos(self.root):
             if VIDEO_ID.match(video.name):
-                out += [s for i in sample_frames(video, self.frames_per_video)
-                        if (s := self._sample(frame_path(video, i), i)) is not None]
+                try:
+                    picked = sample_frames(video, self.frames_per_video)
+                except ImageReadError:  # listed as its first frame: reading it is skipped with the reason
+                    picked = [0]
+                out += [s for i in picked if (s := self._sample(frame_path(video, i), i)) is not None]
         if not out:
             raise ConfigError(f"{self.root}: no videos or frames named like OULU-NPU videos (Phone_Session_User_File)")
         return sorted(out, key=lambda s: s.path)  # path order, as list_images gives frame files

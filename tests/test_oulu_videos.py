@@ -98,6 +98,17 @@ def test_the_face_check_finds_faces_in_video_frames_and_caches_them(face_videos,
     assert len(checked.usable) == 8 and not checked.skipped and cache.misses == 8
     again = check_faces(samples, detector, cache)
     assert cache.hits == 8 and cache.misses == 8
+    broken = face_videos / "Dev_files" / "1_1_21_1.avi"  # a corrupt video is listed, then skipped with why
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a video at all" * 50)
+    try:
+        listed = fastk.create("dataset", "oulu", root=face_videos, frames_per_video=4).samples()
+        skipped = check_faces(listed, detector, cache).skipped
+    finally:
+        broken.unlink()
+        broken.parent.rmdir()
+    assert len(listed) == 9 and [r["reason"] for r in skipped] == [
+        f"{broken}: not a readable video (unknown format or corrupt data)"]
     for (_, a), (_, b) in zip(checked.usable, again.usable):
         assert np.array_equal(a.points68, b.points68)
     video = face_videos / "Train_files" / "1_1_01_2.avi"
