@@ -79,6 +79,19 @@ def sample_frames(video: str | Path, n: int) -> list[int]:
     return spread(frame_count(video), n)
 
 
+def sampled_frame_paths(video: str | Path, n: int) -> list[tuple[Path, int]]:
+    """``[(virtual path, index), ...]`` of :func:`sample_frames`, for a dataset reader's listing.
+
+    A video that cannot be opened is listed as its frame 0: listing reads no pixels, and reading that
+    frame later fails with the reason, so the steps skip it and say why (``skipped.csv``).
+    """
+    try:
+        picked = sample_frames(video, n)
+    except ImageReadError:
+        picked = [0]
+    return [(frame_path(video, i), i) for i in picked]
+
+
 def spread(count: int, n: int) -> list[int]:
     """The sampling rule of :func:`sample_frames` for a video of ``count`` frames."""
     if n < 1:

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import fastk
 from fastk.datasets import REAL, SPOOF, Dataset, Sample
-from fastk.errors import ConfigError, ImageReadError
+from fastk.errors import ConfigError
 from fastk.images import list_images
-from fastk.video_frames import FRAME_NAME, frame_path, list_videos, sample_frames
+from fastk.video_frames import FRAME_NAME, list_videos, sampled_frame_paths
 
 VIDEO_ID = re.compile(r"^([1-6])_([1-3])_(\d{2})_([1-5])")
 ATTACKS = {1: "none", 2: "print1", 3: "print2", 4: "replay1", 5: "replay2"}
@@ -54,11 +54,8 @@ class OuluDataset(Dataset):
         out = [s for path in list_images(self.root) if (s := self._sample(path)) is not None]
         for video in list_videos(self.root):
             if VIDEO_ID.match(video.name):
-                try:
-                    picked = sample_frames(video, self.frames_per_video)
-                except ImageReadError:  # listed as its first frame: reading it is skipped with the reason
-                    picked = [0]
-                out += [s for i in picked if (s := self._sample(frame_path(video, i), i)) is not None]
+                out += [s for path, i in sampled_frame_paths(video, self.frames_per_video)
+                        if (s := self._sample(path, i)) is not None]
         if not out:
             raise ConfigError(f"{self.root}: no videos or frames named like OULU-NPU videos (Phone_Session_User_File)")
         return sorted(out, key=lambda s: s.path)  # path order, as list_images gives frame files
