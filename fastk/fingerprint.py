@@ -12,7 +12,8 @@ Choices, and why:
   mtime: dataset copies (``cp -p``, ``rsync -t``, archive extraction) keep mtimes while contents
   change, and regenerated files can keep both size and mtime. The landmark cache already reads and
   hashes every image, and :func:`file_digest` memoises per (path, size, mtime) within a process, so
-  each file is hashed once per process. Labels and metadata are part of the listing too.
+  each file is hashed once per process. Labels and metadata are part of the listing too. A video
+  frame (:mod:`fastk.video_frames`) is its video's bytes plus the frame index.
 * **Plugins by distribution.** :func:`plugin_identity` records the distribution name and version that
   registered a plugin (``importlib.metadata`` via the plugin manager): upgrading a plugin package
   invalidates what it produced.
@@ -31,8 +32,17 @@ _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
 def file_digest(path: str | Path) -> str:
-    """SHA-1 of a file's bytes, memoised per process by (resolved path, size, mtime)."""
+    """SHA-1 of a file's bytes, memoised per process by (resolved path, size, mtime).
+
+    A video frame's virtual path (:mod:`fastk.video_frames`) digests the video's bytes and the index.
+    """
     p = Path(path)
+    if not p.exists():
+        from fastk.video_frames import parse_frame_path
+
+        frame = parse_frame_path(p)
+        if frame is not None:
+            return hashlib.sha1(f"{file_digest(frame[0])}|frame|{frame[1]}".encode()).hexdigest()
     st = os.stat(p)
     key = (str(p.resolve()), st.st_size, st.st_mtime_ns)
     if key not in _DIGESTS:

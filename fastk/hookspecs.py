@@ -120,8 +120,9 @@ def fastk_register_datasets(registry: Registry) -> None:
 
     A dataset yields :class:`fastk.datasets.Sample` records (image path, label, subject, attack type,
     lighting, free metadata). Built in: ``folder`` (``real/`` and ``spoof/<attack_type>/`` trees),
-    ``csv``, ``aihub``, ``oulu``, ``faces`` (the shared real photographs) and ``demo`` (real faces with
-    simulated attacks).
+    ``csv``, ``aihub``, ``oulu`` and ``siw`` (videos, a few frames each, read on demand through virtual
+    image paths: :mod:`fastk.video_frames`), ``celeba-spoof``, ``faces`` (the shared real photographs)
+    and ``demo`` (real faces with simulated attacks).
 
     :param registry: the dataset registry; call ``registry.add(DatasetClass)``.
     """

@@ -48,12 +48,24 @@ def to_rgb8(array: np.ndarray, *, source: str = "<array>") -> np.ndarray:
 
 
 def read_rgb(path: str | Path) -> np.ndarray:
-    """Read an image file as 8-bit RGB, or raise :class:`ImageReadError` with a one-line reason."""
+    """Read an image file as 8-bit RGB, or raise :class:`ImageReadError` with a one-line reason.
+
+    A path that names no file but a frame of a video beside it (``clip.avi.f000042.jpg``, see
+    :mod:`fastk.video_frames`) reads as that frame.
+    """
     import cv2
 
     p = Path(path)
     if not p.exists():
-        raise ImageReadError(f"{p}: file not found")
+        from fastk.video_frames import parse_frame_path, read_frame
+
+        frame = parse_frame_path(p)
+        if frame is None:
+            raise ImageReadError(f"{p}: file not found")
+        img = read_frame(*frame)
+        if img.shape[0] * img.shape[1] > MAX_PIXELS:
+            raise ImageReadError(f"{frame[0]}: frame {frame[1]} too large ({img.shape[1]}x{img.shape[0]} px)")
+        return to_rgb8(img, source=f"{frame[0]}: frame {frame[1]}")
     if p.is_dir():
         raise ImageReadError(f"{p}: is a directory, not an image")
     data = p.read_bytes()

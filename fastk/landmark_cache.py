@@ -1,8 +1,8 @@
 """A disk cache of landmark results, so a second CAM method, selector or run never re-detects faces.
 
-Keyed by the image file's content hash plus the detector's :meth:`cache_key` (name, ``version``,
-plugin distribution and version, model-file hashes and settings), so a renamed file still hits and a
-changed detector, model file or setting misses. One small JSON file per entry, written atomically.
+Keyed by the image file's content hash (a video frame's: the video's plus the frame index) plus the
+detector's :meth:`cache_key` (name, ``version``, plugin distribution and version, model-file hashes
+and settings), so a renamed file still hits and a changed detector, model file or setting misses. One small JSON file per entry, written atomically.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 from fastk.errors import FastkError
 from fastk.images import read_rgb
 from fastk.landmarks import Face, LandmarkDetector, NoFace
+from fastk.video_frames import parse_frame_path
 
 CACHE_ENV = "FASTK_CACHE_DIR"
 #: Version of the image reader the cached points were computed on (bump when read_rgb changes pixels).
@@ -89,7 +90,7 @@ class LandmarkCache:
     ) -> Face | NoFace:
         """Cached ``detector.detect(read_rgb(path))``; unreadable images raise :class:`ImageReadError`."""
         p = Path(path)
-        if not p.is_file():
+        if not p.is_file() and parse_frame_path(p) is None:
             read_rgb(p)  # raises the one-line error for a missing file or a folder
         entry = self._entry(p, detector)
         if entry.exists():

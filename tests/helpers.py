@@ -104,3 +104,42 @@ def launch(argv: list[str], *, processes: int = 1, env: dict[str, str] | None = 
 def fastk_cli(*args: str, processes: int = 1, env: dict[str, str] | None = None, cwd: Path | None = None):
     """``python -m fastk ARGS``, in one process or under torchrun (see :func:`launch`)."""
     return launch(["-m", "fastk", *args], processes=processes, env=env, cwd=cwd)
+
+
+def write_video(path: Path, photos: list, *, side: int = 96, fourcc: str = "MJPG", fps: float = 25.0) -> list[np.ndarray]:
+    """A small video with one real photo per frame, each shifted and scaled a little further (so frames
+    differ even when a photo repeats); returns the frames as written (RGB)."""
+    import cv2
+
+    from fastk.images import read_rgb
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (side, side))
+    if not writer.isOpened():
+        raise RuntimeError(f"this OpenCV cannot write {fourcc} to {path.suffix}")
+    frames = []
+    for i, photo in enumerate(photos):
+        img = read_rgb(photo)
+        h, w = img.shape[:2]
+        crop = int(min(h, w) * (1 - 0.02 * (i % 5)))  # a little zoom, and a shift of a few pixels
+        y0, x0 = (h - crop) // 2 + i % 3, (w - crop) // 2 + i % 4
+        frame = cv2.resize(img[y0:y0 + crop - 4, x0:x0 + crop - 4], (side, side), interpolation=cv2.INTER_AREA)
+        writer.write(np.ascontiguousarray(frame[:, :, ::-1]))
+        frames.append(frame)
+    writer.release()
+    return frames
+
+
+def decode_video(path: Path) -> list[np.ndarray]:
+    """Every frame of a video, read sequentially with OpenCV (RGB): what seeking must reproduce."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    out = []
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        out.append(bgr[:, :, ::-1].copy())
+    cap.release()
+    return out
