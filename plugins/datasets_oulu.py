@@ -29,26 +29,22 @@ import re
 from pathlib import Path
 
 import fastk
-from fastk.datasets import REAL, SPOOF, Dataset, Sample
+from fastk.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError
 from fastk.images import list_images
 from fastk.video_frames import FRAME_NAME, list_videos, sampled_frame_paths
+
+from ._video_dataset import VideoDataset
 
 VIDEO_ID = re.compile(r"^([1-6])_([1-3])_(\d{2})_([1-5])")
 ATTACKS = {1: "none", 2: "print1", 3: "print2", 4: "replay1", 5: "replay2"}
 
 
-class OuluDataset(Dataset):
+class OuluDataset(VideoDataset):
     """OULU-NPU videos (frames sampled on demand) or frame folders, named Phone_Session_User_File."""
 
     name = "oulu"
     root: Path  # needs_root: the base class refuses a missing path
-
-    def __init__(self, root=None, *, frames_per_video: int = 10, **options):
-        super().__init__(root, **options)
-        if frames_per_video < 1:
-            raise ConfigError(f"dataset 'oulu': frames_per_video must be at least 1, got {frames_per_video}")
-        self.frames_per_video = frames_per_video
 
     def samples(self) -> list[Sample]:
         out = [s for path in list_images(self.root) if (s := self._sample(path)) is not None]

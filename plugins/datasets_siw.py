@@ -29,26 +29,22 @@ import re
 from pathlib import Path
 
 import fastk
-from fastk.datasets import REAL, SPOOF, Dataset, Sample
+from fastk.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError
 from fastk.images import list_images
 from fastk.video_frames import FRAME_NAME, list_videos, sampled_frame_paths
+
+from ._video_dataset import VideoDataset
 
 NAME = re.compile(r"^(\d{3})-(\d+)-([123])-(\d+)-(\d+)$")
 KINDS = {1: "none", 2: "print", 3: "replay"}
 
 
-class SiwDataset(Dataset):
+class SiwDataset(VideoDataset):
     """SiW videos named SubjectID-SensorID-TypeID-MediumID-SessionID.mov (frames sampled on demand)."""
 
     name = "siw"
     root: Path  # needs_root: the base class refuses a missing path
-
-    def __init__(self, root=None, *, frames_per_video: int = 10, **options):
-        super().__init__(root, **options)
-        if frames_per_video < 1:
-            raise ConfigError(f"dataset 'siw': frames_per_video must be at least 1, got {frames_per_video}")
-        self.frames_per_video = frames_per_video
 
     def samples(self) -> list[Sample]:
         out = []
