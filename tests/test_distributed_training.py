@@ -113,3 +113,21 @@ def test_a_one_process_training_refuses_to_resume_a_two_process_one(two_process_
     backbone = fastk.create("backbone", "lgsc", **LGSC_TINY)
     with pytest.raises(ConfigError, match="training settings"):
         train(split["train"], split["val"], backbone, out, TrainConfig(**CONFIG), show_progress=False)
+
+
+def test_bf16_autocast_trains_and_is_part_of_the_fingerprint(tiny_dataset, tmp_path):
+    """What ``precision: auto`` turns on on a GPU, run here on the CPU's bf16 autocast."""
+    from fastk.training import train
+
+    samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()
+    train_s, val_s = samples[0::2], samples[1::2]  # both classes in each
+    backbone = fastk.create("backbone", "timm:test_resnet", input_size=64)
+    cfg = TrainConfig(epochs=2, batch_size=8, precision="bf16", min_epochs=2)
+    result = train(train_s, val_s, backbone, tmp_path / "bf16", cfg, show_progress=False)
+    assert all(np.isfinite(h["loss_total"]) for h in result.history)
+    recorded = json.loads((tmp_path / "bf16" / "train_config.json").read_text())
+    assert recorded["precision"] == "bf16"
+    from fastk.training.train_fingerprint import train_fingerprint
+
+    fp32 = train_fingerprint(train_s, val_s, backbone, TrainConfig(epochs=2, batch_size=8, min_epochs=2))
+    assert recorded["fingerprint"] != fp32  # an fp32 training into this folder is refused, not resumed
