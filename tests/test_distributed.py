@@ -99,3 +99,10 @@ def test_two_process_masking_writes_exactly_the_one_process_dataset(tiny_dataset
     assert len([k for k in one if k.endswith(".jpg")]) >= 30  # nearly every image has a face
     assert one.keys() == two.keys()
     assert one == two  # images, skipped.csv and the summary file, byte for byte
+
+
+def test_a_command_that_does_not_shard_is_refused_under_torchrun():
+    done = fastk_cli("list", "cam", processes=2)  # would print N times; a writing command would write N times
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("fastk: error:")]
+    assert errors and all("fastk list does not share its work" in e for e in errors), done.stderr[-1500:]

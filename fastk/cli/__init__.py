@@ -58,14 +58,26 @@ class FastkGroup(click.Group):
             sys.exit(130)
 
 
+#: The commands that share their work among torchrun's processes (fastk.distributed); any other
+#: command started by torchrun would run N times over into the same files, so it is refused.
+TORCHRUN_COMMANDS = ("run", "train", "explore", "mask")
+
+
 @click.group(cls=FastkGroup)
 @click.version_option(__version__, prog_name="fastk")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Face anti-spoofing with explainable, area-aware efficiency.
 
     Explore which face areas an FAS model relies on (landmarks + CAM + area importance), keep only
     those areas, and retrain. Every part is a plugin: see `fastk plugins` and `fastk list KIND`.
     """
+    import os
+
+    name = ctx.invoked_subcommand
+    if os.environ.get("WORLD_SIZE", "1") != "1" and name not in TORCHRUN_COMMANDS:
+        raise FastkError(f"fastk {name} does not share its work among torchrun's processes; run it in one "
+                         f"process (under torchrun: fastk {', '.join(TORCHRUN_COMMANDS)})")
 
 
 def _add_core_commands(group: click.Group) -> None:
