@@ -99,6 +99,12 @@ def alone() -> Iterator[None]:
         _alone_depth -= 1
 
 
+def launched() -> World:
+    """This process's place as torchrun's environment gives it, without joining the process group:
+    for what must be decided before torch loads (the CLI's output, progress bars)."""
+    return World(_env_int("RANK", 0), _env_int("WORLD_SIZE", 1), _env_int("LOCAL_RANK", 0))
+
+
 def world() -> World:
     """The world of this process, joining torchrun's process group on the first call (a one-process
     world inside :func:`alone`)."""
@@ -106,9 +112,8 @@ def world() -> World:
     if _alone_depth:
         return _ALONE
     if _WORLD is None:
-        size = _env_int("WORLD_SIZE", 1)
-        _WORLD = World(_env_int("RANK", 0), size, _env_int("LOCAL_RANK", 0))
-        if size > 1:
+        _WORLD = launched()
+        if _WORLD.sharded:
             _join(_WORLD)
     return _WORLD
 
@@ -160,14 +165,6 @@ def broadcast(obj: Any = None) -> Any:
     box = [obj if w.is_main else None]
     dist.broadcast_object_list(box, src=0)
     return box[0]
-
-
-def barrier() -> None:
-    """Wait until every rank gets here."""
-    if world().sharded:
-        import torch.distributed as dist
-
-        dist.barrier()
 
 
 def decided_by_main(decide: Callable[[], T]) -> T:

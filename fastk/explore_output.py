@@ -40,11 +40,10 @@ class Writer:
         self.overlays = Overlays(out / "overlays", per_group, write=write)
 
     def add(self, part: Part) -> None:
-        for row in part.skipped:
-            if self.skipped:
+        if self.rows and self.skipped:
+            for row in part.skipped:
                 self.skipped.add(row)
-        for row in part.rows:
-            if self.rows:
+            for row in part.rows:
                 self.rows.add(row)
         for candidate in part.overlays:
             self.overlays.add(*candidate)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 
 def progress_bar(enabled: bool = True):
     """A ``rich.progress.Progress`` (use as a context manager); ``enabled=False`` draws nothing, and
     neither do the ranks other than 0 under ``torchrun`` (one bar per step, not one per process)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    enabled = enabled and os.environ.get("RANK", "0") == "0"
+    from fastk.distributed import launched
+
+    enabled = enabled and launched().is_main
 
     return Progress(
         TextColumn("[bold]{task.description}"),

@@ -72,10 +72,10 @@ def cli(ctx: click.Context) -> None:
     Explore which face areas an FAS model relies on (landmarks + CAM + area importance), keep only
     those areas, and retrain. Every part is a plugin: see `fastk plugins` and `fastk list KIND`.
     """
-    import os
+    from fastk.distributed import launched
 
     name = ctx.invoked_subcommand
-    if os.environ.get("WORLD_SIZE", "1") != "1" and name not in TORCHRUN_COMMANDS:
+    if launched().sharded and name not in TORCHRUN_COMMANDS:
         raise FastkError(f"fastk {name} does not share its work among torchrun's processes; run it in one "
                          f"process (under torchrun: fastk {', '.join(TORCHRUN_COMMANDS)})")
 
@@ -104,21 +104,20 @@ _commands_loaded = False
 
 def main() -> None:
     """Console-script entry point: threading defaults (before torch loads), plugins' commands, then run."""
-    import os
-
+    from fastk.distributed import launched
     from fastk.environment import configure_threads
 
     configure_threads()
-    if os.environ.get("RANK", "0") != "0":  # under torchrun: one process prints, the others work quietly
-        from fastk.cli._common import console
-
-        console.quiet = True
     global _commands_loaded
-    if not _commands_loaded:
-        try:
+    try:
+        if not launched().is_main:  # under torchrun: one process prints, the others work quietly
+            from fastk.cli._common import console
+
+            console.quiet = True
+        if not _commands_loaded:
             _add_plugin_commands(cli)
-        except FastkError as err:
-            print_error(str(err))
-            sys.exit(2)
-        _commands_loaded = True
+            _commands_loaded = True
+    except FastkError as err:  # a plugin that fails to load, a RANK that is not a number
+        print_error(str(err))
+        sys.exit(2)
     cli(prog_name="fastk")

@@ -175,7 +175,7 @@ class Pipeline:
     def _run_among_ranks(self, step: Step) -> None:
         """Under torchrun: rank 0 decides whether the step is done and records it in the manifest; a
         sharded step runs on every rank, any other on rank 0 while the others wait for it."""
-        from fastk.distributed import alone, decided_by_main, world
+        from fastk.distributed import decided_by_main, world
 
         main = world().is_main
         done = decided_by_main(lambda: self.run.done(step.name))  # rank 0 has saved the manifest by now
@@ -183,17 +183,16 @@ class Pipeline:
             self.run.reload()
         if done:
             self.log(f"  already done, kept ({step.name})")
-        elif step.sharded and not main:
+        elif step.sharded and main:
+            self.run.step(step.name, step.run)
+        elif step.sharded:
             step.run()
         else:
-            def on_main() -> None:
-                self.run.step(step.name, step.run)
+            decided_by_main(lambda: self._step_alone(step))
 
-            if step.sharded:
-                on_main()
-            else:
-                def main_alone() -> None:
-                    with alone():  # nothing inside waits for the other ranks
-                        on_main()
+    def _step_alone(self, step: Step) -> None:
+        """Run and record ``step`` on rank 0 as a one-process world: nothing inside waits for the other ranks."""
+        from fastk.distributed import alone
 
-                decided_by_main(main_alone)
+        with alone():
+            self.run.step(step.name, step.run)
