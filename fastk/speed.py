@@ -114,7 +114,7 @@ def interleaved_timing(models: Mapping[str, Timed], *, reference: str, rounds: i
         out = _timed_rounds(models, names, reference, rounds, warmup)
     finally:
         torch.set_num_threads(before)
-    out["threads"] = threads or before
+    out["timing_threads"] = threads or before
     return out
 
 
@@ -166,9 +166,9 @@ def speed_report(models: Mapping[str, Timed], *, reference: str, rounds: int = 7
         t = timing["models"][name]
         t.update(f)
     env = environment_record()
-    return {**timing, "load_average": env["load_average"], "torch_threads": env["torch_threads"],
+    return {**timing, "load_average": env["load_average"], "run_torch_threads": env["torch_threads"],
             "method": "FLOPs from torch.utils.flop_counter at the input size; timings: batch of real test images, "
-                      f"{timing['threads']} torch thread(s), fastest of {INFERENCE_REPEATS} inference passes per round, "
+                      f"{timing['timing_threads']} torch thread(s), fastest of {INFERENCE_REPEATS} inference passes per round, "
                       f"{timing['warmup_rounds']} warm-up + {rounds} interleaved rounds, median (IQR) per image; "
                       "ratios are medians of per-round ratios to the reference model"}
 

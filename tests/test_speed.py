@@ -35,7 +35,7 @@ def test_speed_report_times_every_model_and_leaves_them_untouched(batch):
     threads = torch.get_num_threads()
     report = speed_report(models, reference="full", rounds=3)
     # timed on one thread (load-robust ratios), and the process's thread count is given back
-    assert report["threads"] == TIMING_THREADS == 1 and torch.get_num_threads() == threads
+    assert report["timing_threads"] == TIMING_THREADS == 1 and torch.get_num_threads() == threads
     assert set(report["models"]) == {"full", "crop"}
     full, crop = report["models"]["full"], report["models"]["crop"]
     assert full["inference_time_vs_reference"] == pytest.approx(1.0)
@@ -46,3 +46,8 @@ def test_speed_report_times_every_model_and_leaves_them_untouched(batch):
     after = models["full"].model.state_dict()
     assert all((before[k] == after[k]).all() for k in before)  # timing a training step changes no weight
     assert not any(m.training for m in models["full"].model.modules())
+    # the report names the thread count the timings ran on, not only the run's
+    from fastk.report.sections import speed
+
+    html = speed({"speed": report})
+    assert f"timed on {TIMING_THREADS} torch thread(s); the run itself used {threads}" in html

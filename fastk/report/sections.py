@@ -136,7 +136,8 @@ def speed(report: dict[str, Any]) -> str:
                     f"<td>{_f(m['train_step_time_vs_reference'], '{:.2f}')}</td></tr>")
     return ("<h3>Speed</h3><p>Compute per image as FLOPs (machine-independent) and as time measured in short "
             f"interleaved rounds on this machine (load average {e(str(s.get('load_average')))}, "
-            f"{s.get('torch_threads')} torch threads). {e(s['method'])}. Ratios are relative to the full model; "
+            f"timed on {s.get('timing_threads', s.get('threads'))} torch thread(s); the run itself used "
+            f"{s.get('run_torch_threads', s.get('torch_threads'))}). {e(s['method'])}. Ratios are relative to the full model; "
             "the s/epoch column above is the wall time of this run's trainings and moves with machine load.</p>"
             "<table><thead><tr><th>model</th><th>input px</th><th>inference GFLOPs</th><th>FLOPs vs full</th>"
             "<th>inference ms / image (IQR)</th><th>time vs full</th><th>training-step FLOPs vs full</th>"
