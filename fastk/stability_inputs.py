@@ -7,7 +7,6 @@ from pathlib import Path
 
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.runs import resolve_stored
 
 
 def planted_areas(dataset) -> list[str] | None:
@@ -18,22 +17,13 @@ def planted_areas(dataset) -> list[str] | None:
 
 
 def read_split(path: str | Path, part: str = "val") -> list[Sample]:
-    """One part (``train``, ``val``, ``test``) of a ``split.json`` written by ``fastk run``."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: split file not found") from None
-    except ValueError:
-        raise ConfigError(f"{p}: not JSON (expected a split.json from `fastk run`)") from None
-    if not isinstance(data, dict) or part not in data:
-        known = ", ".join(data) if isinstance(data, dict) else "none"
-        raise ConfigError(f"{p}: no split {part!r}; has: {known}")
-    try:
-        return [Sample(resolve_stored(p.parent.absolute(), d["path"]), d["label"], d.get("subject"), d.get("attack_type"),
-                       d.get("lighting"), d.get("meta") or {}) for d in data[part]]
-    except (KeyError, TypeError):
-        raise ConfigError(f"{p}: split {part!r} is not a list of samples with a path and a label") from None
+    """One part (``train``, ``val``, ``test``) of a split file (see :func:`read_split_file`)."""
+    from fastk.pipeline.samples_io import read_split_file
+
+    data = read_split_file(path)
+    if part not in data:
+        raise ConfigError(f"{path}: no split {part!r}; has: {', '.join(data) or 'none'}")
+    return data[part]
 
 
 def run_checkpoints(run_dir: str | Path) -> list[Path]:

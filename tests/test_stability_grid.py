@@ -231,3 +231,12 @@ def test_split_paths_are_relative_to_the_run_folder(tmp_path, london_photos, mon
     assert s.path == run / "data" / "a.jpg" and s.path.is_file()
     with pytest.raises(fastk.errors.ConfigError, match="no split 'test'; has: val"):
         read_split(run / "split.json", "test")
+    # a masked dataset's split file (ROOT/masked/VARIANT/split.json) stores paths relative to the run too
+    (run / "manifest.json").write_text("{}")
+    (run / "masked" / "top4").mkdir(parents=True)
+    (run / "masked" / "top4" / "split.json").write_text(json.dumps({"val": [{"path": "data/a.jpg", "label": 0}]}))
+    (m,) = read_split(run / "masked" / "top4" / "split.json", "val")
+    assert m.path == run / "data" / "a.jpg"
+    (run / "split.json").write_text("[1, 2]")
+    with pytest.raises(fastk.errors.ConfigError, match="split.json: not a split file"):
+        read_split(run / "split.json", "val")

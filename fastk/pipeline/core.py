@@ -18,7 +18,7 @@ import fastk
 import fastk.config
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.pipeline.samples_io import sample_from_json
+from fastk.pipeline.samples_io import read_split_file
 from fastk.pipeline.steps import Step
 from fastk.run_config import VARIANTS, RunConfig
 from fastk.runs import RunFolder
@@ -125,8 +125,7 @@ class Pipeline:
 
     def splits(self, variant: str | None = None) -> dict[str, list[Sample]]:
         """The run's subject split (``split.json``), or a masked dataset's (``masked/VARIANT``)."""
-        data = json.loads(self.run.split_file(variant).read_text())
-        return {k: [sample_from_json(d, self.run) for d in v] for k, v in data.items()}
+        return read_split_file(self.run.split_file(variant))
 
     def checkpoint(self, step: str) -> Path:
         """The checkpoint a finished training step recorded."""

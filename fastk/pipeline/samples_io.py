@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 from fastk.datasets import Sample
-from fastk.runs import RunFolder
+from fastk.errors import ConfigError
+from fastk.runs import MANIFEST, Layout, RunFolder, resolve_stored
 
 
 def sample_to_json(s: Sample, run: RunFolder) -> dict[str, Any]:
@@ -16,9 +18,40 @@ def sample_to_json(s: Sample, run: RunFolder) -> dict[str, Any]:
             "lighting": s.lighting, "meta": s.meta}
 
 
-def sample_from_json(d: dict[str, Any], run: RunFolder) -> Sample:
-    return Sample(run.resolve(d["path"]), d["label"], d["subject"], d["attack_type"], d["lighting"],
-                  d.get("meta") or {})
+def sample_from_json(d: dict[str, Any], root: Path) -> Sample:
+    """A sample of a split file; its stored path resolved against the run folder ``root``."""
+    return Sample(resolve_stored(root, d["path"]), d["label"], d.get("subject"), d.get("attack_type"),
+                  d.get("lighting"), d.get("meta") or {})
+
+
+def split_file_root(path: Path) -> Path:
+    """The folder a split file's relative paths start from: the run folder holding it. A masked
+    dataset's split file sits in ``masked/VARIANT/`` of its run (paths still relative to the run);
+    a run's ``split.json`` and ``fastk train``'s sit in the folder itself."""
+    p = path.absolute()
+    run = p.parent.parent.parent  # ROOT of ROOT/masked/VARIANT/split.json
+    if run / Layout.split_of(p.parent.name) == p and (run / MANIFEST).is_file():
+        return run
+    return p.parent
+
+
+def read_split_file(path: str | Path) -> dict[str, list[Sample]]:
+    """Every part (``train``, ``val``, ``test``) of a split file written by ``fastk run`` (its own or a
+    masked dataset's) or ``fastk train``; a missing or malformed file is one line naming it."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: split file not found") from None
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        raise ConfigError(f"{p}: not a JSON split file from `fastk run` ({err})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{p}: not a split file (expected {{\"train\": [...], \"val\": [...], ...}})")
+    root = split_file_root(p)
+    try:
+        return {part: [sample_from_json(d, root) for d in rows] for part, rows in data.items()}
+    except (KeyError, TypeError, AttributeError):
+        raise ConfigError(f"{p}: a split is not a list of samples with a path and a label") from None
 
 
 def absolute(s: Sample) -> Sample:
