@@ -23,7 +23,6 @@ approximation, named as such; its agreement with the exact maps is in benchmarks
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,7 +30,7 @@ import numpy as np
 import fastk
 from fastk.cam import CamMethod, CamTarget, eval_mode
 from fastk.errors import ConfigError
-from fastk.fast_inference import channels_last, cpu_workers, map_batches, nhwc
+from fastk.fast_inference import channels_last, nhwc
 
 #: Bytes of module outputs allowed per batch of ablated/masked copies (sets the batch size).
 MEMORY_BUDGET = 512 * 2**20
@@ -149,25 +148,16 @@ class FastAblationCAM(_FastCam):
         return weights, a.float().cpu().numpy()
 
 
-def _masked_scores(model, image, masks, idx: int, channels):
-    """The target scores of ``image`` masked by each of ``channels``' masks (one batch)."""
-    return model(nhwc(image * masks[channels, None]))[:, idx].float().cpu()
-
-
 class FastScoreCAM(_FastCam):
     """grad-cam's ScoreCAM maps, faster (flat channels once); scorecam:top=N approximates with N channels."""
 
     name = "scorecam"
 
-    def __init__(self, *, top: int | None = None, workers: int | None = None, **kwargs: Any):
+    def __init__(self, *, top: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         if top is not None and top < 1:
             raise ConfigError(f"cam scorecam: top must be a positive number of channels, not {top}")
-        if workers is not None and workers < 1:
-            raise ConfigError(f"cam scorecam: workers must be at least 1, not {workers}")
         self.top = top
-        #: Masked batches scored at once (None: one per core on a CPU; fastk.fast_inference.map_batches).
-        self.workers = workers
 
     @classmethod
     def from_spec(cls, arg: str, **kwargs: Any) -> FastScoreCAM:
@@ -186,8 +176,7 @@ class FastScoreCAM(_FastCam):
             raise ConfigError(f"cam scorecam: target layer {plan.layer_name!r} gives a {a.ndim}-d output, "
                               "not (batch, channels, h, w)")
         self.last_paths.append("masked-inputs" if self.top is None else f"top-{self.top}")
-        workers = cpu_workers(x.device) if self.workers is None else self.workers
-        chunk = self._chunk(plan.bytes_model * workers, a.shape[1])
+        chunk = self._chunk(plan.bytes_model, a.shape[1])
         zero_score = None
         weights = torch.zeros(a.shape[:2], dtype=torch.float32)
         for b in range(len(a)):
@@ -209,10 +198,10 @@ class FastScoreCAM(_FastCam):
                 scores[is_flat.cpu()] = zero_score
             live = chosen[~is_flat]
             live_pos = torch.nonzero(~is_flat).flatten().cpu()
-            outs = map_batches(partial(_masked_scores, model, x[b:b + 1], masks, idx),
-                               [live[s:s + chunk] for s in range(0, len(live), chunk)], workers)
-            if outs:
-                scores[live_pos] = torch.cat(outs)
+            for start in range(0, len(live), chunk):
+                ks = live[start:start + chunk]
+                out = model(nhwc(x[b:b + 1] * masks[ks, None]))[:, idx]
+                scores[live_pos[start:start + chunk]] = out.float().cpu()
             weights[b, chosen.cpu()] = torch.softmax(scores, dim=-1)
         return weights.numpy(), a.float().cpu().numpy()
 

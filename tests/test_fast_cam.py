@@ -177,18 +177,6 @@ def test_scorecam_top_channels_approximates_and_all_channels_is_exact(trained):
     assert approx.last_paths == ["top-16"]
 
 
-def test_scorecam_batches_side_by_side_give_the_one_worker_maps(trained):
-    backbone, model, x = trained
-    target = backbone.cam_target(model)
-    threads = torch.get_num_threads()
-    one = fastk.create("cam", "scorecam", workers=1).compute(target, x)
-    two = fastk.create("cam", "scorecam", workers=2).compute(target, x)
-    np.testing.assert_allclose(two, one, atol=1e-5)
-    assert torch.get_num_threads() == threads  # the process's thread count is given back
-    with pytest.raises(ConfigError, match="workers must be at least 1"):
-        fastk.create("cam", "scorecam", workers=0)
-
-
 @pytest.mark.parametrize("method", ["ablationcam", "scorecam"])
 def test_every_submodule_keeps_its_own_train_flag(trained, method):
     backbone, model, x = trained
