@@ -136,7 +136,8 @@ def fastk_register_protocols(registry: Registry) -> None:
     (``val`` is the benchmarks' *dev* set), used instead of the random subject split when a run config
     sets ``split.protocol``. Built in: ``oulu-npu`` (OULU-NPU protocols 1-4 from the official protocol
     files; ``oulu-npu:3,fold=2``), ``cross-dataset`` (train on the run's dataset, test on another:
-    ``cross-dataset:oulu:/data/oulu``) and ``celeba-spoof`` (CelebA-Spoof's intra-dataset test).
+    ``cross-dataset:oulu:/data/oulu``), ``celeba-spoof`` (CelebA-Spoof's intra-dataset test) and
+    ``siw`` (SiW protocols 1-3 over its Train/Test folders; ``siw:2,fold=3``).
 
     :param registry: the protocol registry; call ``registry.add(ProtocolClass)``.
     """

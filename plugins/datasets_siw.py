@@ -20,7 +20,8 @@ MediumID stand for is not decoded here (kept as numbers in the metadata).
 Like ``oulu``: option ``frames_per_video`` (default 10) frames per video at the centres of that many
 equal segments, read on demand through virtual paths ``<video>.mov.f<NNNNNN>.jpg`` (see
 :mod:`fastk.video_frames`), nothing dumped; a masked copy holds real JPEGs of those names, read back
-as the same frames. SiW's own protocols are not built in; scores are per frame.
+as the same frames. SiW's own protocols: the ``siw`` protocol (``plugins/protocols_siw.py``); scores
+are per frame.
 """
 
 from __future__ import annotations

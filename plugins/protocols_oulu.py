@@ -38,6 +38,8 @@ from fastk.datasets import REAL, SPOOF
 from fastk.errors import ConfigError
 from fastk.protocols import Protocol, ProtocolSplit, check_parts
 
+from ._protocol_args import spec_options
+
 VIDEO = re.compile(r"[1-6]_[1-3]_\d{2}_[1-5]")
 LABELS = {"+1": REAL, "1": REAL, "-1": SPOOF}
 FILES = {"train": "Train", "val": "Dev", "test": "Test"}
@@ -64,19 +66,6 @@ def read_protocol_file(path: Path) -> list[tuple[int, int, str]]:
     return out
 
 
-def _parse_arg(arg: str) -> dict[str, int]:
-    """``"3,fold=2"`` / ``"3,2"`` / ``"protocol=3,fold=2"`` -> ``{"protocol": 3, "fold": 2}``."""
-    out: dict[str, int] = {}
-    for i, item in enumerate(p.strip() for p in arg.split(",")):
-        key, sep, value = item.partition("=")
-        key, value = (key.strip(), value.strip()) if sep else (("protocol", "fold")[min(i, 1)], item)
-        if key not in ("protocol", "fold") or key in out or not value.isdigit():
-            raise ConfigError(f"protocol 'oulu-npu:{arg}': expected a protocol number and a fold, e.g. "
-                              "oulu-npu:1 or oulu-npu:3,fold=2")
-        out[key] = int(value)
-    return out
-
-
 class OuluProtocol(Protocol):
     """OULU-NPU protocols 1-4 (folds 1-6 for 3 and 4) from the official protocol files."""
 
@@ -98,11 +87,7 @@ class OuluProtocol(Protocol):
 
     @classmethod
     def from_spec(cls, arg: str, **kwargs: Any) -> OuluProtocol:
-        parsed = _parse_arg(arg)
-        twice = sorted(set(parsed) & {k for k, v in kwargs.items() if v is not None})
-        if twice:
-            raise ConfigError(f"protocol 'oulu-npu:{arg}': {twice[0]} is given twice (after ':' and as an option)")
-        return cls(**{**kwargs, **parsed})
+        return cls(**spec_options("oulu-npu", arg, kwargs, "oulu-npu:1 or oulu-npu:3,fold=2"))
 
     def describe(self) -> str:
         return f"oulu-npu:{self.protocol}" + (f",fold={self.fold}" if self.fold else "")

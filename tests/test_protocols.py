@@ -175,7 +175,7 @@ def test_split_protocol_is_validated_in_one_line_per_problem(tmp_path):
     with pytest.raises(ConfigError) as err:
         config.resolve(cfg)
     assert str(err.value) == (f"{cfg}: split.protocol: unknown protocol 'oulu-np'; did you mean 'oulu-npu'? "
-                              "(known: celeba-spoof, cross-dataset, oulu-npu)")
+                              "(known: celeba-spoof, cross-dataset, oulu-npu, siw)")
     cfg.write_text("split: {protocol: oulu-npu, protocol_options: {protocol: 3, fold: two, folds: 1}}\n")
     with pytest.raises(ConfigError) as err:
         config.resolve(cfg)
@@ -201,6 +201,7 @@ def test_fastk_list_protocol_names_the_builtins():
     result = CliRunner().invoke(cli, ["list", "protocol", "--json"])
     assert result.exit_code == 0, result.output
     rows = {r["name"]: r for r in json.loads(result.output)}
-    assert set(rows) == {"celeba-spoof", "cross-dataset", "oulu-npu"}
+    assert set(rows) == {"celeba-spoof", "cross-dataset", "oulu-npu", "siw"}
     assert rows["oulu-npu"]["class"] == "fastk_plugins.protocols_oulu.OuluProtocol"
     assert rows["oulu-npu"]["summary"].startswith("OULU-NPU protocols 1-4")
+    assert rows["siw"]["class"] == "fastk_plugins.protocols_siw.SiwProtocol"
