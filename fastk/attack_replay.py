@@ -25,7 +25,8 @@ def draw_replay(rng: np.random.Generator) -> dict[str, Any]:
             "banding_phase": _r(rng.uniform(0, 2 * np.pi)), "reflection": _r(rng.uniform(0, 0.05)),
             "reflection_seed": int(rng.integers(0, 2**31)), "corners": [_r(v) for v in rng.uniform(0, 0.05, 8)],
             "screen_share": _r(rng.uniform(0.55, 0.85)), "bezel": _r(rng.uniform(0.02, 0.07)),
-            "bezel_level": _r(rng.uniform(0.02, 0.12)), **_draw_glare(rng, 0.2)}
+            "bezel_level": _r(rng.uniform(0.02, 0.12)), **_draw_glare(rng, 0.2),
+            "window": _r(rng.uniform(0.35, 0.8)), "window_x": _r(rng.uniform(0, 1)), "window_y": _r(rng.uniform(0, 1))}
 
 
 def subpixel_emission(h: int, w: int, pitch: float, angle: float, black_matrix: float,
@@ -55,6 +56,23 @@ def subpixel_emission(h: int, w: int, pitch: float, angle: float, black_matrix: 
     return out
 
 
+def screen_edge_distance(shape: tuple[int, int], p: dict[str, Any], framing: str) -> np.ndarray:
+    """Per pixel of the displayed content, how near the *screen's* edge it is (0 centre, 1 edge).
+
+    With ``framing="context"`` the content is the whole screen. With ``"tight"`` the face crop is a window
+    into a larger screen (``window``: its width as a share of the screen's, at ``window_x``/``window_y``
+    of the room left), so the screen's edges, and the backlight clouding along them, lie mostly outside
+    the crop: drawn at the crop's own edges they were a cue that sits at the crop border, where a tight
+    crop of a real replay has none (issue 12). Parameters drawn before the window existed mean the crop
+    is the screen."""
+    h, w = shape
+    s = 1.0 if framing == "context" else float(p.get("window", 1.0))
+    x0, y0 = (1 - s) * float(p.get("window_x", 0.0)), (1 - s) * float(p.get("window_y", 0.0))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xs, ys = x0 + s * (xx + 0.5) / w, y0 + s * (yy + 0.5) / h
+    return np.maximum(np.abs(xs * 2 - 1), np.abs(ys * 2 - 1))
+
+
 def replay_attack(img: np.ndarray, p: dict[str, Any], framing: str = "tight",
                   disable: Sequence[str] = ()) -> np.ndarray:
     """The light from an LCD showing ``img`` (sRGB floats), as the camera sees it (sRGB floats)."""
@@ -70,9 +88,7 @@ def replay_attack(img: np.ndarray, p: dict[str, Any], framing: str = "tight",
     if "display_gamma" in on:
         lin = lin * np.array([p["white_r"], 1.0, p["white_b"]], np.float32)
     if "backlight" in on:
-        ch, cw = lin.shape[:2]
-        yy, xx = np.mgrid[0:ch, 0:cw].astype(np.float32)
-        edge = np.maximum(np.abs(xx / cw * 2 - 1), np.abs(yy / ch * 2 - 1)) ** 4  # LCD clouding at the edges
+        edge = screen_edge_distance((lin.shape[0], lin.shape[1]), p, framing) ** 4  # LCD clouding near the screen's edges
         black = p["black_level"] * (1 + p["bleed_unevenness"] * (2 * edge - 0.5))
         lin = black[..., None] + (1 - black[..., None]) * lin
     x = _up(lin)

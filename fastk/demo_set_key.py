@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-VERSION = 4  # bump when the images a given setting produces change
+VERSION = 5  # bump when the images a given setting produces change
 #: The modules whose code decides the images: their source is hashed into the cache key, so a changed
 #: simulator never serves a set built by an older one (VERSION alone was once forgotten: a camera-model
 #: change reused the old images). tests/test_demo_set.py checks every fastk import of these is listed.

@@ -114,6 +114,29 @@ def test_backlight_bleed_lifts_the_blacks_and_display_gamma_sets_the_tone(face):
     assert darker.mean() < plain.mean() - 0.03
 
 
+
+def _border_lift(img: np.ndarray) -> float:
+    """How much brighter the outer tenth of a replay of a black image is than its middle."""
+    g = img.mean(axis=2)
+    b = g.shape[0] // 10
+    ring = np.concatenate([g[:b].ravel(), g[-b:].ravel(), g[:, :b].ravel(), g[:, -b:].ravel()])
+    return float(ring.mean() - g[4 * b:-4 * b, 4 * b:-4 * b].mean())
+
+
+def test_backlight_clouding_follows_the_screen_edges_not_the_crop_border():
+    """Tight crops are a window into a larger screen: clouding must not outline the crop (issue 12)."""
+    black = np.zeros((SIDE, SIDE, 3), np.float32)
+    p = draw_replay(np.random.default_rng(4))
+    p.update(black_level=0.04, bleed_unevenness=0.6, window=0.5, window_x=0.5, window_y=0.5)
+    steps = _only(REPLAY_STEPS, {"backlight"})
+    tight = replay_attack(black, p, framing="tight", disable=steps)
+    as_screen = replay_attack(black, {**p, "window": 1.0}, framing="tight", disable=steps)
+    assert _border_lift(as_screen) > 0.05  # the crop as the whole screen: its border lit (the old cue)
+    assert abs(_border_lift(tight)) < 0.2 * _border_lift(as_screen)
+    p.update(window=0.5, window_x=1.0, window_y=0.0)  # crop in the screen's top-right corner: lit there
+    corner = replay_attack(black, p, framing="tight", disable=steps).mean(axis=2)
+    assert corner[:SIDE // 8, -SIDE // 8:].mean() > corner[-SIDE // 8:, :SIDE // 8].mean() + 0.03
+
 def test_glare_brightens_where_it_is_recorded(face):
     p = draw_print(np.random.default_rng(3), SIDE)
     p.update(glare=0.3, glare_x=0.3, glare_y=0.3, glare_size=0.15)
