@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from fastk import face_heat
 from fastk import ranking_stats as rs
 from fastk.errors import ConfigError
 from fastk.jsonsafe import jsonable
@@ -67,6 +68,7 @@ def analyse(cells: Sequence[Cell], areas: Sequence[str], *, k: int = 4, n_boot: 
         "verdict": verdict,
         "stable_top_k": [areas[i] for i in order[:k]],
         "top_k_sets": _top_k_sets(tops, point_ranks, k, areas),
+        "on_face": face_heat.over_cells(cells),
     }
     if planted:
         result["planted"] = planted_recovery(boot_ranks, point_ranks, areas, levels["cam"], planted)

@@ -31,8 +31,9 @@ def figure_html(folder: Path, rel: str | None, caption: str, prefix: str = "") -
             f"width='520'><figcaption>{e(caption)}</figcaption></figure>")
 
 
-def on_face(importance: dict[str, Any]) -> str:
-    """Share of the CAM heat on the face per real/attack type, beside the face's share of the pixels."""
+def on_face(importance: dict[str, Any], grid: dict[str, Any] | None = None) -> str:
+    """Share of the CAM heat on the face per real/attack type, beside the face's share of the pixels; and,
+    when the run has a stability grid, the ratio over its seeds, CAM methods and detectors."""
     groups = importance.get("on_face") or {}
     if not groups:
         return ""
@@ -44,9 +45,23 @@ def on_face(importance: dict[str, Any]) -> str:
             "<p>Share of each map's heat inside the face (the convex hull of the 68 landmarks, eyebrows to chin), "
             "beside the share of the image the face covers. A heat share well below the pixel share (ratio under 1) "
             "means the model explains its decision with what surrounds the face (background, hair, a screen's "
-            "bezel), and an area ranking of it says little about faces.</p>"
+            "bezel), and an area ranking of it says little about faces. The run's model, as explored above:</p>"
             "<table><thead><tr><th>images</th><th>heat on the face</th><th>face pixels</th><th>ratio</th><th>n</th>"
-            "</tr></thead><tbody>" + rows + "</tbody></table>")
+            "</tr></thead><tbody>" + rows + "</tbody></table>" + _on_face_grid(grid or {}))
+
+
+def _on_face_grid(grid: dict[str, Any]) -> str:
+    if not grid:
+        return ""
+    rows = "".join(
+        f"<tr><td>{e(target)}</td><td>{e(name)}</td><td><b>{_f(g['median'])}</b> ({_f(g['min'])} - {_f(g['max'])})</td>"
+        f"<td>{g['cells']}</td><td>{e(', '.join(f'{c} {v:.2f}' for c, v in g['by_cam'].items()))}</td></tr>"
+        for target, groups in grid.items() for name, g in groups.items() if name != "all")
+    return ("<p>One model's ratio is noise: the same recipe trained with other seeds puts its heat elsewhere. "
+            "Over the stability grid's cells (every training seed, CAM method and detector, on its images), "
+            "the ratio per CAM target:</p>"
+            "<table><thead><tr><th>target</th><th>images</th><th>ratio: median (range)</th><th>cells</th>"
+            "<th>median per CAM method</th></tr></thead><tbody>" + rows + "</tbody></table>")
 
 
 def sanity(report: dict[str, Any], run: Path) -> str:
