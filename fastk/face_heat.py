@@ -63,7 +63,6 @@ def on_face(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
     return out
 
 
-
 def over_cells(cells: Sequence[Any]) -> dict[str, dict[str, dict[str, Any]]]:
     """Per CAM target and real/attack type, the heat-to-pixel ratio (heat share / pixel share) over the
     cells of a stability grid: median, range, and the median per CAM method.
@@ -88,7 +87,7 @@ def over_cells(cells: Sequence[Any]) -> dict[str, dict[str, dict[str, Any]]]:
         out[target] = {}
         for name, pairs in by_group.items():
             ratios = [r for _, r in pairs]
-            cams = sorted({c for c, _ in pairs}, key=[c for c, _ in pairs].index)
+            cams = dict.fromkeys(c for c, _ in pairs)  # in the grid's order
             out[target][name] = {
                 "median": statistics.median(ratios), "min": min(ratios), "max": max(ratios), "cells": len(ratios),
                 "by_cam": {c: statistics.median([r for cc, r in pairs if cc == c]) for c in cams}}
