@@ -60,8 +60,8 @@ def screen_edge_distance(shape: tuple[int, int], p: dict[str, Any], framing: str
     """Per pixel of the displayed content, how near the *screen's* edge it is (0 centre, 1 edge).
 
     With ``framing="context"`` the content is the whole screen. With ``"tight"`` the face crop is a window
-    into a larger screen (``window``: its width as a share of the screen's, at ``window_x``/``window_y``
-    of the room left), so the screen's edges, and the backlight clouding along them, lie mostly outside
+    into a larger screen (``window``: its width as a share of the screen's; ``window_x``/``window_y``: its
+    left/top offset as a share of the free space, 0 = the screen's left/top edge, 1 = right/bottom), so the screen's edges, and the backlight clouding along them, lie mostly outside
     the crop: drawn at the crop's own edges they were a cue that sits at the crop border, where a tight
     crop of a real replay has none (issue 12). Parameters drawn before the window existed mean the crop
     is the screen."""

@@ -17,7 +17,8 @@ re-capture camera (blur, noise, Bayer demosaicing, white balance, JPEG) is NOT h
   bleed (raised, uneven black), the RGB-stripe sub-pixel grid at a random pitch and angle against the
   camera's pixel grid (so it aliases into moire; Garcia & de Queiroz 2015, Patel et al. 2015), rolling-
   shutter refresh banding, reflections of the room and a glare on the glass. With ``framing="tight"``
-  (default) the screen fills the frame; ``"context"`` shows the screen inside the scene with a bezel.
+  (default) the crop is a window into a screen larger than it (no bezel, its edges outside the crop);
+  ``"context"`` shows the whole screen inside the scene with a bezel.
 
 Lighting (``high``, ``normal``, ``low``, ``side``) is applied to real and attack scenes alike by
 :func:`relight`. Studio photos make these attacks easier to detect than real ones.

@@ -63,14 +63,24 @@ def on_face(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
     return out
 
 
+def ratio(group: dict[str, Any]) -> float | None:
+    """Heat share over pixel share of one ``on_face`` group: 1 = heat spread evenly, above 1 = on the
+    face; None when the group covers no pixels or its heat share is not finite."""
+    pixels, heat = group.get("pixel_share"), group.get("heat_share")
+    if not pixels or heat is None or not np.isfinite(heat):
+        return None
+    return float(heat) / float(pixels)
+
+
 def over_cells(cells: Sequence[Any]) -> dict[str, dict[str, dict[str, Any]]]:
     """Per CAM target and real/attack type, the heat-to-pixel ratio (heat share / pixel share) over the
     cells of a stability grid: median, range, and the median per CAM method.
 
-    Why: one model's ratio is noise. On the demo, the replay ratio of Grad-CAM++ on the spoof logit
-    was 0.77, 1.01 and 0.93 for three training seeds of one recipe, and the cue target's 1.2-1.3
-    (docs/attacks.md); only the spread over seeds, methods and detectors says whether a recipe's
-    explanations sit on the face. Cells explored before ``on_face`` existed are left out."""
+    Why: one model's ratio is noise: on the demo, training seeds of one recipe differ by more than the
+    effects looked for (docs/attacks.md); only the spread over seeds, methods and detectors says
+    whether a recipe's explanations sit on the face. Cells without ``on_face`` (explored before it
+    existed) and groups covering no pixels are left out; a group missing from some cells counts the
+    cells it is in."""
     import json
     import statistics
 
@@ -79,9 +89,9 @@ def over_cells(cells: Sequence[Any]) -> dict[str, dict[str, dict[str, Any]]]:
         path = Path(cell.dir) / "area_importance.json"
         groups = (json.loads(path.read_text()).get("on_face") or {}) if path.is_file() else {}
         for name, g in groups.items():
-            if g.get("pixel_share"):
-                found.setdefault(cell.target, {}).setdefault(name, []).append(
-                    (cell.cam, g["heat_share"] / g["pixel_share"]))
+            r = ratio(g)
+            if r is not None:
+                found.setdefault(cell.target, {}).setdefault(name, []).append((cell.cam, r))
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for target, by_group in found.items():
         out[target] = {}

@@ -114,7 +114,6 @@ def test_backlight_bleed_lifts_the_blacks_and_display_gamma_sets_the_tone(face):
     assert darker.mean() < plain.mean() - 0.03
 
 
-
 def _border_lift(img: np.ndarray) -> float:
     """How much brighter the outer tenth of a replay of a black image is than its middle."""
     g = img.mean(axis=2)
@@ -136,6 +135,7 @@ def test_backlight_clouding_follows_the_screen_edges_not_the_crop_border():
     p.update(window=0.5, window_x=1.0, window_y=0.0)  # crop in the screen's top-right corner: lit there
     corner = replay_attack(black, p, framing="tight", disable=steps).mean(axis=2)
     assert corner[:SIDE // 8, -SIDE // 8:].mean() > corner[-SIDE // 8:, :SIDE // 8].mean() + 0.03
+
 
 def test_glare_brightens_where_it_is_recorded(face):
     p = draw_print(np.random.default_rng(3), SIDE)

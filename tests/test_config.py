@@ -37,7 +37,7 @@ def test_yaml_is_read_safely(tmp_path):
         config.resolve(f)
 
 
-@pytest.mark.parametrize("name", ["demo.yaml", "paper.yaml", "planted.yaml"])
+@pytest.mark.parametrize("name", ["demo.yaml", "demo-context.yaml", "paper.yaml", "planted.yaml"])
 def test_shipped_configs_resolve(name):
     cfg = config.resolve(CONFIGS / name)
     assert cfg["explore"]["landmarks"] == "dlib" and cfg["explore"]["cam"] == "gradcam++"
@@ -68,7 +68,7 @@ def test_defaults_are_derived_from_the_dataclasses():
     assert config.DEFAULTS["faithfulness"]["methods"] == list(FaithfulnessSettings().methods)
 
 
-@pytest.mark.parametrize("name", ["demo.yaml", "paper.yaml", "planted.yaml"])
+@pytest.mark.parametrize("name", ["demo.yaml", "demo-context.yaml", "paper.yaml", "planted.yaml"])
 def test_run_config_gives_back_the_merged_dict(name):
     """config.json and report.json hold the merged dict: RunConfig must round-trip it exactly."""
     import json

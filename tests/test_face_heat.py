@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastk
-from fastk.face_heat import face_hull_mask, heat_on_face, on_face
+from fastk.face_heat import face_hull_mask, heat_on_face, on_face, over_cells, ratio
 from fastk.images import read_rgb
 
 
@@ -41,6 +41,40 @@ def test_group_means_per_attack_type():
     assert got["real"] == {"heat_share": 0.9, "pixel_share": 0.5, "n": 1}
     assert got["spoof:replay"]["heat_share"] == pytest.approx(0.3) and got["spoof:replay"]["n"] == 2
     assert "spoof:print" not in got and got["all"]["n"] == 3
+
+
+def test_ratio_over_a_grids_cells_leaves_out_what_cannot_be_read(tmp_path):
+    """over_cells: cells of two methods and two targets; a group absent from one cell, a group covering no
+    pixels, a cell from before ``on_face`` and a cell without its file all count for nothing."""
+    from types import SimpleNamespace
+
+    def cell(name, cam, target, groups):
+        d = tmp_path / name
+        d.mkdir()
+        if groups is not None:
+            (d / "area_importance.json").write_text(json.dumps({"ranking": [], **({"on_face": groups} if groups else {})}))
+        return SimpleNamespace(dir=d, cam=cam, target=target)
+
+    g = lambda heat, pixels: {"heat_share": heat, "pixel_share": pixels, "n": 4}  # noqa: E731
+    cells = [cell("a", "gradcam++", "logit", {"real": g(0.4, 0.5), "spoof:replay": g(0.6, 0.5)}),
+             cell("b", "gradcam++", "logit", {"real": g(0.5, 0.5), "spoof:replay": g(0.0, 0.0)}),
+             cell("c", "layercam", "logit", {"real": g(0.7, 0.5)}),
+             cell("d", "layercam", "cue", {"real": g(0.3, 0.5)}),
+             cell("e", "gradcam++", "logit", {}),  # explored before on_face existed
+             cell("f", "gradcam++", "logit", None)]  # no area_importance.json at all
+    got = over_cells(cells)
+    assert set(got) == {"logit", "cue"}
+    real = got["logit"]["real"]
+    assert real["cells"] == 3 and real["median"] == pytest.approx(1.0)
+    assert real["min"] == pytest.approx(0.8) and real["max"] == pytest.approx(1.4)
+    assert real["by_cam"] == pytest.approx({"gradcam++": 0.9, "layercam": 1.4})
+    assert list(real["by_cam"]) == ["gradcam++", "layercam"]  # the grid's order
+    assert got["logit"]["spoof:replay"] == {"median": pytest.approx(1.2), "min": pytest.approx(1.2),
+                                            "max": pytest.approx(1.2), "cells": 1, "by_cam": {"gradcam++": pytest.approx(1.2)}}
+    assert got["cue"] == {"real": {"median": pytest.approx(0.6), "min": pytest.approx(0.6), "max": pytest.approx(0.6),
+                                   "cells": 1, "by_cam": {"layercam": pytest.approx(0.6)}}}
+    assert ratio(g(float("nan"), 0.5)) is None and ratio(g(0.2, 0.0)) is None and ratio(g(0.2, 0.4)) == 0.5
+    assert over_cells([]) == {}
 
 
 def test_explore_writes_the_shares_and_an_older_folder_keeps_its_columns(tmp_path, tiny_dataset, tiny_checkpoint):

@@ -158,6 +158,7 @@ def test_heat_on_the_face_is_summarised_over_the_cells(grid):
     html = on_face(one_model, data["on_face"])
     assert "Over the stability grid" in html and "spoof-logit" in html and "gradcam++" in html
     assert "Over the stability grid" not in on_face(one_model)
+    assert "Over the stability grid" in on_face({}, data["on_face"])  # the grid alone still shows
 
 
 def test_a_finished_cell_is_kept(grid):

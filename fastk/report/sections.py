@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from fastk import face_heat
+
 e = html.escape
 
 
@@ -35,28 +37,30 @@ def on_face(importance: dict[str, Any], grid: dict[str, Any] | None = None) -> s
     """Share of the CAM heat on the face per real/attack type, beside the face's share of the pixels; and,
     when the run has a stability grid, the ratio over its seeds, CAM methods and detectors."""
     groups = importance.get("on_face") or {}
-    if not groups:
+    if not groups and not grid:
         return ""
     rows = "".join(
         f"<tr><td>{e(name)}</td><td>{_f(g['heat_share'], '{:.0%}')}</td><td>{_f(g['pixel_share'], '{:.0%}')}</td>"
-        f"<td>{_f(g['heat_share'] / g['pixel_share'] if g['pixel_share'] else None)}</td><td>{g['n']}</td></tr>"
+        f"<td>{_f(face_heat.ratio(g))}</td><td>{g['n']}</td></tr>"
         for name, g in groups.items())
+    own = ("<table><thead><tr><th>images</th><th>heat on the face</th><th>face pixels</th><th>ratio</th><th>n</th>"
+           "</tr></thead><tbody>" + rows + "</tbody></table>") if groups else ""
     return ("<h3>Is the explanation on the face?</h3>"
             "<p>Share of each map's heat inside the face (the convex hull of the 68 landmarks, eyebrows to chin), "
             "beside the share of the image the face covers. A heat share well below the pixel share (ratio under 1) "
             "means the model explains its decision with what surrounds the face (background, hair, a screen's "
-            "bezel), and an area ranking of it says little about faces. The run's model, as explored above:</p>"
-            "<table><thead><tr><th>images</th><th>heat on the face</th><th>face pixels</th><th>ratio</th><th>n</th>"
-            "</tr></thead><tbody>" + rows + "</tbody></table>" + _on_face_grid(grid or {}))
+            "bezel), and an area ranking of it says little about faces."
+            + (" The run's model, as explored above:" if groups else "") + "</p>" + own + _on_face_grid(grid or {}))
 
 
 def _on_face_grid(grid: dict[str, Any]) -> str:
+    """The heat-to-pixel ratio over the stability grid's cells (``stability.json`` ``on_face``) as a table."""
     if not grid:
         return ""
     rows = "".join(
         f"<tr><td>{e(target)}</td><td>{e(name)}</td><td><b>{_f(g['median'])}</b> ({_f(g['min'])} - {_f(g['max'])})</td>"
         f"<td>{g['cells']}</td><td>{e(', '.join(f'{c} {v:.2f}' for c, v in g['by_cam'].items()))}</td></tr>"
-        for target, groups in grid.items() for name, g in groups.items() if name != "all")
+        for target, groups in grid.items() for name, g in groups.items())
     return ("<p>One model's ratio is noise: the same recipe trained with other seeds puts its heat elsewhere. "
             "Over the stability grid's cells (every training seed, CAM method and detector, on its images), "
             "the ratio per CAM target:</p>"
