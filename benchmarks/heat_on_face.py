@@ -17,13 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_record(run: Path) -> dict:
-    from fastk.face_heat import ratio
+    from fastk.face_heat import cell_ratios, ratio
 
     report = json.loads((run / "report.json").read_text())
-    cells = {}
-    for d in sorted((run / "stability" / "cells").glob("*")):
-        groups = json.loads((d / "area_importance.json").read_text()).get("on_face") or {}
-        cells[d.name] = {name: ratio(g) for name, g in groups.items()}
+    cells = {d.name: cell_ratios(d) for d in sorted((run / "stability" / "cells").glob("*"))}
     own = report["importance"].get("on_face") or {}
     return {"run": run.name, "config": report.get("config", {}).get("name"), "command": report.get("command"),
             "fastk": (report.get("environment") or {}).get("fastk"),

@@ -47,7 +47,8 @@ def forward_times(model, x, repeats: int, compile_too: bool) -> dict:
 
     from fastk.fast_inference import channels_last, nhwc
 
-    batch = nhwc(x[:1].repeat(16, 1, 1, 1) * torch.rand(16, 1, *x.shape[-2:], generator=torch.Generator().manual_seed(0)))
+    masks = torch.rand(16, 1, *x.shape[-2:], generator=torch.Generator().manual_seed(0))
+    batch = nhwc(x[:1].repeat(16, 1, 1, 1) * masks)
     ways = {"eager fp32": (model, False), "eager bf16 autocast": (model, True)}
     out: dict = {}
     with torch.inference_mode(), channels_last(model):

@@ -59,9 +59,10 @@ def subpixel_emission(h: int, w: int, pitch: float, angle: float, black_matrix: 
 def screen_edge_distance(shape: tuple[int, int], p: dict[str, Any], framing: str) -> np.ndarray:
     """Per pixel of the displayed content, how near the *screen's* edge it is (0 centre, 1 edge).
 
-    With ``framing="context"`` the content is the whole screen. With ``"tight"`` the face crop is a window
-    into a larger screen (``window``: its width as a share of the screen's; ``window_x``/``window_y``: its
-    left/top offset as a share of the free space, 0 = the screen's left/top edge, 1 = right/bottom), so the screen's edges, and the backlight clouding along them, lie mostly outside
+    With ``framing="context"`` the content is the whole screen. With ``"tight"`` the face crop is a
+    window into a larger screen (``window``: its width as a share of the screen's; ``window_x`` /
+    ``window_y``: its left/top offset as a share of the free space, 0 = the screen's left/top edge,
+    1 = right/bottom), so the screen's edges, and the backlight clouding along them, lie mostly outside
     the crop: drawn at the crop's own edges they were a cue that sits at the crop border, where a tight
     crop of a real replay has none (issue 12). Parameters drawn before the window existed mean the crop
     is the screen."""
@@ -88,7 +89,8 @@ def replay_attack(img: np.ndarray, p: dict[str, Any], framing: str = "tight",
     if "display_gamma" in on:
         lin = lin * np.array([p["white_r"], 1.0, p["white_b"]], np.float32)
     if "backlight" in on:
-        edge = screen_edge_distance((lin.shape[0], lin.shape[1]), p, framing) ** 4  # LCD clouding near the screen's edges
+        # LCD clouding near the screen's edges
+        edge = screen_edge_distance((lin.shape[0], lin.shape[1]), p, framing) ** 4
         black = p["black_level"] * (1 + p["bleed_unevenness"] * (2 * edge - 0.5))
         lin = black[..., None] + (1 - black[..., None]) * lin
     x = _up(lin)

@@ -72,6 +72,16 @@ def ratio(group: dict[str, Any]) -> float | None:
     return float(heat) / float(pixels)
 
 
+def cell_ratios(cell_dir: str | Path) -> dict[str, float]:
+    """Each group's :func:`ratio` in one exploration folder's ``area_importance.json`` (empty when the
+    file or its ``on_face`` is missing; groups without a ratio left out)."""
+    import json
+
+    path = Path(cell_dir) / "area_importance.json"
+    groups = (json.loads(path.read_text()).get("on_face") or {}) if path.is_file() else {}
+    return {name: r for name, g in groups.items() if (r := ratio(g)) is not None}
+
+
 def over_cells(cells: Sequence[Any]) -> dict[str, dict[str, dict[str, Any]]]:
     """Per CAM target and real/attack type, the heat-to-pixel ratio (heat share / pixel share) over the
     cells of a stability grid: median, range, and the median per CAM method.
@@ -81,17 +91,12 @@ def over_cells(cells: Sequence[Any]) -> dict[str, dict[str, dict[str, Any]]]:
     whether a recipe's explanations sit on the face. Cells without ``on_face`` (explored before it
     existed) and groups covering no pixels are left out; a group missing from some cells counts the
     cells it is in."""
-    import json
     import statistics
 
     found: dict[str, dict[str, list[tuple[str, float]]]] = {}
     for cell in cells:
-        path = Path(cell.dir) / "area_importance.json"
-        groups = (json.loads(path.read_text()).get("on_face") or {}) if path.is_file() else {}
-        for name, g in groups.items():
-            r = ratio(g)
-            if r is not None:
-                found.setdefault(cell.target, {}).setdefault(name, []).append((cell.cam, r))
+        for name, r in cell_ratios(cell.dir).items():
+            found.setdefault(cell.target, {}).setdefault(name, []).append((cell.cam, r))
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for target, by_group in found.items():
         out[target] = {}
