@@ -107,3 +107,21 @@ def over_cells(cells: Sequence[Any]) -> dict[str, dict[str, dict[str, Any]]]:
                 "median": statistics.median(ratios), "min": min(ratios), "max": max(ratios), "cells": len(ratios),
                 "by_cam": {c: statistics.median([r for cc, r in pairs if cc == c]) for c in cams}}
     return out
+
+
+def ratio_spread(folders: Sequence[str | Path]) -> dict[str, dict[str, Any]]:
+    """Per real/attack type, the :func:`ratio` over exploration folders (e.g. the sanity check's
+    random-weight draws): median, range and how many folders had the group.
+
+    Why: the ratio is not zero-based: the CAM's grid, padding and where faces sit in the crop move it
+    even for a model that learned nothing. The same architecture with random weights, explored on the
+    same images, gives that baseline; only a trained ratio above it is the model's own look at the face.
+    """
+    import statistics
+
+    found: dict[str, list[float]] = {}
+    for folder in folders:
+        for name, r in cell_ratios(folder).items():
+            found.setdefault(name, []).append(r)
+    return {name: {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v)}
+            for name, v in found.items()}

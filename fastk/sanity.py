@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from fastk import face_heat
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.explore import ExploreSettings, explore, read_area_rows
@@ -77,7 +78,8 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
     Keys kept from the one-draw version: ``passes``, ``agreement`` (now the *median* over draws of
     Spearman, Kendall and top-k Jaccard), ``mean_abs_area_score_change`` (mean over draws), ``method``,
     ``images``, ``trained``, ``randomised`` (now the mean importance over draws), ``rule``. New: ``verdict``,
-    ``draws``, ``spearman`` (median, quartiles, min, max), ``cascading``, ``models`` (each trained model's
+    ``draws``, ``spearman`` (median, quartiles, min, max), ``cascading``, ``on_face`` (the heat-on-face ratio
+    of the trained models and of the random draws, :func:`fastk.face_heat.ratio_spread`), ``models`` (each trained model's
     own verdict and Spearman spread, ``model`` under ``name`` first). ``other_models`` (name -> model of
     the same architecture, e.g. other training seeds) are compared with the same random draws, and then
     ``verdict``/``passes``/``rule`` are the recipe's (:func:`recipe_verdict`); the other keys stay ``model``'s.
@@ -102,6 +104,9 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
             models[other_name] = _model_summary(_against_random(importance_vector(res.importance),
                                                                 _rows(folder / "per_image.csv", areas), randoms, k))
         casc = _cascade(samples, backbone, model, first_random, s, root, a, k, max_blocks) if cascading else None
+        trained_dirs = [root / "trained", *(root / f"trained-{n}" for n in other_models or {})]
+        heat = {"trained": face_heat.ratio_spread(trained_dirs),
+                "random": face_heat.ratio_spread([root / f"randomised-{i}" for i in range(draws)])}
     rho = [r["spearman"] for r in results]
     agreement = {key: float(np.nanmedian([r[key] for r in results])) for key in ("spearman", "kendall", f"top{k}_jaccard")}
     change = float(np.nanmean([r["mean_abs_area_score_change"] for r in results]))
@@ -123,6 +128,7 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
         "rule": RULE if len(models) == 1 else RECIPE_RULE,
         "models": models,
         "cascading": casc,
+        "on_face": heat,
     }
 
 

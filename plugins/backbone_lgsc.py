@@ -16,6 +16,12 @@ classifier's spoof probability with ``score="classifier"``. CAM targets: ``spoof
 the seed paper's: the auxiliary classifier's last conv stage), ``real-logit``, and ``cue-score``
 (mean |cue|, at the encoder's last stage). Written from the paper's description; trained from
 scratch here (no downloaded weights).
+
+``classifier_stride`` (32, 16 or 8; timm's ``output_stride``) dilates the classifier's last stages
+instead of striding them, so the CAM layer keeps a finer grid with the same weights' shapes. Why: at
+the demo's 112 px a stride-32 ResNet's CAM is a 4x4 grid, too coarse for ten face areas, and the demo
+models trained on it put their heat off the face (mean maps hottest in the bottom-right cell); at
+stride 16 it is 7x7, as the paper's 224 px at stride 32 (measured in docs/attacks.md).
 """
 
 from __future__ import annotations
@@ -64,7 +70,7 @@ def _modules():
             return self.fuse(torch.cat([x, skip], dim=1))
 
     class LGSCNet(nn.Module):
-        def __init__(self, encoder: str, classifier: str, dropout: float):
+        def __init__(self, encoder: str, classifier: str, dropout: float, classifier_stride: int = 32):
             super().__init__()
             self.encoder = timm.create_model(encoder, pretrained=False, features_only=True)
             # A features_only model describes its outputs in feature_info (an attribute nn.Module cannot type).
@@ -78,7 +84,8 @@ def _modules():
             self.head = nn.Sequential(nn.Upsample(scale_factor=reductions[0], mode="bilinear", align_corners=False),
                                       nn.Conv2d(deep, 16, 3, padding=1), nn.ReLU(inplace=True),
                                       nn.Conv2d(16, 3, 3, padding=1), nn.Tanh())
-            self.classifier = timm.create_model(classifier, pretrained=False, num_classes=2, drop_rate=dropout)
+            extra: dict[str, Any] = {} if classifier_stride == 32 else {"output_stride": classifier_stride}
+            self.classifier = timm.create_model(classifier, pretrained=False, num_classes=2, drop_rate=dropout, **extra)
 
         def forward(self, x):
             feats = self.encoder(x)
@@ -140,7 +147,8 @@ def triplet_loss(stages, labels, margin: float):
 
 
 class LgscBackbone(Backbone):
-    """LGSC: cue generator + auxiliary classifier; options ``encoder``, ``classifier``, loss weights."""
+    """LGSC: cue generator + auxiliary classifier; options ``encoder``, ``classifier``, ``classifier_stride``,
+    loss weights."""
 
     name = "lgsc"
     default_input_size = 112
@@ -148,7 +156,7 @@ class LgscBackbone(Backbone):
 
     def __init__(self, *, encoder: str = "resnet18", classifier: str = "resnet18", w_triplet: float = 1.0,
                  w_regression: float = 5.0, w_classification: float = 5.0, margin: float = 0.5,
-                 dropout: float = 0.0, score: str = "cue", **kwargs: Any):
+                 dropout: float = 0.0, score: str = "cue", classifier_stride: int = 32, **kwargs: Any):
         super().__init__(**kwargs)
         if score not in ("cue", "classifier"):
             raise ConfigError(f"lgsc: score must be 'cue' or 'classifier', not {score!r}")
@@ -156,19 +164,21 @@ class LgscBackbone(Backbone):
         check_timm_model(classifier, "lgsc classifier (timm model)")
         self.encoder, self.classifier, self.score = encoder, classifier, score
         self.weights = {"triplet": w_triplet, "regression": w_regression, "classification": w_classification}
-        self.margin, self.dropout = margin, dropout
+        if classifier_stride not in (8, 16, 32):
+            raise ConfigError(f"lgsc: classifier_stride must be 8, 16 or 32, not {classifier_stride!r}")
+        self.margin, self.dropout, self.classifier_stride = margin, dropout, classifier_stride
 
     def config(self) -> dict[str, Any]:
         cfg = super().config()
         cfg["options"].update(encoder=self.encoder, classifier=self.classifier, margin=self.margin,
-                              dropout=self.dropout, score=self.score,
+                              dropout=self.dropout, score=self.score, classifier_stride=self.classifier_stride,
                               w_triplet=self.weights["triplet"], w_regression=self.weights["regression"],
                               w_classification=self.weights["classification"])
         return cfg
 
     def build(self):
         net_cls, _, _ = _modules()
-        return net_cls(self.encoder, self.classifier, self.dropout)
+        return net_cls(self.encoder, self.classifier, self.dropout, self.classifier_stride)
 
     def logits(self, model, inputs):
         return model(inputs)["logits"]

@@ -19,6 +19,32 @@ def test_round_trip(tmp_path):
         torch.testing.assert_close(model(x)["logits"], model2(x)["logits"])
 
 
+def test_classifier_stride_gives_a_finer_cam_grid_and_survives_the_checkpoint(tmp_path):
+    """LGSC's ``classifier_stride`` 16 dilates the classifier's last stage: at 112 px its CAM layer is 7x7
+    instead of 4x4, with the same weights' shapes, and a checkpoint rebuilds the dilated model."""
+    from fastk.errors import ConfigError
+
+    def cam_grid(bb, model):
+        target = bb.cam_target(model, "spoof-logit", None)
+        seen = []
+        hook = target.target_layers[0].register_forward_hook(lambda m, i, o: seen.append(tuple(o.shape[-2:])))
+        with torch.no_grad():
+            model(torch.randn(1, 3, 112, 112))
+        hook.remove()
+        return seen[0]
+
+    opts = dict(encoder="mobilenetv3_small_050", classifier="resnet10t", input_size=112)
+    plain, dilated = fastk.create("backbone", "lgsc", **opts), fastk.create("backbone", "lgsc", classifier_stride=16, **opts)
+    plain_model, dilated_model = plain.build().eval(), dilated.build().eval()
+    assert cam_grid(plain, plain_model) == (4, 4) and cam_grid(dilated, dilated_model) == (7, 7)
+    assert {k: v.shape for k, v in plain_model.state_dict().items()} == {
+        k: v.shape for k, v in dilated_model.state_dict().items()}
+    bb2, model2, _ = load_checkpoint(save_checkpoint(tmp_path / "d.pt", dilated, dilated_model))
+    assert bb2.config()["options"]["classifier_stride"] == 16 and cam_grid(bb2, model2) == (7, 7)
+    with pytest.raises(ConfigError, match="classifier_stride must be 8, 16 or 32, not 12"):
+        fastk.create("backbone", "lgsc", classifier_stride=12, **opts)
+
+
 def test_truncated_and_foreign_files_fail_in_one_line(tmp_path, tiny_checkpoint):
     torn = tmp_path / "torn.pt"
     torn.write_bytes(tiny_checkpoint.read_bytes()[:5000])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastk
-from fastk.face_heat import face_hull_mask, heat_on_face, on_face, over_cells, ratio
+from fastk.face_heat import face_hull_mask, heat_on_face, on_face, over_cells, ratio, ratio_spread
 from fastk.images import read_rgb
 
 
@@ -75,6 +75,21 @@ def test_ratio_over_a_grids_cells_leaves_out_what_cannot_be_read(tmp_path):
                                    "cells": 1, "by_cam": {"layercam": pytest.approx(0.6)}}}
     assert ratio(g(float("nan"), 0.5)) is None and ratio(g(0.2, 0.0)) is None and ratio(g(0.2, 0.4)) == 0.5
     assert over_cells([]) == {}
+
+
+def test_ratio_spread_over_folders(tmp_path):
+    """ratio_spread (the sanity check's random-weights baseline): per group over folders; a folder without
+    the file or without on_face counts for nothing."""
+    for name, groups in {"a": {"real": {"heat_share": 0.4, "pixel_share": 0.5, "n": 3}},
+                         "b": {"real": {"heat_share": 0.6, "pixel_share": 0.5, "n": 3},
+                               "spoof:replay": {"heat_share": 0.5, "pixel_share": 0.25, "n": 2}},
+                         "c": {}}.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "area_importance.json").write_text(json.dumps({"on_face": groups}))
+    got = ratio_spread([tmp_path / n for n in ("a", "b", "c", "missing")])
+    assert got["real"] == {"median": pytest.approx(1.0), "min": pytest.approx(0.8), "max": pytest.approx(1.2), "n": 2}
+    assert got["spoof:replay"] == {"median": 2.0, "min": 2.0, "max": 2.0, "n": 1}
+    assert ratio_spread([]) == {}
 
 
 def test_explore_writes_the_shares_and_an_older_folder_keeps_its_columns(tmp_path, tiny_dataset, tiny_checkpoint):

@@ -143,7 +143,8 @@ def test_report_html_is_self_contained(tiny_run):
     assert "http://" not in page and "https://doi.org" in page  # nothing loaded from the network
     assert "Over the 2 trained models of the recipe" in page and "the first trained model's (seed1)" in page
     for text in ("Left/right asymmetry", "Sanity check", "APCER per attack type", "Errors by group", "Plugins used", "s / epoch",
-                 "JPEG bytes", "How stable is the area ranking?", "Is the explanation on the face?", "Faithfulness", "Speed", "Machine"):
+                 "JPEG bytes", "How stable is the area ranking?", "Is the explanation on the face?",
+                 "random weights: median (range), draws", "Faithfulness", "Speed", "Machine"):
         assert text in page
 
 

@@ -29,6 +29,10 @@ def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_
     assert result["verdict"] == verdict([d["spearman"] for d in result["draws"]])
     assert result["spearman"]["min"] <= result["agreement"]["spearman"] <= result["spearman"]["max"]
     assert json.loads((tmp_path / "sanity.json").read_text())["verdict"] == result["verdict"]
+    # the heat-on-face baseline: the trained model's ratio beside each random draw's, on the same images
+    assert result["on_face"]["trained"]["all"]["n"] == 1 and result["on_face"]["random"]["all"]["n"] == 3
+    random_all = result["on_face"]["random"]["all"]
+    assert 0 < random_all["min"] <= random_all["median"] <= random_all["max"]
     assert (tmp_path / "sanity_cascading.png").stat().st_size > 10_000
 
 
@@ -86,6 +90,8 @@ def test_seed_models_share_the_random_draws_and_decide_together(tiny_checkpoint,
     first, copy = result["models"].values()
     assert copy["rho"] == pytest.approx(first["rho"], abs=1e-9) and len(first["rho"]) == 2
     assert result["rule"] == RECIPE_RULE and result["verdict"] == recipe_verdict(result["models"])
+    trained = result["on_face"]["trained"]["all"]  # both models count, and a copy adds no spread
+    assert trained["n"] == 2 and trained["min"] == pytest.approx(trained["max"], abs=1e-9)
 
 
 def test_seed_model_of_another_architecture_is_refused_in_one_line(tiny_checkpoint, lgsc_checkpoint, tiny_dataset):

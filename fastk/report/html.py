@@ -77,7 +77,8 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
     run = Path(run_dir)
     figs = report.get("figures", {})
     parts = [_header(report), _data_section(report.get("dataset", {})),
-             _importance_section(report["importance"], figs, run, (report.get("stability") or {}).get("on_face")),
+             _importance_section(report["importance"], figs, run, (report.get("stability") or {}).get("on_face"),
+                                 (report.get("sanity") or {}).get("on_face")),
              sections.sanity(report, run), sections.stability(report, run), _overlays(figs, run),
              sections.faithfulness(report, run), _retraining_section(report), sections.speed(report),
              _errors_tables(report.get("models", {})), _plugins_and_machine(report),
@@ -122,7 +123,8 @@ def _data_section(ds: dict[str, Any]) -> str:
 
 
 def _importance_section(imp: dict[str, Any], figs: dict[str, Any], run: Path,
-                        on_face_grid: dict[str, Any] | None = None) -> str:
+                        on_face_grid: dict[str, Any] | None = None,
+                        on_face_baseline: dict[str, Any] | None = None) -> str:
     """How the importance was measured, its figures, the ranking with CIs, per-group tables, asymmetry."""
     e = html.escape
     tgt = imp.get("cam_target", {})
@@ -152,7 +154,7 @@ def _importance_section(imp: dict[str, Any], figs: dict[str, Any], run: Path,
         parts.append(f"<p><b>By {e(key)}</b></p>")
         parts.append(_table(["area", *groups], [[e(a), *[_fmt(groups[g][a]["importance"], "{:.3f}") for g in groups]] for a in names]))
     parts.append(_asymmetry(imp.get("asymmetry") or {}))
-    parts.append(sections.on_face(imp, on_face_grid))
+    parts.append(sections.on_face(imp, on_face_grid, on_face_baseline))
     return "".join(parts)
 
 

@@ -33,9 +33,11 @@ def figure_html(folder: Path, rel: str | None, caption: str, prefix: str = "") -
             f"width='520'><figcaption>{e(caption)}</figcaption></figure>")
 
 
-def on_face(importance: dict[str, Any], grid: dict[str, Any] | None = None) -> str:
-    """Share of the CAM heat on the face per real/attack type, beside the face's share of the pixels; and,
-    when the run has a stability grid, the ratio over its seeds, CAM methods and detectors."""
+def on_face(importance: dict[str, Any], grid: dict[str, Any] | None = None,
+            baseline: dict[str, Any] | None = None) -> str:
+    """Share of the CAM heat on the face per real/attack type, beside the face's share of the pixels; when
+    the run has a stability grid, the ratio over its seeds, CAM methods and detectors; and, when the sanity
+    check ran, the trained models' ratio beside the same architecture's with random weights."""
     groups = importance.get("on_face") or {}
     if not groups and not grid:
         return ""
@@ -50,7 +52,27 @@ def on_face(importance: dict[str, Any], grid: dict[str, Any] | None = None) -> s
             "beside the share of the image the face covers. A heat share well below the pixel share (ratio under 1) "
             "means the model explains its decision with what surrounds the face (background, hair, a screen's "
             "bezel), and an area ranking of it says little about faces."
-            + (" The run's model, as explored above:" if groups else "") + "</p>" + own + _on_face_grid(grid or {}))
+            + (" The run's model, as explored above:" if groups else "") + "</p>" + own + _on_face_grid(grid or {})
+            + _on_face_baseline(baseline or {}))
+
+
+def _on_face_baseline(baseline: dict[str, Any]) -> str:
+    """Trained vs random weights (``sanity.json`` ``on_face``): the ratio a model gets without learning."""
+    trained, random = baseline.get("trained") or {}, baseline.get("random") or {}
+    if not random:
+        return ""
+
+    def cell(g: dict[str, Any] | None) -> str:
+        return f"<b>{_f(g['median'])}</b> ({_f(g['min'])} - {_f(g['max'])}), {g['n']}" if g else "-"
+
+    rows = "".join(f"<tr><td>{e(name)}</td><td>{cell(trained.get(name))}</td><td>{cell(random.get(name))}</td></tr>"
+                   for name in dict.fromkeys([*trained, *random]))
+    return ("<p>The ratio is not zero-based: the CAM's grid and padding and where the face sits in the crop move "
+            "it for a model that learned nothing. The sanity check's images, explored by the trained models and "
+            "by the same architecture with random weights: only a trained ratio above the random one is the "
+            "model's own look at the face.</p>"
+            "<table><thead><tr><th>images</th><th>trained: median (range), models</th>"
+            "<th>random weights: median (range), draws</th></tr></thead><tbody>" + rows + "</tbody></table>")
 
 
 def _on_face_grid(grid: dict[str, Any]) -> str:
