@@ -126,9 +126,7 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
         "verdict": v,
         "passes": v == "passes",
         "rule": RULE if len(models) == 1 else RECIPE_RULE,
-        "models": models,
-        "cascading": casc,
-        "on_face": heat,
+        "models": models, "cascading": casc, "on_face": heat,
     }
 
 
