@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -122,7 +123,7 @@ def figure(rows: dict[str, list[np.ndarray]], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     cols = max(len(m) for m in rows.values())
-    fig, axes = plt.subplots(len(rows), cols, figsize=(1.9 * cols, 2.1 * len(rows)), squeeze=False)
+    fig, axes = plt.subplots(len(rows), cols, figsize=(1.9 * cols, 2.4 * len(rows)), squeeze=False)
     for r, (name, maps) in enumerate(rows.items()):
         for c, ax in enumerate(axes[r]):
             ax.axis("off")
@@ -131,8 +132,17 @@ def figure(rows: dict[str, list[np.ndarray]], out: Path) -> None:
                 ax.set_title(f"{name}\n{'seed ' + str(c) if c < len(maps) - 3 else 'random ' + str(c - len(maps) + 3)}",
                              fontsize=7)
     fig.suptitle("Mean Grad-CAM++ spoof-logit map over the validation images (each map sums to 1)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(h_pad=1.5)
     fig.savefig(out, dpi=110)
+
+
+def cpu_name() -> str:
+    """platform.processor() is empty on many Linux builds; /proc/cpuinfo names the CPU."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or "unknown CPU"
 
 
 def main() -> None:
@@ -142,13 +152,14 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "cam_grid_on_face.json")
     args = ap.parse_args()
     names = [n for n in args.variants.split(",") if n]
-    started, results, rows = time.time(), {}, {}
+    started, load, results, rows = time.time(), os.getloadavg()[0], {}, {}
     for name in names:
         results[name], rows[name] = summarise(name, run_variant(name, args.runs_dir))
     figure(rows, args.out.with_suffix(".png"))
     record = {"command": f"python benchmarks/cam_grid_on_face.py --variants {','.join(names)}",
-              "machine": f"{platform.machine()}, {platform.processor() or '?'}, python {platform.python_version()}",
-              "date": time.strftime("%Y-%m-%d"), "seconds": round(time.time() - started),
+              "machine": f"{platform.machine()}, {cpu_name()}, {os.cpu_count()} cores, python {platform.python_version()}",
+              "load_average_at_start": round(load, 2),
+              "date": time.strftime("%Y-%m-%d"), "seconds": round(time.time() - started),  # this invocation; resumed variants are not retrained
               "what": "heat share on the face / pixel share the face covers (1 = even), Grad-CAM++ on the spoof logit",
               "variants": results}
     args.out.write_text(json.dumps(record, indent=2) + "\n")
