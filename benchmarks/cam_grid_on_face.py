@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -136,29 +135,21 @@ def figure(rows: dict[str, list[np.ndarray]], out: Path) -> None:
     fig.savefig(out, dpi=110)
 
 
-def cpu_name() -> str:
-    """platform.processor() is empty on many Linux builds; /proc/cpuinfo names the CPU."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "cam-grid")
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "cam_grid_on_face.json")
     args = ap.parse_args()
+    from fastk.environment import environment_record
+
     names = [n for n in args.variants.split(",") if n]
     started, load, results, rows = time.time(), os.getloadavg()[0], {}, {}
     for name in names:
         results[name], rows[name] = summarise(name, run_variant(name, args.runs_dir))
     figure(rows, args.out.with_suffix(".png"))
     record = {"command": f"python benchmarks/cam_grid_on_face.py --variants {','.join(names)}",
-              "machine": f"{platform.machine()}, {cpu_name()}, {os.cpu_count()} cores, python {platform.python_version()}",
-              "load_average_at_start": round(load, 2),
+              "environment": environment_record(), "load_average_at_start": round(load, 2),
               "date": time.strftime("%Y-%m-%d"), "seconds": round(time.time() - started),  # this invocation; resumed variants are not retrained
               "what": "heat share on the face / pixel share the face covers (1 = even), Grad-CAM++ on the spoof logit",
               "variants": results}

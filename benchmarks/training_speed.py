@@ -1,6 +1,7 @@
 """Training and inference speed on this machine's CPU, in images per second, at 112 and 224 px.
 
-For the demo's LGSC (mobilenetv3_small_100 encoder + resnet10t classifier), the paper's LGSC
+For the demo's LGSC (mobilenetv3_small_100 encoder + resnet10t classifier, at classifier stride 32 and
+at the demo configs' 16), the paper's LGSC
 (resnet18 + resnet18) and timm:resnet18: a few timed training steps (batch 16, AdamW) and inference
 passes (batch 32) on real demo images, after one warm-up step.
 
@@ -18,16 +19,21 @@ from pathlib import Path
 import torch
 
 import fastk
+from fastk.environment import environment_record
 from fastk.images import read_rgb
 
 MODELS = {
     "lgsc-demo (mobilenetv3_small_100 + resnet10t)": ("lgsc", {"encoder": "mobilenetv3_small_100", "classifier": "resnet10t"}),
+    "lgsc-demo, classifier_stride 16 (configs/demo.yaml)": ("lgsc", {"encoder": "mobilenetv3_small_100",
+                                                                     "classifier": "resnet10t",
+                                                                     "classifier_stride": 16}),
     "lgsc-paper (resnet18 + resnet18)": ("lgsc", {"encoder": "resnet18", "classifier": "resnet18"}),
     "timm:resnet18": ("timm:resnet18", {}),
 }
 
 
 def main(steps: int = 3) -> None:
+    load = os.getloadavg()[0]
     samples = fastk.create("dataset", "demo", side=128).samples()[:64]
     images = [read_rgb(s.path) for s in samples]
     labels = torch.tensor([s.label for s in samples])
@@ -61,7 +67,8 @@ def main(steps: int = 3) -> None:
                             "inference_images_per_s": round(infer_ips, 1)})
             print(results[-1])
     out = {"results": results, "torch_threads": torch.get_num_threads(), "cpu_count": os.cpu_count(),
-           "torch": torch.__version__, "machine": platform.machine(),
+           "torch": torch.__version__, "machine": platform.machine(), "environment": environment_record(),
+           "load_average_at_start": round(load, 2), "date": time.strftime("%Y-%m-%d"),
            "command": "python benchmarks/training_speed.py"}
     Path(__file__).with_suffix(".json").write_text(json.dumps(out, indent=2))
 
