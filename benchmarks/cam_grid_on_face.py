@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -144,12 +143,12 @@ def main() -> None:
     from fastk.environment import environment_record
 
     names = [n for n in args.variants.split(",") if n]
-    started, load, results, rows = time.time(), os.getloadavg()[0], {}, {}
+    started, environment, results, rows = time.time(), environment_record(), {}, {}
     for name in names:
         results[name], rows[name] = summarise(name, run_variant(name, args.runs_dir))
     figure(rows, args.out.with_suffix(".png"))
     record = {"command": f"python benchmarks/cam_grid_on_face.py --variants {','.join(names)}",
-              "environment": environment_record(), "load_average_at_start": round(load, 2),
+              "environment": environment,  # taken at the start: the load before the run
               "date": time.strftime("%Y-%m-%d"), "seconds": round(time.time() - started),  # this invocation; resumed variants are not retrained
               "what": "heat share on the face / pixel share the face covers (1 = even), Grad-CAM++ on the spoof logit",
               "variants": results}
