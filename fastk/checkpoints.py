@@ -33,7 +33,7 @@ def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | No
     meta = json.loads(json.dumps(meta or {}, default=float))
     from fastk.fingerprint import state_dict_hash
 
-    state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    state_dict = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}  # trained channels-last
     payload = {
         "format": FORMAT,
         "version": VERSION,

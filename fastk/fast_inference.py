@@ -1,4 +1,4 @@
-"""Exact speed-ups for the many forward passes of the checks: channels-last weights and inputs.
+"""Exact speed-ups for the many forward passes of the checks (and training): channels-last weights and inputs.
 
 Why: the faithfulness check scores the validation images once per removed area set (about 60 sets per
 removal method on the demo), and CPU convolutions run faster on channels-last tensors (LGSC's demo

@@ -31,6 +31,7 @@ import numpy as np
 from fastk.checkpoints import save_checkpoint
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.fast_inference import nhwc
 from fastk.training import ddp
 from fastk.training._data import TrainImages, choose_mode, in_order, open_split
 from fastk.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
@@ -121,7 +122,7 @@ def batch_scores(backbone, model, batches: Iterable[Any], device: str) -> np.nda
 
     model.eval()
     with torch.no_grad():
-        out = [backbone.spoof_score(model, to_input(xb).to(device)).cpu() for xb in batches]
+        out = [backbone.spoof_score(model, nhwc(to_input(xb).to(device))).cpu() for xb in batches]
     return torch.cat(out).numpy().astype(np.float64)
 
 
@@ -238,7 +239,7 @@ def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, t
         if cfg.augment:
             xb = augment(xb, gen, rows, len(idx))
         with ddp.autocast(fit.precision, fit.device):
-            losses = fit.backbone.training_loss(fit.trained, xb.to(fit.device), yb.to(fit.device))
+            losses = fit.backbone.training_loss(fit.trained, nhwc(xb.to(fit.device)), yb.to(fit.device))
         fit.opt.zero_grad()
         losses["total"].backward()
         fit.opt.step()
