@@ -3,7 +3,8 @@
 For the demo's LGSC (mobilenetv3_small_100 encoder + resnet10t classifier, at classifier stride 32 and
 at the demo configs' 16), the paper's LGSC
 (resnet18 + resnet18) and timm:resnet18: a few timed training steps (batch 16, AdamW) and inference
-passes (batch 32) on real demo images, after one warm-up step.
+passes (batch 32) on real demo images, after one warm-up step; each in contiguous (NCHW) and in
+channels-last layout, the one fastk trains in (fastk.training._setup.build_model).
 
     .venv/bin/python benchmarks/training_speed.py   # writes benchmarks/training_speed.json
 """
@@ -29,6 +30,8 @@ MODELS = {
     "timm:resnet18": ("timm:resnet18", {}),
 }
 
+LAYOUTS = {"contiguous": torch.contiguous_format, "channels_last": torch.channels_last}
+
 
 def main(steps: int = 3) -> None:
     environment = environment_record()  # at the start: its load average says whether the machine was idle
@@ -37,11 +40,11 @@ def main(steps: int = 3) -> None:
     labels = torch.tensor([s.label for s in samples])
     results = []
     for label, (spec, opts) in MODELS.items():
-        for size in (112, 224):
+        for size, layout in ((s, f) for s in (112, 224) for f in LAYOUTS):
             torch.manual_seed(0)
             bb = fastk.create("backbone", spec, input_size=size, **opts)
-            model = bb.build()
-            x = bb.preprocess(images)
+            model = bb.build().to(memory_format=LAYOUTS[layout])
+            x = bb.preprocess(images).contiguous(memory_format=LAYOUTS[layout])
             opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
             model.train()
             times = []
@@ -61,7 +64,7 @@ def main(steps: int = 3) -> None:
                 for _ in range(steps):
                     bb.spoof_score(model, x[:32])
                 infer_ips = 32 * steps / (time.perf_counter() - t0)
-            results.append({"model": label, "input_px": size, "train_images_per_s": round(train_ips, 1),
+            results.append({"model": label, "input_px": size, "layout": layout, "train_images_per_s": round(train_ips, 1),
                             "inference_images_per_s": round(infer_ips, 1)})
             print(results[-1])
     out = {"results": results, "environment": environment, "date": time.strftime("%Y-%m-%d"),
