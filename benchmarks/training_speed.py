@@ -11,6 +11,7 @@ channels-last layout, the one fastk trains in (fastk.training._setup.build_model
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from pathlib import Path
@@ -40,7 +41,7 @@ def main(steps: int = 3) -> None:
     labels = torch.tensor([s.label for s in samples])
     results = []
     for label, (spec, opts) in MODELS.items():
-        for size, layout in ((s, f) for s in (112, 224) for f in LAYOUTS):
+        for size, layout in itertools.product((112, 224), LAYOUTS):
             torch.manual_seed(0)
             bb = fastk.create("backbone", spec, input_size=size, **opts)
             model = bb.build().to(memory_format=LAYOUTS[layout])

@@ -66,7 +66,6 @@ def test_gathered_validation_metrics_are_the_one_process_metrics_of_the_same_wei
 
     split = subject_split(fastk.create("dataset", "demo", side=96, max_subjects=24).samples(), seed=0)
     backbone, model, meta = load_checkpoint(two_process_run / "best.pt")
-    model = model.to(memory_format=torch.channels_last)  # the layout the ranks validated in (same float sums)
     x, y = load_tensors(backbone, split["val"])
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # each rank computed on one thread

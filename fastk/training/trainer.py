@@ -31,7 +31,7 @@ import numpy as np
 from fastk.checkpoints import save_checkpoint
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.fast_inference import nhwc
+from fastk.fast_inference import channels_last, nhwc
 from fastk.training import ddp
 from fastk.training._data import TrainImages, choose_mode, in_order, open_split
 from fastk.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
@@ -117,11 +117,16 @@ def scores(backbone, model, x_uint8, batch_size: int, device: str) -> np.ndarray
 
 
 def batch_scores(backbone, model, batches: Iterable[Any], device: str) -> np.ndarray:
-    """Spoof scores of uint8 image batches, concatenated in order (the model in eval mode, no gradients)."""
+    """Spoof scores of uint8 image batches, concatenated in order (the model in eval mode, no gradients).
+
+    Always in channels-last layout, the one fastk trains in: a model validated during training and the
+    same weights loaded from their (contiguous) checkpoint then give the same float sums, so the stored
+    threshold is the one a later scoring of the validation split finds.
+    """
     import torch
 
     model.eval()
-    with torch.no_grad():
+    with torch.no_grad(), channels_last(model):
         out = [backbone.spoof_score(model, nhwc(to_input(xb).to(device))).cpu() for xb in batches]
     return torch.cat(out).numpy().astype(np.float64)
 
