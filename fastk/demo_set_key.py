@@ -16,8 +16,9 @@ VERSION = 5  # bump when the images a given setting produces change
 #: The modules whose code decides the images: their source is hashed into the cache key, so a changed
 #: simulator never serves a set built by an older one (VERSION alone was once forgotten: a camera-model
 #: change reused the old images). tests/test_demo_set.py checks every fastk import of these is listed.
-IMAGE_SOURCES = ("fastk.demo_set", "fastk.attacks", "fastk.attack_replay", "fastk._media", "fastk.camera_model",
-                 "fastk.areas", "fastk.landmarks", "fastk_plugins.landmarks_dlib")  # dlib's points place the crops
+#: (dlib's points place the crops, so the landmark code is listed too.)
+IMAGE_SOURCES = ("fastk.demo_set", "fastk.demo_set_render", "fastk.attacks", "fastk.attack_replay", "fastk._media",
+                 "fastk.camera_model", "fastk.areas", "fastk.landmarks", "fastk_plugins.landmarks_dlib")
 
 
 def code_digest() -> str:

@@ -48,7 +48,6 @@ def check_faces(samples: list[Sample], detector=None, cache=None, *, show_progre
     ``detector=None`` checks only that each file reads (for inputs that are not faces by design,
     such as masked datasets); ``cache`` is a :class:`fastk.landmark_cache.LandmarkCache`.
     """
-    from fastk.images import read_rgb
     from fastk.progress import progress_bar
 
     if detector is not None and cache is None:
@@ -59,23 +58,31 @@ def check_faces(samples: list[Sample], detector=None, cache=None, *, show_progre
     what = f"finding faces ({detector.name})" if detector is not None else "reading images"
     with progress_bar(show_progress and bool(samples)) as progress:
         task = progress.add_task(f"{what} in {len(samples)} images", total=len(samples))
-        for s in samples:
+        found = cache.detect_each(detector, [s.path for s in samples]) if detector is not None else map(_read, samples)
+        for s, face in zip(samples, found):
             progress.advance(task)
-            face = None
-            try:
-                if detector is not None:
-                    face = cache.detect_file(detector, s.path)
-                else:
-                    read_rgb(s.path)
-            except ImageReadError as err:
-                out.skipped.append({"path": str(s.path), "kind": UNREADABLE, "reason": str(err)})
+            if isinstance(face, ImageReadError):
+                out.skipped.append({"path": str(s.path), "kind": UNREADABLE, "reason": str(face)})
                 continue
+            if isinstance(face, FastkError):  # not the image's fault (an unwritable cache): stop
+                raise face
             if face is not None and not face.ok:
                 out.skipped.append({"path": str(s.path), "kind": NO_FACE,
                                     "reason": f"{s.path}: {face.reason} ({detector.name})"})
                 continue
             out.usable.append((s, face))
     return out
+
+
+def _read(sample: Sample) -> ImageReadError | None:
+    """Only that the file reads: the error, or None (no face was looked for)."""
+    from fastk.images import read_rgb
+
+    try:
+        read_rgb(sample.path)
+    except ImageReadError as err:
+        return err
+    return None
 
 
 def require_usable(checked: Checked, source: str) -> None:

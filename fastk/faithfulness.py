@@ -44,6 +44,7 @@ from fastk.landmark_cache import LandmarkCache, read_and_detect
 from fastk.paired_auc import auc_difference
 from fastk.progress import progress_bar
 from fastk.random_area_sets import pixel_fractions, random_sets
+from fastk.threads import ordered_map
 from fastk.training.metrics import auc
 
 SCORE = "backbone.spoof_score (the score metrics and AUC use; LGSC: mean |cue| unless score=classifier)"
@@ -139,16 +140,15 @@ class _Scorer:
             sel = [self.data.areas.index(a) for a in areas]
             remove = REMOVALS[method]
             options = {"noise": self.s.noise} if method == "road" else {}
+            # On worker threads (ROAD's sparse solves release the GIL), seeded by image and set: same pixels.
+            def removed(i: int) -> np.ndarray:
+                mask = self.data.masks[i, sel].any(axis=0)
+                return remove(self.data.images[i], mask, np.random.default_rng([self.s.seed, i, key[1]]), **options)
+
             out = []
             for start in range(0, len(self.data.images), self.s.batch_size):
-                batch = []
-                for i in range(start, min(start + self.s.batch_size, len(self.data.images))):
-                    img = self.data.images[i]
-                    if sel:
-                        mask = self.data.masks[i, sel].any(axis=0)
-                        rng = np.random.default_rng([self.s.seed, i, key[1]])
-                        img = remove(img, mask, rng, **options)
-                    batch.append(img)
+                rows = range(start, min(start + self.s.batch_size, len(self.data.images)))
+                batch = list(ordered_map(removed, rows)) if sel else [self.data.images[i] for i in rows]
                 with torch.inference_mode():
                     x = nhwc(self.backbone.preprocess(batch).to(self.device))
                     out.append(self.backbone.spoof_score(self.model, x).float().cpu().numpy())

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -71,13 +73,22 @@ class LandmarkCache:
         self.hits = 0
         self.misses = 0
         self._keys: dict[int, tuple[LandmarkDetector, str]] = {}
+        self._lock = threading.Lock()  # counts and keys stay right when worker threads share the cache
 
     def detector_key(self, detector: LandmarkDetector) -> str:
         """``detector.cache_key()``, computed once per detector object (it hashes model files)."""
-        known = self._keys.get(id(detector))
-        if known is None or known[0] is not detector:
-            known = self._keys[id(detector)] = (detector, detector.cache_key())
+        with self._lock:
+            known = self._keys.get(id(detector))
+            if known is None or known[0] is not detector:
+                known = self._keys[id(detector)] = (detector, detector.cache_key())
         return known[1]
+
+    def _count(self, hit: bool) -> None:
+        with self._lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
 
     def _entry(self, path: Path, detector: LandmarkDetector) -> Path:
         # READER: how files become pixels (read_rgb); entries made before EXIF orientation was honoured
@@ -96,21 +107,39 @@ class LandmarkCache:
         if entry.exists():
             try:
                 result = _decode(json.loads(entry.read_text()))
-                self.hits += 1
+                self._count(hit=True)
                 return result
             except (ValueError, KeyError, TypeError):
                 pass  # a corrupt entry is recomputed
-        self.misses += 1
+        self._count(hit=False)
         encoded = _encode(detector.detect(read_rgb(p) if image is None else image))
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = entry.with_name(f"{entry.name}.{os.getpid()}.tmp")  # two processes may fill one entry
+            # two processes (or threads, given one file twice) may fill one entry
+            tmp = entry.with_name(f"{entry.name}.{os.getpid()}-{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps(encoded))
             tmp.replace(entry)
         except OSError as err:  # a read-only cache must not stop the work
             raise FastkError(f"{self.root}: cannot write landmark cache ({err.strerror})") from err
         # what a later hit reads (points rounded to 0.01 px), so a first run and a resumed one agree
         return _decode(json.loads(json.dumps(encoded)))
+
+    def detect_each(self, detector: LandmarkDetector, paths: Iterable[str | Path]) -> Iterator[Face | NoFace | FastkError]:
+        """:meth:`detect_file` of each path, in order; the error (unreadable image) in place of its result.
+
+        On worker threads (:mod:`fastk.threads`) when ``detector.thread_safe``: finding the faces of
+        the demo set's source photos and samples was most of the demo's data step, all of it on one
+        core. The results are a serial loop's (each image is detected on its own, results in order).
+        """
+        from fastk.threads import ordered_map
+
+        def one(path: str | Path) -> Face | NoFace | FastkError:
+            try:
+                return self.detect_file(detector, path)
+            except FastkError as err:
+                return err
+
+        return ordered_map(one, paths, threads=None if detector.thread_safe else 1)
 
 
 def read_and_detect(cache: LandmarkCache, detector: LandmarkDetector, path: str | Path, *,

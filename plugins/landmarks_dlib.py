@@ -7,6 +7,7 @@ importing that package: its ``__init__`` needs ``pkg_resources``, which setuptoo
 from __future__ import annotations
 
 import importlib.util
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,11 +43,25 @@ def _version(dist: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _models():
-    """Load once per process: the predictor file is ~100 MB and takes ~1 s to read."""
+def _predictor():
+    """Load once per process and share between threads: the file is ~100 MB and takes ~1 s to read, and
+    dlib's ``shape_predictor`` only reads its trees when it fits points (a ``const`` call)."""
     import dlib
 
-    return dlib.get_frontal_face_detector(), dlib.shape_predictor(str(shape_predictor_path()))
+    return dlib.shape_predictor(str(shape_predictor_path()))
+
+
+_per_thread = threading.local()
+
+
+def _face_finder():
+    """This thread's HOG detector: dlib's ``object_detector`` loads each image into its scanner's
+    members, so two threads must not share one (it is cheap to make: ~20 ms)."""
+    import dlib
+
+    if not hasattr(_per_thread, "finder"):
+        _per_thread.finder = dlib.get_frontal_face_detector()
+    return _per_thread.finder
 
 
 class DlibDetector(LandmarkDetector):
@@ -59,6 +74,7 @@ class DlibDetector(LandmarkDetector):
 
     name = "dlib"
     scheme = "dlib68"
+    thread_safe = True  # one HOG detector per thread, the predictor shared (see _face_finder)
 
     def __init__(self, *, upsample: int = 1, **kwargs):
         super().__init__(**kwargs)
@@ -73,9 +89,9 @@ class DlibDetector(LandmarkDetector):
     def _find_faces(self, rgb: np.ndarray) -> list[Candidate]:
         import dlib
 
-        detector, predictor = _models()
+        predictor = _predictor()
         small, scale = self.downscaled(rgb)
-        rects, scores, _ = detector.run(small, self.upsample, 0.0)
+        rects, scores, _ = _face_finder().run(small, self.upsample, 0.0)
         out = []
         for rect, score in zip(rects, scores):
             full = dlib.rectangle(

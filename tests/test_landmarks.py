@@ -94,3 +94,29 @@ def test_landmark_cache_hits_on_second_call(tmp_path, london_photos):
     other = fastk.create("landmarks", "dlib", upsample=0)
     cache.detect_file(other, london_photos[0])
     assert cache.misses == 2  # a different setting is a different entry
+
+
+def test_detect_each_on_threads_finds_what_one_thread_finds(tmp_path, london_photos, monkeypatch):
+    """dlib detects a batch on worker threads (one HOG scanner per thread): the same points as one
+    thread, in input order, with an unreadable file's error in its place, each file looked up once."""
+    from fastk.errors import ImageReadError
+    from fastk.landmark_cache import LandmarkCache
+    from fastk.threads import THREADS_ENV
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"not a jpeg")
+    paths = [*london_photos[:6], broken, london_photos[6]]
+    det = fastk.create("landmarks", "dlib")
+    assert det.thread_safe
+    monkeypatch.setenv(THREADS_ENV, "4")
+    threaded_cache = LandmarkCache(tmp_path / "threads")
+    threaded = list(threaded_cache.detect_each(det, paths))
+    monkeypatch.setenv(THREADS_ENV, "1")
+    serial = list(LandmarkCache(tmp_path / "serial").detect_each(det, paths))
+    assert isinstance(threaded[6], ImageReadError) and "broken.jpg" in str(threaded[6])
+    assert isinstance(serial[6], ImageReadError)
+    for a, b in zip(threaded[:6] + threaded[7:], serial[:6] + serial[7:]):
+        assert a.ok and b.ok
+        np.testing.assert_array_equal(a.points68, b.points68)
+        assert a.box == b.box
+    assert (threaded_cache.misses, threaded_cache.hits) == (len(paths), 0)  # each file looked up once

@@ -1,0 +1,170 @@
+"""One source photo's demo samples: the draws (made in photo order) apart from the rendering (any order).
+
+Why two halves: one seeded generator drives every draw of the demo set, so the draws must be made
+photo after photo; the rendering (attack simulation, camera, JPEG) only needs its photo's draws, so
+worker threads can render several photos at once (:func:`fastk.threads.ordered_map`) and still write
+exactly the images a serial build does. See :mod:`fastk.demo_set` for what the samples are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fastk.areas import AreaSet
+from fastk.attacks import relight, simulate_attack
+from fastk.camera_model import capture, draw_camera, encode_jpeg
+
+WORK_SIDE = 256  # attacks and the camera are simulated at this crop size, then resized to ``side``
+#: Margin around the landmarks' extent on each side (a share of it), per framing.
+MARGINS = {"tight": 0.15, "context": 0.6}
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The options every sample of one build shares, passed around as one value."""
+
+    side: int
+    attacks: Sequence[str]
+    attacks_per_photo: int
+    lightings: Sequence[str]
+    planted: Sequence[str] | None
+    framing: str
+    disable: Sequence[str]
+
+
+@dataclass(frozen=True)
+class SampleDraw:
+    """What the generator decided for one sample: ``attack`` None is the photo's real sample."""
+
+    attack: str | None
+    seed: int
+    lighting: str
+    camera: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PhotoDraws:
+    """One photo's draws: its source row and landmarks, the planted variant's shared camera, its samples."""
+
+    src: dict[str, Any]
+    points68: np.ndarray  # in the source photo's pixels
+    camera: dict[str, Any]  # planted variant: every sample's camera (drawn, unused, otherwise)
+    lighting: str  # planted variant: every sample's lighting
+    samples: list[SampleDraw]
+
+
+def draw_photo(recipe: Recipe, i: int, src: dict[str, Any], points68: np.ndarray,
+               rng: np.random.Generator) -> PhotoDraws:
+    """Photo ``i``'s draws from the build's generator (the attack type cycles with ``i``)."""
+    planted = recipe.planted
+    kinds = [None] + [recipe.attacks[(i + k) % len(recipe.attacks)] for k in range(recipe.attacks_per_photo)]
+    photo_camera = draw_camera(np.random.default_rng(int(rng.integers(0, 2**31))))
+    photo_lighting = recipe.lightings[int(rng.integers(0, len(recipe.lightings)))]
+    samples = []
+    for attack in kinds:
+        seed = int(rng.integers(0, 2**31))
+        lighting = photo_lighting if planted else recipe.lightings[int(rng.integers(0, len(recipe.lightings)))]
+        # One camera, lighting and exposure per photo in the planted variant (real and spoof
+        # differ only where planted).
+        camera = photo_camera if planted else draw_camera(np.random.default_rng(seed + 1))
+        samples.append(SampleDraw(attack, seed, lighting, camera))
+    return PhotoDraws(src, points68, photo_camera, photo_lighting, samples)
+
+
+def face_crop_box(points68: np.ndarray, shape: tuple[int, ...], margin: float = 0.3) -> tuple[int, int, int, int]:
+    """A square box around the landmarks, ``margin`` of their extent added on each side, inside the image."""
+    x0, y0 = points68.min(axis=0)
+    x1, y1 = points68.max(axis=0)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.1 * (y1 - y0)  # a little more forehead than neck
+    half = max(x1 - x0, y1 - y0) * (0.5 + margin)
+    h, w = shape[:2]
+    half = min(half, cx, cy, w - cx, h - cy) if min(cx, cy, w - cx, h - cy) > 0.3 * half else half
+    box = [round(cx - half), round(cy - half), round(cx + half), round(cy + half)]
+    return max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+
+
+def work_crop(img: np.ndarray, points68: np.ndarray, framing: str) -> tuple[np.ndarray, np.ndarray]:
+    """The face crop at ``WORK_SIDE`` px as floats in [0, 1], and the landmarks moved into it."""
+    import cv2
+
+    x0, y0, x1, y1 = face_crop_box(points68, img.shape, MARGINS[framing])
+    crop = cv2.resize(img[y0:y1, x0:x1], (WORK_SIDE, WORK_SIDE), interpolation=cv2.INTER_AREA)
+    pts = (points68 - [x0, y0]) * [WORK_SIDE / (x1 - x0), WORK_SIDE / (y1 - y0)]
+    return crop.astype(np.float32) / 255, pts
+
+
+@dataclass(frozen=True)
+class _Photo:
+    """One source photo as each sample made from it needs it."""
+
+    crop: np.ndarray  # the face at WORK_SIDE px, floats in [0, 1]
+    pts: np.ndarray  # its 68 landmarks in crop coordinates
+    stem: str  # the source file's stem: names the sample files
+    mask: np.ndarray | None  # planted variant: where the attack is pasted
+    meter: dict[str, Any] | None  # planted variant: the exposure metered on the real frame
+
+
+def render_photo(recipe: Recipe, draws: PhotoDraws, areas: AreaSet, out: Path) -> list[dict[str, Any]]:
+    """Write one photo's real sample and its attacks under ``out``; returns their manifest rows."""
+    from fastk.images import read_rgb
+
+    planted, src = recipe.planted, draws.src
+    crop, pts = work_crop(read_rgb(src["file"]), draws.points68, recipe.framing)
+    meter = capture(relight(crop, draws.lighting), draws.camera, recipe.disable, return_meter=True)[1] if planted else None
+    mask = areas.union(areas.masks(pts, crop.shape), list(planted)) if planted else None
+    photo = _Photo(crop, pts, Path(src["file"]).stem, mask, meter)
+    base = {k: src[k] for k in ("subject", "collection", "expression", "age", "gender", "ethnicity")}
+    base["source_file"] = str(Path(src["file"]).name)
+    rows = []
+    for d in draws.samples:
+        rel, attack_params = _write_sample(recipe, photo, out, d)
+        params = {"seed": d.seed, "lighting": d.lighting, "attack": attack_params, "camera": d.camera}
+        rows.append({"path": rel, "label": 0 if d.attack is None else 1, "attack_type": d.attack or "none",
+                     "lighting": d.lighting, "simulated": d.attack is not None,
+                     "planted_areas": ",".join(planted) if (planted and d.attack) else "",
+                     "framing": recipe.framing, "params": json.dumps(params, sort_keys=True), **base})
+    return rows
+
+
+def _write_sample(recipe: Recipe, photo: _Photo, out: Path, d: SampleDraw) -> tuple[str, dict[str, Any]]:
+    """Simulate, capture and write one sample; returns its path and the attack's parameters."""
+    import cv2
+
+    attack_params: dict[str, Any] = {}
+    pic = photo.crop
+    if d.attack is not None:
+        overrides = _planted_overrides(d.seed, recipe.side) if recipe.planted else None
+        pic, attack_params = simulate_attack(photo.crop, d.attack, seed=d.seed, points68=photo.pts,
+                                             framing=recipe.framing, disable=recipe.disable, overrides=overrides)
+        if photo.mask is not None:
+            pic = _paste_inside(photo.crop, pic, photo.mask)
+    shot = capture(relight(pic, d.lighting), d.camera, recipe.disable, photo.meter)
+    small = cv2.resize(shot, (recipe.side, recipe.side), interpolation=cv2.INTER_AREA)
+    folder = "real" if d.attack is None else f"spoof/{d.attack}"
+    rel = f"{folder}/{photo.stem}_{d.lighting}.jpg"
+    (out / rel).parent.mkdir(parents=True, exist_ok=True)
+    (out / rel).write_bytes(encode_jpeg((np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8), d.camera, recipe.disable))
+    return rel, attack_params
+
+
+def _planted_overrides(seed: int, side: int) -> dict[str, float]:
+    """Coarse artefacts for the planted check: halftone cells of 3-4 px and a sharply resolved
+    sub-pixel grid at the FINAL size, so the cue survives the downscale. The planted variant tests the
+    explanation pipeline (does it find what is there), not realism."""
+    rng = np.random.default_rng(seed + 2)
+    return {"period_px": float(rng.uniform(3.0, 4.0)) * WORK_SIDE / side, "lens_blur": 0.2, "ink_spread": 0.3,
+            "pitch": float(rng.uniform(1.15, 1.35)), "grid_angle": float(rng.uniform(-6, 6))}
+
+
+def _paste_inside(real: np.ndarray, attack: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The attack's pixels inside ``mask`` (feathered by 2 px), the real crop elsewhere (floats)."""
+    import cv2
+
+    alpha = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 2.0)[..., None]
+    return (real * (1 - alpha) + attack * alpha).astype(np.float32)
