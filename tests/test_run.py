@@ -99,6 +99,27 @@ def test_report_json_has_real_values_in_range(tiny_run):
     assert report["plugins"]["cam"]["distribution"] == "fastk" and report["plugins"]["cam"]["version"]
 
 
+def test_models_at_chance_are_named_on_top_of_the_report_and_in_the_terminal(tiny_run):
+    """Two epochs on 15 subjects: whichever trainings stayed within chance on validation must be warned
+    about (report.json, report.html before the data section, the terminal), and no other."""
+    from fastk.report.model_checks import chance_band
+
+    run, output = tiny_run
+    report = json.loads((run / "report.json").read_text())
+    manifest = json.loads((run / "manifest.json").read_text())
+    at_chance = []
+    for step in ("train_full", "train_full_seed2"):
+        m = manifest["steps"][step]["result"]["val_metrics"]
+        if m["auc"] < chance_band(m["n_real"], m["n_spoof"]):
+            at_chance.append(step)
+    assert [w.split(" ")[0] for w in report["warnings"]] == at_chance
+    page = (run / "report.html").read_text()
+    for w in report["warnings"]:
+        assert page.index(w.split(" (")[0]) < page.index("Data and split")
+        assert "not distinguishable from chance" in output
+    assert ("Warning:" in output) == bool(at_chance)
+
+
 def test_run_checks_its_ranking_stability_faithfulness_and_speed(tiny_run):
     """The checks of the ranking are in report.json with the shapes a reader relies on."""
     run, output = tiny_run

@@ -75,6 +75,8 @@ def _summary(pipeline) -> None:
     from rich.table import Table
 
     report = json.loads(pipeline.run.report_json.read_text())
+    for warning in report.get("warnings", []):
+        console.print(f"[bold red]Warning:[/] {escape(warning)}")
     imp = report["importance"]
     console.print(f"Most important areas ({escape(imp['cam'])}): " + ", ".join(
         f"{a} {imp['overall'][a]['importance']:.2f}" for a in imp["ranking"][:4]))

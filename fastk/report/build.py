@@ -14,6 +14,7 @@ from fastk.areas import AreaSet
 from fastk.environment import environment_record
 from fastk.figures import face_diagram
 from fastk.plugins import provenance
+from fastk.report.model_checks import chance_warnings
 from fastk.run_config import ExploreSection, RunConfig
 from fastk.runs import Layout, RunFolder
 
@@ -82,6 +83,8 @@ def build_report(pipeline) -> dict[str, Any]:
         },
         "steps_seconds": {k: v.get("seconds") for k, v in run.manifest["steps"].items()},
         "notes": list(getattr(dataset_cls, "report_notes", ())),
+        "warnings": chance_warnings({step: run.result(step) for step in run.manifest["steps"]
+                                     if step.startswith("train_full") and run.done(step)}),
     }
 
 
