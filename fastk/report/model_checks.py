@@ -42,6 +42,7 @@ def chance_warnings(trainings: dict[str, dict[str, Any]]) -> list[str]:
                 else "a seed the stability check compares")
         out.append(f"{step} ({role}) is not distinguishable from chance on validation: AUC {auc:.3f} at its kept "
                    f"epoch {r.get('best_epoch')} ({m.get('n_real')} real, {m.get('n_spoof')} attack images; a "
-                   f"random ranking exceeds {band:.3f} in 2.5% of draws). Its explanations describe an "
-                   f"untrained network, not spoof cues: train longer or on more data before reading them.")
+                   f"random ranking exceeds {band:.3f} in 2.5% of draws). It may have learnt nothing of the task, "
+                   f"so its maps can show the network's build rather than spoof cues (compare the sanity "
+                   f"check's random weights): train longer or on more data before reading them.")
     return out
