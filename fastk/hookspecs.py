@@ -71,7 +71,10 @@ def fastk_register_landmark_detectors(registry: Registry) -> None:
     A detector finds the largest face in an RGB image and returns its landmarks in its own
     ``scheme`` (``"dlib68"``, ``"mediapipe478"``, ...) plus, when it can, the same face in the
     dlib-68 layout that face areas are defined in. Built in: ``dlib`` (default), ``mediapipe``,
-    ``fallback:dlib,mediapipe``.
+    ``fallback:dlib,mediapipe``. Set the class attribute ``thread_safe = True`` only when one object
+    may detect in several threads at once (no per-call state shared between calls); fastk then finds
+    the faces of a batch on worker threads. It is inherited: a subclass of a thread-safe detector that
+    adds such state must set it back to False.
 
     :param registry: the landmark-detector registry; call ``registry.add(DetectorClass)``.
     """

@@ -125,11 +125,14 @@ class LandmarkCache:
         return _decode(json.loads(json.dumps(encoded)))
 
     def detect_each(self, detector: LandmarkDetector, paths: Iterable[str | Path]) -> Iterator[Face | NoFace | FastkError]:
-        """:meth:`detect_file` of each path, in order; the error (unreadable image) in place of its result.
+        """:meth:`detect_file` of each path, in order; a :class:`FastkError` raised for a path (an
+        unreadable image, an unwritable cache) in place of its result, for the caller to judge.
 
-        On worker threads (:mod:`fastk.threads`) when ``detector.thread_safe``: finding the faces of
-        the demo set's source photos and samples was most of the demo's data step, all of it on one
-        core. The results are a serial loop's (each image is detected on its own, results in order).
+        On worker threads (:mod:`fastk.threads`) when ``detector.thread_safe``, cached or not (a hit
+        hashes the file, which also takes time): finding the faces of the demo set's source photos and
+        samples was most of the demo's data step, all of it on one core. The results are a serial
+        loop's (each image is detected on its own, results in order); only the hit/miss counts can
+        differ, when two paths hold the same content.
         """
         from fastk.threads import ordered_map
 

@@ -111,9 +111,10 @@ class LandmarkDetector:
     #: Detection runs on a copy whose longer side is at most this (detection dominates the cost).
     detect_max_side: int = 640
     #: True when one detector object may run :meth:`detect` in several threads at once; fastk then
-    #: detects a batch's uncached images on worker threads (:meth:`LandmarkCache.detect_each`). Leave
-    #: False when the library's objects keep per-call state (dlib's HOG scanner, MediaPipe's graphs)
-    #: and you do not give each thread its own.
+    #: finds the faces of a batch on worker threads
+    #: (:meth:`fastk.landmark_cache.LandmarkCache.detect_each`). Leave False when the library's objects
+    #: keep per-call state (dlib's HOG scanner, MediaPipe's graphs) and you do not give each thread its
+    #: own. Inherited: a subclass that adds such state must set it back to False.
     thread_safe: ClassVar[bool] = False
 
     def __init__(self, *, pad_fraction: float | None = None, detect_max_side: int | None = None):

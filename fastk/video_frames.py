@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ import numpy as np
 from fastk.errors import ImageReadError
 
 VIDEO_SUFFIXES = {".avi", ".mov", ".mp4", ".mkv", ".webm"}
+_LOG_LEVEL = threading.Lock()  # guards OpenCV's process-wide log level while a capture opens
 FRAME_NAME = re.compile(r"^(?P<video>.+\.(?:avi|mov|mp4|mkv|webm))\.f(?P<index>\d{6,})\.jpg$", re.IGNORECASE)
 
 
@@ -171,12 +173,13 @@ def _open(v: Path) -> Any:
         raise ImageReadError(f"{v}: is a directory, not a video")
     cv2 = _cv2()
     api = cv2.CAP_FFMPEG if cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG) else cv2.CAP_ANY
-    level = cv2.getLogLevel()
-    cv2.setLogLevel(2)  # errors only: OpenCV warns when a backend cannot open a file, fastk says why
-    try:
-        cap = cv2.VideoCapture(str(v), api)
-    finally:
-        cv2.setLogLevel(level)
+    with _LOG_LEVEL:  # a process-wide setting: worker threads (fastk.threads) must not interleave here
+        level = cv2.getLogLevel()
+        cv2.setLogLevel(2)  # errors only: OpenCV warns when a backend cannot open a file, fastk says why
+        try:
+            cap = cv2.VideoCapture(str(v), api)
+        finally:
+            cv2.setLogLevel(level)
     if not cap.isOpened():
         cap.release()
         raise ImageReadError(f"{v}: not a readable video (unknown format or corrupt data)")

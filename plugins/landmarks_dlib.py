@@ -42,8 +42,11 @@ def _version(dist: str) -> str | None:
         return None
 
 
+_loading = threading.Lock()  # worker threads asking at once load the ~100 MB file once
+
+
 @lru_cache(maxsize=1)
-def _predictor():
+def _load_predictor():
     """Load once per process and share between threads: the file is ~100 MB and takes ~1 s to read, and
     dlib's ``shape_predictor`` only reads its trees when it fits points (a ``const`` call)."""
     import dlib
@@ -51,12 +54,17 @@ def _predictor():
     return dlib.shape_predictor(str(shape_predictor_path()))
 
 
+def _predictor():
+    with _loading:
+        return _load_predictor()
+
+
 _per_thread = threading.local()
 
 
 def _face_finder():
     """This thread's HOG detector: dlib's ``object_detector`` loads each image into its scanner's
-    members, so two threads must not share one (it is cheap to make: ~20 ms)."""
+    members, so two threads must not share one (each thread makes its own, once)."""
     import dlib
 
     if not hasattr(_per_thread, "finder"):

@@ -26,3 +26,12 @@ def test_only_trainings_within_chance_are_warned_about_the_explained_one_first()
     assert [w.split(" ")[0] for w in warnings] == ["train_full", "train_full_seed1"]
     assert "AUC 0.490 at its kept epoch 0" in warnings[0] and "the model the ranking explains" in warnings[0]
     assert chance_warnings({"train_full": result(float("nan"), 0)}) == []  # one class only: no verdict
+    seeds = chance_warnings({"train_full_seed10": result(0.5, 1), "train_full_seed2": result(0.5, 1)})
+    assert [w.split(" ")[0] for w in seeds] == ["train_full_seed2", "train_full_seed10"]
+
+
+def test_reversed_scores_get_their_own_warning():
+    """An AUC far below 0.5 is no weak model: the labels or the score's sign are wrong."""
+    (warning,) = chance_warnings({"train_full": {"best_epoch": 3, "val_metrics": {"auc": 0.2, "n_real": 42,
+                                                                                  "n_spoof": 41}}})
+    assert "wrong way round" in warning and "not distinguishable" not in warning

@@ -33,11 +33,32 @@ def test_an_exception_is_raised_at_its_item():
     assert got == [0, 1, 2, 3, 4]
 
 
-def test_environment_caps_the_threads(monkeypatch):
+def test_environment_caps_the_threads_and_a_bad_value_is_a_config_error(monkeypatch):
+    from fastk.errors import ConfigError
+
     monkeypatch.setenv(THREADS_ENV, "1")
     assert worker_threads() == 1
-    monkeypatch.setenv(THREADS_ENV, "not a number")
+    monkeypatch.delenv(THREADS_ENV)
     assert 1 <= worker_threads() <= 4
+    for bad in ("0", "-2", "many"):
+        monkeypatch.setenv(THREADS_ENV, bad)
+        with pytest.raises(ConfigError, match=THREADS_ENV):
+            worker_threads()
+
+
+def test_a_caller_that_stops_early_drops_the_items_not_started():
+    started = []
+
+    def record(x: int) -> int:
+        started.append(x)
+        threading.Event().wait(0.01)
+        return x
+
+    results = ordered_map(record, range(1000), threads=2)
+    assert next(results) == 0
+    results.close()  # the pool shuts down here, queued items cancelled
+    assert len(started) <= 8
+    assert not [t for t in threading.enumerate() if t.name.startswith("fastk-worker")]
 
 
 def test_road_imputation_on_threads_equals_one_thread(london_photos):

@@ -28,11 +28,17 @@ def chance_band(n_real: int, n_spoof: int) -> float:
     return 0.5 + Z * math.sqrt((n_real + n_spoof + 1) / (12 * n_real * n_spoof))
 
 
+def _step_order(step: str) -> tuple[bool, int, str]:
+    """``train_full`` first, then the seeds by number (``seed10`` after ``seed2``)."""
+    digits = step.rsplit("seed", 1)[-1] if "_seed" in step else ""
+    return step != "train_full", int(digits) if digits.isdigit() else 0, step
+
+
 def chance_warnings(trainings: dict[str, dict[str, Any]]) -> list[str]:
     """One line per training whose kept epoch's validation AUC is within chance (``trainings``: step name
     -> its result, as ``train_result.json`` holds it), the explained model (``train_full``) first."""
     out = []
-    for step in sorted(trainings, key=lambda s: (s != "train_full", s)):
+    for step in sorted(trainings, key=_step_order):
         r = trainings[step]
         m = r.get("val_metrics") or {}
         auc, band = m.get("auc"), chance_band(int(m.get("n_real", 0)), int(m.get("n_spoof", 0)))
@@ -40,6 +46,11 @@ def chance_warnings(trainings: dict[str, dict[str, Any]]) -> list[str]:
             continue
         role = ("the model the ranking explains" if step == "train_full"
                 else "a seed the stability check compares")
+        if auc <= 1 - band:  # far below chance: the scores are reversed, not merely weak
+            out.append(f"{step} ({role}) ranks validation images the wrong way round: AUC {auc:.3f} at its kept "
+                       f"epoch {r.get('best_epoch')}, below {1 - band:.3f}, which random scores reach in 2.5% of "
+                       f"draws. Check the labels (0 = real, 1 = spoof) and the sign of the backbone's score.")
+            continue
         out.append(f"{step} ({role}) is not distinguishable from chance on validation: AUC {auc:.3f} at its kept "
                    f"epoch {r.get('best_epoch')} ({m.get('n_real')} real, {m.get('n_spoof')} attack images; a "
                    f"random ranking exceeds {band:.3f} in 2.5% of draws). It may have learnt nothing of the task, "
