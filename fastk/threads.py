@@ -29,13 +29,11 @@ def worker_threads() -> int:
     except AttributeError:  # macOS, Windows
         cores = os.cpu_count() or 1
     cap = os.environ.get(THREADS_ENV, "").strip()
-    if not cap:
-        return max(1, min(cores, MAX_THREADS))
-    if not cap.isdigit() or int(cap) < 1:
+    if cap and (not cap.isdigit() or int(cap) < 1):
         from fastk.errors import ConfigError
 
         raise ConfigError(f"environment variable {THREADS_ENV}={cap!r}: expected a whole number >= 1")
-    return max(1, min(cores, int(cap)))
+    return max(1, min(cores, int(cap) if cap else MAX_THREADS))
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], threads: int | None = None) -> Iterator[R]:

@@ -83,8 +83,8 @@ def build_report(pipeline) -> dict[str, Any]:
         },
         "steps_seconds": {k: v.get("seconds") for k, v in run.manifest["steps"].items()},
         "notes": list(getattr(dataset_cls, "report_notes", ())),
-        "warnings": chance_warnings({step: run.result(step) for step in run.manifest["steps"]
-                                     if step.startswith("train_full") and run.done(step)}),
+        "warnings": chance_warnings({step: run.result(step) for step in ["train_full", *pipeline.seed_steps()]
+                                     if run.done(step)}),
     }
 
 
