@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
 from fastk.training.metrics import auc, metrics_at, threshold_at_eer
@@ -109,3 +111,61 @@ def test_undefined_metrics_write_strict_json_and_read_as_words():
                                       "eer", "auc"}
     assert reason == "(no attacks in the set)"
     assert describe_undefined(metrics_at(LABELS, SCORES, 0.5, ATTACKS)) == []
+
+
+# -- at scale: sorted sweeps, the same numbers as scikit-learn and as the definitions ------------------
+
+def _score_sets():
+    """Random scores (all unique), the same rounded to halves (many ties), and reversed (AUC below 0.5)."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 3000)
+    s = rng.normal(0, 1, 3000) + 0.8 * y
+    tied = np.round(s * 2) / 2
+    return {"random": (y, s), "tied": (y, tied), "inverted": (y, -s)}
+
+
+@pytest.mark.parametrize("name", ["random", "tied", "inverted"])
+def test_auc_and_eer_equal_sklearns(name):
+    from sklearn.metrics import roc_curve
+
+    y, s = _score_sets()[name]
+    assert auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-9)
+    t, eer = threshold_at_eer(y, s)
+    # At each unique score t, roc_curve's FPR is BPCER (real with score >= t) and 1 - TPR is APCER.
+    fpr, tpr, thresholds = roc_curve(y, s, drop_intermediate=False)
+    (j,) = np.flatnonzero(thresholds == t)
+    assert eer == pytest.approx((1 - tpr[j] + fpr[j]) / 2, abs=1e-9)
+    gaps = np.abs(1 - tpr[1:] - fpr[1:])  # [0] is roc_curve's extra threshold above every score
+    assert gaps[j - 1] <= gaps.min() + 1e-9
+    m = metrics_at(y, s, t)
+    assert m["auc"] == pytest.approx(roc_auc_score(y, s), abs=1e-9) and m["eer"] == eer
+    assert m["bpcer"] == pytest.approx(fpr[j], abs=1e-9) and m["apcer_all_attacks"] == pytest.approx(1 - tpr[j], abs=1e-9)
+
+
+def _eer_by_definition(y, s):
+    """The definition, one threshold at a time (what threshold_at_eer computed before it sorted)."""
+    best = (float("inf"), 0.5, 1.0)
+    for t in np.unique(s):
+        apcer = float(((s < t) & (y == 1)).sum() / max(1, (y == 1).sum()))
+        bpcer = float(((s >= t) & (y == 0)).sum() / max(1, (y == 0).sum()))
+        if abs(apcer - bpcer) < best[0]:
+            best = (abs(apcer - bpcer), float(t), (apcer + bpcer) / 2)
+    return best[1], best[2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_sorted_sweeps_give_the_definitions_numbers_exactly(data):
+    """Same floats as the pair matrix and the per-threshold loop, with ties, NaN, infinities, one class,
+    unlabelled samples (-1) and no samples at all: both sides divide the same integer counts."""
+    from fastk.training.metrics import auc_pairs
+
+    n = data.draw(st.integers(0, 40))
+    y = np.array(data.draw(st.lists(st.sampled_from([-1, 0, 1, 1]), min_size=n, max_size=n)), dtype=int)
+    levels = st.sampled_from([0.0, 0.5, 1.0, np.nan, np.inf, -np.inf]) | st.floats(-2, 2)
+    s = np.array(data.draw(st.lists(levels, min_size=n, max_size=n)), dtype=float)
+    pairs = auc_pairs(y, s)
+    expected = float(pairs.sum() / pairs.size) if pairs.size else float("nan")
+    assert auc(y, s) == expected or (np.isnan(expected) and np.isnan(auc(y, s)))
+    got, want = threshold_at_eer(y, s), _eer_by_definition(y, s)
+    assert got == want or (np.isnan(got[0]) and np.isnan(want[0]) and got[1] == want[1])
