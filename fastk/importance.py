@@ -37,7 +37,7 @@ def area_scores(heatmap: np.ndarray, masks: Mapping[str, np.ndarray]) -> dict[st
     return out
 
 
-def bootstrap_means(
+def mean_with_bootstrap_ci(
     values: np.ndarray, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Column means of ``values`` (images x areas, NaN ignored) and their percentile-bootstrap CI."""
@@ -67,7 +67,7 @@ def summarize(
 ) -> dict[str, dict[str, float]]:
     """``{area: {importance, ci_low, ci_high, n}}`` over per-image score rows."""
     x = np.array([[r.get(a, np.nan) for a in areas] for r in rows], dtype=np.float64).reshape(-1, len(areas))
-    mean, lo, hi = bootstrap_means(x, n_boot=n_boot, seed=seed)
+    mean, lo, hi = mean_with_bootstrap_ci(x, n_boot=n_boot, seed=seed)
     n = np.sum(~np.isnan(x), axis=0)
     return {
         a: {"importance": _f(mean[i]), "ci_low": _f(lo[i]), "ci_high": _f(hi[i]), "n": int(n[i])}
@@ -99,16 +99,17 @@ def importance_vector(summary: Mapping[str, Mapping[str, float]]) -> dict[str, f
 
 
 def rank_agreement(a: Mapping[str, float], b: Mapping[str, float], k: int = 4) -> dict[str, float]:
-    """Spearman rho, Kendall tau and top-k Jaccard between two area-importance vectors."""
-    from scipy.stats import kendalltau, spearmanr
+    """Spearman rho, Kendall tau (:func:`fastk.ranking_stats.rank_correlations`) and top-k Jaccard between
+    two area-importance vectors, over the areas both have."""
+    from fastk.ranking_stats import rank_correlations  # here: ranking_stats imports this module
 
     areas = sorted(set(a) & set(b))
-    va, vb = [a[x] for x in areas], [b[x] for x in areas]
+    rho, tau = rank_correlations([a[x] for x in areas], [b[x] for x in areas])
     top = lambda v: set(sorted(v, key=lambda x: -v[x])[:k])  # noqa: E731
     ta, tb = top({x: a[x] for x in areas}), top({x: b[x] for x in areas})
     return {
-        "spearman": _f(spearmanr(va, vb).statistic),
-        "kendall": _f(kendalltau(va, vb).statistic),
+        "spearman": rho,
+        "kendall": tau,
         f"top{k}_jaccard": len(ta & tb) / len(ta | tb) if ta | tb else float("nan"),
     }
 
@@ -143,7 +144,7 @@ def asymmetry_index(
             return np.where(total > 0, (right - left) / total, np.nan)
 
     def summary(values: np.ndarray) -> dict[str, Any]:
-        mean, lo, hi = bootstrap_means(values[:, None], n_boot=n_boot, seed=seed)
+        mean, lo, hi = mean_with_bootstrap_ci(values[:, None], n_boot=n_boot, seed=seed)
         return {"index": _f(mean[0]), "ci_low": _f(lo[0]), "ci_high": _f(hi[0]), "n": int(np.sum(~np.isnan(values)))}
 
     overall = summary(per_image([p[0] for p in pairs], [p[1] for p in pairs]))

@@ -61,3 +61,22 @@ def test_rank_agreement():
     assert rank_agreement(a, a, k=2) == {"spearman": 1.0, "kendall": 1.0, "top2_jaccard": 1.0}
     rev = {k: -v for k, v in a.items()}
     assert rank_agreement(a, rev, k=2)["spearman"] == -1.0
+
+
+def test_rank_agreement_and_krishna_agreement_share_one_rank_correlation():
+    """fastk.importance.rank_agreement and fastk.ranking_stats.agreement give the same rho and tau (one
+    code path), scipy's, ties included; NaN where there is nothing to correlate."""
+    from scipy.stats import kendalltau, spearmanr
+
+    from fastk.ranking_stats import agreement
+
+    a = {"x": 0.9, "y": 0.5, "z": 0.5, "w": 0.0, "v": 0.2}
+    b = {"x": 0.4, "y": 0.5, "z": 0.1, "w": 0.1, "v": 0.3}
+    got = rank_agreement(a, b, k=2)
+    va, vb = np.array([a[k] for k in sorted(a)]), np.array([b[k] for k in sorted(a)])
+    assert got["spearman"] == pytest.approx(spearmanr(va, vb).statistic, abs=1e-12)
+    assert got["kendall"] == pytest.approx(kendalltau(va, vb).statistic, abs=1e-12)
+    krishna = agreement(va, vb, 2)
+    assert (krishna["spearman"], krishna["kendall"]) == (got["spearman"], got["kendall"])
+    flat = rank_agreement(a, dict.fromkeys(a, 0.3), k=2)
+    assert np.isnan(flat["spearman"]) and np.isnan(flat["kendall"])
