@@ -17,7 +17,6 @@ A lock file (:mod:`fastk.locks`) keeps a second writer out of the folder while o
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from fastk.explore_files import BASE_COLUMNS, check_resume, finish, read_area_ro
 from fastk.explore_output import Overlays, Part, Writer
 from fastk.face_heat import heat_on_face
 from fastk.importance import area_scores
+from fastk.jsonsafe import write_json
 from fastk.landmark_cache import LandmarkCache, read_and_detect
 from fastk.progress import progress_bar
 
@@ -138,7 +138,7 @@ def _start(out: Path, record: dict[str, Any], samples: Sequence[Sample]) -> list
     """Refuse a folder holding another exploration, write ``explore.json``, and return the indices of
     the samples still to do (those in neither ``per_image.csv`` nor ``skipped.csv``)."""
     check_resume(out / "explore.json", record)
-    (out / "explore.json").write_text(json.dumps(record, indent=2, default=str))
+    write_json(out / "explore.json", record, indent=2, default=str)
     done = {r["path"] for r in read_rows(out / "per_image.csv")} | {r["path"] for r in read_rows(out / "skipped.csv")}
     return [i for i, smp in enumerate(samples) if str(smp.path) not in done]
 

@@ -18,7 +18,7 @@ from fastk.errors import ConfigError, FastkError
 from fastk.face_heat import on_face
 from fastk.figures import importance_bar_chart
 from fastk.importance import as_float, summarize, summarize_by
-from fastk.jsonsafe import jsonable
+from fastk.jsonsafe import write_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.explore import ExploreResult, ExploreSettings
@@ -96,7 +96,7 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
     summary["by"]["label"] = {
         {"0": "real", "1": "spoof", "-1": "unlabelled"}.get(k, k): v for k, v in summary["by"].get("label", {}).items()
     }
-    (out / "area_importance.json").write_text(json.dumps(jsonable(summary), indent=2))
+    write_json(out / "area_importance.json", summary, indent=2)
     target = record["cam_target"]["target"]
     if figures:
         importance_bar_chart(

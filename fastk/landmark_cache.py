@@ -18,6 +18,7 @@ import numpy as np
 
 from fastk.errors import FastkError
 from fastk.images import read_rgb
+from fastk.jsonsafe import dumps, write_json
 from fastk.landmarks import Face, LandmarkDetector, NoFace
 from fastk.video_frames import parse_frame_path
 
@@ -115,14 +116,11 @@ class LandmarkCache:
         encoded = _encode(detector.detect(read_rgb(p) if image is None else image))
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
-            # two processes (or threads, given one file twice) may fill one entry
-            tmp = entry.with_name(f"{entry.name}.{os.getpid()}-{threading.get_ident()}.tmp")
-            tmp.write_text(json.dumps(encoded))
-            tmp.replace(entry)
+            write_json(entry, encoded)  # atomic: two processes (or threads, given one file twice) may fill one entry
         except OSError as err:  # a read-only cache must not stop the work
             raise FastkError(f"{self.root}: cannot write landmark cache ({err.strerror})") from err
         # what a later hit reads (points rounded to 0.01 px), so a first run and a resumed one agree
-        return _decode(json.loads(json.dumps(encoded)))
+        return _decode(json.loads(dumps(encoded)))
 
     def detect_each(self, detector: LandmarkDetector, paths: Iterable[str | Path]) -> Iterator[Face | NoFace | FastkError]:
         """:meth:`detect_file` of each path, in order; a :class:`FastkError` raised for a path (an

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fastk.errors import ConfigError
+from fastk.jsonsafe import write_json
 
 MANIFEST = "manifest.json"
 CHECKPOINT = "best.pt"  # what the trainer writes in its output folder
@@ -172,9 +173,7 @@ class RunFolder:
         return resolve_stored(self.root, stored)
 
     def save(self) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.manifest, indent=2, default=str))
-        tmp.replace(self.path)
+        write_json(self.path, self.manifest, indent=2, default=str)
 
     def done(self, step: str) -> bool:
         return self.manifest["steps"].get(step, {}).get("status") == "done"

@@ -18,6 +18,7 @@ import fastk
 import fastk.config
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.jsonsafe import write_json
 from fastk.pipeline.samples_io import read_split_file
 from fastk.pipeline.steps import Step
 from fastk.run_config import VARIANTS, RunConfig
@@ -78,7 +79,7 @@ class Pipeline:
                     f"`fastk run --resume {self.root}` or choose a new --name"
                 )
         else:
-            saved.write_text(json.dumps(self.cfg, indent=2))
+            write_json(saved, self.cfg, indent=2)
         c = self.config
         fastk.get_registry("landmarks").get(c.explore.landmarks)
         fastk.get_registry("cam").get(c.explore.cam)

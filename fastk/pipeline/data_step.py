@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import fastk
 from fastk.errors import ConfigError
+from fastk.jsonsafe import write_json
 from fastk.pipeline.samples_io import absolute, counts, sample_to_json, write_csv
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout
@@ -54,7 +54,7 @@ def run(p) -> dict[str, Any]:
         splits, protocol = protocol_split.kept(*plan, usable)
         protocol["dataset_images"] = len(samples)  # n_images below counts the lists' images
     out = {name: [sample_to_json(s, p.run) for s in part] for name, part in splits.items()}
-    p.run.split_file().write_text(json.dumps(out, indent=1))
+    write_json(p.run.split_file(), out, indent=1)
     return {"dataset": dataset.describe(), "n_images": len(candidates), "n_usable": len(usable),
             "n_no_face": len(checked.skipped), "no_face_by_detector": no_face,
             "n_subjects": len({s.subject for s in usable}),

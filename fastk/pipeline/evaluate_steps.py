@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.jsonsafe import jsonable
+from fastk.jsonsafe import jsonable, write_json
 from fastk.pipeline.core import train_step
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout
@@ -76,6 +76,6 @@ def report(p) -> dict[str, Any]:
     from fastk.report.build import build_report
 
     data = jsonable(build_report(p))
-    p.run.report_json.write_text(json.dumps(data, indent=2, allow_nan=False))
+    write_json(p.run.report_json, data, indent=2)
     render_html(json.loads(p.run.report_json.read_text()), p.root)
     return {"report": p.run.rel(p.run.report_html)}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -10,7 +9,7 @@ import numpy as np
 
 from fastk.areas import AreaSet
 from fastk.distributed import world
-from fastk.jsonsafe import jsonable
+from fastk.jsonsafe import jsonable, write_json
 from fastk.pipeline.samples_io import common_root, moved, sample_to_json
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout
@@ -42,7 +41,7 @@ def run(p, variant: str) -> dict[str, Any]:
     for name, part in splits.items():
         remapped[name] = [sample_to_json(m, p.run) for m in (moved(s, layout[str(s.path)]) for s in part)
                           if m.path.exists()]
-    p.run.split_file(variant).write_text(json.dumps(remapped, indent=1))
+    write_json(p.run.split_file(variant), remapped, indent=1)
     stats.update({"variant": variant, "kept_areas": keep, "crop_size": size, "source_root": str(root)})
     return jsonable(stats)
 
