@@ -23,7 +23,6 @@ Every draw is seeded (``seed``, image index, area set), so two machines draw the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,7 +33,8 @@ import numpy as np
 import fastk
 from fastk import defaults
 from fastk.areas import AreaSet
-from fastk.datasets import Sample
+from fastk.check_subset import require_both_classes, stratified_subset
+from fastk.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError, FastkError
 from fastk.fast_inference import channels_last, nhwc
 from fastk.images import read_rgb
@@ -162,6 +162,10 @@ class _Scorer:
         return {"auc": auc(y, s), "spoof_mean": _mean(s[y == 1]), "all_mean": _mean(s)}
 
 
+def _of(samples: Sequence[Sample], label: int) -> list[Sample]:
+    return [x for x in samples if x.label == label]
+
+
 def _mean(x: np.ndarray) -> float:
     return float(np.mean(x)) if len(x) else float("nan")
 
@@ -174,18 +178,23 @@ def _drops(base: dict[str, float], now: dict[str, float]) -> dict[str, float]:
 def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[str], *,
                  selected: Sequence[str] | None = None, settings: FaithfulnessSettings | None = None,
                  points: Mapping[str, np.ndarray] | None = None, cache: LandmarkCache | None = None,
-                 prepared: Prepared | None = None, out_dir: str | Path | None = None,
-                 show_progress: bool = False) -> dict[str, Any]:
+                 prepared: Prepared | None = None, out_dir: str | Path | None = None, show_progress: bool = False,
+                 max_images: int | None = None, where: str = "faithfulness") -> dict[str, Any]:
     """Every faithfulness measure of ``ranking`` for ``model`` on ``samples`` (JSON-safe dict).
 
     ``ranking`` lists the areas most important first (an exploration's ``ranking``); ``selected``
     defaults to its top ``settings.k``. With ``out_dir``, writes ``faithfulness.json`` and the figures.
+    The images: at most ``max_images``, label-balanced, drawn with ``settings.seed``
+    (:func:`fastk.check_subset.stratified_subset`, recorded under ``subset``); images of one class (also
+    after faceless ones are skipped) are refused naming ``where``: AUC needs both classes.
     """
     s = settings or FaithfulnessSettings()
     unknown = [m for m in s.methods if m not in REMOVALS]
     if unknown:
         raise ConfigError(f"faithfulness: unknown removal method {unknown[0]!r}; known: {', '.join(REMOVALS)}")
+    samples, subset = stratified_subset(prepared.samples if prepared else samples, max_images, s.seed, where=where)
     data = prepared or prepare(samples, backbone, s, points=points, cache=cache)
+    require_both_classes(_of(data.samples, REAL), _of(data.samples, SPOOF), f"{where} (images with a face)")
     ranking = list(ranking)
     missing = [a for a in ranking if a not in data.areas]
     if missing or not ranking:
@@ -206,7 +215,7 @@ def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[s
         "input_size": backbone.input_size, "ranking": ranking, "selected": selected,
         "pixel_fraction": {a: float(fractions[1 << i]) for i, a in enumerate(data.areas)},
         "selected_pixel_fraction": float(fractions[sum(1 << data.areas.index(a) for a in selected)]),
-        "settings": asdict(s), "methods": {},
+        "settings": asdict(s), "methods": {}, "subset": subset,
     }
     with progress_bar(show_progress) as progress, channels_last(model):  # exact, ~1.3x faster convolutions
         per_method = 1 + n + 1 + len(draws) + 2 * (n - 1) + 1 + len(orders) * (n - 1)
@@ -221,6 +230,8 @@ def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[s
     result["rule"] = RULE
     result = jsonable(result)
     if out_dir is not None:
+        from fastk.faithfulness_figures import write_outputs
+
         write_outputs(result, out_dir)
     return result
 
@@ -285,16 +296,3 @@ def headline(selected: list[str], frac: float, m: dict[str, Any], method: str) -
     return (f"removing the selected areas ({', '.join(selected)}; {frac:.1%} of the input) {auc_part}; mean spoof "
             f"score of attacks drops by {sel['spoof_drop']:.3f} (random: {r['spoof_drop']['mean']:.3f} +- "
             f"{r['spoof_drop']['sd']:.3f})")
-
-
-def write_outputs(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
-    """``faithfulness.json``, ``faithfulness_curves.png`` and ``faithfulness_areas.png`` in ``out_dir``."""
-    from fastk.faithfulness_figures import area_drop_chart, curves_figure
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "faithfulness.json"}
-    paths["json"].write_text(json.dumps(result, indent=2))
-    paths["curves"] = curves_figure(result, out / "faithfulness_curves.png")
-    paths["areas"] = area_drop_chart(result, out / "faithfulness_areas.png")
-    return paths

@@ -125,3 +125,16 @@ def cascading_figure(sanity: Mapping[str, Any], path: str | Path) -> Path:
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def write_outputs(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
+    """``faithfulness.json``, ``faithfulness_curves.png`` and ``faithfulness_areas.png`` in ``out_dir``."""
+    import json
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out / "faithfulness.json"}
+    paths["json"].write_text(json.dumps(result, indent=2))
+    paths["curves"] = curves_figure(result, out / "faithfulness_curves.png")
+    paths["areas"] = area_drop_chart(result, out / "faithfulness_areas.png")
+    return paths

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from fastk import face_heat
+from fastk.check_subset import stratified_subset
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.explore import ExploreSettings, explore, read_area_rows
@@ -72,7 +73,8 @@ def models_line(models: Mapping[str, Mapping[str, Any]]) -> str:
 def randomisation_check(samples: list[Sample], backbone, model, settings: ExploreSettings | None = None, *,
                         seed: int = 1234, out_dir: str | Path | None = None, k: int = 4, draws: int = DRAWS,
                         cascading: bool = True, max_blocks: int = 6, name: str = "model",
-                        other_models: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                        other_models: Mapping[str, Any] | None = None, max_images: int | None = None,
+                        subset_seed: int = 0, where: str = "sanity") -> dict[str, Any]:
     """Area importance of ``model`` vs ``draws`` random initialisations, and the cascading curve.
 
     Keys kept from the one-draw version: ``passes``, ``agreement`` (now the *median* over draws of
@@ -83,11 +85,15 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
     own verdict and Spearman spread, ``model`` under ``name`` first). ``other_models`` (name -> model of
     the same architecture, e.g. other training seeds) are compared with the same random draws, and then
     ``verdict``/``passes``/``rule`` are the recipe's (:func:`recipe_verdict`); the other keys stay ``model``'s.
+    The images: at most ``max_images`` of ``samples``, label-balanced and drawn with ``subset_seed``
+    (:func:`fastk.check_subset.stratified_subset`; recorded under ``subset``); one class is refused,
+    naming ``where``: a ranking of live faces alone cannot say what the model uses to tell an attack.
     """
 
     if draws < 1:
         raise ConfigError(f"sanity: draws must be at least 1, got {draws}")
     s = settings or ExploreSettings(overlays=0)
+    samples, subset = stratified_subset(samples, max_images, subset_seed, where=where)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(out_dir) if out_dir else Path(tmp)
         trained = explore(samples, backbone, model, root / "trained", s, show_progress=False, figures=False)
@@ -97,12 +103,8 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
                                               seed=seed, draws=draws)
         rows_a = _rows(root / "trained" / "per_image.csv", areas)
         results = _against_random(a, rows_a, randoms, k)
-        models = {name: _model_summary(results)}
-        for other_name, other in (other_models or {}).items():
-            folder = root / f"trained-{other_name}"
-            res = explore(samples, backbone, other, folder, s, show_progress=False, figures=False)
-            models[other_name] = _model_summary(_against_random(importance_vector(res.importance),
-                                                                _rows(folder / "per_image.csv", areas), randoms, k))
+        models = {name: _model_summary(results), **_other_models(samples, backbone, other_models or {}, s, root,
+                                                                 areas, randoms, k)}
         casc = _cascade(samples, backbone, model, first_random, s, root, a, k, max_blocks) if cascading else None
         trained_dirs = [root / "trained", *(root / f"trained-{n}" for n in other_models or {})]
         heat = {"trained": face_heat.ratio_spread(trained_dirs),
@@ -126,7 +128,7 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
         "verdict": v,
         "passes": v == "passes",
         "rule": RULE if len(models) == 1 else RECIPE_RULE,
-        "models": models, "cascading": casc, "on_face": heat,
+        "models": models, "cascading": casc, "on_face": heat, "subset": subset,
     }
 
 
@@ -144,6 +146,18 @@ def _random_draws(samples, backbone, device, s: ExploreSettings, root: Path, are
         res = explore(samples, backbone, random_model, folder, s, show_progress=False, figures=False)
         randoms.append((seed + i, importance_vector(res.importance), _rows(folder / "per_image.csv", areas)))
     return randoms, first
+
+
+def _other_models(samples, backbone, others: Mapping[str, Any], s: ExploreSettings, root: Path, areas: list[str],
+                  randoms, k: int) -> dict[str, dict[str, Any]]:
+    """Each other trained model of the recipe explored and compared with the same random draws."""
+    out = {}
+    for other_name, other in others.items():
+        folder = root / f"trained-{other_name}"
+        res = explore(samples, backbone, other, folder, s, show_progress=False, figures=False)
+        out[other_name] = _model_summary(_against_random(importance_vector(res.importance),
+                                                         _rows(folder / "per_image.csv", areas), randoms, k))
+    return out
 
 
 def _against_random(a: dict[str, float], rows_a: dict[str, np.ndarray], randoms, k: int) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ import numpy as np
 
 from fastk import face_heat
 from fastk import ranking_stats as rs
+from fastk.check_subset import stratified_subset
 from fastk.errors import ConfigError
 from fastk.jsonsafe import jsonable
 from fastk.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
@@ -183,11 +184,19 @@ def run_stability(
     device: str | None = None,
     show_progress: bool = True,
     figures: bool = True,
+    where: str = "stability",
+    one_class: bool = False,
 ) -> dict[str, Any]:
-    """Grid + analysis + ``out_dir/stability.json`` + figures; returns the result (resumable)."""
+    """Grid + analysis + ``out_dir/stability.json`` + figures; returns the result (resumable).
+
+    The images and ``where``/``one_class`` as in :func:`~fastk.stability_grid.run_grid`; which images,
+    and their make-up, are under ``subset``."""
     cfg = StabilityConfig.coerce(config)
-    cells = run_grid(checkpoints, samples, out_dir, cfg, cache=cache, device=device, show_progress=show_progress)
+    samples, subset = stratified_subset(samples, cfg.max_images, cfg.seed, where=where, one_class=one_class)
+    cells = run_grid(checkpoints, samples, out_dir, cfg, cache=cache, device=device, show_progress=show_progress,
+                     where=where, one_class=one_class)  # draws the same images again: all of them
     result = analyse(cells, cell_areas(cells[0]), k=cfg.k, n_boot=cfg.n_boot, seed=cfg.seed, planted=cfg.planted)
+    result["subset"] = subset
     result["config"] = {k: v for k, v in vars(cfg).items()}
     result["checkpoints"] = {label: str(p) for label, p in checkpoints.items()}
     result["slow_cams"] = cells[0].slow_cams

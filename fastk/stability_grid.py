@@ -19,7 +19,7 @@ optional (:class:`StabilityConfig`)::
     k: 4                   # the top-k size the verdict and P(in top k) are about
     n_boot: 200            # bootstrap resamples of the images, shared by every cell
     seed: 0
-    max_images: null       # the first N samples only
+    max_images: null       # at most N images, label-balanced, seeded (fastk.check_subset)
     planted: null          # areas a planted-cue set hides its cue in: recovery per CAM method
     areas: paper
     batch_size: 16
@@ -38,6 +38,7 @@ from typing import Any
 
 import fastk
 from fastk import defaults
+from fastk.check_subset import stratified_subset
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.fingerprint import file_digest
@@ -139,10 +140,15 @@ def run_grid(
     cache=None,
     device: str | None = None,
     show_progress: bool = True,
+    where: str = "stability",
+    one_class: bool = False,
 ) -> list[Cell]:
     """Explore every checkpoint (``{label: path}``) over the grid; returns the finished cells.
 
-    Cells already finished with the same settings, checkpoint and images are kept, not redone.
+    Cells already finished with the same settings, checkpoint and images are kept, not redone. The
+    images: at most ``max_images``, label-balanced, drawn with the grid's seed
+    (:func:`fastk.check_subset.stratified_subset`); one class is refused naming ``where`` unless
+    ``one_class`` (a deliberate one-class analysis, e.g. planted-cue recovery on attacks).
     """
     from fastk.devices import default_device
     from fastk.landmark_cache import LandmarkCache
@@ -155,9 +161,7 @@ def run_grid(
     slow = cfg.slow_candidates()
     for d in cfg.detectors:
         fastk.get_registry("landmarks").get(d)
-    samples = list(samples)[: cfg.max_images] if cfg.max_images else list(samples)
-    if not samples:
-        raise ConfigError("stability: no images to explore")
+    samples, _ = stratified_subset(samples, cfg.max_images, cfg.seed, where=where, one_class=one_class)
     device = default_device(device)
     out = Path(out_dir)
     loaded = _load_models(checkpoints, cfg, device)

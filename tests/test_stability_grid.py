@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import fastk
+from fastk.check_subset import stratified_subset
 from fastk.cli import cli
 from fastk.landmark_cache import LandmarkCache
 from fastk.stability_analysis import load_stability, p_set, run_stability
@@ -34,13 +35,13 @@ def seed1_checkpoint(tmp_path_factory, tiny_dataset):
 
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory, tiny_dataset, tiny_checkpoint, seed1_checkpoint):
-    """3 models (seed 0, an exact copy of it, seed 1) x 2 CAM methods x 2 detectors on 16 spoof photos."""
+    """3 models (seed 0, an exact copy of it, seed 1) x 2 CAM methods x 2 detectors on 8 real and 8 attack photos."""
     root = tmp_path_factory.mktemp("stability")
     copy = root / "copy" / "seed0copy.pt"
     copy.parent.mkdir()
     shutil.copy(tiny_checkpoint, copy)
     checkpoints = {"seed0": tiny_checkpoint, "seed0copy": copy, "seed1": seed1_checkpoint}
-    samples = fastk.create("dataset", "folder", root=tiny_dataset / "spoof").samples()
+    samples, _ = stratified_subset(fastk.create("dataset", "folder", root=tiny_dataset).samples(), 16)
     cache = LandmarkCache(root / "landmarks")
     cfg = {"cams": ["gradcam++", "layercam"], "detectors": ["dlib", "mediapipe"], "n_boot": 100}
     result = run_stability(checkpoints, samples, root / "out", cfg, cache=cache, show_progress=False)
@@ -228,7 +229,7 @@ def test_cli_user_errors_are_one_line(tmp_path, monkeypatch, args, message):
 
 
 def test_slow_cams_join_only_within_their_time_budget(tmp_path, tiny_dataset, tiny_checkpoint):
-    samples = fastk.create("dataset", "folder", root=tiny_dataset / "spoof").samples()
+    samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()
     base = {"detectors": ["dlib"], "max_images": 2, "n_boot": 20}
     none = run_stability({"m": tiny_checkpoint}, samples, tmp_path / "a", {**base, "slow_cam_seconds": 0},
                          show_progress=False, figures=False)
@@ -245,7 +246,7 @@ def test_slow_cams_join_only_within_their_time_budget(tmp_path, tiny_dataset, ti
 
 
 def test_a_grid_resumed_on_fewer_images_uses_only_those(grid):
-    few = grid["samples"][:8]
+    few, _ = stratified_subset(grid["samples"], 8)  # 4 real, 4 attacks (the first 8 are all real)
     again = run_stability(grid["checkpoints"], few, grid["out"], grid["cfg"], show_progress=False, figures=False)
     assert again["n_images"] == 8 and {c["images_used"] for c in again["cells"]} == {8}
 

@@ -28,7 +28,8 @@ def test_planted_areas_on_top_per_cam_method(tmp_path, faces_dir):
     samples = fastk.create("dataset", "demo:planted", side=112, attacks=["print"], max_subjects=60).samples()
     checkpoint, spoofs = _planted_model(tmp_path, 0, samples)
     cfg = {"cams": GRADIENT_CAMS, "detectors": ["dlib"], "k": 2, "n_boot": 200, "planted": PLANTED}
-    result = run_stability({"seed0": checkpoint}, spoofs, tmp_path / "stability", cfg, show_progress=False)
+    result = run_stability({"seed0": checkpoint}, spoofs, tmp_path / "stability", cfg, show_progress=False,
+                           one_class=True)  # where the cue shows up on attacks: a one-class analysis on purpose
     planted = json.loads((tmp_path / "stability" / "stability.json").read_text())["planted"]
     assert planted["areas"] == PLANTED and list(planted["by_cam"]) == GRADIENT_CAMS
     for v in planted["by_cam"].values():
@@ -50,7 +51,7 @@ def test_planted_cue_over_seeds_detectors_and_every_cam(tmp_path, faces_dir):
     for seed in (0, 1):
         models[f"seed{seed}"], spoofs = _planted_model(tmp_path, seed, samples)
     cfg = {"detectors": ["dlib", "mediapipe"], "k": 2, "n_boot": 200, "planted": PLANTED}
-    result = run_stability(models, spoofs, tmp_path / "stability", cfg, show_progress=False)
+    result = run_stability(models, spoofs, tmp_path / "stability", cfg, show_progress=False, one_class=True)
     by_cam = result["planted"]["by_cam"]
     assert set(GRADIENT_CAMS) <= set(by_cam)
     assert by_cam["gradcam++"]["cells"] == 4 and by_cam["gradcam++"]["p_all_on_top"] >= 0.9

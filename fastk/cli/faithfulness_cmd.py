@@ -31,7 +31,8 @@ from fastk.cli._common import console, dataset_option
 @click.option("--split", type=click.Choice(["all", "train", "val", "test"]), default="all", show_default=True,
               help="Use one part of the subject split (seed --split-seed) of PATH.")
 @click.option("--split-seed", type=int, default=0, show_default=True)
-@click.option("--max-images", type=int, default=None)
+@click.option("--max-images", type=int, default=None,
+              help="Use at most N images: half real, half attacks, drawn with --seed.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/faithfulness"), show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -42,6 +43,7 @@ def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, 
     figures into --out."""
     import fastk
     from fastk.areas import AreaSet
+    from fastk.check_subset import source_name
     from fastk.checkpoints import load_checkpoint
     from fastk.cli._common import load_samples
     from fastk.errors import ConfigError
@@ -71,9 +73,9 @@ def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, 
         from fastk.training import subject_split
 
         samples = subject_split(samples, seed=split_seed)[split]
-    samples = samples[:max_images] if max_images else samples
+    where = source_name("faithfulness", dataset, path, split if split != "all" else None)
     result = faithfulness(samples, backbone, model, ranking, selected=selected, settings=settings, out_dir=out,
-                          show_progress=not as_json)
+                          show_progress=not as_json, max_images=max_images, where=where)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
@@ -96,6 +98,8 @@ def _read_importance(path: Path) -> dict:
 def _print(result: dict, out: Path) -> None:
     from rich.table import Table
 
+    from fastk.check_subset import makeup_line
+
     methods = list(result["methods"])
     table = Table("area", "share of input", *[f"{m}: AUC drop" for m in methods],
                   *[f"{m}: spoof-score drop" for m in methods], title="Removing one area at a time (ranking order)")
@@ -113,6 +117,7 @@ def _print(result: dict, out: Path) -> None:
                       f"{_f(r['random']['auc_drop']['mean'])} +- {_f(r['random']['auc_drop']['sd'])} "
                       f"(share of random sets dropping as much: {_f(r['random']['p_auc_drop'], '{:.2f}')}): {verdict}")
     console.print(result["headline"])
+    console.print(f"images drawn: {makeup_line(result['subset'])}")
     console.print(f"{result['images']} images ({len(result['skipped'])} skipped); score: {result['score']}; "
                   f"results in {out}/")
 

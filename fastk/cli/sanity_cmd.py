@@ -24,7 +24,8 @@ from fastk.cli._common import (
 @cam_option
 @click.option("--cam-target", default=None)
 @areas_option
-@click.option("--max-images", type=int, default=64, show_default=True)
+@click.option("--max-images", type=int, default=64, show_default=True,
+              help="Explore at most N images: half real, half attacks, seeded (refused with one class).")
 @click.option("--draws", type=click.IntRange(1), default=5, show_default=True,
               help="Random initialisations the verdict is read from.")
 @click.option("--seed-model", "seed_models", multiple=True, type=click.Path(path_type=Path),
@@ -44,6 +45,7 @@ def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_im
     (Adebayo et al. 2018) of the area importance of CHECKPOINT on PATH."""
     import tempfile
 
+    from fastk.check_subset import source_name
     from fastk.checkpoints import load_checkpoint
     from fastk.cli._common import load_samples
     from fastk.explore import ExploreSettings
@@ -52,16 +54,18 @@ def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_im
 
     backbone, model, meta = load_checkpoint(checkpoint)
     everything = load_samples(dataset, path)
-    samples = everything[:max_images]
+    where = source_name("sanity", dataset, path)
     settings = ExploreSettings(landmarks=landmarks, cam=cam, cam_target=cam_target, areas=areas, overlays=0,
                                n_boot=100)
     names = _names([checkpoint, *seed_models])
     others = {n: _same_recipe(checkpoint, backbone, c) for n, c in zip(names[1:], seed_models)}
-    result = randomisation_check(samples, backbone, model, settings, draws=draws, cascading=cascading,
-                                 name=names[0], other_models=others)
+    result = randomisation_check(everything, backbone, model, settings, draws=draws, cascading=cascading,
+                                 name=names[0], other_models=others, max_images=max_images, where=where)
     if label_check:
+        from fastk.check_subset import chosen
         from fastk.training import TrainConfig, subject_split
 
+        samples = chosen(everything, result["subset"])  # the images the randomisation check explored
         split = subject_split(everything, seed=0)
         known = set(TrainConfig.__dataclass_fields__)
         cfg = TrainConfig.from_dict({k: v for k, v in (meta.get("train_config") or {}).items() if k in known})
@@ -111,11 +115,14 @@ def _same_recipe(first: Path, backbone, path: Path):
 def _print(result: dict, out_dir: Path | None) -> None:
     from rich.table import Table
 
+    from fastk.check_subset import makeup_line
+
     table = Table("area", "trained", f"random weights (mean of {result['spearman']['n']})",
                   title=f"Sanity check: {result['method']}")
     for area in sorted(result["trained"], key=lambda a: -result["trained"][a]):
         table.add_row(area, f"{result['trained'][area]:.3f}", f"{result['randomised'][area]:.3f}")
     console.print(table)
+    console.print(f"images: {makeup_line(result['subset'])}")
     sp = result["spearman"]
     colour = {"passes": "green", "fails": "red"}.get(result["verdict"], "yellow")
     console.print(f"model randomisation, {sp['n']} draws: Spearman median {sp['median']:.2f} (quartiles "

@@ -38,7 +38,8 @@ def _split_list(value: str | None) -> list[str] | None:
 @areas_option
 @click.option("-k", "k", default=4, show_default=True, help="Top-k size of the verdict and of P(in top k).")
 @click.option("--n-boot", default=200, show_default=True, help="Bootstrap resamples of the images.")
-@click.option("--max-images", type=int, default=None, help="Explore only the first N images.")
+@click.option("--max-images", type=int, default=None,
+              help="Explore at most N images: half real, half attacks, drawn with --seed.")
 @click.option("--planted", default=None, help="Planted-cue areas (default: the dataset's own, e.g. demo:planted).")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/stability"), show_default=True)
@@ -64,12 +65,12 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
         raise ConfigError("give at least one --checkpoint FILE (or --run RUN_DIR)")
     ds = None
     if split_file is not None:
-        samples = read_split(split_file, split)
+        samples, where = read_split(split_file, split), f"stability: split {split!r} of {split_file}"
     else:
         import fastk
 
         ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
-        samples = ds.samples()
+        samples, where = ds.samples(), f"stability: dataset {ds.describe()}"
     planted_list = _split_list(planted) or (planted_areas(ds) if ds is not None else
                                             run_dataset_planted(run_dir) if run_dir is not None else None)
     cfg = StabilityConfig.from_dict({"cams": _split_list(cams), "slow_cams": slow_cams,
@@ -79,7 +80,7 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
     labels = model_labels(checkpoints)
     cache = LandmarkCache()
     result = run_stability(dict(zip(labels, checkpoints)), samples, out, cfg, cache=cache, device=device,
-                           show_progress=not as_json)
+                           show_progress=not as_json, where=where)
     html_path = write_stability_html(result, out)
     if as_json:
         click.echo(json.dumps(result, indent=1))
@@ -111,6 +112,9 @@ def _print_summary(result) -> None:
     for cam, v in (result.get("planted") or {}).get("by_cam", {}).items():
         console.print(f"planted cue ({', '.join(result['planted']['areas'])}) on top with {cam}: "
                       f"{v['p_all_on_top']:.0%} of cells x resamples")
+    from fastk.check_subset import makeup_line
+
+    console.print(f"images: {makeup_line(result['subset'])}")
     colour = "green" if result["verdict"]["determined"] else "yellow"
     console.print(f"[bold {colour}]verdict:[/] {result['verdict']['text']}")
     console.print(f"stable-top-{k}: {', '.join(result['stable_top_k'])}")

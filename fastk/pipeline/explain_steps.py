@@ -37,6 +37,11 @@ def _explored(p) -> list:
     return p.splits()[p.config.explore.split]
 
 
+def _where(p, check: str) -> str:
+    """How a check's refusal names its images: ``sanity: split 'val' of runs/demo``."""
+    return f"{check}: split {p.config.explore.split!r} of {p.root}"
+
+
 def explore(p) -> dict[str, Any]:
     from fastk.explore import explore as run_explore
     from fastk.importance import asymmetry_index
@@ -70,10 +75,11 @@ def sanity(p) -> dict[str, Any]:
     (name, _), *others = _full_models(p).items()
     backbone, model, _ = p.load_model()
     other_models = {n: load_checkpoint(c, device=p.device)[1] for n, c in others}
-    samples = _explored(p)[: sc.max_images] if sc.max_images else _explored(p)
-    result = jsonable(randomisation_check(samples, backbone, model, p.explore_settings(n_boot=100, overlays=0),
+    result = jsonable(randomisation_check(_explored(p), backbone, model, p.explore_settings(n_boot=100, overlays=0),
                                           seed=p.config.seed + 1, draws=sc.draws, cascading=sc.cascading,
-                                          out_dir=p.run.sanity_dir, name=name, other_models=other_models))
+                                          out_dir=p.run.sanity_dir, name=name, other_models=other_models,
+                                          max_images=sc.max_images, subset_seed=p.config.seed,
+                                          where=_where(p, "sanity")))
     if result.get("cascading"):
         cascading_figure(result, p.run.at(Layout.sanity_cascading))
         result["figure"] = Layout.sanity_cascading
@@ -99,7 +105,7 @@ def stability(p) -> dict[str, Any]:
     grid = p.config.stability.grid(k=selection_k(p), seed=p.config.seed, planted=run_dataset_planted(p.root),
                                    areas=ex.areas, batch_size=ex.batch_size)
     result = run_stability(checkpoints, _explored(p), p.run.stability_dir, grid, cache=LandmarkCache(),
-                           device=p.device, show_progress=p.show_progress)
+                           device=p.device, show_progress=p.show_progress, where=_where(p, "stability"))
     return {"verdict": result["verdict"], "k": result["k"], "stable_top_k": result["stable_top_k"],
             "cells": len(result["cells"]), "grid": result["grid"], "variance": result["variance"]["shares"],
             "planted": result.get("planted")}
@@ -131,13 +137,13 @@ def faithfulness(p) -> dict[str, Any]:
 
     fc, ex = p.config.faithfulness, p.config.explore
     backbone, model, _ = p.load_model()
-    samples = _explored(p)[: fc.max_images] if fc.max_images else _explored(p)
     settings = FaithfulnessSettings(landmarks=ex.landmarks, areas=ex.areas, methods=tuple(fc.methods),
                                     n_random=fc.n_random, seed=p.config.seed)
     ranking = p.run.result("explore")["ranking"]
-    result = run_faithfulness(samples, backbone, model, ranking, selected=p.run.result("select")["keep"],
+    result = run_faithfulness(_explored(p), backbone, model, ranking, selected=p.run.result("select")["keep"],
                               settings=settings, cache=LandmarkCache(), out_dir=p.run.faithfulness_dir,
-                              show_progress=p.show_progress)
+                              show_progress=p.show_progress, max_images=fc.max_images,
+                              where=_where(p, "faithfulness"))
     methods = {m: {"selected": r["selected"], "random_auc_drop": r["random"]["auc_drop"],
                    "p_auc_drop": r["random"]["p_auc_drop"], "beats_random": r["beats_random"]}
                for m, r in result["methods"].items()}

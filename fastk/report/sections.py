@@ -23,6 +23,14 @@ def _f(value: Any, fmt: str = "{:.2f}") -> str:
     return fmt.format(value)
 
 
+def images_line(result: dict[str, Any]) -> str:
+    """The check's images in one line (:func:`fastk.check_subset.makeup_line`); empty for older runs."""
+    from fastk.check_subset import makeup_line
+
+    subset = result.get("subset")
+    return f"<p class='muted'>Images of this check: {e(makeup_line(subset))}.</p>" if subset else ""
+
+
 def figure_html(folder: Path, rel: str | None, caption: str, prefix: str = "") -> str:
     """A PNG below ``folder`` embedded as a data URI in a captioned ``<figure>`` (empty when missing);
     ``data-source`` names it ``prefix + rel`` (its path from the run folder)."""
@@ -112,9 +120,9 @@ def sanity(report: dict[str, Any], run: Path) -> str:
                    "random draws: " + e(models_line(models)) + ". Which of them a machine trains depends on its "
                    "float arithmetic, so one model's verdict is not the recipe's; the cascading figure is the first "
                    "model's.</p>")
-    out.append(f"<p>Verdict: <b>{e(verdict.upper())}</b> ({e(s['rule'])}). A failing check means the ranking "
-               "reflects the architecture and face geometry more than the learned model: do not let it alone "
-               "decide which areas to keep.</p>")
+    out += [f"<p>Verdict: <b>{e(verdict.upper())}</b> ({e(s['rule'])}). A failing check means the ranking "
+            "reflects the architecture and face geometry more than the learned model: do not let it alone "
+            "decide which areas to keep.</p>", images_line(s)]
     casc = s.get("cascading")
     if casc:
         out.append(f"<div class='figs'>{figure_html(run, s.get('figure'), 'Cascading randomisation: agreement with the trained ranking as blocks are re-initialised from the output side')}</div>")
@@ -135,7 +143,8 @@ def stability(report: dict[str, Any], run: Path) -> str:
                 f"<b>{_f(p.get('share_of_cells'), '{:.0%}')}</b> of the cells"
                 + (f" and {_f(p.get('share_with_image_resamples'), '{:.0%}')} of cells x image resamples" if
                    p.get("share_with_image_resamples") is not None else "") + ".</p>")
-    return stability_section(result, run / "stability", heading="h3", source_prefix="stability/") + line
+    return (stability_section(result, run / "stability", heading="h3", source_prefix="stability/") + line
+            + images_line(result))
 
 
 def faithfulness(report: dict[str, Any], run: Path) -> str:
@@ -159,7 +168,7 @@ def faithfulness(report: dict[str, Any], run: Path) -> str:
             "<table><thead><tr><th>removal</th><th>AUC before</th><th>AUC drop (selected)</th>"
             "<th>AUC drop (random sets)</th><th>share of random sets dropping as much</th>"
             "<th>attack score drop (selected)</th><th>beats random</th></tr></thead><tbody>" + "".join(rows)
-            + f"</tbody></table><p class='muted'>{e(f['rule'])}</p><div class='figs'>{figs}</div>")
+            + f"</tbody></table><p class='muted'>{e(f['rule'])}</p>{images_line(f)}<div class='figs'>{figs}</div>")
 
 
 def speed(report: dict[str, Any]) -> str:
