@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,7 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
     from fastk.environment import environment_record
     from fastk.errors import ConfigError
     from fastk.images import read_rgb
+    from fastk.jsonsafe import write_json
     from fastk.speed import pick_batch
 
     opts = {}
@@ -77,7 +77,7 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
     with console.status("timing training steps"):
         result["training"] = bench_training(backbone, opts, images[:16], labels[:16], sizes=_ints(sizes))
     result["load_average_before_after"] = [list(load_before), list(os.getloadavg())]
-    out.write_text(json.dumps(result, indent=2))
+    write_json(out, result, indent=2)
     from rich.table import Table
 
     table = Table("method", "input", "batch", "images/s", title="CAM throughput (median of repeats)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -22,9 +21,9 @@ def command(explorations, k, as_json) -> None:
 
     result = compare(list(explorations), k=k)
     if as_json:
-        from fastk.jsonsafe import jsonable
+        from fastk.jsonsafe import dumps
 
-        click.echo(json.dumps(jsonable(result), indent=2, allow_nan=False))
+        click.echo(dumps(result, indent=2))
         return
     table = Table("A", "B", "Spearman", "Kendall", f"top-{k} Jaccard", f"top-{k} feature agr.", "rank agr.",
                   title="Area-ranking agreement (agreement measures: Krishna et al. 2022)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -19,10 +18,11 @@ def command(checkpoint, out, check_dir) -> None:
     """Export CHECKPOINT to ONNX (input: image tensor in [-1, 1]; output: spoof score)."""
     from fastk.faces import shared_faces_dir
     from fastk.images import list_images, read_rgb
+    from fastk.jsonsafe import dumps
     from fastk.training.onnx_export import export_onnx
 
     shared = shared_faces_dir()
     folder = check_dir or (shared / "images" if shared else None)
     images = [read_rgb(p) for p in list_images(folder)[:8]] if folder else None
     result = export_onnx(checkpoint, out, check_images=images)
-    console.print(json.dumps(result, indent=2))
+    console.print(dumps(result, indent=2))

@@ -3,8 +3,6 @@ plugin, distribution and version provide each."""
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from fastk.cli._common import console
@@ -32,7 +30,9 @@ def command(kind: str, pattern: str | None, as_json: bool) -> None:
                 row[attr] = getattr(entry.cls, attr)
         rows.append(row)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        from fastk.jsonsafe import dumps
+
+        click.echo(dumps(rows, indent=2))
         return
     from rich.table import Table
 

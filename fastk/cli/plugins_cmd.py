@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from fastk.cli._common import console
@@ -17,7 +15,9 @@ def command(as_json: bool) -> None:
 
     plugins = plugin_system().describe()
     if as_json:
-        click.echo(json.dumps(plugins, indent=2))
+        from fastk.jsonsafe import dumps
+
+        click.echo(dumps(plugins, indent=2))
         return
     from rich.table import Table
 
