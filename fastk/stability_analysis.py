@@ -23,7 +23,7 @@ from fastk import face_heat
 from fastk import ranking_stats as rs
 from fastk.check_subset import stratified_subset
 from fastk.errors import ConfigError
-from fastk.jsonsafe import jsonable
+from fastk.jsonsafe import jsonable, write_json
 from fastk.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
 
 STABILITY_JSON = "stability.json"
@@ -214,7 +214,7 @@ def write_stability(result: dict[str, Any], out_dir: str | Path, *, figures: boo
 
         result["figures"] = write_figures(result, out)
     clean = jsonable(result)
-    (out / STABILITY_JSON).write_text(json.dumps(clean, indent=1, allow_nan=False))
+    write_json(out / STABILITY_JSON, clean, indent=1)
     return clean
 
 

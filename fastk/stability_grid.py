@@ -30,7 +30,6 @@ The analysis of the finished cells is :func:`fastk.stability_analysis.analyse`.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -42,6 +41,7 @@ from fastk.check_subset import stratified_subset
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.fingerprint import file_digest
+from fastk.jsonsafe import write_json
 from fastk.stability_cells import (
     FACTORS,
     Cell,
@@ -214,7 +214,7 @@ def _explore_plan(plan: list[tuple[str, str, str, str]], loaded: Mapping[str, tu
                 explore(samples, loaded[label][0], loaded[label][1], cell_dir, settings, cache=cache,
                         show_progress=False, memo=memo, figures=False,
                         extra_record={"stability_cell": {"model": label, "cam": cam, "detector": det, "target": tgt}})
-                (cell_dir / "cell.json").write_text(json.dumps(stamp, indent=2))
+                write_json(cell_dir / "cell.json", stamp, indent=2)
             cells.append(load_cell(cell_dir, label, cam, det, tgt, only=wanted))
             progress.advance(task)
     return cells

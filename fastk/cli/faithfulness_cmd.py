@@ -77,7 +77,9 @@ def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, 
     result = faithfulness(samples, backbone, model, ranking, selected=selected, settings=settings, out_dir=out,
                           show_progress=not as_json, max_images=max_images, where=where)
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        from fastk.jsonsafe import dumps
+
+        click.echo(dumps(result, indent=2))
         return
     _print(result, out)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -49,7 +48,7 @@ def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_im
     from fastk.checkpoints import load_checkpoint
     from fastk.cli._common import load_samples
     from fastk.explore import ExploreSettings
-    from fastk.jsonsafe import jsonable
+    from fastk.jsonsafe import dumps, jsonable, write_json
     from fastk.sanity import label_randomisation_check, randomisation_check
 
     backbone, model, meta = load_checkpoint(checkpoint)
@@ -78,13 +77,13 @@ def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_im
     result = jsonable(result)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "sanity.json").write_text(json.dumps(result, indent=2))
+        write_json(out_dir / "sanity.json", result, indent=2)
         if result.get("cascading"):
             from fastk.faithfulness_figures import cascading_figure
 
             cascading_figure(result, out_dir / "sanity_cascading.png")
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        click.echo(dumps(result, indent=2))
         return
     _print(result, out_dir)
 

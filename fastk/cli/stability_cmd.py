@@ -3,7 +3,6 @@ how stable the area ranking is (stability.json, figures, stability.html)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -83,7 +82,9 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
                            show_progress=not as_json, where=where)
     html_path = write_stability_html(result, out)
     if as_json:
-        click.echo(json.dumps(result, indent=1))
+        from fastk.jsonsafe import dumps
+
+        click.echo(dumps(result, indent=1))
         return
     _print_summary(result)
     console.print(f"results in {out}/ (stability.json, {', '.join(result.get('figures', {}).values())}, "

@@ -15,7 +15,7 @@ from fastk.areas import AreaSet
 from fastk.distributed import world
 from fastk.errors import ConfigError
 from fastk.explore import read_area_rows
-from fastk.jsonsafe import jsonable
+from fastk.jsonsafe import jsonable, write_json
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout
 
@@ -54,7 +54,7 @@ def explore(p) -> dict[str, Any]:
         return {}
     names = AreaSet.load(ex.areas).names
     asym = asymmetry_index(read_area_rows(p.run.per_image_file, names), names, n_boot=ex.n_boot, seed=p.config.seed)
-    p.run.asymmetry_file.write_text(json.dumps(jsonable(asym), indent=2))
+    write_json(p.run.asymmetry_file, asym, indent=2)
     return {"ranking": result.summary["ranking"], "images_used": result.processed,
             "images_skipped": len(result.skipped), "asymmetry": asym["index"]}
 
@@ -83,7 +83,7 @@ def sanity(p) -> dict[str, Any]:
     if result.get("cascading"):
         cascading_figure(result, p.run.at(Layout.sanity_cascading))
         result["figure"] = Layout.sanity_cascading
-    p.run.sanity_file.write_text(json.dumps(result, indent=2))
+    write_json(p.run.sanity_file, result, indent=2)
     return result
 
 
