@@ -187,7 +187,9 @@ class LandmarkDetector:
         scale = min(1.0, self.detect_max_side / max(h, w))
         if scale >= 1.0:
             return rgb, 1.0
-        small = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        # never 0 px: an elongated image's short side must not round away (OpenCV refuses an empty size)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         return small, scale
 
 
