@@ -1,5 +1,5 @@
 """Figures of the faithfulness and sanity checks: deletion/insertion curves, per-area drops, the
-cascading-randomisation curve. Same look as :mod:`fastk.figures` (Agg backend, ~110 dpi, small notes)."""
+cascading-randomisation curve. Same look as :mod:`fastk.figures` (matplotlib's object API, no pyplot; ~110 dpi, small notes)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,15 @@ from typing import Any
 
 import numpy as np
 
+from fastk.figures import new_figure
+
 COLOURS = {"road": "#d9534f", "blackout": "#333333"}
-
-
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _save(fig, path: str | Path) -> Path:
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(p)
-    fig.clf()
-    _plt().close(fig)
     return p
 
 
@@ -36,8 +27,7 @@ def _nan(v) -> np.ndarray:
 
 def curves_figure(result: Mapping[str, Any], path: str | Path) -> Path:
     """AUC (top) and mean spoof score of attacks (bottom) as areas are deleted / inserted in rank order."""
-    plt = _plt()
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6.4), dpi=110, sharex=True)
+    fig, axes = new_figure(2, 2, figsize=(9, 6.4), sharex=True)
     n = len(result["ranking"])
     x = np.arange(n + 1)
     for col, kind in enumerate(("deletion", "insertion")):
@@ -67,10 +57,9 @@ def curves_figure(result: Mapping[str, Any], path: str | Path) -> Path:
 
 def area_drop_chart(result: Mapping[str, Any], path: str | Path) -> Path:
     """Per-area drop of AUC and of the attacks' mean spoof score, with the selected set and random sets."""
-    plt = _plt()
     methods = list(result["methods"])
     areas = list(result["ranking"])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 0.36 * len(areas) + 2.4), dpi=110, sharey=True)
+    fig, axes = new_figure(1, 2, figsize=(10, 0.36 * len(areas) + 2.4), sharey=True)
     y = np.arange(len(areas))
     h = 0.8 / max(1, len(methods))
     for ax, key, label in ((axes[0], "auc_drop", "AUC drop"), (axes[1], "spoof_drop", "drop of mean spoof score")):
@@ -103,10 +92,9 @@ def area_drop_chart(result: Mapping[str, Any], path: str | Path) -> Path:
 
 def cascading_figure(sanity: Mapping[str, Any], path: str | Path) -> Path:
     """Spearman of the area ranking with the trained model's as blocks are re-initialised from the top."""
-    plt = _plt()
     casc = sanity["cascading"]
     steps = casc["steps"]
-    fig, ax = plt.subplots(figsize=(7, 3.8), dpi=110)
+    fig, ax = new_figure(figsize=(7, 3.8))
     x = np.arange(len(steps))
     ax.plot(x, _nan([s["spearman"] for s in steps]), marker="o", color="#d9534f", label="Spearman rho")
     ax.plot(x, _nan([s[f"top{sanity['k']}_jaccard"] for s in steps]), marker="s", color="#333333", ls="--",
@@ -129,12 +117,12 @@ def cascading_figure(sanity: Mapping[str, Any], path: str | Path) -> Path:
 
 def write_outputs(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
     """``faithfulness.json``, ``faithfulness_curves.png`` and ``faithfulness_areas.png`` in ``out_dir``."""
-    import json
+    from fastk.jsonsafe import write_json
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "faithfulness.json"}
-    paths["json"].write_text(json.dumps(result, indent=2))
+    write_json(paths["json"], result, indent=2)
     paths["curves"] = curves_figure(result, out / "faithfulness_curves.png")
     paths["areas"] = area_drop_chart(result, out / "faithfulness_areas.png")
     return paths

@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+
+def new_figure(*grid: int, figsize: tuple[float, float], dpi: int = 110, **kwargs: Any) -> tuple[Figure, Any]:
+    """A figure and its axes (``Figure.subplots(*grid, **kwargs)``) from matplotlib's object API.
+
+    Why not pyplot: pyplot is global state (a backend, a list of open figures), and switching it to
+    Agg inside a library call changed a notebook user's backend. A ``Figure`` saves itself to a file
+    with no backend chosen and nothing to close.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, dpi=dpi)
+    return fig, fig.subplots(*grid, **kwargs)
 
 
 def overlay(image: np.ndarray, heatmap: np.ndarray, polygons: Mapping[str, np.ndarray] | None = None,
@@ -45,17 +62,12 @@ def draw_areas(image: np.ndarray, polygons: Mapping[str, np.ndarray]) -> np.ndar
 def importance_bar_chart(summary: Mapping[str, Mapping[str, float]], path: str | Path, *,
                          title: str = "Area importance", note: str = "") -> Path:
     """Horizontal bars, most important on top, with the bootstrap 95% CI as error bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     areas = sorted(summary, key=lambda a: np.nan_to_num(summary[a]["importance"], nan=-1.0))
     vals = np.array([summary[a]["importance"] for a in areas], dtype=float)
     lo = np.array([summary[a]["ci_low"] for a in areas], dtype=float)
     hi = np.array([summary[a]["ci_high"] for a in areas], dtype=float)
     err = np.nan_to_num(np.vstack([vals - lo, hi - vals]), nan=0.0).clip(min=0)
-    fig, ax = plt.subplots(figsize=(6.4, 0.38 * len(areas) + 1.4), dpi=110)
+    fig, ax = new_figure(figsize=(6.4, 0.38 * len(areas) + 1.4))
     ax.barh(areas, np.nan_to_num(vals), xerr=err, color="#d9534f", ecolor="#333333", capsize=3)
     ax.set_xlim(0, 1)
     ax.set_xlabel("mean heat inside the area (0-1), with bootstrap 95% CI")
@@ -66,7 +78,6 @@ def importance_bar_chart(summary: Mapping[str, Mapping[str, float]], path: str |
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(p)
-    plt.close(fig)
     return p
 
 
@@ -80,16 +91,14 @@ def mean_face() -> np.ndarray:
 
 def face_diagram(importance: Mapping[str, float], area_set, path: str | Path, *, title: str = "") -> Path:
     """The paper's areas drawn on the mean face, each filled by its importance (0-1, same scale)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
     from matplotlib.patches import Polygon
 
     pts = mean_face()
     cmap = colormaps["inferno"]
-    fig, ax = plt.subplots(figsize=(4.2, 4.8), dpi=110)
+    fig, ax = new_figure(figsize=(4.2, 4.8))
     ax.plot(*pts[0:17].T, color="#999999", lw=1)  # jaw line for orientation
     for name, poly in area_set.polygons(pts).items():
         v = importance.get(name)
@@ -103,11 +112,10 @@ def face_diagram(importance: Mapping[str, float], area_set, path: str | Path, *,
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title or "Area importance on the mean face (image left = left)", fontsize=9)
-    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+    sm = ScalarMappable(cmap=cmap, norm=Normalize(0, 1))
     fig.colorbar(sm, ax=ax, fraction=0.04, pad=0.02)
     fig.tight_layout()
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(p)
-    plt.close(fig)
     return p

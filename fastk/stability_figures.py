@@ -1,5 +1,5 @@
 """Figures of a stability result: where each area's rank falls, how much cells agree, and which
-factor the rank variance comes from (matplotlib, headless, PNG)."""
+factor the rank variance comes from (matplotlib's object API, no pyplot; PNG)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from fastk.figures import new_figure
+
 FIGURES = {"rank_heatmap": "stability_ranks.png", "agreement_heatmap": "stability_agreement.png",
            "variance_bar": "stability_variance.png"}
 #: Factor colours, the same in every figure.
@@ -16,30 +18,19 @@ FACTOR_COLOURS = {"images": "#9e9e9e", "model": "#d9534f", "cam": "#5bc0de", "de
                   "target": "#f0ad4e", "interactions": "#6f42c1"}
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
-    _plt().close(fig)
     return path
 
 
 def rank_heatmap(result: Mapping[str, Any], path: str | Path) -> Path:
     """P(rank = r) per area (rows, most stable on top) with P(in top k) written on the right."""
-    plt = _plt()
     areas = result["areas_by_stability"]
     k = result["k"]
     p = np.array([result["rank"][a]["p_rank"] for a in areas])
     n = p.shape[1]
-    fig, ax = plt.subplots(figsize=(7.2, 0.42 * len(areas) + 1.6), dpi=110)
+    fig, ax = new_figure(figsize=(7.2, 0.42 * len(areas) + 1.6))
     im = ax.imshow(p, cmap="Blues", vmin=0, vmax=1, aspect="auto")
     for (i, j), v in np.ndenumerate(p):
         if v >= 0.05:
@@ -59,11 +50,10 @@ def rank_heatmap(result: Mapping[str, Any], path: str | Path) -> Path:
 def agreement_heatmap(result: Mapping[str, Any], path: str | Path,
                       metrics: tuple[str, ...] = ("spearman", "feature_agreement")) -> Path:
     """Pairwise agreement between cells, one panel per metric (Spearman in [-1, 1], the rest in [0, 1])."""
-    plt = _plt()
     ag = result["agreement"]
     names = ag["cells"]
     n = len(names)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(5.6 * len(metrics), 6.0), dpi=110)
+    fig, axes = new_figure(1, len(metrics), figsize=(5.6 * len(metrics), 6.0))
     for ax, m in zip(np.atleast_1d(axes), metrics):
         v = np.array(ag["matrices"][m], dtype=float)
         lo = -1 if m in ("spearman", "kendall") else 0
@@ -85,12 +75,11 @@ def agreement_heatmap(result: Mapping[str, Any], path: str | Path,
 
 def variance_bar(result: Mapping[str, Any], path: str | Path) -> Path:
     """Stacked bars: share of each area's rank variance per factor; the top bar pools all areas."""
-    plt = _plt()
     var = result["variance"]
     areas = result["areas_by_stability"]
     rows = [("all areas", var["shares"])] + [(a, var["by_area"][a]) for a in areas]
     factors = [f for f in FACTOR_COLOURS if f in var["shares"]]
-    fig, ax = plt.subplots(figsize=(7.2, 0.36 * len(rows) + 1.8), dpi=110)
+    fig, ax = new_figure(figsize=(7.2, 0.36 * len(rows) + 1.8))
     y = np.arange(len(rows))[::-1]
     left = np.zeros(len(rows))
     for f in factors:
