@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from fastk import defaults
+from fastk._user_files import load_yaml_file
 from fastk.errors import ConfigError
 
 DATA_DIR = Path(__file__).parent / "data" / "areas"
@@ -57,11 +57,7 @@ class AreaSet:
                 raise ConfigError(f"unknown area set {str(name_or_path)!r}; known: {', '.join(known)}")
         if not p.is_file():
             raise ConfigError(f"{p}: area file not found")
-        try:
-            data = yaml.safe_load(p.read_text())
-        except yaml.YAMLError as err:
-            raise ConfigError(f"{p}: not valid YAML ({str(err).splitlines()[0]})") from None
-        return cls.from_dict(data, source=str(p))
+        return cls.from_dict(load_yaml_file(p), source=str(p))
 
     @classmethod
     def from_dict(cls, data: object, *, source: str = "<dict>") -> AreaSet:

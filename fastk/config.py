@@ -18,10 +18,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from fastk import _config_checks as checks
 from fastk._options import given, nearest
+from fastk._user_files import load_yaml_file
 from fastk.errors import ConfigError
 from fastk.run_config import RunConfig
 
@@ -98,15 +97,11 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any], *, source: str, p
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
+    """A config file's mapping; a key given twice or a document nested too deep is refused naming the line."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{p}: config file not found")
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{p}: not valid YAML ({str(err).splitlines()[0]})") from None
-    except (UnicodeDecodeError, ValueError) as err:
-        raise ConfigError(f"{p}: not a text file ({err})") from None
+    data = load_yaml_file(p) or {}
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: expected a mapping of options at the top level")
     return data
