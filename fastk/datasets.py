@@ -7,6 +7,9 @@ Label convention: 0 = real (bona fide), 1 = spoof (attack), -1 = unknown (plain 
 
 from __future__ import annotations
 
+import os
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,6 +17,11 @@ from typing import Any, ClassVar
 from fastk.errors import ConfigError
 
 REAL, SPOOF, UNKNOWN = 0, 1, -1
+LABEL_NAMES = {REAL: "real", SPOOF: "spoof", UNKNOWN: "unlabelled"}
+
+#: Folder names that label what is inside them (see :func:`folder_label`).
+REAL_FOLDERS = ("real", "live", "bonafide", "genuine")
+SPOOF_FOLDERS = ("spoof", "spoofing", "attack", "presentationattack", "fake", "imposter", "impostor")
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,9 @@ class Dataset:
         self.root = Path(root) if root is not None else None
         if self.root is not None and not self.root.exists():
             raise ConfigError(f"{self.root}: dataset path not found")
+        if self.root is not None and not (self.root.is_dir() or self.root.is_file()):
+            # a FIFO or a device: listing would fail and hashing the "file" would block or never end
+            raise ConfigError(f"{self.root}: not a folder or a regular file; give a dataset folder or file")
         self.options = options
 
     @classmethod
@@ -114,3 +125,48 @@ class Dataset:
     def describe(self) -> str:
         """``name:root`` (or ``name``): how results and error messages name this dataset."""
         return f"{self.name}:{self.root}" if self.root else self.name
+
+
+def folder_label(name: str) -> int | None:
+    """:data:`REAL` or :data:`SPOOF` for a folder named so, else ``None``.
+
+    Why lenient: datasets ship ``Real/``, ``spoofs/``, ``bona-fide/``, ``Attacks/``; a strict match
+    left such a folder out without a word. Compared lower-cased, without spaces, ``-`` and ``_``, with
+    or without a plural ``s``, against :data:`REAL_FOLDERS` and :data:`SPOOF_FOLDERS`.
+    """
+    word = re.sub(r"[\s_-]+", "", name.lower())
+    for w in (word, word[:-1] if word.endswith("s") else word):
+        if w in REAL_FOLDERS:
+            return REAL
+        if w in SPOOF_FOLDERS:
+            return SPOOF
+    return None
+
+
+def refuse_repeats(samples: Sequence[Sample], source: str, where: Sequence[str] | None = None) -> None:
+    """Refuse, in one line, a file listed twice: with two labels it is mislabelled, with one it is scored twice.
+
+    The same file is the same real path (a symlink in ``spoof/`` to a photo in ``real/`` too).
+    ``where`` says where each sample was listed (``"line 7"`` of a manifest); by default its path.
+    A conflict of labels is named first; otherwise the first repeat, and how many there are.
+    """
+    first: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []
+    for i, s in enumerate(samples):
+        j = first.setdefault(os.path.realpath(s.path), i)
+        if j == i:
+            continue
+        if samples[j].label != s.label:
+            raise ConfigError(f"{source}: one file given two labels: {_listed(samples, where, j)} and "
+                              f"{_listed(samples, where, i)}; give each image one label")
+        repeats.append((j, i))
+    if repeats:
+        j, i = repeats[0]
+        raise ConfigError(f"{source}: {len(repeats)} image(s) listed more than once, so they would count twice; first: "
+                          f"{_listed(samples, where, i)} repeats {_listed(samples, where, j)}; remove the repeats")
+
+
+def _listed(samples: Sequence[Sample], where: Sequence[str] | None, i: int) -> str:
+    s = samples[i]
+    return f"{where[i]} ({s.path}, {LABEL_NAMES.get(s.label, s.label)})" if where else \
+        f"{s.path} ({LABEL_NAMES.get(s.label, s.label)})"

@@ -10,8 +10,11 @@ reader only needs the markers, not their exact depth::
     ROOT/<subject>/real/<device>/[<lighting>/]*.jpg
     ROOT/<subject>/attack/<attack type>/[<device>/][<lighting>/]*.jpg
 
-* subject: the first folder under ROOT;
-* label: a folder named ``real``/``live`` -> 0, ``attack``/``spoof``/``fake`` -> 1;
+* subject: the folder right above the label folder (``None`` when the label folder is directly under
+  ROOT: a plain real/spoof tree has no subject folders, and its label folder is no subject);
+* label: a folder named ``real``/``live`` -> 0, ``attack``/``spoof``/``fake`` -> 1 (and their
+  synonyms, plurals and any case: :func:`fastk.datasets.folder_label`); images in no such folder
+  are refused in one line naming them, not left out;
 * attack type: the folder right after ``attack``;
 * device: a folder named smartphone/phone/tablet/gopro (also recorded for real samples);
 * lighting: a folder named high/normal/low (or ``high_*``/``*_high``, ...);
@@ -25,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import fastk
-from fastk.datasets import REAL, SPOOF, Dataset, Sample
+from fastk.datasets import SPOOF, Dataset, Sample, folder_label, refuse_repeats
 from fastk.errors import ConfigError
 from fastk.images import list_images
 
@@ -52,31 +55,33 @@ class AihubDataset(Dataset):
         self.face_crops = face_crops
 
     def samples(self) -> list[Sample]:
-        out = []
+        out, unlabelled = [], []
         for path in list_images(self.root):
             parts = path.relative_to(self.root).parts[:-1]
-            if len(parts) < 2:
-                continue
             lower = [p.lower() for p in parts]
             is_crop = any("crop" in p or "face" in p for p in lower)
             if self.face_crops is not None and is_crop != self.face_crops:
                 continue
-            if any(p in ("real", "live") for p in lower):
-                label, attack = REAL, "none"
-            elif any(p in ("attack", "spoof", "fake") for p in lower):
-                label = SPOOF
-                i = next(i for i, p in enumerate(lower) if p in ("attack", "spoof", "fake"))
+            found = next(((i, v) for i, p in enumerate(parts) if (v := folder_label(p)) is not None), None)
+            if found is None:
+                unlabelled.append(path)
+                continue
+            (i, label), attack = found, "none"
+            if label == SPOOF:
                 nxt = parts[i + 1] if i + 1 < len(parts) else "unknown"
                 attack = "unknown" if nxt.lower() in DEVICES or _lighting(nxt) else nxt
-            else:
-                continue
             device = next((p for p in lower if p in DEVICES), None)
             lighting = next((lv for lv in map(_lighting, parts) if lv), None)
             meta: dict[str, Any] = {"device": device} if device else {}
             meta["face_crop"] = is_crop
-            out.append(Sample(path, label, parts[0], attack, lighting, meta))
+            out.append(Sample(path, label, parts[i - 1] if i else None, attack, lighting, meta))
+        if unlabelled:
+            raise ConfigError(f"{self.root}: {len(unlabelled)} image(s) in no real/ or attack/ folder would be left "
+                              f"out (first: {unlabelled[0].relative_to(self.root)}); move them into "
+                              "<subject>/real/ or <subject>/attack/<type>/")
         if not out:
             raise ConfigError(f"{self.root}: no images under <subject>/real/ or <subject>/attack/ (aihub layout)")
+        refuse_repeats(out, str(self.root))
         return out
 
 
