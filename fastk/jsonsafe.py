@@ -58,7 +58,7 @@ def write_json(path: str | Path, x: Any, **kwargs: Any) -> Path:
     """
     p = Path(path)
     text = dumps(x, **kwargs)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    tmp = p.with_name(f"{p.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")  # NAME.*: listings that skip a name skip its temp
     try:
         with open(tmp, "x", encoding="utf-8") as f:
             f.write(text)
