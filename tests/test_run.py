@@ -143,6 +143,13 @@ def test_run_checks_its_ranking_stability_faithfulness_and_speed(tiny_run):
     # decided over both seed models of the recipe (each against the same 2 random draws), shown per seed
     assert list(san["models"]) == ["seed1", "seed2"] and all(len(m["rho"]) == 2 for m in san["models"].values())
     assert "2 seed models x 2 draws" in output and "seed2 " in output
+    # each check's images hold both classes, are recorded, and the report states them in one line per check
+    for check, cap in ((san, 16), (stab, None), (faith, 24)):
+        s = check["subset"]
+        assert s["real"] >= 1 and s["spoof"] >= 1 and len(s["paths"]) == s["images"]
+        available = s["available"]["real"] + s["available"]["spoof"]
+        assert s["images"] == min(available, cap or available) and s["max_images"] == cap
+    assert (run / "report.html").read_text().count("Images of this check:") == 3
     speed = report["models"]
     assert speed["full"]["inference_time_vs_full"] == 1.0
     # FLOPs are machine-independent: the crop model's smaller input costs fewer of them.
