@@ -29,8 +29,10 @@ _BRANDS = {b"avif": "AVIF", b"avis": "AVIF", b"heic": "HEIF", b"heix": "HEIF", b
 @dataclass(frozen=True)
 class Header:
     """``format`` ("PNG", "JPEG", Pillow's name, or "" when unknown), the declared size (``None`` when
-    the header does not say), ``complete`` (false when the format's end was not reached) and
-    ``oversized`` (Pillow refused to even open it: more than twice its own pixel limit)."""
+    the header does not say), ``complete`` (false only for a file that starts as a valid PNG or JPEG,
+    IHDR or scan data reached, and ends before the format's end marker: a truncated file; garbage is
+    left to the decoder to refuse) and ``oversized`` (Pillow refused to open it: more than twice its
+    own pixel limit)."""
 
     format: str
     width: int | None = None
@@ -63,7 +65,7 @@ def _png(data: bytes) -> Header:
         if data[pos + 4:pos + 8] == b"IEND":
             return Header("PNG", width, height, complete=True)
         pos += 12 + int.from_bytes(data[pos:pos + 4], "big")
-    return Header("PNG", width, height, complete=False)
+    return Header("PNG", width, height, complete=width is None or height is None)
 
 
 def _jpeg(data: bytes) -> Header:
@@ -86,7 +88,7 @@ def _jpeg(data: bytes) -> Header:
         if marker == 0xDA:  # start of scan: entropy-coded data follows, then (eventually) EOI
             return Header("JPEG", width, height, complete=data.find(b"\xff\xd9", pos + 2 + length) >= 0)
         pos += 2 + length
-    return Header("JPEG", width, height, complete=False)
+    return Header("JPEG", width, height)  # no scan reached: not an image the decoder can read either
 
 
 def _pillow(data: bytes) -> Header:

@@ -138,7 +138,7 @@ def _decode(data: bytes, p: Path) -> np.ndarray:
         raise ImageReadError(f"{p}: image too large (its header declares over {MAX_PIXELS // 10**6} megapixels)")
     if header.width and header.height:
         check_size(header.width, header.height, str(p))
-    if not header.complete:
+    if not header.complete:  # refused undecoded; some OpenCV builds pad a cut JPEG with grey and say nothing
         raise ImageReadError(f"{p}: truncated file (image data ends early)")
     try:
         img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED | cv2.IMREAD_IGNORE_ORIENTATION)
