@@ -18,6 +18,9 @@ from fastk.errors import FastkError
 
 SEED_MAX = 2**32 - 1  # numpy's legacy seeding and many CUDA paths take 32-bit seeds
 MIN_SIDE = 32  # the smallest input the run's own crop-size rule produces
+# The largest input side: FAS models train at 112-256 px, and at 1024 one decoded image is already 3 MiB
+# (12 MiB as floats), so a batch of 32 needs 400 MiB; a larger side is a typo (100000 asked for 30 GB).
+MAX_SIDE = 1024
 N_BOOT_MAX = 100_000  # the bootstrap holds n_boot x images indices in memory
 
 
@@ -64,6 +67,21 @@ def _name(v: str) -> str | None:
 def _device(v: str | None) -> str | None:
     if v is not None and not re.fullmatch(r"cpu|mps|cuda(:\d+)?", v):
         return f"unknown device{did_you_mean(v, ['cpu', 'cuda', 'mps'])}"
+    return device_problem(v) if v is not None else None
+
+
+def device_problem(device: str) -> str | None:
+    """Why ``device`` cannot run here, or ``None``: checked with the configuration, because a run asked
+    for a GPU it does not have only fails after its data step."""
+    import torch
+
+    kind, _, index = device.partition(":")
+    if kind == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count <= int(index or 0):
+            return f"this machine has {count or 'no'} CUDA device{'' if count == 1 else 's'} (use cpu, or null)"
+    if kind == "mps" and not torch.backends.mps.is_available():
+        return "MPS (Apple GPU) is not available on this machine (use cpu, or null)"
     return None
 
 
@@ -136,8 +154,10 @@ SCHEMA: dict[str, Key] = {
                           "oulu-npu:1; see `fastk list protocol`", lambda v: None if v is None else _nonempty(v)),
     "split.protocol_options": Key(dict, "a mapping of the protocol's options"),
     "backbone.name": Key(str, f"{SPEC}, e.g. lgsc or timm:resnet18", _nonempty),
-    "backbone.input_size": Key(int, f"an integer >= {MIN_SIDE} (pixels)", _range(MIN_SIDE)),
+    "backbone.input_size": Key(int, f"an integer from {MIN_SIDE} to {MAX_SIDE} (pixels)", _range(MIN_SIDE, MAX_SIDE)),
     "backbone.options": Key(dict, "a mapping of the backbone's options"),
+    "masking": Key(Literal[("aligned", "landmark")], "aligned (faces warped onto one template, one mask for every "
+                   "image) or landmark (the paper's: each image as given, masked by its own landmarks)"),
     "train": Key(dict, "a mapping of training options (fastk.training.trainer.TrainConfig fields)"),
     "explore.landmarks": Key(str, f"{SPEC}, see `fastk list landmarks`", _nonempty),
     "explore.cam": Key(str, f"{SPEC}, see `fastk list cam`", _nonempty),
@@ -171,8 +191,8 @@ SCHEMA: dict[str, Key] = {
     "faithfulness.n_random": Key(int, "an integer from 1 to 1000 (random area sets)", _range(1, 1000)),
     "faithfulness.max_images": Key(int | None, "an integer >= 1 or null (all images)", _range(1)),
     "retrain.variants": Key(list[str], "a list from: selected, complement, crop", _variants, _one_list),
-    "retrain.crop_size": Key(int | None, f"an integer >= {MIN_SIDE} (pixels) or null (same pixel density)",
-                             _range(MIN_SIDE)),
+    "retrain.crop_size": Key(int | None, f"an integer from {MIN_SIDE} to {MAX_SIDE} (pixels) or null (same pixel "
+                             "density)", _range(MIN_SIDE, MAX_SIDE)),
     "retrain.jpeg_quality": Key(int, "an integer from 1 to 100", _range(1, 100)),
 }
 
