@@ -94,8 +94,24 @@ def summarize_by(
 
 
 def importance_vector(summary: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
-    """``{area: importance}`` from a summary (what selectors take)."""
-    return {a: float(v["importance"]) for a, v in summary.items()}
+    """``{area: importance}`` from a summary (what selectors take); NaN for an area without a score
+    (``area_importance.json`` stores it as ``null``)."""
+    return {a: as_float(v["importance"]) for a, v in summary.items()}
+
+
+def no_signal(importance: Mapping[str, float]) -> str | None:
+    """Why ``importance`` ranks nothing, or ``None`` when it ranks the areas.
+
+    A model whose CAMs are all zero scores every area 0; any order of equal scores is the tie-break's
+    (alphabetical), not the model's, so a "most important first" list of them would be invented.
+    """
+    values = [as_float(v) for v in importance.values()]
+    values = [v for v in values if np.isfinite(v)]
+    if not values:
+        return "no signal: no area has a score"
+    if max(values) - min(values) <= 1e-12:
+        return f"no signal: every area scored {values[0]:g}"
+    return None
 
 
 def rank_agreement(a: Mapping[str, float], b: Mapping[str, float], k: int = 4) -> dict[str, float]:

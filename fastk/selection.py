@@ -7,6 +7,7 @@ uses the bottom 6 as a control; others want a threshold, a share of the total im
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -14,8 +15,13 @@ from fastk.errors import ConfigError
 
 
 def ranked(importance: Mapping[str, float]) -> list[str]:
-    """Areas from most to least important; ties broken by name so the order is reproducible."""
-    return sorted(importance, key=lambda a: (-float(importance[a]), a))
+    """Areas from most to least important; ties broken by name so the order is reproducible. Areas
+    without a score (NaN: never inside an image) come last, not wherever NaN's comparisons put them."""
+    def key(a: str) -> tuple[bool, float, str]:
+        v = float(importance[a])
+        return (not math.isfinite(v), -v if math.isfinite(v) else 0.0, a)
+
+    return sorted(importance, key=key)
 
 
 class AreaSelector:
@@ -23,6 +29,9 @@ class AreaSelector:
 
     #: The name users type (``--select top-k:4``).
     name: ClassVar[str] = ""
+    #: Whether the choice follows the importance; such a selector refuses importances that rank
+    #: nothing (every area scored the same, e.g. all-zero CAMs) instead of keeping tie-break winners.
+    needs_signal: ClassVar[bool] = True
 
     @classmethod
     def from_spec(cls, arg: str, **kwargs: Any) -> AreaSelector:
@@ -58,6 +67,14 @@ class AreaSelector:
         if not importance:
             raise ConfigError(f"selector {self.describe()!r}: no area importances to select from")
         self.validate(list(importance))
+        if self.needs_signal:
+            from fastk.importance import no_signal
+
+            flat = no_signal(importance)
+            if flat:
+                raise ConfigError(f"selector {self.describe()!r}: {flat}, so there is no ranking to select from "
+                                  "(the model's heatmaps say nothing about the areas); check the model and CAM "
+                                  "method, or name the areas with list:AREA,AREA")
         keep = self._select(importance)
         if not keep:
             raise ConfigError(f"selector {self.describe()!r} kept no area")

@@ -67,7 +67,9 @@ class BottomK(TopK):
         super().__init__(k)
 
     def _select(self, importance: Mapping[str, float]) -> list[str]:
-        return ranked(importance)[::-1][: self.k]
+        order = ranked(importance)  # areas without a score last: they are unknown, not unimportant
+        scored = [a for a in order if math.isfinite(float(importance[a]))]
+        return (scored[::-1] + order[len(scored):])[: self.k]
 
 
 class Threshold(AreaSelector):
@@ -134,6 +136,7 @@ class ExplicitList(AreaSelector):
     """Exactly the named areas: ``list:left_eye,right_cheek``."""
 
     name = "list"
+    needs_signal = False  # the user named the areas: no ranking is needed to keep them
 
     def __init__(self, areas: list[str] | tuple[str, ...] = ()):
         self.areas = list(dict.fromkeys(a.strip() for a in areas if a.strip()))
