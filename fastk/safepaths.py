@@ -21,6 +21,7 @@ from fastk.errors import FastkError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SUFFIX = re.compile(r"(?<=[^.])\.[A-Za-z0-9]{1,8}$")  # a file type (.jpg, .png) to keep last
 MAX_NAME = 96
 
 
@@ -33,7 +34,8 @@ def safe_name(text: object, *, fallback: str = "unnamed") -> str:
 
     Unsafe runs become ``-``, dots cannot form ``..`` or lead the name, ``__`` (fastk's field
     separator in overlay names) is collapsed. When the name had to change, 8 hex digits of the
-    original's SHA-1 are appended so distinct originals stay distinct.
+    original's SHA-1 are added so distinct originals stay distinct: before a file suffix such as
+    ``.jpg`` (``my face.jpg`` -> ``my-face-1a2b3c4d.jpg``), so the file still reads as an image.
     """
     original = str(text)
     name = _UNSAFE.sub("-", original)
@@ -41,9 +43,28 @@ def safe_name(text: object, *, fallback: str = "unnamed") -> str:
     name = re.sub(r"_{2,}", "_", name)
     name = re.sub(r"-{2,}", "-", name).strip("-.")
     if name != original or len(name) > MAX_NAME:
-        digest = hashlib.sha1(original.encode("utf-8", "surrogateescape")).hexdigest()[:8]
-        name = f"{name[:MAX_NAME - 9] or fallback}-{digest}"
+        suffix = _SUFFIX.search(name)
+        stem, ext = (name[:suffix.start()], suffix.group()) if suffix else (name, "")
+        name = f"{stem[:MAX_NAME - 9 - len(ext)] or fallback}-{_digest(original)}{ext}"
     return name or fallback
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+
+
+def unique_name(stem: str, suffix: str, key: str, taken: set[str]) -> str:
+    """``stem + suffix``, or, when another output took that name already, ``stem-HASH + suffix`` (8 hex
+    digits of ``key``, what tells this output apart, e.g. its source path); adds the name to ``taken``.
+
+    Names are compared case-folded, as a case-insensitive file system does: ``x.jpg`` and ``x.png`` both
+    drawn as ``x_areas.jpg`` once wrote one file for two images.
+    """
+    name = f"{stem}{suffix}"
+    if name.casefold() in taken:
+        name = f"{stem}-{_digest(key)}{suffix}"
+    taken.add(name.casefold())
+    return name
 
 
 def within(root: Path, path: Path) -> bool:

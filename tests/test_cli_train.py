@@ -41,10 +41,11 @@ def test_train_writes_checkpoint_split_and_metrics(trained):
 
 
 def test_evaluate_and_predict(trained, tiny_dataset):
+    evaluated = trained.parent / f"{trained.name}-eval"  # the training's folder is `fastk train`'s own
     r = CliRunner().invoke(cli, ["evaluate", str(trained / "best.pt"), str(tiny_dataset), "--out",
-                                 str(trained / "eval.json")])
+                                 str(evaluated / "eval.json")])
     assert r.exit_code == 0, r.output
-    m = json.loads((trained / "eval.json").read_text())
+    m = json.loads((evaluated / "eval.json").read_text())
     assert set(m["apcer_per_attack"]) == {"print", "replay"} and m["n_real"] == 16
     real = sorted((tiny_dataset / "real").iterdir())[:2]
     bad = trained / "broken.png"

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 import fastk
 from fastk.areas import AreaSet
 from fastk.cli import cli
-from fastk.locks import INFO_FILE, FolderLock, FolderLockedError
+from fastk.locks import INFO_FILE, OWNER_FILE, FolderLock, FolderLockedError
 from fastk.masking import masked_layout, write_masked_dataset
 from fastk.safepaths import UnsafePathError, child, plain_name, safe_name
 
@@ -207,7 +207,7 @@ def test_a_crashed_writers_lock_is_taken_over_with_a_note(tmp_path, tiny_dataset
         "os.kill(os.getpid(), 9)")], capture_output=True, text=True, timeout=120, check=False)
     assert crashed.returncode == -9 and (out / INFO_FILE).exists()
     dead_pid = crashed.stdout.strip()
-    with FolderLock(out, "test") as lock:
+    with FolderLock(out, "fastk explore") as lock:
         assert f"pid {dead_pid} on " in lock.note and "ended without releasing" in lock.note
     r = CliRunner().invoke(cli, ["explore", str(tiny_dataset), "--checkpoint", str(tiny_checkpoint), "--out", str(out),
                                  "--overlays", "0"])
@@ -233,7 +233,7 @@ def test_mask_and_train_refuse_a_folder_held_by_a_live_process(tmp_path, tiny_da
         with pytest.raises(FolderLockedError, match="in use by fastk run"):
             train(samples, samples, fastk.create("backbone", "timm:test_resnet", input_size=32), held,
                   TrainConfig(epochs=1), show_progress=False)
-        assert sorted(p.name for p in held.iterdir()) == [".fastk.lock", INFO_FILE]  # nothing written
+        assert sorted(p.name for p in held.iterdir()) == [".fastk.lock", INFO_FILE, OWNER_FILE]  # nothing written
     finally:
         holder.kill()
         holder.wait()

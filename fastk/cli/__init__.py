@@ -54,8 +54,18 @@ class FastkGroup(click.Group):
             print_error(os_error_line(err))
             sys.exit(2)
         except KeyboardInterrupt:
-            print_error("interrupted; finished work is kept (a run resumes with `fastk run --resume FOLDER`)")
+            print_error(f"interrupted; {RESUME_HINTS.get(ctx.invoked_subcommand or '', NO_RESUME)}")
             sys.exit(130)
+
+
+#: What Ctrl-C leaves and how each resumable command goes on (a hint naming `fastk run --resume` after
+#: `fastk train` sent users to a command that cannot resume a training folder).
+RESUME_HINTS = {
+    "run": "finished steps are kept; the run resumes with `fastk run --resume FOLDER`",
+    "train": "finished epochs are kept; the same `fastk train` command (same --out) resumes the training",
+    "explore": "explored images are kept; the same `fastk explore` command (same --out) goes on from there",
+}
+NO_RESUME = "files written so far are kept; this command does not resume, run it again"
 
 
 #: The commands that share their work among torchrun's processes (fastk.distributed); any other

@@ -1,11 +1,19 @@
-"""Options shared by several commands, so each is spelt and documented once."""
+"""Options shared by several commands, so each is spelt and documented once.
+
+Numbers are checked where they are parsed (click's one ``Error: Invalid value for '--X'`` line, exit 2)
+rather than deep in the work: ``--batch-size 0`` was a ZeroDivisionError after the data step, and
+``--threshold nan`` silently called every image real.
+"""
 
 from __future__ import annotations
+
+import math
 
 import click
 from rich.console import Console
 
 from fastk import defaults
+from fastk._config_schema import MAX_SIDE, MIN_SIDE
 
 console = Console(highlight=False, soft_wrap=True)  # a file path must stay on one line
 
@@ -26,6 +34,56 @@ select_option = click.option(
 dataset_option = click.option(
     "--dataset", default="folder", show_default=True, help="Dataset reader for PATH (see `fastk list dataset`)."
 )
+
+
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses NaN and infinity (NaN passes every ``<``/``>`` test)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+class ThresholdType(click.ParamType):
+    """A decision threshold: a number in [0, 1], the range of every spoof score (the same rule as a
+    threshold stored in a checkpoint, :func:`fastk.checkpoints.threshold_problem`)."""
+
+    name = "threshold"
+
+    def convert(self, value, param, ctx):
+        from fastk.checkpoints import threshold_problem
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        problem = threshold_problem(number)
+        if problem:
+            self.fail(problem, param, ctx)
+        return number
+
+
+def _check_device(ctx, param, value: str | None) -> str | None:
+    from fastk._config_schema import SCHEMA
+
+    check = SCHEMA["device"].check  # the run configuration's rule
+    problem = check(value) if check and value is not None else None
+    if problem:
+        raise click.BadParameter(f"{value!r}: {problem}", ctx, param)
+    return value
+
+
+threshold_option = click.option(
+    "--threshold", type=ThresholdType(), default=None,
+    help="Spoof if score >= THRESHOLD, in [0, 1] (default: the validation threshold stored with the model).",
+)
+device_option = click.option("--device", default=None, callback=_check_device,
+                             help="cpu, cuda, cuda:N or mps (default: cuda when present).")
+#: Square input sides: from the smallest the run's crop rule makes to the largest that fits memory.
+side_type = click.IntRange(MIN_SIDE, MAX_SIDE)
+batch_size_type = click.IntRange(1)
 
 
 def metrics_table(metrics_by_name: dict, title: str):

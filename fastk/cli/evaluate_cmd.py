@@ -8,7 +8,7 @@ import click
 
 from fastk import defaults
 from fastk.cli._checked_inputs import dataset_options_option, face_check_option, key_values, load_dataset, print_skipped
-from fastk.cli._common import console, dataset_option, metrics_table
+from fastk.cli._common import console, dataset_option, metrics_table, threshold_option
 
 
 @click.command("evaluate")
@@ -16,27 +16,35 @@ from fastk.cli._common import console, dataset_option, metrics_table
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @dataset_option
 @dataset_options_option
-@click.option("--threshold", type=float, default=None, help="Default: the validation threshold stored with the model.")
+@threshold_option
 @click.option("--landmarks", default=None,
               help="Landmark detector for the face check and framing (default: the one the model's "
                    "training framing was measured with, else dlib).")
 @face_check_option
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Write the metrics JSON here (strict JSON), with skipped.csv and scores.csv beside it.")
+              help="Write the metrics JSON here (strict JSON), with skipped.csv and scores.csv beside it; "
+                   "that folder is locked, and refused if another command's output is in it.")
 def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, face_check, out) -> None:
     """Evaluate CHECKPOINT on the labelled images of PATH (or a dataset that needs no path).
 
     Unreadable images and images without a face are skipped, counted and listed (skipped.csv beside
     --out); a full-frame photo is cropped to the face the way the training images framed it.
     """
-    import csv
+    import contextlib
 
+    from fastk.locks import FolderLock
+
+    # Its folder: one writer at a time, and never another command's (skipped.csv would replace theirs).
+    with FolderLock(Path(out).parent, "fastk evaluate") if out else contextlib.nullcontext():
+        _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, face_check, out)
+
+
+def _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, face_check, out) -> None:
     from rich.markup import escape
 
     import fastk
     from fastk.checkpoints import load_checkpoint
     from fastk.framing import valid_framing
-    from fastk.jsonsafe import dumps
     from fastk.training.evaluate import metrics_of, score_samples
     from fastk.training.metrics import describe_undefined
 
@@ -47,20 +55,7 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
     scored = score_samples(backbone, model, meta, samples, detector=detector, show_progress=True)
     metrics = metrics_of(scored, t, source=f"dataset {source}")
-    skipped_csv = None
-    if out:
-        from fastk.face_check import write_skipped
-        from fastk.outputs import write_text
-
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_text(out, dumps(metrics, indent=2))
-        skipped_csv = write_skipped(out.parent / "skipped.csv", scored.skipped)
-        with open(out.parent / "scores.csv", "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["path", "label", "attack_type", "spoof_score", "called", "framing"])
-            for smp, s, how in zip(scored.samples, scored.scores, scored.framing):
-                w.writerow([smp.path, smp.label, smp.attack_type, f"{s:.6f}", "spoof" if s >= t else "real", how])
+    skipped_csv = _write(Path(out), metrics, scored, t) if out else None
     console.print(metrics_table({str(path or dataset): metrics},
                                 escape(f"{checkpoint}: threshold {metrics['threshold']:.4f}, "
                                        f"{len(scored.samples)} images, positive class = spoof")))
@@ -80,3 +75,23 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
         elif counts["cropped"]:
             console.print(f"framing: {counts['cropped']} image(s) cropped to the face as the training images "
                           f"framed it, {counts['as-is']} as they are", markup=False)
+
+
+def _write(out: Path, metrics: dict, scored, t: float) -> Path | None:
+    """The metrics JSON, skipped.csv and scores.csv (one row per scored image); returns skipped.csv."""
+    import csv
+    import io
+
+    from fastk.face_check import write_skipped
+    from fastk.jsonsafe import write_json
+    from fastk.outputs import write_text
+
+    write_json(out, metrics, indent=2)
+    skipped_csv = write_skipped(out.parent / "skipped.csv", scored.skipped)
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerow(["path", "label", "attack_type", "spoof_score", "called", "framing"])
+    for smp, s, how in zip(scored.samples, scored.scores, scored.framing):
+        w.writerow([smp.path, smp.label, smp.attack_type, f"{s:.6f}", "spoof" if s >= t else "real", how])
+    write_text(out.parent / "scores.csv", text.getvalue())  # a full disk is one line naming the file
+    return skipped_csv

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from fastk.cli._common import areas_option, cam_option, console, dataset_option, landmarks_option, load_samples
+from fastk.cli._common import (
+    areas_option,
+    batch_size_type,
+    cam_option,
+    console,
+    dataset_option,
+    device_option,
+    landmarks_option,
+    load_samples,
+)
 
 
 @click.command("explore")
@@ -22,10 +31,10 @@ from fastk.cli._common import areas_option, cam_option, console, dataset_option,
 @click.option("--group-by", "group_by", multiple=True,
               help="Break importance down by this column (repeatable; default: label, attack_type, lighting; "
                    "any metadata column such as gender works).")
-@click.option("--batch-size", default=16, show_default=True)
-@click.option("--overlays", default=12, show_default=True, help="Heatmap overlays to save per group (real, each attack type).")
+@click.option("--batch-size", type=batch_size_type, default=16, show_default=True)
+@click.option("--overlays", type=click.IntRange(0), default=12, show_default=True, help="Heatmap overlays to save per group (real, each attack type).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/explore"), show_default=True)
-@click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
+@device_option
 def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, target_layer, areas,
             group_by, batch_size, overlays, out, device) -> None:
     """Explain a model on the images in PATH and score each face area (Eq. 2 of the paper)."""
@@ -61,9 +70,15 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
 
 
 def _print_summary(result) -> None:
+    """The ranking, or, when every area scored the same (all-zero maps), that there is none: a table
+    "most important first" would then show an order made by the tie-break alone."""
     from rich.table import Table
 
-    table = Table("area", "importance", "95% CI", "n", title="Area importance (most important first)")
+    from fastk.importance import importance_vector, no_signal
+
+    flat = no_signal(importance_vector(result.importance))
+    title = f"Area importance: {flat}; no ranking" if flat else "Area importance (most important first)"
+    table = Table("area", "importance", "95% CI", "n", title=title)
     for area in result.summary["ranking"]:
         v = result.importance[area]
         table.add_row(area, f"{v['importance']:.3f}", f"{v['ci_low']:.3f}-{v['ci_high']:.3f}", str(v["n"]))

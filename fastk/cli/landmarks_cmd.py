@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -17,18 +16,34 @@ from fastk.cli._common import areas_option, console, landmarks_option
 @areas_option
 @click.option("--out", type=click.Path(path_type=Path), default=Path("landmarks-out"), show_default=True)
 def command(images: tuple[Path, ...], landmarks: str, areas: str, out: Path) -> None:
-    """Find the largest face in each image and draw its face areas (to check detectors and area files)."""
+    """Find the largest face in each image and draw its face areas (to check detectors and area files).
+
+    Each drawing is OUT/NAME_areas.jpg, named after its image (landmarks.json says which is which).
+    """
     import fastk
     from fastk.areas import AreaSet
-    from fastk.errors import FastkError
-    from fastk.figures import draw_areas
-    from fastk.images import list_images, read_rgb, write_image
+    from fastk.images import list_images
+    from fastk.jsonsafe import write_json
+    from fastk.locks import FolderLock
 
     detector = fastk.create("landmarks", landmarks)
     area_set = AreaSet.load(areas)
     files = [f for i in images for f in (list_images(i) if i.is_dir() else [i])]
-    out.mkdir(parents=True, exist_ok=True)
-    results, skipped = [], 0
+    with FolderLock(out, "fastk landmarks"):
+        results, skipped = _draw(files, detector, landmarks, area_set, out)
+        write_json(out / "landmarks.json", results, indent=1)
+    console.print(f"{len(results)} faces written to {escape(str(out))}/ ({skipped} skipped)")
+
+
+def _draw(files: list[Path], detector, landmarks: str, area_set, out: Path) -> tuple[list[dict], int]:
+    """One ``*_areas.jpg`` per face and its JSON record; names never collide (``x.jpg`` and ``x.png``,
+    or ``a/x.jpg`` and ``b/x.jpg``, used to write one file for two images)."""
+    from fastk.errors import FastkError
+    from fastk.figures import draw_areas
+    from fastk.images import read_rgb, write_image
+    from fastk.safepaths import child, safe_name, unique_name
+
+    results, skipped, taken = [], 0, {"landmarks.json"}
     for f in files:
         try:
             img = read_rgb(f)
@@ -44,8 +59,8 @@ def command(images: tuple[Path, ...], landmarks: str, areas: str, out: Path) -> 
             continue
         if face.note:
             console.print(f"{escape(str(f))}: {face.note}")
-        write_image(out / f"{f.stem}_areas.jpg", draw_areas(img, area_set.polygons(face.points68)))
-        results.append({"path": str(f), "detector": landmarks, "box": list(face.box),
+        name = unique_name(safe_name(f.stem), "_areas.jpg", str(f.resolve()), taken)
+        write_image(child(out, name), draw_areas(img, area_set.polygons(face.points68)))
+        results.append({"path": str(f), "image": name, "detector": landmarks, "box": list(face.box),
                         "faces_found": face.faces_found, "points68": face.points68.round(2).tolist()})
-    (out / "landmarks.json").write_text(json.dumps(results, indent=1))
-    console.print(f"{len(results)} faces written to {escape(str(out))}/ ({skipped} skipped)")
+    return results, skipped

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import click
 
-from fastk.cli._common import areas_option, console, dataset_option, landmarks_option, load_samples, select_option
+from fastk.cli._common import (
+    areas_option,
+    console,
+    dataset_option,
+    landmarks_option,
+    load_samples,
+    select_option,
+    side_type,
+)
 
 
 @click.command("mask")
@@ -19,7 +27,7 @@ from fastk.cli._common import areas_option, console, dataset_option, landmarks_o
 @landmarks_option
 @areas_option
 @click.option("--mode", type=click.Choice(["blackout", "crop"]), default="blackout", show_default=True)
-@click.option("--size", type=int, default=None, help="With --mode crop: resize crops to SIZE x SIZE.")
+@click.option("--size", type=side_type, default=None, help="With --mode crop: resize crops to SIZE x SIZE.")
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.pass_context
 def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode, size, out) -> None:
@@ -42,12 +50,20 @@ def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode,
     settings = record.get("settings") if isinstance(record.get("settings"), dict) else {}
     landmarks, areas = _from_importance(ctx, {"landmarks": landmarks, "areas": areas}, settings, importance_file)
     selector = fastk.create("selector", select)
-    keep = selector.select(importance_vector(summary))
-    stats = write_masked_dataset(load_samples(dataset, path), out, keep=keep, detector=fastk.create("landmarks", landmarks),
-                                 area_set=AreaSet.load(areas), mode=mode, size=size,
-                                 source_root=path if path.is_dir() else path.parent)
-    stats["selector"] = selector.describe()
-    (Path(out) / "mask.json").write_text(json.dumps(stats, indent=2))
+    try:
+        keep = selector.select(importance_vector(summary))
+    except ConfigError as err:  # e.g. all-zero heatmaps: nothing ranks, so nothing is masked
+        raise ConfigError(f"{importance_file}: {err}") from None
+    from fastk.distributed import main_holds
+    from fastk.jsonsafe import write_json
+    from fastk.locks import FolderLock
+
+    with main_holds(lambda: FolderLock(out, "fastk mask")):  # mask.json too (the writer takes it again)
+        stats = write_masked_dataset(load_samples(dataset, path), out, keep=keep,
+                                     detector=fastk.create("landmarks", landmarks), area_set=AreaSet.load(areas),
+                                     mode=mode, size=size, source_root=path if path.is_dir() else path.parent)
+        stats["selector"] = selector.describe()
+        write_json(Path(out) / "mask.json", stats, indent=2)
     console.print(f"kept {', '.join(keep)}: {stats['written']} images written to {out}/, "
                   f"{stats['skipped']} skipped (see skipped.csv)")
 

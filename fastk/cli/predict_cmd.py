@@ -8,12 +8,13 @@ from typing import Any
 import click
 
 from fastk import defaults
+from fastk.cli._common import threshold_option
 
 
 @click.command("predict")
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("images", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--threshold", type=float, default=None, help="Default: the validation threshold stored with the model.")
+@threshold_option
 @click.option("--landmarks", default=None,
               help="Landmark detector for the face check and framing (default: the one the model's "
                    "training framing was measured with, else dlib).")

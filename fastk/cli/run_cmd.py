@@ -56,7 +56,10 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
         # Refused, not sanitised: the user must find the run where they asked for it.
         run_dir = child(runs_dir, plain_name(cfg["name"], "run name (--name or the config's 'name')"))
     config = RunConfig.from_dict(cfg)  # once, from the checked dict; the steps read its typed sections
-    pipeline = Pipeline(config, run_dir, console=console, command="fastk " + " ".join(sys.argv[1:]))
+    # "fastk run" first, whatever argv holds (a test runner's, under click's CliRunner): the run folder's
+    # lock records it as the folder's owner (fastk.locks.owner_of), which must be the same on resume.
+    args = sys.argv[2:] if sys.argv[1:2] == ["run"] else []
+    pipeline = Pipeline(config, run_dir, console=console, command=" ".join(["fastk run", *args]))
     console.print(f"[bold]fastk run[/] {config.name}: results in {run_dir}/ (report: {run_dir}/report.html)")
     report = pipeline.run_all()
     from fastk.distributed import world
@@ -117,3 +120,25 @@ def _summary(pipeline) -> None:
                       f(m.get("inference_time_vs_full"), "{:.2f}"), f(m.get("pixels_kept"), "{:.0%}"),
                       f(m.get("jpeg_bytes_mean"), "{:,.0f}"))
     console.print(table)
+    _mask_audit_lines(report)
+
+
+def _mask_audit_lines(report: dict) -> None:
+    """One line per variant: can its masks alone tell the label (leak), does its model read them (use)."""
+    from rich.markup import escape
+
+    framing = (report.get("masking") or {}).get("framing", "landmark")
+    for name, m in report["models"].items():
+        audit, use = m.get("mask_audit"), m.get("mask_use") or {}
+        if not audit or not audit.get("applies"):
+            continue
+        colour = "red" if audit.get("leak") else "green"
+        line = (f"Mask audit {escape(name)} ({framing}): masks alone AUC [{colour}]{audit['auc']:.3f}[/] "
+                f"(95% CI {audit['ci'][0]:.3f}-{audit['ci'][1]:.3f})")
+        if use.get("applies"):
+            a = use["auc"]
+            line += (f"; swap test: own {a['own']:.3f}, opposite-label {a['opposite']:.3f}, same-label {a['same']:.3f}"
+                     f" -> {'[red]reads the outline[/]' if use.get('uses_outline') else 'no sign of reading it'}")
+        elif use:
+            line += f"; swap test: {escape(use.get('why', ''))}"
+        console.print(line)
