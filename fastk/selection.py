@@ -67,6 +67,7 @@ class AreaSelector:
         if not importance:
             raise ConfigError(f"selector {self.describe()!r}: no area importances to select from")
         self.validate(list(importance))
+        keep = self._select(importance)  # first: a selector's own refusal (no per-image rows) says more
         if self.needs_signal:
             from fastk.importance import no_signal
 
@@ -75,7 +76,6 @@ class AreaSelector:
                 raise ConfigError(f"selector {self.describe()!r}: {flat}, so there is no ranking to select from "
                                   "(the model's heatmaps say nothing about the areas); check the model and CAM "
                                   "method, or name the areas with list:AREA,AREA")
-        keep = self._select(importance)
         if not keep:
             raise ConfigError(f"selector {self.describe()!r} kept no area")
         order = ranked(importance)
