@@ -5,11 +5,14 @@ CC BY 4.0; see :data:`fastk.faces.ATTRIBUTION`) and, where that set is absent, f
 that installed packages ship. Each photo gives
 
 * one **real** sample: a tight square face crop (box from the dlib landmarks), as FAS datasets ship;
+* ``reals_per_photo`` real samples when above 1: the same crop re-captured under other draws of
+  lighting and camera (so the real class grows with the attacks and stays balanced);
 * ``attacks_per_photo`` **simulated attack** samples (print, print with flattened features, screen
   replay; see :mod:`fastk.attacks`), made from the same crop, the attack type cycling per photo;
 
 each with one lighting level (normal, high, low, or light from the image's right), drawn with a
-seeded generator, then captured by a randomly drawn camera (:mod:`fastk.camera_model`: blur, noise,
+seeded generator (with ``session``, one lighting and one camera for all samples of a photo, as a
+dataset's capture session), then captured by a randomly drawn camera (:mod:`fastk.camera_model`: blur, noise,
 Bayer demosaicing, white balance, tone, JPEG at a random quality), real and attack alike, so neither
 re-encoding nor framing tells them apart. Every parameter drawn is recorded per image in the manifest's
 ``params`` column (JSON). Every sample keeps its subject id (splits must respect it), its source file
@@ -90,6 +93,8 @@ def build_demo_set(
     side: int = 128,
     attacks: Sequence[str] = ATTACK_TYPES,
     attacks_per_photo: int = 1,
+    reals_per_photo: int = 1,
+    session: bool = False,
     lightings: Sequence[str] = LIGHTINGS,
     planted: Sequence[str] | None = None,
     max_subjects: int | None = None,
@@ -100,7 +105,7 @@ def build_demo_set(
 ) -> Path:
     """Build (or reuse) the demo set; returns the folder holding ``manifest.csv``."""
     _check_options(attacks, lightings, framing, disable)
-    recipe = Recipe(side, attacks, attacks_per_photo, lightings, planted, framing, disable)
+    recipe = Recipe(side, attacks, attacks_per_photo, lightings, planted, framing, disable, reals_per_photo, session)
     sources = _sources(max_subjects)
     settings = _cache_settings(recipe, max_subjects, seed, shared=sources[0]["collection"] != "package")
     out = Path(out_dir) if out_dir else default_cache_dir() / "demo" / settings_key(**settings)
@@ -146,6 +151,10 @@ def _cache_settings(recipe: Recipe, max_subjects: int | None, seed: int, shared:
         "side": recipe.side, "attacks": list(recipe.attacks), "attacks_per_photo": recipe.attacks_per_photo,
         "lightings": list(recipe.lightings), "planted": sorted(recipe.planted) if recipe.planted else None,
         "max_subjects": max_subjects, "seed": seed, "shared": shared}
+    if recipe.reals_per_photo != 1:
+        settings["reals_per_photo"] = recipe.reals_per_photo
+    if recipe.session:
+        settings["session"] = True
     if recipe.framing != "tight" or recipe.disable:  # absent keys keep the default set's cache key short and stable
         settings.update(framing=recipe.framing, disable=sorted(recipe.disable))
     return settings
@@ -178,7 +187,7 @@ def _make_samples(recipe: Recipe, sources: list[dict[str, Any]], out: Path, seed
                  if face.ok and face.points68 is not None]  # dlib always gives its 68 points
         task = progress.add_task(f"building demo set ({len(draws)} photos)", total=len(draws))
         rows: list[dict[str, Any]] = []
-        for photo_rows in ordered_map(lambda d: render_photo(recipe, d, areas, out), draws):
+        for photo_rows in ordered_map(lambda d: render_photo(recipe, d, areas, out, detector), draws):
             progress.advance(task)
             rows += photo_rows
     return rows

@@ -1,15 +1,18 @@
-"""Shortcut audit: can image statistics alone tell real photos from simulated attacks?
+"""Shortcut audit: can image statistics or face geometry alone tell real photos from attacks?
 
 Why: a simulator that leaves a trace outside the face (attacks re-encoded at another JPEG quality,
 another size, a colour cast, larger files) hands the model a shortcut that no real attack has, and
-the explanations then rank that trace. The audit reads only such statistics from each file and
-trains a plain classifier on them, split by subject; an AUC near 0.5 says they carry no label, an
-AUC near 1 names a shortcut (the demo set's test asks for <= 0.6).
+the explanations then rank that trace. So does one that frames attacks differently: a print that
+magnifies the face inside the crop makes face size and place a label (issue 26), which a masked
+variant's outline then carries. The audit reads only such statistics from each file and trains a
+plain classifier on them, split by subject (:mod:`fastk.audit_classifier`); an AUC near 0.5 says they
+carry no label, an AUC near 1 names a shortcut (the demo set's tests ask for <= 0.6).
 
 Features per file: the JPEG quantisation tables as stored (PIL's ``quantization``; zeros for files
-without them), width, height, file size, and a global colour histogram (8 bins per channel, shares).
-The classifier is L2-regularised logistic regression fitted by Newton's method (numpy only), scored
-out of fold with folds that keep each subject's images together.
+without them), width, height, file size, and a global colour histogram (8 bins per channel, shares);
+with a landmark detector also the face's geometry in the image (:func:`geometry`: box size and
+centre, inter-ocular distance, eye-line angle). Images where the detector finds no face are left out
+of the geometry audit (a detector-based pipeline drops them too) and counted.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from fastk.audit_classifier import feature_audit
+
 BINS = 8
 TABLE_SIZE = 64
+GEOMETRY = ("face_width", "face_height", "centre_x", "centre_y", "inter_ocular", "eye_angle")
 
 
 def image_statistics(path: str | Path) -> np.ndarray:
-    """The audit's feature vector of one image file (see :func:`feature_names`)."""
+    """The audit's file-statistics vector of one image file (see :func:`feature_names`)."""
     from PIL import Image
 
     p = Path(path)
@@ -51,56 +57,48 @@ def audit_features(paths: Sequence[str | Path]) -> np.ndarray:
     return np.stack([image_statistics(p) for p in paths])
 
 
-def auc(scores: np.ndarray, labels: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney U, ties counted half)."""
-    from scipy.stats import rankdata
-
-    labels = np.asarray(labels).astype(bool)
-    ranks = rankdata(scores)
-    n1, n0 = labels.sum(), (~labels).sum()
-    return float((ranks[labels].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
-
-
-def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float, iters: int = 25) -> np.ndarray:
-    xb = np.hstack([x, np.ones((len(x), 1))])
-    w = np.zeros(xb.shape[1])
-    reg = l2 * np.eye(xb.shape[1])
-    reg[-1, -1] = 0  # the intercept is not penalised
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-np.clip(xb @ w, -30, 30)))
-        grad = xb.T @ (p - y) + reg @ w
-        hess = (xb * (p * (1 - p))[:, None]).T @ xb + reg
-        step = np.linalg.solve(hess + 1e-9 * np.eye(len(w)), grad)
-        w -= step
-        if np.abs(step).max() < 1e-6:
-            break
-    return w
+def geometry(points68: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Where and how large the face is, as shares of the image (:data:`GEOMETRY`): the landmarks' box
+    width, height and centre, the eye centres' distance, and the eye line's angle in degrees."""
+    h, w = shape[:2]
+    pts = np.asarray(points68, dtype=np.float64)
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    left, right = pts[36:42].mean(axis=0), pts[42:48].mean(axis=0)
+    dx, dy = right - left
+    return np.array([(x1 - x0) / w, (y1 - y0) / h, (x0 + x1) / 2 / w, (y0 + y1) / 2 / h,
+                     np.hypot(dx, dy) / w, np.degrees(np.arctan2(dy, dx))])
 
 
-def grouped_cv_scores(x: np.ndarray, y: np.ndarray, groups: Sequence[Any], folds: int = 5, l2: float = 1.0,
-                      seed: int = 0) -> np.ndarray:
-    """Out-of-fold logistic-regression scores, every group (subject) wholly in one fold."""
-    uniq = np.array(sorted({str(g) for g in groups}))
-    np.random.default_rng(seed).shuffle(uniq)
-    fold_of = {g: i % folds for i, g in enumerate(uniq)}
-    fold = np.array([fold_of[str(g)] for g in groups])
-    scores = np.zeros(len(y))
-    for k in range(folds):
-        tr, te = fold != k, fold == k
-        if not te.any() or len(set(y[tr])) < 2:
-            continue
-        mu, sd = x[tr].mean(axis=0), x[tr].std(axis=0) + 1e-9
-        w = _fit_logistic((x[tr] - mu) / sd, y[tr], l2)
-        scores[te] = np.hstack([(x[te] - mu) / sd, np.ones((te.sum(), 1))]) @ w
-    return scores
+def geometry_features(samples: Sequence[Any], detector, cache=None) -> tuple[np.ndarray, np.ndarray]:
+    """``(rows of :func:`geometry`, found)``: NaN rows where ``detector`` finds no face (``found`` False)."""
+    from fastk.images import read_rgb
+    from fastk.landmark_cache import LandmarkCache
+
+    cache = cache or LandmarkCache()
+    rows, found = [], []
+    for s, face in zip(samples, cache.detect_each(detector, [s.path for s in samples])):
+        ok = getattr(face, "ok", False) and face.points68 is not None
+        rows.append(geometry(face.points68, read_rgb(s.path).shape) if ok else np.full(len(GEOMETRY), np.nan))
+        found.append(ok)
+    return np.array(rows).reshape(len(rows), len(GEOMETRY)), np.array(found, dtype=bool)
 
 
-def shortcut_audit(samples: Sequence[Any], folds: int = 5, l2: float = 1.0) -> dict[str, Any]:
-    """Audit a dataset's samples (real = label 0, attack = 1): cross-validated AUC of statistics alone."""
+def shortcut_audit(samples: Sequence[Any], *, detector=None, cache=None, folds: int = 5) -> dict[str, Any]:
+    """Audit a dataset's samples (real = label 0, attack = 1): the out-of-fold AUC of file statistics
+    alone (``auc``, with ``ci`` and ``by_attack_type``) and, with a landmark ``detector``, of face
+    geometry alone (``geometry``) and of both together (``combined``) on the images with a face."""
     rows = [s for s in samples if s.label in (0, 1)]
-    x = audit_features([s.path for s in rows])
-    y = np.array([s.label for s in rows], float)
-    groups = [s.subject or s.path for s in rows]
-    value = auc(grouped_cv_scores(x, y, groups, folds, l2), y)
-    return {"auc": value, "n_real": int((y == 0).sum()), "n_attack": int((y == 1).sum()), "folds": folds,
-            "features": feature_names()}
+    y = np.array([s.label for s in rows])
+    groups = [s.subject or str(s.path) for s in rows]
+    kinds = [s.attack_type or "attack" for s in rows]
+    stats = audit_features([s.path for s in rows])
+    out: dict[str, Any] = {**feature_audit(stats, y, groups, kinds, folds=folds), "features": feature_names()}
+    if detector is None:
+        return out
+    geo, found = geometry_features(rows, detector, cache)
+    pick = np.flatnonzero(found)
+    sub = ([groups[i] for i in pick], [kinds[i] for i in pick])
+    out["geometry"] = {**feature_audit(geo[pick], y[pick], sub[0], sub[1], folds=folds),
+                       "features": list(GEOMETRY), "detector": detector.name, "no_face": int((~found).sum())}
+    out["combined"] = feature_audit(np.hstack([stats[pick], geo[pick]]), y[pick], sub[0], sub[1], folds=folds)
+    return out

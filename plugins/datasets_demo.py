@@ -2,7 +2,7 @@
 
 ``--dataset demo`` builds the set on first use (seconds to a minute; cached), then reads it.
 ``demo:planted`` plants the attack artefacts in the right cheek and right eye only. Options (from a
-config's ``dataset.options``): ``side``, ``attacks``, ``attacks_per_photo``, ``lightings``,
+config's ``dataset.options``): ``side``, ``attacks``, ``attacks_per_photo``, ``reals_per_photo``, ``session``, ``lightings``,
 ``planted`` (list of area names), ``max_subjects``, ``seed``, ``framing`` (``tight``, the default, or
 ``context``: wider crop, replay screens with their bezel; see docs/attacks.md), ``disable`` (simulation
 steps to skip, for benchmarks/attack_ablation.py).
@@ -37,7 +37,7 @@ class DemoDataset(Dataset):
     needs_root = False
     #: ``build_demo_set``'s settings, which ``**options`` carry there.
     plugin_options: ClassVar[dict[str, Any]] = {
-        "side": int, "attacks": list[str], "attacks_per_photo": int, "lightings": list[str],
+        "side": int, "attacks": list[str], "attacks_per_photo": int, "reals_per_photo": int, "session": bool, "lightings": list[str],
         "planted": list[str] | None, "max_subjects": int | None, "seed": int,
         "framing": str, "disable": list[str],
     }
@@ -86,7 +86,7 @@ def _check_settings(options: dict[str, Any]) -> None:
             if value not in names:
                 raise ConfigError(f"dataset 'demo' option {key!r}: unknown name {value!r}"
                                   f"{did_you_mean(value, names)} (known: {', '.join(names)})")
-    for key, low in (("side", 32), ("attacks_per_photo", 1), ("max_subjects", 1)):
+    for key, low in (("side", 32), ("attacks_per_photo", 1), ("reals_per_photo", 1), ("max_subjects", 1)):
         if isinstance(options.get(key), int) and options[key] < low:
             raise ConfigError(f"dataset 'demo' option {key!r}: got {options[key]}; expected an int >= {low}")
 
