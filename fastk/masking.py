@@ -1,5 +1,7 @@
 """Keep only the chosen face areas: black out the rest (the paper), or crop to them (saves compute).
 
+The pixel operations and where a masked dataset's files go; writing one is :mod:`fastk.masked_dataset`.
+
 Blacking out keeps the image size, so it saves storage (JPEG compresses black well) but no compute;
 the crop-to-ROI variant takes the tight box around the kept areas and resizes it, which is what
 actually shrinks the model's input.
@@ -103,96 +105,3 @@ def masked_layout(paths, out_dir, source_root=None) -> dict[str, Path]:
             raise UnsafePathError(f"{out}: writing {dest} would overwrite a source image; choose an --out folder "
                                   "that holds none of the input images")
     return layout
-
-
-def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_set, cache=None,
-                         mode: str = "blackout", size: int | None = None, source_root=None,
-                         show_progress: bool = True, jpeg_quality: int = 90) -> dict:
-    """Write each sample with only ``keep`` areas visible (``mode`` = ``blackout`` or ``crop``).
-
-    Files keep their names and relative folders (below ``source_root``, default: their common parent;
-    see :func:`masked_layout`), so an existing split or label layout carries over; nothing is ever
-    written outside ``out_dir`` or over a source. Images without a face are listed in
-    ``skipped.csv``. Returns counts, the mean share of pixels kept, storage before and after (mean
-    JPEG at ``jpeg_quality`` and PNG bytes per image), and which detector found the faces (with
-    ``fallback:dlib,mediapipe`` this shows how many MediaPipe recovered). A lock file keeps a second
-    writer out of ``out_dir``.
-
-    Under ``torchrun`` each rank masks every N-th image and writes its files (``out_dir`` must be on a
-    file system all ranks share); rank 0 writes ``skipped.csv`` and every rank returns the same summary,
-    computed over all images in their order (:mod:`fastk.distributed`).
-    """
-    from fastk.distributed import main_holds
-    from fastk.locks import FolderLock
-
-    if mode not in ("blackout", "crop"):
-        raise ValueError(f"mode must be 'blackout' or 'crop', not {mode!r}")
-    with main_holds(lambda: FolderLock(out_dir, "fastk mask")):
-        return _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source_root, show_progress,
-                      jpeg_quality)
-
-
-def _write(samples, out_dir, keep, detector, area_set, cache, mode, size, source_root, show_progress,
-           jpeg_quality) -> dict:
-    import csv
-    from collections import Counter
-
-    from fastk.distributed import all_gather, world
-    from fastk.landmark_cache import LandmarkCache
-    from fastk.progress import progress_bar
-
-    out = Path(out_dir)
-    cache = cache or LandmarkCache()
-    paths = [Path(s.path) for s in samples]
-    layout = masked_layout(paths, out, source_root)
-    w = world()
-    mine: dict[int, dict] = {}
-    with progress_bar(show_progress) as progress:
-        task = progress.add_task(f"mask ({mode}: {', '.join(keep)})", total=len(w.shard(paths)))
-        for i in w.shard(list(range(len(paths)))):
-            progress.advance(task)
-            mine[i] = _mask_one(paths[i], layout[str(paths[i])], keep, detector, area_set, cache, mode, size,
-                                jpeg_quality)
-    records = [r for part in all_gather(mine) for r in part.items()]
-    done = [r for _, r in sorted(records, key=lambda item: item[0])]  # every image, in the samples' order
-    if w.is_main:
-        with open(out / "skipped.csv", "w", newline="") as f:
-            csv.writer(f).writerows([["path", "reason"], *[[r["path"], r["skipped"]] for r in done if "skipped" in r]])
-    written = [r for r in done if "skipped" not in r]
-    return _summary(mode, keep, len(paths), written, Counter(r["detector"] for r in written), jpeg_quality)
-
-
-def _mask_one(path: Path, dest: Path, keep, detector, area_set, cache, mode, size, jpeg_quality) -> dict:
-    """Mask one image and write it to ``dest``; what the summary needs of it (or why it was skipped)."""
-    from fastk.images import write_image
-    from fastk.landmark_cache import read_and_detect
-
-    found = read_and_detect(cache, detector, path)
-    if isinstance(found, str):
-        return {"path": str(path), "skipped": found}
-    img, face = found
-    keep_mask = area_set.union(area_set.masks(face.points68, img.shape), keep)
-    result = black_out(img, keep_mask) if mode == "blackout" else crop_to_roi(img, keep_mask, size=size)
-    write_image(dest, result)
-    return {"path": str(path), "detector": face.detector, "kept": float(keep_mask.mean()),
-            "before": encoded_bytes(img, jpeg_quality), "after": encoded_bytes(result, jpeg_quality)}
-
-
-def _summary(mode, keep, n_paths: int, written: list[dict], found_by, jpeg_quality: int) -> dict:
-    def mean(key, i):
-        return float(np.mean([r[key][i] for r in written])) if written else None
-
-    return {
-        "mode": mode,
-        "kept_areas": keep,
-        "written": len(written),
-        "skipped": n_paths - len(written),
-        "no_face_rate": (n_paths - len(written)) / n_paths if n_paths else None,
-        "faces_found_by": dict(found_by),
-        "mean_pixels_kept": float(np.mean([r["kept"] for r in written])) if written else None,
-        "jpeg_quality": jpeg_quality,
-        "jpeg_bytes_mean_before": mean("before", 0),
-        "jpeg_bytes_mean_after": mean("after", 0),
-        "png_bytes_mean_before": mean("before", 1),
-        "png_bytes_mean_after": mean("after", 1),
-    }

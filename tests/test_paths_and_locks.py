@@ -20,7 +20,8 @@ import fastk
 from fastk.areas import AreaSet
 from fastk.cli import cli
 from fastk.locks import INFO_FILE, OWNER_FILE, FolderLock, FolderLockedError
-from fastk.masking import masked_layout, write_masked_dataset
+from fastk.masked_dataset import write_masked_dataset
+from fastk.masking import masked_layout
 from fastk.safepaths import UnsafePathError, child, plain_name, safe_name
 
 

@@ -40,7 +40,7 @@ def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode,
     from fastk.areas import AreaSet
     from fastk.errors import ConfigError
     from fastk.importance import importance_vector
-    from fastk.masking import write_masked_dataset
+    from fastk.masked_dataset import write_masked_dataset
 
     try:
         record = json.loads(Path(importance_file).read_text())
