@@ -87,12 +87,16 @@ def explore(
     extra_record: dict[str, Any] | None = None,
     memo: CamMemo | None = None,
     figures: bool = True,
+    input_meta: dict[str, Any] | None = None,
 ) -> ExploreResult:
     """Run landmarks + CAM + area importance over ``samples``; resumable; returns the summary.
 
     ``memo`` (one per model) keeps maps and probabilities across explorations of the same model, e.g.
     the cells of a stability grid; the results are the same with or without it. ``figures`` False
-    leaves out the bar chart (numbers and overlays are unchanged).
+    leaves out the bar chart (numbers and overlays are unchanged). ``input_meta`` (a checkpoint's
+    ``meta``) prepares each image as ``fastk predict`` does for that checkpoint (aligned, framed,
+    masked: :func:`fastk.model_input.prepare`), so the map explains the input the model scores; None
+    uses the images as they are (a run's own images, prepared already).
 
     Under ``torchrun`` every rank explores its share of the batches and rank 0 writes the rows in
     batch order, so the folder holds what one process writes (:mod:`fastk.distributed`).
@@ -102,16 +106,18 @@ def explore(
     out = Path(out_dir)
     with main_holds(lambda: FolderLock(out, "fastk explore")):
         return _explore(samples, backbone, model, out, settings or ExploreSettings(), cache, show_progress,
-                        extra_record, memo, figures)
+                        extra_record, memo, figures, input_meta)
 
 
 def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, show_progress: bool,
-             extra_record: dict[str, Any] | None, memo: CamMemo | None, figures: bool) -> ExploreResult:
+             extra_record: dict[str, Any] | None, memo: CamMemo | None, figures: bool,
+             input_meta: dict[str, Any] | None) -> ExploreResult:
     area_set = AreaSet.load(s.areas)
     detector = fastk.create("landmarks", s.landmarks)
     target = backbone.cam_target(model, s.cam_target, s.target_layer)
     cache = cache or LandmarkCache()
-    record = _record(samples, backbone, model, s, area_set, target, cache.detector_key(detector), extra_record)
+    record = _record(samples, backbone, model, s, area_set, target, cache.detector_key(detector),
+                     {**(extra_record or {}), "input": _input_record(input_meta)})
     todo = [samples[i] for i in decided_by_main(lambda: _start(out, record, samples))]
     meta_keys = sorted({k for smp in samples for k in smp.meta})
     w = world()
@@ -119,7 +125,7 @@ def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, sho
     scorer = _BatchScorer(backbone, model, target, s, memo)
     model.eval()
     batches = [todo[i : i + s.batch_size] for i in range(0, len(todo), s.batch_size)]
-    mine = _detected(w.shard(batches), detector, cache, s.landmarks)
+    mine = _detected(w.shard(batches), detector, cache, s.landmarks, input_meta)
     progress = progress_bar(show_progress and w.is_main)
     try:
         with progress:
@@ -153,10 +159,10 @@ def _scored(detected: tuple[list, list, list] | None, scorer: _BatchScorer, area
     if not usable:
         return part
     maps, probs = scorer.score(usable)
-    for (smp, img, face), m, p in zip(usable, maps, probs):
+    for (smp, img, face, how), m, p in zip(usable, maps, probs):
         heat = resize_maps(m, img.shape[:2])
         masks = area_set.masks(face.points68, img.shape)
-        row = {**smp.record(), "detector": face.detector, "faces_found": face.faces_found,
+        row = {**smp.record(), "detector": face.detector, "faces_found": face.faces_found, "framing": how,
                "spoof_probability": round(float(p), 6)}
         row.update({a: round(v, 6) for a, v in area_scores(heat, masks).items()})
         row.update(heat_on_face(heat, face.points68))
@@ -193,11 +199,20 @@ def _record(samples, backbone, model, s: ExploreSettings, area_set: AreaSet, tar
         "areas": json_hash([area_set.scheme, [(a.name, list(a.indices)) for a in area_set.areas]]),
         "plugins": {k: f"{v['distribution']}=={v['version']}" for k, v in record["plugins"].items()},
         "detector": detector_key,
+        "input": record["input"],
     }
     return record
 
 
-def _detected(batches: list, detector, cache: LandmarkCache, landmarks: str) -> Generator[tuple[list, list, list], None, None]:
+def _input_record(meta: dict[str, Any] | None) -> dict[str, Any] | None:
+    """How images are prepared for the model (what :func:`fastk.model_input.prepare` reads of ``meta``)."""
+    if meta is None:
+        return None
+    return {k: meta.get(k) for k in ("alignment", "framing", "mask")}
+
+
+def _detected(batches: list, detector, cache: LandmarkCache, landmarks: str,
+              meta: dict[str, Any] | None) -> Generator[tuple[list, list, list], None, None]:
     """``(batch, usable, skipped rows)`` per batch, in order; the next batch's images are read and their
     landmarks found in a worker thread while the caller computes the CAMs of the current one.
 
@@ -211,24 +226,34 @@ def _detected(batches: list, detector, cache: LandmarkCache, landmarks: str) -> 
     if not batches:
         return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fastk-landmarks") as pool:
-        pending = pool.submit(_usable, batches[0], detector, cache, landmarks)
+        pending = pool.submit(_usable, batches[0], detector, cache, landmarks, meta)
         for i, batch in enumerate(batches):
             usable, skipped = pending.result()
             if i + 1 < len(batches):
-                pending = pool.submit(_usable, batches[i + 1], detector, cache, landmarks)
+                pending = pool.submit(_usable, batches[i + 1], detector, cache, landmarks, meta)
             yield batch, usable, skipped
 
 
-def _usable(batch: Sequence[Sample], detector, cache: LandmarkCache, landmarks: str) -> tuple[list, list]:
-    """``(sample, image, face)`` of the batch's images with a usable face (each image decoded once, for
-    the detector and the CAM alike), and the ``skipped.csv`` rows of the others."""
+def _usable(batch: Sequence[Sample], detector, cache: LandmarkCache, landmarks: str,
+            meta: dict[str, Any] | None) -> tuple[list, list]:
+    """``(sample, image, face, how)`` of the batch's images with a usable face (each image decoded once,
+    for the detector and the CAM alike; prepared for the model as ``meta`` says, the face's landmarks
+    moved with it), and the ``skipped.csv`` rows of the others."""
+    from dataclasses import replace
+
+    from fastk.model_input import prepare
+
     usable, skipped = [], []
     for smp in batch:
         found = read_and_detect(cache, detector, smp.path, label=landmarks)
         if isinstance(found, str):
             skipped.append({"path": str(smp.path), "reason": found})
-        else:
-            usable.append((smp, *found))
+            continue
+        if meta is None:
+            usable.append((smp, *found, "as-is"))
+            continue
+        prepared = prepare(found[0], found[1], meta)
+        usable.append((smp, prepared.image, replace(found[1], points68=prepared.points68), prepared.how))
     return usable, skipped
 
 
@@ -243,9 +268,9 @@ class _BatchScorer:
     def score(self, usable: list) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
-        inputs = self.backbone.preprocess([img for _, img, _ in usable]).to(self.device)
+        inputs = self.backbone.preprocess([item[1] for item in usable]).to(self.device)
         if self.memo is not None:
-            keys = [str(smp.path) for smp, _, _ in usable]
+            keys = [str(item[0].path) for item in usable]
             return (self.memo.maps(self.s.cam, self.target, inputs, keys),
                     self.memo.probabilities(self.backbone, self.model, inputs, keys))
         maps, outputs = self.cam.compute_outputs(self.target, inputs)

@@ -24,11 +24,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from fastk.explore import ExploreResult, ExploreSettings
 
 #: Columns of ``per_image.csv`` before the samples' metadata and the area scores.
-BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "detector", "faces_found", "spoof_probability",
-                "face_heat_share", "face_pixel_share"]
+BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "detector", "faces_found", "framing",
+                "spoof_probability", "face_heat_share", "face_pixel_share"]
 FINGERPRINT_LABELS = {"model": "model weights", "samples": "images (paths, labels or file contents)",
                       "settings": "settings", "backbone": "backbone", "cam_target": "CAM target",
-                      "areas": "face areas", "plugins": "plugin distributions or versions", "detector": "landmark detector"}
+                      "areas": "face areas", "plugins": "plugin distributions or versions", "detector": "landmark detector",
+                      "input": "input preparation (alignment, framing, mask)"}
 
 
 def read_rows(path: Path) -> list[dict[str, Any]]:

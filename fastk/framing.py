@@ -100,19 +100,25 @@ def frame(rgb: np.ndarray, face: Face | None, framing: dict[str, Any] | None) ->
     ``framing`` is a checkpoint's ``meta["framing"]`` (see :func:`framing_stats`); with none, or no
     face, the image is used as it is and ``why`` says so.
     """
+    return framed(rgb, face, framing)[:3]
+
+
+def framed(rgb: np.ndarray, face: Face | None, framing: dict[str, Any] | None
+           ) -> tuple[np.ndarray, str, str, tuple[int, int]]:
+    """:func:`frame`, and the window's top-left corner in ``rgb`` (to move landmarks into the crop)."""
     if face is None:
-        return rgb, AS_IS, "faces not checked"
+        return rgb, AS_IS, "faces not checked", (0, 0)
     if framing is None:
-        return rgb, AS_IS, "the checkpoint records no training framing"
+        return rgb, AS_IS, "the checkpoint records no training framing", (0, 0)
     smaller = smaller_than_training(face, rgb.shape, framing)
     tol = float(framing.get("tolerance", TOLERANCE))
     if smaller <= tol:
         if smaller < 1 / tol:
-            return rgb, AS_IS, f"face {1 / smaller:.1f}x larger than in training; used as is"
-        return rgb, AS_IS, "framed like the training images"
+            return rgb, AS_IS, f"face {1 / smaller:.1f}x larger than in training; used as is", (0, 0)
+        return rgb, AS_IS, "framed like the training images", (0, 0)
     left, top, right, bottom = crop_window(face, rgb.shape, framing)
     return (np.ascontiguousarray(rgb[top:bottom, left:right]), CROPPED,
-            f"face {smaller:.1f}x smaller than in training; cropped to {right - left}x{bottom - top} px")
+            f"face {smaller:.1f}x smaller than in training; cropped to {right - left}x{bottom - top} px", (left, top))
 
 
 def smaller_than_training(face: Face, shape: tuple[int, ...], framing: dict[str, Any]) -> float:

@@ -28,9 +28,9 @@ def samples(tmp_path_factory, tiny_dataset):
     return fastk.create("dataset", "folder", root=root).samples()
 
 
-def _in_main_thread(batches, detector, cache, landmarks):
+def _in_main_thread(batches, detector, cache, landmarks, meta):
     for batch in batches:
-        yield (batch, *explore_module._usable(batch, detector, cache, landmarks))
+        yield (batch, *explore_module._usable(batch, detector, cache, landmarks, meta))
 
 
 def _files(samples, checkpoint, out, batch_size):

@@ -32,28 +32,29 @@ class Scored:
 
     samples: list[Sample] = field(default_factory=list)
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    framing: list[str] = field(default_factory=list)  # "cropped" / "as-is" per scored sample
+    framing: list[str] = field(default_factory=list)  # "aligned" / "cropped" / "as-is" (", masked") per sample
     framing_notes: list[str] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     detector: str | None = None
 
     def framing_counts(self) -> dict[str, int]:
-        return {k: self.framing.count(k) for k in ("cropped", "as-is")}
+        return {k: self.framing.count(k) for k in sorted(set(self.framing) | {"cropped", "as-is"})}
 
 
 def score_samples(backbone, model, meta: dict[str, Any], samples: list[Sample], *, detector=None, cache=None,
                   batch_size: int = 64, device: str = "cpu", show_progress: bool = False) -> Scored:
-    """Check, frame and score ``samples``; never raises for a bad image (it is listed in ``skipped``).
+    """Check, prepare (:func:`fastk.model_input.prepare`) and score ``samples``; never raises for a bad
+    image (it is listed in ``skipped``).
 
-    ``detector`` (a landmark-detector plugin) turns on the face check and the framing; without it
-    every readable image is scored as it is.
+    ``detector`` (a landmark-detector plugin) turns on the face check and the preparation (alignment,
+    framing, masking as the checkpoint's ``meta`` records); without it every readable image is scored
+    as it is.
     """
     from fastk.face_check import UNREADABLE, check_faces
-    from fastk.framing import frame, valid_framing
     from fastk.images import read_rgb
+    from fastk.model_input import prepare
 
     checked = check_faces(samples, detector, cache, show_progress=show_progress)
-    framing = valid_framing(meta)
     out = Scored(skipped=list(checked.skipped), detector=None if detector is None else detector.name)
     images: list[np.ndarray] = []
     parts = []  # scored batch by batch, so memory does not grow with the number of images
@@ -63,11 +64,11 @@ def score_samples(backbone, model, meta: dict[str, Any], samples: list[Sample], 
         except ImageReadError as err:  # changed on disk since the check
             out.skipped.append({"path": str(s.path), "kind": UNREADABLE, "reason": str(err)})
             continue
-        img, how, why = frame(rgb, face, framing)
-        images.append(img)
+        prepared = prepare(rgb, face, meta)
+        images.append(prepared.image)
         out.samples.append(s)
-        out.framing.append(how)
-        out.framing_notes.append(why)
+        out.framing.append(prepared.how)
+        out.framing_notes.append(prepared.why)
         if len(images) == batch_size:
             parts.append(_scores(backbone, model, _stack(backbone, images, len(images)), batch_size, device))
             images = []
@@ -76,6 +77,11 @@ def score_samples(backbone, model, meta: dict[str, Any], samples: list[Sample], 
     if parts:
         out.scores = np.concatenate(parts)
     return out
+
+
+def score_images(backbone, model, images: list[np.ndarray], *, batch_size: int = 64, device: str = "cpu") -> np.ndarray:
+    """Spoof scores of RGB arrays prepared already, resized to the model's input as training resized them."""
+    return _scores(backbone, model, _stack(backbone, images, len(images)), batch_size, device)
 
 
 def _stack(backbone, images, n: int):
