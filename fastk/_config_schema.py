@@ -172,7 +172,8 @@ SCHEMA: dict[str, Key] = {
                             _one_list),
     "sanity.draws": Key(int, "an integer from 1 to 100 (random initialisations)", _range(1, 100)),
     "sanity.cascading": Key(bool, "true or false"),
-    "sanity.max_images": Key(int | None, "an integer >= 1 or null (all images of the explored split)", _range(1)),
+    "sanity.max_images": Key(int | None, "an integer >= 2 (a real and an attack image at least) or null (all images "
+                             "of the explored split)", _range(2)),
     "stability.enabled": Key(bool, "true or false"),
     "stability.seeds": Key(int, "an integer from 1 to 50 (full models trained, the run's own included)",
                            _range(1, 50)),
@@ -183,13 +184,13 @@ SCHEMA: dict[str, Key] = {
     "stability.targets": Key(list[str] | None, "a list of the backbone's CAM targets or null (all)", None, _one_list),
     "stability.k": Key(int | None, "an integer >= 1 or null (the selector's k, else 4)", _range(1)),
     "stability.n_boot": Key(int, f"an integer from 1 to {N_BOOT_MAX}", _range(1, N_BOOT_MAX)),
-    "stability.max_images": Key(int | None, "an integer >= 1 or null (all images)", _range(1)),
+    "stability.max_images": Key(int | None, "an integer >= 2 or null (all images)", _range(2)),
     "select": Key(str, "an area selector NAME[:ARG] (a string), e.g. top-k:4; see `fastk list selector`",
                   _nonempty),
     "faithfulness.enabled": Key(bool, "true or false"),
     "faithfulness.methods": Key(list[str], "a non-empty list from: road, blackout", _removals, _one_list),
     "faithfulness.n_random": Key(int, "an integer from 1 to 1000 (random area sets)", _range(1, 1000)),
-    "faithfulness.max_images": Key(int | None, "an integer >= 1 or null (all images)", _range(1)),
+    "faithfulness.max_images": Key(int | None, "an integer >= 2 or null (all images)", _range(2)),
     "retrain.variants": Key(list[str], "a list from: selected, complement, crop", _variants, _one_list),
     "retrain.crop_size": Key(int | None, f"an integer from {MIN_SIDE} to {MAX_SIDE} (pixels) or null (same pixel "
                              "density)", _range(MIN_SIDE, MAX_SIDE)),
@@ -209,4 +210,5 @@ TRAIN_RANGES: dict[str, tuple[str, Callable[[Any], str | None]]] = {
     "seed": (f"0 to {SEED_MAX}", _range(0, SEED_MAX)),
     "bn_momentum": ("in (0, 1] or null", _range(0, 1, lo_open=True)),
     "workers": (">= 0", _range(0)),
+    "patch": ("16 to 1024 or null", _range(16, 1024)),
 }

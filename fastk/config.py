@@ -144,6 +144,16 @@ def validate(cfg: Any, source: str = "config") -> dict[str, Any]:
     return _check(merged, problems)
 
 
+#: Keys whose value for a run folder from before they existed is not today's default (those runs
+#: masked each image by its own landmarks), so such a run resumes as it started.
+BEFORE_KEY: dict[str, Any] = {"masking": "landmark"}
+
+
+def before_keys(saved: Mapping[str, Any]) -> dict[str, Any]:
+    """The :data:`BEFORE_KEY` values a saved configuration lacks."""
+    return {k: v for k, v in BEFORE_KEY.items() if k not in saved}
+
+
 def load_saved(path: str | Path) -> dict[str, Any]:
     """A run folder's saved ``config.json``, validated (what ``fastk run --resume`` needs)."""
     import json
@@ -155,7 +165,7 @@ def load_saved(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{p}: not found (not a fastk run folder?)") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ConfigError(f"{p}: not valid JSON ({err})") from None
-    return validate(data, str(p))
+    return validate({**before_keys(data), **data} if isinstance(data, Mapping) else data, str(p))
 
 
 def _check(cfg: dict[str, Any], problems: _Problems) -> dict[str, Any]:

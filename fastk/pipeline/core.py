@@ -24,7 +24,10 @@ from fastk.pipeline.steps import Step
 from fastk.run_config import VARIANTS, RunConfig
 from fastk.runs import RunFolder
 
-__all__ = ["VARIANTS", "Pipeline", "train_step"]
+__all__ = ["ALIGNED", "VARIANTS", "Pipeline", "train_step"]
+
+#: The aligned copies' folder name below ``masked/`` (``masking: aligned``).
+ALIGNED = "aligned"
 
 
 def train_step(model: str) -> str:
@@ -32,17 +35,20 @@ def train_step(model: str) -> str:
     return f"train_{model}"
 
 
-def _with_defaults(saved: Any, defaults: Mapping[str, Any]) -> Any:
-    """A saved ``config.json`` with the keys added to fastk since it was written at their defaults, so a
-    run folder from before a new key (``split.protocol``) still resumes when the key keeps its default."""
+def _with_defaults(saved: Any, defaults: Mapping[str, Any], top: bool = True) -> Any:
+    """A saved ``config.json`` with the keys added to fastk since it was written at their defaults (at
+    what runs did before them, :data:`fastk.config.BEFORE_KEY`), so a run folder from before a new key
+    (``split.protocol``) still resumes when the key keeps its default."""
     if not isinstance(saved, dict):
         return saved
     out = dict(saved)
+    if top:
+        defaults = {**defaults, **fastk.config.before_keys(saved)}
     for key, default in defaults.items():
         if key not in out:
             out[key] = json.loads(json.dumps(default))
         elif isinstance(default, dict) and default:  # a section; free-form mappings ({}) stay as saved
-            out[key] = _with_defaults(out[key], default)
+            out[key] = _with_defaults(out[key], default, top=False)
     return out
 
 
@@ -124,9 +130,25 @@ class Pipeline:
     def detector(self):
         return fastk.create("landmarks", self.config.explore.landmarks)
 
+    @property
+    def aligned(self) -> bool:
+        """Whether the run aligns every face onto the template (``masking: aligned``)."""
+        return self.config.masking == "aligned"
+
+    def alignment(self):
+        """The run's :class:`fastk.alignment.Alignment` (at the backbone's input size), or None."""
+        from fastk.alignment import Alignment
+
+        return Alignment(self.config.backbone.input_size) if self.aligned else None
+
     def splits(self, variant: str | None = None) -> dict[str, list[Sample]]:
-        """The run's subject split (``split.json``), or a masked dataset's (``masked/VARIANT``)."""
-        return read_split_file(self.run.split_file(variant))
+        """The images the models see: the run's subject split (``split.json``; its aligned copies,
+        ``masked/aligned``, when the run aligns), or a masked dataset's (``masked/VARIANT``)."""
+        return read_split_file(self.run.split_file(variant or (ALIGNED if self.aligned else None)))
+
+    def source_splits(self) -> dict[str, list[Sample]]:
+        """The split of the dataset's own images, as the data step wrote it."""
+        return read_split_file(self.run.split_file())
 
     def checkpoint(self, step: str) -> Path:
         """The checkpoint a finished training step recorded."""
@@ -151,7 +173,8 @@ class Pipeline:
         from fastk.pipeline import data_step, evaluate_steps, explain_steps, mask_steps, train_steps
 
         variants = self.config.retrain.variants
-        out = [data_step.step(self), *train_steps.full_steps(self), *explain_steps.steps(self)]
+        out = [data_step.step(self), *([mask_steps.align_step(self)] if self.aligned else [])]
+        out += [*train_steps.full_steps(self), *explain_steps.steps(self)]
         out += [mask_steps.step(self, v) for v in variants]
         out += [train_steps.variant_step(self, v) for v in variants]
         out += evaluate_steps.steps(self)

@@ -43,7 +43,21 @@ def evaluate(p) -> dict[str, Any]:
         metrics = evaluate_checkpoint(p.run.checkpoint(train_step(name)), test, threshold=trained["threshold"],
                                       device=p.device, group_by=groups)  # faces were checked at the data step
         out[name] = {"metrics": metrics, "n_test": len(test), **storage(p, test)}
+        if name != "full":
+            out[name]["mask_use"] = mask_use(p, name)
     return jsonable(out)
+
+
+def mask_use(p, variant: str) -> dict[str, Any]:
+    """The mask audit's use test (:func:`fastk.mask_swap.swap_test`) of a variant's model on the test images."""
+    from fastk.mask_swap import swap_test
+    from fastk.pipeline.mask_steps import recipe
+
+    r = recipe(p, variant)
+    if r.alignment is not None:  # every image carries the same mask: decided without loading the model
+        return swap_test(None, None, [], r, None)
+    backbone, model, _ = p.load_model(train_step(variant))
+    return swap_test(backbone, model, p.splits()["test"], r, p.detector(), seed=p.config.seed, device=p.device)
 
 
 def storage(p, test: list) -> dict[str, Any]:

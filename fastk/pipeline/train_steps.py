@@ -21,10 +21,38 @@ def train(p, variant: str, splits, *, input_size: int | None = None, seed: int |
     tcfg = dataclasses.replace(p.config.train, **({} if seed is None else {"seed": seed}))
     result = train_model(splits["train"], splits["val"], p.backbone(input_size), p.run.model_dir(variant), tcfg,
                          device=p.device, show_progress=p.show_progress)
+    from fastk.distributed import world
+
+    if world().is_main:
+        record_input(p, variant, result.checkpoint)
     out = jsonable(json.loads(json.dumps(dataclasses.asdict(result), default=str)))
     out["checkpoint"] = p.run.rel(out["checkpoint"])
     out["seed"] = tcfg.seed
     return out
+
+
+def record_input(p, variant: str, checkpoint) -> dict[str, Any]:
+    """Store in the checkpoint how its images were prepared, so ``predict``/``evaluate``/``explore``
+    prepare theirs alike (:mod:`fastk.model_input`): the alignment (``masking: aligned``) or the framing
+    of the dataset's images (``landmark``), and a variant's mask. Why: checkpoints of ``fastk run``
+    recorded none, so a full-frame photo was scored squashed, not cropped (issue 26)."""
+    from fastk.checkpoints import load_checkpoint, save_checkpoint
+    from fastk.framing import framing_stats
+    from fastk.landmark_cache import LandmarkCache
+    from fastk.pipeline.mask_steps import recipe
+    from fastk.run_config import VARIANTS
+
+    extra: dict[str, Any] = {"landmarks": p.config.explore.landmarks}
+    alignment = p.alignment()
+    if alignment is not None:
+        extra["alignment"] = {**alignment.record(), "detector": p.config.explore.landmarks}
+    else:
+        extra["framing"] = framing_stats(p.source_splits()["train"], p.detector(), LandmarkCache())
+    if variant in VARIANTS:
+        extra["mask"] = recipe(p, variant).record()
+    backbone, model, meta = load_checkpoint(checkpoint)
+    save_checkpoint(checkpoint, backbone, model, {**meta, **extra})
+    return extra
 
 
 def full_steps(p) -> list[Step]:

@@ -46,7 +46,31 @@ def _model_entry(run, name: str, ev: dict[str, Any], speed: dict[str, Any] | Non
         "png_bytes_mean": ev.get("png_bytes_mean"),
         "pixels_kept": 1.0 if name == "full" else run.result(f"mask_{name}").get("mean_pixels_kept"),
         "checkpoint": trained.get("checkpoint"),
+        # the mask audit: does the mask alone tell the label (leak), does the model read it (use)
+        "mask_audit": None if name == "full" else run.result(f"mask_{name}").get("mask_audit"),
+        "mask_use": ev.get("mask_use"),
     }
+
+
+def _masking_entry(pipeline) -> dict[str, Any]:
+    """How faces were framed and masked (``masking``), with the alignment when the run aligns."""
+    alignment = pipeline.alignment()
+    return {"framing": pipeline.config.masking, "alignment": None if alignment is None else alignment.record()}
+
+
+def _mask_warnings(evaluated: dict[str, Any], run: RunFolder) -> list[str]:
+    """A line per variant whose masks alone tell the label, and per variant whose model reads them."""
+    from fastk.mask_audit import leak_warning
+    from fastk.mask_swap import use_warning
+
+    out = []
+    for name, ev in evaluated.items():
+        if name == "full":
+            continue
+        for line in (leak_warning(name, run.result(f"mask_{name}").get("mask_audit")), use_warning(name, ev.get("mask_use"))):
+            if line:
+                out.append(line)
+    return out
 
 
 def _g(flops: float | None) -> float | None:
@@ -83,8 +107,9 @@ def build_report(pipeline) -> dict[str, Any]:
         },
         "steps_seconds": {k: v.get("seconds") for k, v in run.manifest["steps"].items()},
         "notes": list(getattr(dataset_cls, "report_notes", ())),
+        "masking": _masking_entry(pipeline),
         "warnings": chance_warnings({step: run.result(step) for step in ["train_full", *pipeline.seed_steps()]
-                                     if run.done(step)}),
+                                     if run.done(step)}) + _mask_warnings(run.result("evaluate"), run),
     }
 
 

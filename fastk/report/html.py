@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fastk.errors import ConfigError
-from fastk.report import sections
+from fastk.report import mask_audit_html, sections
 
 COMPARISON_COLUMNS = [
     ("precision", "P", "{:.3f}"),
@@ -81,7 +81,8 @@ def render_html(report: dict[str, Any], run_dir: str | Path) -> Path:
              _importance_section(report["importance"], figs, run, (report.get("stability") or {}).get("on_face"),
                                  (report.get("sanity") or {}).get("on_face")),
              sections.sanity(report, run), sections.stability(report, run), _overlays(figs, run),
-             sections.faithfulness(report, run), _retraining_section(report), sections.speed(report),
+             sections.faithfulness(report, run), _retraining_section(report), mask_audit_html.mask_audit(report),
+             sections.speed(report),
              _errors_tables(report.get("models", {})), _plugins_and_machine(report),
              "<p class='muted'>Everything on this page is also in <code>report.json</code>.</p></body></html>"]
     out = run / "report.html"
