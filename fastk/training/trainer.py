@@ -19,7 +19,6 @@ Why these choices:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -32,11 +31,13 @@ from fastk.checkpoints import save_checkpoint
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.fast_inference import channels_last, nhwc
+from fastk.jsonsafe import write_json
 from fastk.training import ddp
 from fastk.training._data import TrainImages, choose_mode, in_order, open_split
 from fastk.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
 from fastk.training._setup import build_model, optimiser, set_deterministic
 from fastk.training._train_state import load_state, resume, save_state
+from fastk.training.augment import augment, random_patches
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -57,6 +58,9 @@ class TrainConfig:
     seed: int = 0
     deterministic: bool = True
     augment: bool = True
+    #: Train on random ``patch`` x ``patch`` windows of the images (decoded at the backbone's input size),
+    #: validate and score whole images fully convolutionally (patch-based FAS, Atoum et al. 2017); None: whole images.
+    patch: int | None = None
     bn_momentum: float | None = 0.3  # few steps on small data: let BatchNorm statistics settle
     eval_batch_size: int = 64
     data: Literal["auto", "memory", "stream"] = "auto"  # stream: decode batches on the fly (fastk.training._data)
@@ -90,24 +94,6 @@ class TrainResult:
 def to_input(x_uint8):
     """uint8 images -> the [-1, 1] floats every backbone's ``preprocess`` produces."""
     return x_uint8.float().div(127.5).sub(1.0)
-
-
-def augment(x, generator, rows: slice | None = None, n: int | None = None):
-    """Photometric jitter and a small random shift (no flips: see the module docstring).
-
-    ``x`` may be ``rows`` of a batch of ``n`` images (a rank's share under torchrun): the jitter is
-    drawn for all ``n`` and sliced, so every image gets what it gets when one process trains.
-    """
-    import torch
-
-    b = n or x.shape[0]
-    picked = rows or slice(None)
-    gain = 1 + 0.2 * (torch.rand(b, 1, 1, 1, generator=generator)[picked] - 0.5)
-    bias = 0.1 * (torch.rand(b, 1, 1, 1, generator=generator)[picked] - 0.5)
-    x = (x * gain + bias).clamp(-1, 1)
-    pad = max(1, x.shape[-1] // 16)
-    dx, dy = (torch.randint(-pad, pad + 1, (2,), generator=generator)).tolist()
-    return torch.roll(x, shifts=(dy, dx), dims=(2, 3))
 
 
 def scores(backbone, model, x_uint8, batch_size: int, device: str) -> np.ndarray:
@@ -160,9 +146,9 @@ def train(
 
         def check_and_record() -> None:
             check_fingerprint(out, fingerprint, load_state)
-            (out / "train_config.json").write_text(json.dumps(
-                {"train": asdict(cfg), "backbone": backbone.config(), "fingerprint": fingerprint,
-                 "processes": world().size, "precision": precision}, indent=2))
+            write_json(out / "train_config.json",
+                       {"train": asdict(cfg), "backbone": backbone.config(), "fingerprint": fingerprint,
+                        "processes": world().size, "precision": precision}, indent=2)
 
         decided_by_main(check_and_record)
         return _train(train_samples, val_samples, backbone, out, cfg, fingerprint, device, show_progress)
@@ -243,6 +229,8 @@ def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, t
         xb = to_input(xb_uint8)
         if cfg.augment:
             xb = augment(xb, gen, rows, len(idx))
+        if cfg.patch:
+            xb = random_patches(xb, cfg.patch, gen, rows, len(idx))
         with ddp.autocast(fit.precision, fit.device):
             losses = fit.backbone.training_loss(fit.trained, nhwc(xb.to(fit.device)), yb.to(fit.device))
         fit.opt.zero_grad()
@@ -287,5 +275,5 @@ def _write_result(out: Path, best_path: Path, best: dict[str, Any], history: lis
         images_per_second=n_train * len(epoch_seconds) / sum(epoch_seconds) if epoch_seconds else 0.0,
     )
     if write:
-        (out / "train_result.json").write_text(json.dumps(result.to_dict(), indent=2, default=float))
+        write_json(out / "train_result.json", result.to_dict(), indent=2, default=float)
     return result
