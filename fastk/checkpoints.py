@@ -71,8 +71,6 @@ def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | No
     """
     import json
 
-    import torch
-
     from fastk.fingerprint import state_dict_hash
 
     p = Path(path)
@@ -93,8 +91,18 @@ def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | No
         "meta_sha256": _meta_hash(config, meta),
         "meta": meta,
     }
+    return save_torch(payload, p)
+
+
+def save_torch(obj: Any, path: str | Path) -> Path:
+    """``torch.save(obj)`` to ``path`` atomically (temp file + rename), through an in-memory buffer and
+    the OS write: torch's own file writer reports a full disk as "unexpected pos" with no path and
+    leaves its temp file; here it is an ``OSError`` naming the temp file, which is removed."""
+    import torch
+
+    p = Path(path)
     buffer = io.BytesIO()
-    torch.save(payload, buffer)  # in memory: torch's own file writer reports a full disk as "unexpected pos"
+    torch.save(obj, buffer)
     tmp = p.with_name(p.name + ".tmp")
     _write_file(tmp, buffer.getbuffer())
     tmp.replace(p)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -67,17 +69,20 @@ def _train_args(tmp_path, tiny_dataset, out, epochs="1"):
             "--input-size", "32", "--epochs", epochs, "--out", str(out)]
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names an open file through /proc (Linux)")
+@pytest.mark.parametrize("full", ["best.pt", "training_state.pt"])
 def test_a_full_disk_while_saving_a_checkpoint_names_the_file_and_leaves_no_temp_file(tmp_path, tiny_dataset,
-                                                                                      monkeypatch):
+                                                                                      monkeypatch, full):
     """torch's own writer said "unexpected pos" with no path and left best.pt.tmp behind. Only the OS
-    write is made to fail (after 4 KiB, as a filling disk does); saving, training and the CLI are real."""
+    write of ``full`` is made to fail (after 4 KiB, as a filling disk does); saving, training and the
+    CLI are real."""
     import errno
     import os
 
     import fastk.checkpoints
 
     def disk_fills(fd, data):
-        if os.fstat(fd).st_size >= 4096:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith(f"{full}.tmp") and os.fstat(fd).st_size >= 4096:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return os.write(fd, data[:4096])
 
@@ -86,9 +91,9 @@ def test_a_full_disk_while_saving_a_checkpoint_names_the_file_and_leaves_no_temp
     result, err = _run(_train_args(tmp_path, tiny_dataset, out))
     assert result.exit_code == 2, err
     lines = [ln for ln in err.splitlines() if ln.startswith("fastk: error:")]
-    assert lines == [f"fastk: error: {out / 'best.pt.tmp'}: No space left on device"], err
+    assert lines == [f"fastk: error: {out / full}.tmp: No space left on device"], err
     assert "Traceback" not in err and "unexpected pos" not in err
-    assert not (out / "best.pt.tmp").exists() and not (out / "best.pt").exists()
+    assert not (out / f"{full}.tmp").exists() and not (out / full).exists()
 
 
 @pytest.mark.parametrize("command,hint", [

@@ -27,15 +27,12 @@ def no_best() -> dict[str, Any]:
 def save_state(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer,
                sched: torch.optim.lr_scheduler.LRScheduler, epoch: int, history: list[dict[str, Any]],
                best: dict[str, Any], fingerprint: dict[str, Any]) -> None:
-    """Everything the next epoch needs, written atomically (temp file + rename)."""
-    import torch
+    """Everything the next epoch needs, written atomically (a full disk: one line naming the file)."""
+    from fastk.checkpoints import save_torch
 
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+    save_torch({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                 "epoch": epoch, "history": json.dumps(history, default=float), "best": json.dumps(best, default=float),
-                "fingerprint": json.dumps(fingerprint)},
-               tmp)
-    tmp.replace(path)
+                "fingerprint": json.dumps(fingerprint)}, path)
 
 
 def load_state(path: Path) -> dict[str, Any]:
