@@ -143,4 +143,5 @@ def _place(start: float, size: float, limit: int) -> int:
     """The window's first pixel, shifted so the window stays inside ``[0, limit)`` where it fits."""
     if size >= limit:
         return 0
-    return int(round(min(max(start, 0.0), limit - size)))
+    # rounded, the window (at least one pixel) must still fit: a 0.3 px window at 7.7 would round to 8
+    return int(min(round(min(max(start, 0.0), limit - size)), limit - max(1, round(size))))
