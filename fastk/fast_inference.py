@@ -16,14 +16,19 @@ from typing import Any
 @contextlib.contextmanager
 def channels_last(model: Any) -> Iterator[None]:
     """4-d weights in channels-last layout for the block, then every parameter and buffer gets back
-    its own tensor."""
+    its own tensor.
+
+    ``to(memory_format=...)``, as training's model is converted, not ``contiguous(...)``: for a 1x1
+    or depthwise weight both layouts hold, ``contiguous`` keeps the NCHW strides and oneDNN then picks
+    another kernel, so a checkpoint scored here differed from its validation during training in the
+    last float bit (enough to move an EER threshold to a neighbouring score)."""
     import torch
 
     saved = [(t, t.data) for t in (*model.parameters(), *model.buffers()) if t.ndim == 4]
     try:
         with torch.no_grad():
             for t, data in saved:
-                t.data = data.contiguous(memory_format=torch.channels_last)
+                t.data = data.to(memory_format=torch.channels_last)
         yield
     finally:
         for t, data in saved:

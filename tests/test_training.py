@@ -88,3 +88,27 @@ def test_validation_acer_better_than_chance(split, tmp_path):
                    show_progress=False)
     assert result.val_metrics["acer"] < 0.35
     assert all(s > 0 for s in result.epoch_seconds)
+
+
+def test_weights_loaded_contiguous_score_bit_identically_to_the_model_training_holds(split):
+    """One process, one layout for both: ``batch_scores`` puts a checkpoint's contiguous weights into
+    the strides training's channels-last model has, 1x1 and depthwise convolutions included (for those
+    both layouts hold, and ``contiguous`` kept NCHW strides: oneDNN then summed in another order and the
+    stored EER threshold moved to a neighbouring score's float on AVX2 CPUs)."""
+    from fastk.fast_inference import channels_last
+    from fastk.training._setup import build_model
+    from fastk.training.trainer import load_tensors, scores
+
+    torch.manual_seed(0)
+    bb = fastk.create("backbone", "lgsc", **LGSC_TINY)
+    trained = build_model(bb, TrainConfig(**CONFIG), "cpu")  # as training holds it
+    loaded = bb.build()
+    loaded.load_state_dict({k: v.contiguous() for k, v in trained.state_dict().items()})  # as a checkpoint loads
+    ambiguous = [n for n, p in loaded.named_parameters()
+                 if p.ndim == 4 and p.is_contiguous() and p.is_contiguous(memory_format=torch.channels_last)]
+    assert ambiguous, "no weight holds both layouts: the case below is not exercised"
+    with channels_last(loaded):
+        got = {n: p.stride() for n, p in loaded.named_parameters() if p.ndim == 4}
+    assert got == {n: p.stride() for n, p in trained.named_parameters() if p.ndim == 4}
+    x, _ = load_tensors(bb, split["val"][:8])
+    assert (scores(bb, loaded, x, 4, "cpu") == scores(bb, trained, x, 4, "cpu")).all()
