@@ -37,6 +37,32 @@ class Prepared:
     why: str
 
 
+def recorded_detector(meta: dict[str, Any] | None) -> str | None:
+    """The landmark detector a checkpoint's images were aligned or framed with (None: not recorded)."""
+    from fastk.framing import valid_framing
+
+    meta = meta if isinstance(meta, dict) else {}
+    alignment = meta.get("alignment") if isinstance(meta.get("alignment"), dict) else {}
+    for value in (alignment.get("detector"), (valid_framing(meta) or {}).get("detector"), meta.get("landmarks")):
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def describe(meta: dict[str, Any] | None) -> str:
+    """One line: how this checkpoint's inputs are prepared (for the terminal)."""
+    from fastk.framing import valid_framing
+
+    meta = meta if isinstance(meta, dict) else {}
+    mask = meta.get("mask") if isinstance(meta.get("mask"), dict) else None
+    kept = f"; only {', '.join(mask.get('keep', []))} kept ({mask.get('mode')})" if mask else ""
+    if isinstance(meta.get("alignment"), dict):
+        return f"faces aligned onto the template at {meta['alignment'].get('size')} px, as in training{kept}"
+    if valid_framing(meta):
+        return f"full frames cropped to the training framing where the face is smaller{kept}"
+    return f"no training framing recorded; images used as they are{kept}"
+
+
 def prepare(rgb: np.ndarray, face: Face | None, meta: dict[str, Any] | None) -> Prepared:
     """``rgb`` (with ``face``, found on it) as the checkpoint whose ``meta`` is given was trained on it."""
     from fastk.alignment import Alignment

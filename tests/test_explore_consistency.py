@@ -68,3 +68,71 @@ def test_explore_spoof_probability_equals_predict(samples, lgsc_checkpoint, tmp_
     assert np.abs(predicted - explored).max() < 1e-4
     # and the scores are a trained model's, not a constant
     assert predicted.std() > 1e-3
+
+
+@pytest.fixture(scope="module")
+def full_frames(tmp_path_factory, london_photos):
+    """Six real full-frame photos (512 px studio portraits, head and shoulders: the face about 45% wide)."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("frames") / "real"
+    root.mkdir()
+    for p in london_photos[20:26]:
+        shutil.copy(p, root / p.name)
+    return root
+
+
+def _recording(lgsc_checkpoint, london_photos, tmp_path, record: str):
+    """The tiny LGSC as if trained on tight face crops (``framing``) or on aligned faces (``alignment``)."""
+    import cv2
+
+    import fastk
+    from fastk.alignment import Alignment
+    from fastk.checkpoints import save_checkpoint
+    from fastk.datasets import Sample
+    from fastk.demo_set_render import face_crop_box
+    from fastk.framing import framing_stats
+    from fastk.images import read_rgb, write_image
+    from fastk.landmark_cache import LandmarkCache
+
+    backbone, model, meta = load_checkpoint(lgsc_checkpoint)
+    detector = fastk.create("landmarks", "dlib")
+    if record == "framing":
+        crops = []
+        for p in london_photos[:6]:
+            rgb = read_rgb(p)
+            x0, y0, x1, y1 = face_crop_box(detector.detect(rgb).points68, rgb.shape, 0.15)
+            write_image(tmp_path / "crops" / p.name, cv2.resize(rgb[y0:y1, x0:x1], (128, 128)))
+            crops.append(Sample(tmp_path / "crops" / p.name, 0))
+        extra = {"framing": framing_stats(crops, detector, LandmarkCache())}
+    else:
+        extra = {"alignment": {**Alignment(64).record(), "detector": "dlib"}}
+    return save_checkpoint(tmp_path / "recording.pt", backbone, model, {**meta, **extra})
+
+
+@pytest.mark.parametrize("record,how", [("framing", "cropped"), ("alignment", "aligned")])
+def test_explore_explains_what_predict_scores_on_full_frame_photos(lgsc_checkpoint, london_photos, full_frames,
+                                                                  tmp_path, record, how):
+    """Issue 29: predict cropped a full frame to the training framing while explore explained the whole,
+    squashed frame (their probabilities differed by 0.178). Both now prepare the image from the
+    checkpoint's record, so they agree to 1e-4, and say how each image was prepared."""
+    import json
+
+    from click.testing import CliRunner
+
+    from fastk.cli import cli
+
+    checkpoint = _recording(lgsc_checkpoint, london_photos, tmp_path, record)
+    paths = sorted(str(p) for p in full_frames.iterdir())
+    predicted = CliRunner().invoke(cli, ["predict", str(checkpoint), *paths])
+    assert predicted.exit_code == 0, predicted.output
+    scores = {r["path"]: r for r in json.loads(predicted.output)}
+    out = tmp_path / "explore"
+    explored = CliRunner().invoke(cli, ["explore", str(full_frames.parent), "--checkpoint", str(checkpoint),
+                                        "--out", str(out), "--overlays", "0"])
+    assert explored.exit_code == 0, explored.output
+    rows = _rows(out)
+    assert sorted(rows) == paths
+    assert {r["framing"] for r in scores.values()} == {how} and {r["framing"] for r in rows.values()} == {how}
+    diff = [abs(scores[p]["spoof_score"] - float(rows[p]["spoof_probability"])) for p in paths]
+    assert max(diff) < 1e-4

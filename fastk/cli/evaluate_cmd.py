@@ -28,7 +28,8 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
     """Evaluate CHECKPOINT on the labelled images of PATH (or a dataset that needs no path).
 
     Unreadable images and images without a face are skipped, counted and listed (skipped.csv beside
-    --out); a full-frame photo is cropped to the face the way the training images framed it.
+    --out); each image is prepared as the training images were (aligned onto the template, or a full
+    frame cropped to the training framing; a retrained variant's areas kept).
     """
     import contextlib
 
@@ -44,14 +45,13 @@ def _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, 
 
     import fastk
     from fastk.checkpoints import load_checkpoint
-    from fastk.framing import valid_framing
+    from fastk.model_input import describe, recorded_detector
     from fastk.training.evaluate import metrics_of, score_samples
     from fastk.training.metrics import describe_undefined
 
     samples, source = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
     backbone, model, meta = load_checkpoint(checkpoint)
-    framing = valid_framing(meta)
-    detector = fastk.create("landmarks", landmarks or (framing or {}).get("detector") or defaults.LANDMARKS) if face_check else None
+    detector = fastk.create("landmarks", landmarks or recorded_detector(meta) or defaults.LANDMARKS) if face_check else None
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
     scored = score_samples(backbone, model, meta, samples, detector=detector, show_progress=True)
     metrics = metrics_of(scored, t, source=f"dataset {source}")
@@ -69,12 +69,8 @@ def _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, 
                       markup=False)
     print_skipped(console, scored.skipped, skipped_csv)
     if detector is not None:
-        counts = scored.framing_counts()
-        if framing is None:
-            console.print(f"{checkpoint}: no training framing recorded; images used as they are", markup=False)
-        elif counts["cropped"]:
-            console.print(f"framing: {counts['cropped']} image(s) cropped to the face as the training images "
-                          f"framed it, {counts['as-is']} as they are", markup=False)
+        counts = ", ".join(f"{n} {how}" for how, n in scored.framing_counts().items() if n)
+        console.print(f"{checkpoint}: {describe(meta)} ({counts or 'no image'})", markup=False)
 
 
 def _write(out: Path, metrics: dict, scored, t: float) -> Path | None:

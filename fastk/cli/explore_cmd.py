@@ -37,7 +37,12 @@ from fastk.cli._common import (
 @device_option
 def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, target_layer, areas,
             group_by, batch_size, overlays, out, device) -> None:
-    """Explain a model on the images in PATH and score each face area (Eq. 2 of the paper)."""
+    """Explain a model on the images in PATH and score each face area (Eq. 2 of the paper).
+
+    Each image is prepared as `fastk predict` prepares it for the checkpoint (aligned onto the template,
+    or cropped to the training framing, and masked for a retrained variant): the maps explain the input
+    the model scores. per_image.csv's "framing" column says how each image was prepared.
+    """
     import fastk
     from fastk.errors import ConfigError
     from fastk.explore import ExploreSettings, explore
@@ -56,8 +61,9 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
     if checkpoint is not None:
         from fastk.checkpoints import load_checkpoint
 
-        bb, model, _ = load_checkpoint(checkpoint, device=device)
+        bb, model, meta = load_checkpoint(checkpoint, device=device)
     else:
+        meta = None
         bb = fastk.create("backbone", backbone)
         model = bb.build().to(device).eval()
         console.print(f"[yellow]note:[/] {backbone} is untrained: its heatmaps explain random weights")
@@ -65,7 +71,7 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
                                areas=areas, batch_size=batch_size, overlays=overlays)
     if group_by:
         settings.group_by = list(group_by)
-    result = explore(samples, bb, model, out, settings)
+    result = explore(samples, bb, model, out, settings, input_meta=meta)
     _print_summary(result)
 
 

@@ -25,21 +25,21 @@ def command(checkpoint, images, threshold, landmarks, face_check) -> None:
     """Score IMAGE files (one JSON list on stdout).
 
     An unreadable image, or one without a face, gets an "error" instead of a score. Each score says
-    how the image was framed: "cropped" to the face the way the training images framed it, or "as-is".
+    how the image was prepared: "aligned" onto the template, "cropped" to the face the way the training
+    images framed it, or "as-is" (", masked" for a retrained variant).
     """
     import fastk
     from fastk.checkpoints import load_checkpoint
     from fastk.datasets import Sample
-    from fastk.framing import valid_framing
     from fastk.jsonsafe import dumps
+    from fastk.model_input import recorded_detector
     from fastk.training.evaluate import score_samples
 
     backbone, model, meta = load_checkpoint(checkpoint)
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
     detector = None
     if face_check:
-        recorded = (valid_framing(meta) or {}).get("detector")
-        detector = fastk.create("landmarks", landmarks or recorded or defaults.LANDMARKS)
+        detector = fastk.create("landmarks", landmarks or recorded_detector(meta) or defaults.LANDMARKS)
     scored = score_samples(backbone, model, meta, [Sample(p) for p in images], detector=detector)
     results: list[dict[str, Any]] = [{"path": row["path"], "error": row["reason"], "skipped": row["kind"]}
                                      for row in scored.skipped]
