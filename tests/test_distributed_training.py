@@ -76,10 +76,21 @@ def test_gathered_validation_metrics_are_the_one_process_metrics_of_the_same_wei
     threshold, _ = threshold_at_eer(y.numpy(), s)
     expected = metrics_at(y.numpy(), s, threshold, [smp.attack_type for smp in split["val"]])
     assert len(split["val"]) > 2 * CONFIG["eval_batch_size"]
-    assert meta["threshold"] == pytest.approx(threshold, abs=1e-9)
+    # The ranks scored in other processes: same weights, layout, batches and one thread, but compared
+    # with what may differ where float kernels do (relative 1e-6) and through what the scores decide.
+    # The stored threshold is the same sample's score, and no other score lies within the tolerance of
+    # it, so every sample is called the same at either threshold and ACER, APCER, BPCER are equal.
+    tol = 1e-6 * float(np.abs(s).max())
+    assert meta["threshold"] == pytest.approx(threshold, abs=tol)
+    near = s[np.abs(s - threshold) <= 2 * tol]
+    assert (near == threshold).all(), f"scores {near} within {2 * tol:.1e} of the threshold: not decidable here"
     stored = json.loads((two_process_run / "train_result.json").read_text())["val_metrics"]
-    for key in ("acer", "apcer", "bpcer", "auc"):
-        assert stored[key] == pytest.approx(expected[key], abs=1e-9), key
+    for key in ("acer", "apcer", "bpcer"):
+        assert stored[key] == pytest.approx(expected[key], abs=1e-12), key
+    # AUC counts (real, attack) pairs in order: only pairs closer than the tolerance can swap
+    real, attack = s[y.numpy() == 0], s[y.numpy() == 1]
+    swappable = int((np.abs(real[:, None] - attack[None, :]) <= 2 * tol).sum())
+    assert stored["auc"] == pytest.approx(expected["auc"], abs=swappable / (len(real) * len(attack)) + 1e-12)
 
 
 def test_a_killed_two_process_training_resumes_to_the_uninterrupted_result(script, two_process_run, tmp_path):
