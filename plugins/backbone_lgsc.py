@@ -22,6 +22,11 @@ instead of striding them, so the CAM layer keeps a finer grid with the same weig
 the demo's 112 px a stride-32 ResNet's CAM is a 4x4 grid, too coarse for ten face areas, and the demo
 models trained on it put their heat off the face (mean maps hottest in the bottom-right cell); at
 stride 16 it is 7x7, as the paper's 224 px at stride 32 (measured in docs/attacks.md).
+
+``classifier_width`` scales a ResNet classifier's stage widths (64-128-256-512 at 1.0; timm's
+``channels``). Why: at stride 16 the dilated last stage (512 channels on a 7x7 grid) was 80% of a
+training step's time on the CPU, and the demo's few hundred images do not need its width
+(docs/training.md has the recipe study).
 """
 
 from __future__ import annotations
@@ -70,7 +75,8 @@ def _modules():
             return self.fuse(torch.cat([x, skip], dim=1))
 
     class LGSCNet(nn.Module):
-        def __init__(self, encoder: str, classifier: str, dropout: float, classifier_stride: int = 32):
+        def __init__(self, encoder: str, classifier: str, dropout: float, classifier_stride: int = 32,
+                     classifier_channels: tuple[int, ...] | None = None):
             super().__init__()
             self.encoder = timm.create_model(encoder, pretrained=False, features_only=True)
             # A features_only model describes its outputs in feature_info (an attribute nn.Module cannot type).
@@ -85,6 +91,8 @@ def _modules():
                                       nn.Conv2d(deep, 16, 3, padding=1), nn.ReLU(inplace=True),
                                       nn.Conv2d(16, 3, 3, padding=1), nn.Tanh())
             extra: dict[str, Any] = {} if classifier_stride == 32 else {"output_stride": classifier_stride}
+            if classifier_channels:
+                extra["channels"] = classifier_channels
             self.classifier = timm.create_model(classifier, pretrained=False, num_classes=2, drop_rate=dropout, **extra)
 
         def forward(self, x):
@@ -156,7 +164,8 @@ class LgscBackbone(Backbone):
 
     def __init__(self, *, encoder: str = "resnet18", classifier: str = "resnet18", w_triplet: float = 1.0,
                  w_regression: float = 5.0, w_classification: float = 5.0, margin: float = 0.5,
-                 dropout: float = 0.0, score: str = "cue", classifier_stride: int = 32, **kwargs: Any):
+                 dropout: float = 0.0, score: str = "cue", classifier_stride: int = 32, classifier_width: float = 1.0,
+                 **kwargs: Any):
         super().__init__(**kwargs)
         if score not in ("cue", "classifier"):
             raise ConfigError(f"lgsc: score must be 'cue' or 'classifier', not {score!r}")
@@ -167,18 +176,16 @@ class LgscBackbone(Backbone):
         if classifier_stride not in (8, 16, 32):
             raise ConfigError(f"lgsc: classifier_stride must be 8, 16 or 32, not {classifier_stride!r}")
         self.margin, self.dropout, self.classifier_stride = margin, dropout, classifier_stride
-
-    def config(self) -> dict[str, Any]:
-        cfg = super().config()
-        cfg["options"].update(encoder=self.encoder, classifier=self.classifier, margin=self.margin,
-                              dropout=self.dropout, score=self.score, classifier_stride=self.classifier_stride,
-                              w_triplet=self.weights["triplet"], w_regression=self.weights["regression"],
-                              w_classification=self.weights["classification"])
-        return cfg
+        if not 0.125 <= float(classifier_width) <= 2 or (classifier_width != 1 and not classifier.startswith("resnet")):
+            raise ConfigError(f"lgsc: classifier_width must be in [0.125, 2] and needs a timm ResNet classifier "
+                              f"(got {classifier_width!r} for {classifier!r})")
+        self.classifier_width = float(classifier_width)
 
     def build(self):
         net_cls, _, _ = _modules()
-        return net_cls(self.encoder, self.classifier, self.dropout, self.classifier_stride)
+        channels = None if self.classifier_width == 1 else tuple(max(8, int(c * self.classifier_width))
+                                                                 for c in (64, 128, 256, 512))
+        return net_cls(self.encoder, self.classifier, self.dropout, self.classifier_stride, channels)
 
     def logits(self, model, inputs):
         return model(inputs)["logits"]
