@@ -27,7 +27,7 @@ select: top-k:4
 faithfulness: {n_random: 5, max_images: 24}
 """
 
-STEPS = ["data", "train_full", "train_full_seed2", "explore", "sanity", "stability", "select", "faithfulness",
+STEPS = ["data", "align", "train_full", "train_full_seed2", "explore", "sanity", "stability", "select", "faithfulness",
          "mask_selected", "mask_complement", "mask_crop", "train_selected", "train_complement", "train_crop",
          "evaluate", "speed", "report"]
 
@@ -51,6 +51,37 @@ def tiny_run(tmp_path_factory, faces_dir):
     result = CliRunner().invoke(cli, ["run", "--config", str(config), "--runs-dir", str(root)])
     assert result.exit_code == 0, result.output
     return root / "tiny", result.output
+
+
+LANDMARK = """
+name: paper-masks
+seed: 1
+masking: landmark
+dataset:
+  name: demo
+  options: {side: 96, max_subjects: 15}
+backbone:
+  name: lgsc
+  input_size: 64
+  options: {encoder: mobilenetv3_small_050, classifier: resnet10t}
+train: {epochs: 2, batch_size: 16, min_epochs: 1}
+explore: {overlays: 0, n_boot: 100, batch_size: 16}
+sanity: {draws: 1, cascading: false, max_images: 8}
+stability: {enabled: false}
+faithfulness: {enabled: false}
+select: top-k:4
+retrain: {variants: [selected, crop]}
+"""
+
+
+@pytest.fixture(scope="module")
+def landmark_run(tmp_path_factory, faces_dir):
+    """The paper's recipe (masking: landmark): images as given, each masked by its own landmarks."""
+    root = tmp_path_factory.mktemp("runs")
+    (root / "paper.yaml").write_text(LANDMARK)
+    result = CliRunner().invoke(cli, ["run", "--config", str(root / "paper.yaml"), "--runs-dir", str(root)])
+    assert result.exit_code == 0, result.output
+    return root / "paper-masks", result.output
 
 
 def test_run_makes_every_step_and_a_report(tiny_run):
@@ -276,3 +307,68 @@ def test_killed_run_resumes_from_last_finished_step(tmp_path, faces_dir):
     for step, record in before.items():  # finished steps were kept, not redone
         assert after[step]["finished"] == record["finished"] and after[step]["result"] == record["result"]
     assert (tmp_path / "killed" / "report.html").is_file()
+
+
+def test_run_checkpoints_record_how_their_images_were_prepared(tiny_run, landmark_run):
+    """Issue 26: checkpoints of `fastk run` recorded no framing, so a full frame was scored squashed.
+    Every model now records its alignment (aligned runs) or framing (landmark runs), a variant its mask."""
+    from fastk.checkpoints import load_checkpoint
+
+    for run, framing in ((tiny_run[0], "aligned"), (landmark_run[0], "landmark")):
+        keep = json.loads((run / "report.json").read_text())["selection"]["keep"]
+        for model in ("full", "selected", "crop"):
+            meta = load_checkpoint(run / "models" / model / "best.pt")[2]
+            if framing == "aligned":
+                assert meta["alignment"]["size"] == 64 and meta["alignment"]["detector"] == "dlib"
+            else:
+                assert "alignment" not in meta and 0 < meta["framing"]["face_width"] <= 1
+            mask = meta.get("mask")
+            assert (mask is None) == (model == "full")
+            if mask:
+                assert mask["keep"] == keep and mask["framing"] == framing
+                assert mask["mode"] == ("crop" if model == "crop" else "blackout")
+
+
+def test_the_mask_audit_is_beside_every_variant(tiny_run, landmark_run):
+    """Aligned: one mask for every image (AUC 0.5 exactly, no swap needed). Landmark: the audit is
+    measured from each image's own mask and the swap test runs on the variant's model; both are in
+    report.json, the report's Mask audit section and the terminal."""
+    for (run, output), framing in ((tiny_run, "aligned"), (landmark_run, "landmark")):
+        report = json.loads((run / "report.json").read_text())
+        assert report["masking"]["framing"] == framing
+        page = (run / "report.html").read_text()
+        assert "<h2>Mask audit</h2>" in page
+        flat = " ".join(output.split())
+        for name, m in report["models"].items():
+            if name == "full":
+                assert m["mask_audit"] is None
+                continue
+            audit, use = m["mask_audit"], m["mask_use"]
+            assert audit["applies"] and 0 <= audit["ci"][0] <= audit["auc"] <= audit["ci"][1] <= 1
+            assert f"Mask audit {name} ({framing}): masks alone AUC {audit['auc']:.3f}" in flat
+            if framing == "aligned":
+                assert audit["identical_masks"] and audit["auc"] == 0.5 and not use["applies"]
+            else:
+                assert not audit["identical_masks"] and use["applies"]
+                assert set(use["auc"]) == {"own", "opposite", "same", "fixed"}
+                warned = any(w.startswith(f"variant {name!r} reads") for w in report["warnings"])
+                assert warned == use["uses_outline"]
+
+
+def test_a_run_model_aligns_full_frame_photos_when_evaluated(tiny_run, london_photos, tmp_path):
+    """The run's full model on real full-frame photos (512 px portraits) and SIMULATED print attacks of
+    them: every image is aligned onto the template before it is scored, as in training."""
+    from fastk.attacks import simulate_attack
+    from fastk.images import read_rgb, write_image
+
+    for i, p in enumerate(london_photos[30:36]):
+        write_image(tmp_path / "set" / "real" / p.name, read_rgb(p))
+        scene, _ = simulate_attack(read_rgb(p), "print", seed=i)
+        write_image(tmp_path / "set" / "spoof" / p.name, (scene * 255 + 0.5).astype("uint8"))
+    out = tmp_path / "ev" / "metrics.json"
+    result = CliRunner().invoke(cli, ["evaluate", str(tiny_run[0] / "models" / "full" / "best.pt"),
+                                      str(tmp_path / "set"), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "faces aligned onto the template at 64 px" in " ".join(result.output.split())
+    metrics = json.loads(out.read_text())
+    assert metrics["framing"]["aligned"] + metrics["n_skipped"] == 12 and metrics["n_skipped"] <= 2
