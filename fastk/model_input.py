@@ -42,7 +42,8 @@ def recorded_detector(meta: dict[str, Any] | None) -> str | None:
     from fastk.framing import valid_framing
 
     meta = meta if isinstance(meta, dict) else {}
-    alignment = meta.get("alignment") if isinstance(meta.get("alignment"), dict) else {}
+    found = meta.get("alignment")
+    alignment: dict[str, Any] = found if isinstance(found, dict) else {}
     for value in (alignment.get("detector"), (valid_framing(meta) or {}).get("detector"), meta.get("landmarks")):
         if isinstance(value, str) and value:
             return value

@@ -72,8 +72,9 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     # Mask the dataset with the top 4 areas.
     masked = tmp_path / "masked"
     m = CliRunner().invoke(cli, ["mask", str(mixed_folder), "--importance", str(out / "area_importance.json"),
-                                 "--select", "top-k:4", "--out", str(masked)])
+                                 "--select", "top-k:4", "--masking", "landmark", "--out", str(masked)])
     assert m.exit_code == 0, m.output
+    assert "mask audit (landmark): the masks alone tell real from attack with AUC" in " ".join(m.output.split())
     stats = json.loads((masked / "mask.json").read_text())
     assert stats["written"] == 32 and stats["skipped"] == 3
     # Which 4 areas are kept depends on the tiny model's training (CPU-dependent floats): the 4 smallest
@@ -84,6 +85,23 @@ def test_explore_writes_results_and_skips_bad_files(tmp_path, mixed_folder, tiny
     assert stats["png_bytes_mean_after"] < 0.5 * stats["png_bytes_mean_before"]
     assert stats["jpeg_bytes_mean_after"] < stats["jpeg_bytes_mean_before"]
     assert (masked / "real").is_dir() and (masked / "spoof" / "print").is_dir()
+
+    # The default: faces aligned onto the template, one mask for every image (the audit measures 0.5),
+    # and mask.json says how `fastk train` must record the preparation.
+    aligned = tmp_path / "aligned"
+    a = CliRunner().invoke(cli, ["mask", str(mixed_folder), "--importance", str(out / "area_importance.json"),
+                                 "--select", "top-k:4", "--aligned-size", "96", "--out", str(aligned)])
+    assert a.exit_code == 0, a.output
+    stats = json.loads((aligned / "mask.json").read_text())
+    assert stats["framing"] == "aligned" and stats["written"] == 32
+    assert stats["mask_audit"]["identical_masks"] and stats["mask_audit"]["auc"] == 0.5
+    assert "mask audit (aligned): the masks alone tell real from attack with AUC 0.500 (95% CI 0.500-0.500)" in " ".join(
+        a.output.split())
+    assert stats["input"]["alignment"]["size"] == 96 and stats["input"]["mask"]["keep"] == stats["kept_areas"]
+    from fastk.cli.train_cmd import masked_input
+
+    assert masked_input(aligned) == stats["input"] and masked_input(masked)["mask"]["framing"] == "landmark"
+    assert masked_input(mixed_folder) is None
 
 
 @pytest.mark.parametrize("args,expected", [

@@ -107,10 +107,13 @@ def _recording(lgsc_checkpoint, london_photos, tmp_path, record: str):
         extra = {"framing": framing_stats(crops, detector, LandmarkCache())}
     else:
         extra = {"alignment": {**Alignment(64).record(), "detector": "dlib"}}
+    if record == "mask":  # a retrained variant: aligned, only four areas kept
+        extra["mask"] = {"mode": "blackout", "keep": ["nose", "lips", "philtrum", "left_cheek"], "areas": "paper",
+                         "framing": "aligned", "size": None}
     return save_checkpoint(tmp_path / "recording.pt", backbone, model, {**meta, **extra})
 
 
-@pytest.mark.parametrize("record,how", [("framing", "cropped"), ("alignment", "aligned")])
+@pytest.mark.parametrize("record,how", [("framing", "cropped"), ("alignment", "aligned"), ("mask", "aligned, masked")])
 def test_explore_explains_what_predict_scores_on_full_frame_photos(lgsc_checkpoint, london_photos, full_frames,
                                                                   tmp_path, record, how):
     """Issue 29: predict cropped a full frame to the training framing while explore explained the whole,

@@ -28,15 +28,25 @@ from fastk.cli._common import (
 @areas_option
 @click.option("--mode", type=click.Choice(["blackout", "crop"]), default="blackout", show_default=True)
 @click.option("--size", type=side_type, default=None, help="With --mode crop: resize crops to SIZE x SIZE.")
+@click.option("--masking", type=click.Choice(["aligned", "landmark"]), default="aligned", show_default=True,
+              help="aligned: faces warped onto one template, every image masked with the same pixels; landmark: "
+                   "the paper's recipe, each image masked by its own landmarks (its outline can tell the label).")
+@click.option("--aligned-size", type=side_type, default=112, show_default=True,
+              help="With --masking aligned: the aligned faces' side in pixels.")
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.pass_context
-def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode, size, out) -> None:
+def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode, size, masking, aligned_size,
+            out) -> None:
     """Keep the areas SELECT picks from an importance result; black out (or crop away) the rest.
 
     The landmark detector and area set default to the ones the importance was computed with
-    (recorded in area_importance.json): the areas kept must be the areas that were scored.
+    (recorded in area_importance.json): the areas kept must be the areas that were scored. The masks
+    are audited as they are written (docs/masking.md): how well the masks alone tell real from attack,
+    printed and in mask.json; `fastk train` on the output records the alignment and mask, so
+    `fastk predict` prepares raw photos alike.
     """
     import fastk
+    from fastk.alignment import Alignment
     from fastk.areas import AreaSet
     from fastk.errors import ConfigError
     from fastk.importance import importance_vector
@@ -59,13 +69,41 @@ def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode,
     from fastk.locks import FolderLock
 
     with main_holds(lambda: FolderLock(out, "fastk mask")):  # mask.json too (the writer takes it again)
+        alignment = Alignment(aligned_size) if masking == "aligned" else None
         stats = write_masked_dataset(load_samples(dataset, path), out, keep=keep,
                                      detector=fastk.create("landmarks", landmarks), area_set=AreaSet.load(areas),
-                                     mode=mode, size=size, source_root=path if path.is_dir() else path.parent)
+                                     mode=mode, size=size, source_root=path if path.is_dir() else path.parent,
+                                     alignment=alignment)
         stats["selector"] = selector.describe()
+        stats["input"] = input_record(stats, alignment, areas, landmarks, size)
         write_json(Path(out) / "mask.json", stats, indent=2)
     console.print(f"kept {', '.join(keep)}: {stats['written']} images written to {out}/, "
                   f"{stats['skipped']} skipped (see skipped.csv)")
+    _print_audit(stats.get("mask_audit") or {}, masking)
+
+
+def input_record(stats: dict, alignment, areas: str, landmarks: str, size: int | None) -> dict:
+    """What a checkpoint trained on this output must record to prepare raw photos alike (mask.json's
+    ``input``, read by `fastk train`): the alignment and the mask (fastk.model_input)."""
+    record = {"mask": {"mode": stats["mode"], "keep": stats["kept_areas"], "areas": areas, "framing": stats["framing"],
+                       "size": size}, "landmarks": landmarks}
+    if alignment is not None:
+        record["alignment"] = {**alignment.record(), "detector": landmarks}
+    return record
+
+
+def _print_audit(audit: dict, masking: str) -> None:
+    """The mask audit's line: can the masks alone tell real from attack (docs/masking.md)."""
+    from fastk.audit_classifier import LEAK_AUC
+
+    if not audit.get("applies"):
+        console.print(f"mask audit: {audit.get('why', 'not measured')}", markup=False)
+        return
+    lo, hi = audit["ci"]
+    verdict = (f"above {LEAK_AUC}: the outline can tell the label; compare face content with --masking aligned"
+               if audit["leak"] else "the masks carry no label to speak of")
+    console.print(f"mask audit ({masking}): the masks alone tell real from attack with AUC {audit['auc']:.3f} "
+                  f"(95% CI {lo:.3f}-{hi:.3f}): {verdict}", markup=False)
 
 
 def _from_importance(ctx, given: dict[str, str], settings: dict, importance_file) -> list[str]:

@@ -62,10 +62,26 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     # Held for the whole command (the trainer takes it again): skipped.csv, split.json and metrics.json
     # are this command's files too, and no other command may write them into the same folder.
     with main_holds(lambda: FolderLock(out, "fastk train")):
-        _train(samples, source, bb, detector, LandmarkCache(), cfg, out, device)
+        _train(samples, source, bb, detector, LandmarkCache(), cfg, out, device, masked_input(path))
 
 
-def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: str | None) -> None:
+def masked_input(path: Path | None) -> dict | None:
+    """How `fastk mask` prepared the images of ``path`` (its mask.json's ``input``: alignment and mask),
+    which the checkpoint then records so raw photos are prepared alike; None for other datasets."""
+    import json
+
+    record = Path(path) / "mask.json" if path is not None and Path(path).is_dir() else None
+    if record is None or not record.is_file():
+        return None
+    try:
+        found = json.loads(record.read_text()).get("input")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: str | None,
+           prepared: dict | None = None) -> None:
     """Check the faces, split by subject, train, then (rank 0) record the split, framing and test metrics."""
     from fastk.devices import default_device
     from fastk.distributed import world
@@ -94,7 +110,14 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
 
     folder = RunFolder(out)
     write_json(out / "split.json", {k: [sample_to_json(s, folder) for s in v] for k, v in split.items()}, indent=1)
-    framing = record_framing(result.checkpoint, split["train"], detector, cache)
+    framing = record_framing(result.checkpoint, split["train"], detector, cache) if prepared is None else {}
+    if prepared is not None:  # trained on `fastk mask` output: record its alignment and mask instead
+        from fastk.checkpoints import load_checkpoint, save_checkpoint
+
+        backbone_, model_, meta_ = load_checkpoint(result.checkpoint)
+        save_checkpoint(result.checkpoint, backbone_, model_, {**meta_, **prepared})
+        console.print(f"images prepared by fastk mask ({prepared['mask']['framing']}, kept "
+                      f"{', '.join(prepared['mask']['keep'])}): recorded in {result.checkpoint}", markup=False)
     test = evaluate_checkpoint(result.checkpoint, split["test"], threshold=result.threshold, device=device,
                                detector=detector, cache=cache, source="test split")
     _report(out, bb, result, test, framing)
