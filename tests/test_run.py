@@ -147,6 +147,10 @@ def test_models_at_chance_are_named_on_top_of_the_report_and_in_the_terminal(tin
     page = (run / "report.html").read_text()
     for w in report["warnings"]:
         assert page.index(w.split(" (")[0]) < page.index("Data and split")
+    # the first screen says what the run found, or why there is nothing (here: trained for two epochs)
+    assert page.index("<b>Finding:</b>") < page.index("Data and split") and report["finding"]
+    assert report["finding"].startswith("No finding") == ("train_full" in at_chance)
+    assert f"Finding: {report['finding'][:40]}" in " ".join(output.split())
     flat = " ".join(output.split())  # rich wraps long lines
     for step in ("train_full", "train_full_seed2"):
         assert (f"Warning: {step} (" in flat) == (step in at_chance)

@@ -78,6 +78,8 @@ def _summary(pipeline) -> None:
     from rich.table import Table
 
     report = json.loads(pipeline.run.report_json.read_text())
+    if report.get("finding"):
+        console.print(f"[bold]Finding:[/] {escape(report['finding'])}")
     for warning in report.get("warnings", []):
         console.print(f"[bold red]Warning:[/] {escape(warning)}")
     imp = report["importance"]

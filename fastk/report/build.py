@@ -14,6 +14,7 @@ from fastk.areas import AreaSet
 from fastk.environment import environment_record
 from fastk.figures import face_diagram
 from fastk.plugins import provenance
+from fastk.report.finding import finding
 from fastk.report.model_checks import chance_warnings
 from fastk.run_config import ExploreSection, RunConfig
 from fastk.runs import Layout, RunFolder
@@ -46,6 +47,7 @@ def _model_entry(run, name: str, ev: dict[str, Any], speed: dict[str, Any] | Non
         "png_bytes_mean": ev.get("png_bytes_mean"),
         "pixels_kept": 1.0 if name == "full" else run.result(f"mask_{name}").get("mean_pixels_kept"),
         "checkpoint": trained.get("checkpoint"),
+        "validation": {k: trained.get("val_metrics", {}).get(k) for k in ("auc", "acer", "n_real", "n_spoof")},
         # the mask audit: does the mask alone tell the label (leak), does the model read it (use)
         "mask_audit": None if name == "full" else run.result(f"mask_{name}").get("mask_audit"),
         "mask_use": ev.get("mask_use"),
@@ -84,7 +86,7 @@ def build_report(pipeline) -> dict[str, Any]:
     _draw_face_diagram(explore["overall"], config.explore, run)
     speed = run.result("speed") if run.done("speed") else None
     dataset_cls = fastk.get_registry("dataset").get(config.dataset.name)
-    return {
+    report = {
         "name": config.name,
         "fastk_version": fastk.__version__,
         "created": run.manifest["steps"]["report"].get("started"),
@@ -111,6 +113,8 @@ def build_report(pipeline) -> dict[str, Any]:
         "warnings": chance_warnings({step: run.result(step) for step in ["train_full", *pipeline.seed_steps()]
                                      if run.done(step)}) + _mask_warnings(run.result("evaluate"), run),
     }
+    report["finding"] = finding(report)
+    return report
 
 
 def _draw_face_diagram(overall: dict[str, Any], ex: ExploreSection, run: RunFolder) -> None:

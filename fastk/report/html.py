@@ -43,6 +43,7 @@ th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
 .figs{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start} .figs figure{margin:0}
 figcaption{font-size:.85em;color:#555;max-width:360px} .overlays img{width:160px;height:auto;margin:2px}
 .note{background:#fff8e1;border-left:4px solid #f0ad4e;padding:.5em 1em;margin:1em 0}
+.finding{background:#e8f4fd;border-left:4px solid #2a7ab9;padding:.6em 1em;margin:1em 0;font-size:1.1em}
 .warn{background:#fdecea;border-left-color:#d9534f}
 .muted{color:#666;font-size:.9em} code{background:#f4f4f4;padding:0 .2em}
 """
@@ -99,6 +100,8 @@ def _header(report: dict[str, Any]) -> str:
              f"<h1>fastk report: {e(report['name'])}</h1>",
              f"<p class='muted'>fastk {e(report.get('fastk_version', '?'))}, {e(report.get('created', ''))}. "
              f"Command: <code>{e(report.get('command', ''))}</code></p>"]
+    if report.get("finding"):
+        parts.append(f"<p class='finding'><b>Finding:</b> {e(report['finding'])}</p>")
     parts += [f"<div class='note warn'><b>Warning:</b> {e(w)}</div>" for w in report.get("warnings", [])]
     parts += [f"<div class='note'>{e(note)}</div>" for note in report.get("notes", [])]
     return "".join(parts)
