@@ -1,16 +1,23 @@
 """fastk: face anti-spoofing with explainable, area-aware efficiency.
 
 Public API for plugin authors and notebook users (kept light: importing fastk does not import torch;
-the base classes below load on first use)::
+the names below load on first use). Everything a plugin needs is here, so a plugin imports ``fastk``
+only::
 
     import fastk
     fastk.hookimpl                       # decorate plugin hook implementations with this
-    fastk.AreaSelector, fastk.Dataset    # the base class of each plugin kind (and their value types)
-    fastk.Protocol                       # fixed benchmark train/val/test lists (OULU-NPU protocols, ...)
+    fastk.LandmarkDetector, fastk.CamMethod, fastk.Backbone, fastk.AreaSelector, fastk.Dataset,
+    fastk.Protocol                       # the base class of each plugin kind (abstract: see fastk.Plugin)
+    fastk.Sample, fastk.Candidate, fastk.CamTarget, ...   # the values they take and return
+    fastk.REAL, fastk.SPOOF              # label values (0, 1; fastk.UNKNOWN is -1)
+    fastk.ConfigError, fastk.FastkError  # errors the CLI prints as one line (no traceback)
+    fastk.eval_mode(model), fastk.ranked(importance)       # helpers CAM methods and selectors use
     fastk.get_registry("cam").names()    # what is installed, per kind
     fastk.create("landmarks", "dlib")    # instantiate a plugin class by name (typed per kind)
+    fastk.provenance("cam", "gradcam++") # which plugin, distribution and version provide a name
 
-Testing a plugin: :mod:`fastk.testing`. What each base class provides: docs/plugin-reference.md.
+Testing a plugin (its commands too): :mod:`fastk.testing`. What each base class provides:
+docs/plugin-reference.md.
 """
 
 from __future__ import annotations
@@ -26,12 +33,14 @@ hookimpl = pluggy.HookimplMarker("fastk")
 
 if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
     from fastk.backbones import Backbone
-    from fastk.cam import CamMethod, CamTarget
-    from fastk.datasets import Dataset, Sample
+    from fastk.cam import CamMethod, CamTarget, eval_mode
+    from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
+    from fastk.errors import ConfigError, FastkError
     from fastk.landmarks import Candidate, Face, LandmarkDetector, NoFace
+    from fastk.plugins import provenance
     from fastk.protocols import Protocol, ProtocolSplit
-    from fastk.registry import Registry
-    from fastk.selection import AreaSelector
+    from fastk.registry import Plugin, Registry
+    from fastk.selection import AreaSelector, ranked
 
 #: Name -> "module:attribute", imported on first access (PEP 562), so ``import fastk`` stays cheap.
 _LAZY = {
@@ -48,6 +57,15 @@ _LAZY = {
     "Protocol": "fastk.protocols:Protocol",
     "ProtocolSplit": "fastk.protocols:ProtocolSplit",
     "Registry": "fastk.registry:Registry",
+    "Plugin": "fastk.registry:Plugin",
+    "REAL": "fastk.datasets:REAL",
+    "SPOOF": "fastk.datasets:SPOOF",
+    "UNKNOWN": "fastk.datasets:UNKNOWN",
+    "ConfigError": "fastk.errors:ConfigError",
+    "FastkError": "fastk.errors:FastkError",
+    "eval_mode": "fastk.cam:eval_mode",
+    "ranked": "fastk.selection:ranked",
+    "provenance": "fastk.plugins:provenance",
 }
 
 
@@ -115,8 +133,9 @@ def list_names(kind: str, pattern: str | None = None) -> list[str]:
     return get_registry(kind).names(pattern)
 
 
-__all__ = [  # noqa: RUF022 - grouped: functions, then the lazily imported classes
+__all__ = [  # noqa: RUF022 - grouped: functions, then the lazily imported names
     "__version__", "hookimpl", "get_registry", "create", "list_names",
     "LandmarkDetector", "Face", "NoFace", "Candidate", "CamMethod", "CamTarget", "Backbone", "AreaSelector",
-    "Dataset", "Sample", "Protocol", "ProtocolSplit", "Registry",
+    "Dataset", "Sample", "Protocol", "ProtocolSplit", "Registry", "Plugin",
+    "REAL", "SPOOF", "UNKNOWN", "ConfigError", "FastkError", "eval_mode", "ranked", "provenance",
 ]

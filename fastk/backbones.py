@@ -10,22 +10,33 @@ Label convention everywhere in fastk: 0 = real (bona fide), 1 = spoof (attack).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import abc
+import inspect
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
+from fastk._spec import format_value, spec_arg_names
 from fastk.cam import CamTarget
 from fastk.errors import FastkError
+from fastk.registry import Plugin
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 LABELS = ("real", "spoof")
+_B = TypeVar("_B", bound="Backbone")
 
 
-class Backbone:
+class Backbone(Plugin):
     """Base class of backbone plugins. Subclasses set ``name`` and implement :meth:`build` and
-    :meth:`cam_targets`; the rest has working defaults for a two-logit classifier."""
+    :meth:`cam_targets`; the rest has working defaults for a two-logit classifier.
+
+    Checkpoints rebuild a backbone from :meth:`config`, which holds every keyword the object was made
+    with (its ``__init__``'s named options, given or defaulted, and ``self.options``): a subclass's
+    own keywords (``width=8``) are saved without it writing anything.
+    """
 
     #: The name users type (``--backbone lgsc``, ``--backbone timm:resnet18``).
     name: ClassVar[str] = ""
@@ -39,35 +50,63 @@ class Backbone:
     #: typo cannot fall back to a default silently (see :mod:`fastk._options`; ``None``: unchecked).
     plugin_options: ClassVar[dict[str, Any] | None] = {}
 
+    def __new__(cls: type[_B], *args: Any, **kwargs: Any) -> _B:
+        # The constructor's arguments, whatever the subclass's __init__ does with them: config() saves them.
+        obj = super().__new__(cls)
+        obj._made_with = (args, kwargs)  # type: ignore[attr-defined]
+        return obj
+
     def __init__(self, *, input_size: int | None = None, **options: Any):
         self.input_size = int(input_size or self.default_input_size)
         self.options = options
 
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> Backbone:
-        """Build from the text after the colon (``timm:resnet18``); the base takes no argument.
-
-        Override it (and :attr:`spec`, so checkpoints rebuild the same thing) when a name carries one.
-        """
-        raise FastkError(f"backbone {cls.name!r} takes no ':' argument (got {arg!r})")
+    def arguments(self) -> dict[str, Any]:
+        """The keywords this object was made with (its class's ``__init__`` options, defaults filled
+        in), except ``input_size``; what :meth:`config` saves so a checkpoint rebuilds the same model."""
+        args, kwargs = getattr(self, "_made_with", ((), {}))
+        try:
+            bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs)
+        except TypeError:  # made without calling the class (copy, unpickling): only self.options is known
+            return {}
+        bound.apply_defaults()
+        out: dict[str, Any] = {}
+        for name, param in list(bound.signature.parameters.items())[1:]:
+            value = bound.arguments.get(name)
+            if param.kind is param.VAR_KEYWORD:
+                out.update(value or {})
+            elif param.kind is not param.VAR_POSITIONAL:
+                out[name] = value
+        out.pop("input_size", None)
+        return {k: list(v) if isinstance(v, tuple) else str(v) if isinstance(v, PurePath) else v
+                for k, v in out.items()}
 
     @property
     def spec(self) -> str:
-        """The name that rebuilds this backbone (``timm:resnet18``); stored in checkpoints."""
+        """The name that rebuilds this backbone, stored in checkpoints: the name, and the value of its
+        ``spec_arg`` option after a colon when it has one (``timm:resnet18``)."""
+        names = spec_arg_names(type(self))
+        arguments = self.arguments()
+        if len(names) == 1 and arguments.get(names[0]) is not None:
+            return f"{self.name}:{format_value(arguments[names[0]])}"
         return self.name
 
     def config(self) -> dict[str, Any]:
-        """Everything needed to rebuild the same architecture (JSON-safe)."""
-        return {"spec": self.spec, "input_size": self.input_size, "options": dict(self.options)}
+        """Everything needed to rebuild the same architecture (JSON-safe): ``spec``, ``input_size`` and
+        ``options``, every keyword the object was made with (:meth:`arguments`) and ``self.options``."""
+        options = {**self.arguments(), **self.options}
+        if ":" in self.spec:  # the spec carries its argument; given twice, a rebuild would be refused
+            for name in spec_arg_names(type(self)):
+                options.pop(name, None)
+        return {"spec": self.spec, "input_size": self.input_size, "options": options}
 
     # -- what a plugin implements --------------------------------------------------------------
+    @abc.abstractmethod
     def build(self) -> torch.nn.Module:
         """A freshly initialised model (no weight downloads)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def cam_targets(self, model: torch.nn.Module) -> dict[str, CamTarget]:
         """The explanations this model offers, by name."""
-        raise NotImplementedError
 
     # -- defaults for a (batch, 2) logit classifier ---------------------------------------------
     def logits(self, model: torch.nn.Module, inputs: torch.Tensor) -> torch.Tensor:

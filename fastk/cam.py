@@ -7,12 +7,15 @@ only computes maps; every result records the target's name so two explanations a
 
 from __future__ import annotations
 
+import abc
 import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+from fastk.registry import Plugin
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -46,7 +49,7 @@ class CamTarget:
         }
 
 
-class CamMethod:
+class CamMethod(Plugin):
     """Base class of CAM-method plugins. Subclasses set ``name`` and implement :meth:`_compute`.
 
     ``_compute`` gets a :class:`CamTarget` from the backbone (the model, its target layers, and which
@@ -68,9 +71,9 @@ class CamMethod:
     def __init__(self, *, batch_size: int = 32):
         self.batch_size = batch_size
 
+    @abc.abstractmethod
     def _compute(self, target: CamTarget, inputs: torch.Tensor) -> np.ndarray:
         """``(batch, H, W)`` maps at input size for ``target``; values need not be normalised."""
-        raise NotImplementedError
 
     def compute(self, target: CamTarget, inputs: torch.Tensor) -> np.ndarray:
         """Heatmaps as float32 ``(batch, H, W)`` in [0, 1] at the input tensor's size.

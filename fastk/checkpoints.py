@@ -201,8 +201,22 @@ def load_checkpoint(path: str | Path, *, device: str = "cpu"):
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as err:
-        raise CheckpointError(
-            f"{path}: weights do not fit backbone {cfg['spec']!r} ({str(err).splitlines()[0][:160]})"
-        ) from None
+        cause = weights_difference(model.state_dict(), payload["state_dict"]) or str(err).strip().splitlines()[-1][:200]
+        raise CheckpointError(f"{path}: weights do not fit backbone {cfg['spec']!r} built with options {options}: "
+                              f"{cause}") from None
     model.to(device).eval()
     return backbone, model, payload.get("meta", {})
+
+
+def weights_difference(model: dict[str, Any], stored: dict[str, Any]) -> str | None:
+    """The first way ``stored`` weights differ from what ``model`` expects (a key one lacks, or a shape),
+    in one line; ``None`` when names and shapes agree. Why not torch's message: its first line is only
+    "Error(s) in loading state_dict for Sequential:", the cause is on the lines after it."""
+    for key, tensor in model.items():
+        if key not in stored:
+            return f"the checkpoint has no {key!r} (of {len(model)} tensors the model has, it has {len(stored)})"
+        if tuple(stored[key].shape) != tuple(tensor.shape):
+            return (f"{key!r} is {tuple(stored[key].shape)} in the checkpoint but {tuple(tensor.shape)} in the "
+                    "model built now")
+    extra = [k for k in stored if k not in model]
+    return f"the checkpoint has {extra[0]!r}, which the model built now has not" if extra else None

@@ -7,6 +7,7 @@ Label convention: 0 = real (bona fide), 1 = spoof (attack), -1 = unknown (plain 
 
 from __future__ import annotations
 
+import abc
 import os
 import re
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from fastk.errors import ConfigError
+from fastk.registry import Plugin
 
 REAL, SPOOF, UNKNOWN = 0, 1, -1
 LABEL_NAMES = {REAL: "real", SPOOF: "spoof", UNKNOWN: "unlabelled"}
@@ -63,11 +65,11 @@ class Sample:
         }
 
 
-class Dataset:
+class Dataset(Plugin):
     """Base class of dataset plugins. Subclasses set ``name`` and implement :meth:`samples`.
 
     The path the user gives reaches the plugin as ``root``, whichever way it is given:
-    ``--dataset folder:PATH`` (through :meth:`from_spec`), the ``PATH`` argument of ``fastk explore`` /
+    ``--dataset folder:PATH`` (``spec_arg = "root"``), the ``PATH`` argument of ``fastk explore`` /
     ``fastk train``, or the ``dataset.path`` key of a run config. The base ``__init__`` refuses a
     missing path when ``needs_root`` is true and a path that does not exist, then stores it as
     ``self.root`` (a :class:`~pathlib.Path`; ``None`` for datasets that need none). Options
@@ -78,6 +80,10 @@ class Dataset:
 
     #: The name users type (``--dataset folder``).
     name: ClassVar[str] = ""
+    #: ``folder:PATH`` is ``folder`` with ``root=PATH`` (the text after the colon is the path).
+    spec_arg: ClassVar[str | tuple[str, ...] | None] = "root"
+    #: How messages name what follows the colon (``dataset 'folder:' needs a path after ':'``).
+    spec_help: ClassVar[str | None] = "a path"
     #: Whether the dataset needs a path (``fastk explore --dataset folder PATH``).
     needs_root: ClassVar[bool] = True
     #: Options (``dataset.options``) that reach ``self.options`` beyond the named ``__init__`` keywords
@@ -103,24 +109,13 @@ class Dataset:
             raise ConfigError(f"{self.root}: not a folder or a regular file; give a dataset folder or file")
         self.options = options
 
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> Dataset:
-        """``folder:PATH`` is ``folder`` with ``root=PATH``; the path may be given only once."""
-        if not arg:
-            raise ConfigError(f"dataset '{cls.name}:' needs a path after ':' (or drop the ':')")
-        if kwargs.get("root") is not None:
-            raise ConfigError(f"dataset '{cls.name}:{arg}': the path is given twice ({arg!r} after ':' and "
-                              f"{str(kwargs['root'])!r}); give it once")
-        kwargs.pop("root", None)
-        return cls(root=arg, **kwargs)
-
+    @abc.abstractmethod
     def samples(self) -> list[Sample]:
         """Every sample, in a stable order (splits and resumed runs rely on it).
 
         Read labels, subjects and metadata here, not the pixels: images are read later, and one that
         cannot be read is skipped and listed (``skipped.csv``), not fatal.
         """
-        raise NotImplementedError
 
     def describe(self) -> str:
         """``name:root`` (or ``name``): how results and error messages name this dataset."""

@@ -13,6 +13,7 @@ batch of thousands (the paper lost about 20% of its images to dlib).
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -20,6 +21,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from fastk.images import to_rgb8
+from fastk.registry import Plugin
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
 
@@ -89,7 +91,7 @@ class Candidate:
         return max(0.0, x1 - x0) * max(0.0, y1 - y0)
 
 
-class LandmarkDetector:
+class LandmarkDetector(Plugin):
     """Base class of landmark-detector plugins. Subclasses set ``name``/``scheme``, implement ``_find_faces``.
 
     Results are cached on disk (:mod:`fastk.landmark_cache`) under the image's content hash plus
@@ -124,9 +126,9 @@ class LandmarkDetector:
             self.detect_max_side = detect_max_side
 
     # -- what a plugin implements --------------------------------------------------------------
+    @abc.abstractmethod
     def _find_faces(self, rgb: np.ndarray) -> list[Candidate]:
         """Every face in ``rgb`` (8-bit RGB, already padded), in its pixel coordinates."""
-        raise NotImplementedError
 
     def to_dlib68(self, points: np.ndarray) -> np.ndarray | None:
         """The native points in dlib's 68-point layout; ``None`` when there is no such mapping."""

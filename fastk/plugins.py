@@ -34,7 +34,7 @@ import pluggy
 
 from fastk import hookspecs
 from fastk._entry_points import EntryPoint, canonical, distribution_of, fastk_entry_points
-from fastk.registry import Registry
+from fastk.registry import Registry, unknown_name
 
 BLOCK_ENV = "FASTK_BLOCK_PLUGINS"
 LOAD_ENV = "FASTK_LOAD_PLUGINS"
@@ -191,9 +191,7 @@ class PluginSystem:
 
     def registry(self, kind: str) -> Registry:
         if kind not in self.kinds:
-            from fastk.errors import UnknownPluginError
-
-            raise UnknownPluginError("plugin kind", kind, sorted(self.kinds))
+            raise unknown_name("plugin kind", kind, sorted(self.kinds))
         if kind not in self._registries:
             spec = self.kinds[kind]
             registry: Registry[Any] = Registry(kind, spec.base_class())

@@ -17,12 +17,14 @@ two samples show one person (two datasets: their subject ids are unrelated) sets
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastk.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError
+from fastk.registry import Plugin
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.datasets import Dataset
@@ -62,11 +64,11 @@ class ProtocolSplit:
         return kept, lost
 
 
-class Protocol:
+class Protocol(Plugin):
     """Base class of protocol plugins. Subclasses set ``name`` and implement :meth:`split`.
 
-    Options (``split.protocol_options`` in a run config, or ``NAME:ARG`` through a ``from_spec`` the
-    subclass writes) arrive as keyword arguments of ``__init__``; name them there (checked, see
+    Options (``split.protocol_options`` in a run config, or ``NAME:ARG``: the option(s) the class's
+    ``spec_arg`` names) arrive as keyword arguments of ``__init__``; name them there (checked, see
     :mod:`fastk._options`). Errors in the user's files (a missing protocol file, a malformed line, a
     label that contradicts the data): :class:`fastk.errors.ConfigError`, one line naming the file
     (and line).
@@ -80,6 +82,7 @@ class Protocol:
     #: Options beyond the named ``__init__`` keywords (``{name: type}``); ``{}``: none.
     plugin_options: ClassVar[dict[str, Any] | None] = {}
 
+    @abc.abstractmethod
     def split(self, samples: Sequence[Sample], dataset: Dataset, *, seed: int = 0,
               ratios: Sequence[float] = (0.6, 0.2, 0.2), stratify: bool = True) -> ProtocolSplit:
         """The protocol's lists of ``samples`` (the run's dataset, read by ``dataset``, whose
@@ -88,7 +91,6 @@ class Protocol:
         Fixed protocols ignore ``seed``, ``ratios`` and ``stratify``; a protocol that fixes only the
         test list splits the rest by subject with them (the run's ``seed`` and ``split`` keys).
         """
-        raise NotImplementedError
 
     def describe(self) -> str:
         """How reports and error messages name this protocol (``oulu-npu:3,fold=2``)."""

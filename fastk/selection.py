@@ -7,11 +7,13 @@ uses the bottom 6 as a control; others want a threshold, a share of the total im
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastk.errors import ConfigError
+from fastk.registry import Plugin
 
 
 def ranked(importance: Mapping[str, float]) -> list[str]:
@@ -24,8 +26,14 @@ def ranked(importance: Mapping[str, float]) -> list[str]:
     return sorted(importance, key=key)
 
 
-class AreaSelector:
-    """Base class of area-selection plugins. Subclasses set ``name`` and implement :meth:`_select`."""
+class AreaSelector(Plugin):
+    """Base class of area-selection plugins. Subclasses set ``name`` and implement :meth:`_select`.
+
+    A selector that can choose from more than one importance per area overrides
+    :meth:`select_from_stability` or :meth:`select_from_rows`; :func:`fastk.stability_analysis.select_areas`
+    hands each selector what it chooses from (:meth:`chooses_from`). How many top areas the run's
+    stability verdict counts for it: :meth:`verdict_k`.
+    """
 
     #: The name users type (``--select top-k:4``).
     name: ClassVar[str] = ""
@@ -33,15 +41,11 @@ class AreaSelector:
     #: nothing (every area scored the same, e.g. all-zero CAMs) instead of keeping tie-break winners.
     needs_signal: ClassVar[bool] = True
 
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> AreaSelector:
-        """Build from the text after the colon in ``name:arg``."""
-        raise ConfigError(f"selector {cls.name!r} takes no ':' argument (got {arg!r})")
-
     def describe(self) -> str:
         """The spec that recreates this selector (recorded in results)."""
         return self.name
 
+    @abc.abstractmethod
     def _select(self, importance: Mapping[str, float]) -> list[str]:
         """The areas to keep, any order (``select`` sorts them by importance and refuses an empty list).
 
@@ -49,7 +53,36 @@ class AreaSelector:
         :func:`ranked` gives them most important first. Raise :class:`fastk.errors.ConfigError` (one
         line naming the selector) for a request that cannot be met.
         """
-        raise NotImplementedError
+
+    @classmethod
+    def chooses_from(cls) -> str:
+        """``"stability"`` when the class overrides :meth:`select_from_stability`, ``"rows"`` when it
+        overrides :meth:`select_from_rows`, else ``"importance"`` (:meth:`select`). A run hands a selector
+        that input when it has one, else the importances."""
+        for wants, method in (("stability", "select_from_stability"), ("rows", "select_from_rows")):
+            if getattr(cls, method) is not getattr(AreaSelector, method):
+                return wants
+        return "importance"
+
+    def verdict_k(self) -> int | None:
+        """How many top areas the stability verdict should count for this selector (its P(in the top
+        k)), or ``None``: the run's ``stability.k`` or 4. ``top-k:K`` returns K; a selector whose own
+        count means something else (pairs of areas, a share) leaves it ``None`` or returns the area count.
+        """
+        return None
+
+    def select_from_stability(self, result: Mapping[str, Any]) -> list[str]:
+        """The areas to keep from a ``stability.json`` result; override it to choose from one.
+
+        ``result["rank"][area]`` holds each area's rank distribution over the stability grid;
+        :func:`fastk.stability_analysis.p_in_top` turns it into P(area in the top k). The base refuses.
+        """
+        raise ConfigError(f"selector {self.describe()!r} does not choose from a stability result")
+
+    def select_from_rows(self, rows: Any, areas: Sequence[str]) -> list[str]:
+        """The areas to keep from per-image area scores; override it to choose from them. ``rows`` are
+        ``{area: score}`` mappings (``per_image.csv`` rows) or an images x areas array. The base refuses."""
+        raise ConfigError(f"selector {self.describe()!r} does not choose from per-image rows")
 
     def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
         """Refuse, before any work, a selector that cannot work on these areas (one-line ConfigError).

@@ -15,7 +15,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from fastk.check_subset import stratified_subset
 from fastk.errors import ConfigError
 from fastk.jsonsafe import jsonable, write_json
 from fastk.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fastk.selection import AreaSelector
 
 STABILITY_JSON = "stability.json"
 MAX_SETS = 50  # top-k sets listed in stability.json (those the cells came out with are always listed)
@@ -259,22 +262,32 @@ def p_in_top(result: Mapping[str, Any], k: int, *, over: str = "cells_and_images
     return {a: float(sum(v[key][:k])) for a, v in result["rank"].items()}
 
 
-def select_areas(selector, *, importance: Mapping[str, float] | None = None, rows=None, areas=None,
+def select_areas(selector: AreaSelector, *, importance: Mapping[str, float] | None = None, rows=None, areas=None,
                  stability: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Run any selector with what it needs: selectors that can use the stability result
-    (``select_from_stability``) or per-image rows (``select_from_rows``) get them, the others the
-    importance mapping. Returns ``{selector, keep, complement, input}`` (what a pipeline records)."""
+    """Run any selector with what it chooses from (:meth:`AreaSelector.chooses_from`): a stability
+    result (``select_from_stability``), per-image rows (``select_from_rows``) or, for the others and
+    when that input is missing, the importance mapping. Returns ``{selector, keep, complement, input}``
+    (what a pipeline records)."""
     order = list(importance or (stability or {}).get("areas_by_stability") or areas or [])
-    if stability is not None and hasattr(selector, "select_from_stability"):
+    wants = selector.chooses_from()
+    if wants == "stability" and stability is not None:
         keep, used = selector.select_from_stability(stability), "stability"
         order = stability["areas_by_stability"]
-    elif rows is not None and hasattr(selector, "select_from_rows"):
+    elif wants == "rows" and rows is not None:
         keep, used = selector.select_from_rows(rows, areas), "per-image rows"
     elif importance is not None:
         keep, used = selector.select(importance), "importance"
     else:
-        raise ConfigError(f"selector {selector.describe()!r}: needs " + (
-            "a stability result" if hasattr(selector, "select_from_stability") else
-            "per-image rows" if hasattr(selector, "select_from_rows") else "area importances"))
+        needs = {"stability": "a stability result", "rows": "per-image rows"}.get(wants, "area importances")
+        raise ConfigError(f"selector {selector.describe()!r}: needs {needs}")
     return {"selector": selector.describe(), "keep": keep, "complement": [a for a in order if a not in keep],
             "input": used}
+
+
+def verdict_k(selector: AreaSelector, configured: int | None = None) -> int:
+    """The top-k a stability verdict counts: ``configured`` (``stability.k``), else the selector's own
+    :meth:`~fastk.selection.AreaSelector.verdict_k`, else 4. Never a selector attribute read by name: a
+    third-party selector's ``k`` may count something else (pairs of areas)."""
+    if configured:
+        return int(configured)
+    return int(selector.verdict_k() or 4)

@@ -12,39 +12,23 @@ from typing import Any, ClassVar
 import fastk
 from fastk.backbones import Backbone, check_timm_model, find_layer, last_conv_name
 from fastk.cam import CamTarget
-from fastk.errors import FastkError
 
 
 class TimmBackbone(Backbone):
+    """Any timm image classifier, trained from scratch: timm:resnet18, timm:mobilenetv3_small_100, ..."""
+
     name = "timm"
+    spec_arg = "model_name"
+    spec_help = "a timm model name, e.g. timm:resnet18"
     default_input_size = 112
     #: Passed on to ``timm.create_model`` (the rest of ``backbone.options`` is this class's own keywords).
     plugin_options: ClassVar[dict[str, Any]] = {"drop_rate": float, "drop_path_rate": float}
 
     def __init__(self, *, model_name: str = "resnet18", target_layer: str | None = None, **kwargs: Any):
         super().__init__(**kwargs)
+        check_timm_model(model_name)
         self.model_name = model_name
         self.target_layer = target_layer
-
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> TimmBackbone:
-        if not arg:
-            raise FastkError("backbone 'timm:' needs a timm model name after ':', e.g. timm:resnet18")
-        if kwargs.get("model_name") not in (None, arg):
-            raise FastkError(f"backbone 'timm:{arg}': model name given twice ({arg!r} after ':' and "
-                             f"model_name={kwargs['model_name']!r}); give it once")
-        kwargs.pop("model_name", None)
-        check_timm_model(arg)
-        return cls(model_name=arg, **kwargs)
-
-    @property
-    def spec(self) -> str:
-        return f"timm:{self.model_name}"
-
-    def config(self) -> dict[str, Any]:
-        cfg = super().config()
-        cfg["options"]["target_layer"] = self.target_layer
-        return cfg
 
     def build(self):
         import timm

@@ -159,13 +159,6 @@ class FastScoreCAM(_FastCam):
             raise ConfigError(f"cam scorecam: top must be a positive number of channels, not {top}")
         self.top = top
 
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> FastScoreCAM:
-        key, _, value = arg.partition("=")
-        if key.strip() != "top" or not value.strip().isdigit():
-            raise ConfigError(f"cam 'scorecam:{arg}': the only option is top=N (e.g. scorecam:top=64)")
-        return cls(top=int(value), **kwargs)
-
     def _weights(self, model, layer, plan, x, idx):
         import torch
 

@@ -187,24 +187,29 @@ def discover() -> tuple[type[CamMethod], ...]:
     return tuple(found)
 
 
-class GradCamLibrary(CamMethod):
-    """grad-cam's own code for any of its methods: gradcam-lib:ablationcam, gradcam-lib:scorecam, ..."""
+class GradCamLibrary(GradCamLibraryMethod):
+    """grad-cam's own code for any of its methods: gradcam-lib:ablationcam, gradcam-lib:scorecam, ...
+
+    Making one gives an object of the named method's own class (``gradcam-lib:scorecam`` is grad-cam's
+    ScoreCAM, not fastk's fast one), always run through grad-cam's code (no closed form).
+    """
 
     name = "gradcam-lib"
     cost = "per method"
+    spec_arg = "method"
+    spec_help = "a grad-cam method name, e.g. gradcam-lib:scorecam"
+    #: The method's name (what follows ``gradcam-lib:``); ``batch_size`` is every CAM method's.
+    plugin_options: ClassVar[dict[str, Any]] = {"method": str}
 
-    def __init__(self, **kwargs: Any):
-        raise UnknownPluginError("cam", "gradcam-lib (name a method: gradcam-lib:scorecam)", _library_names())
-
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> CamMethod:
+    def __new__(cls, method: str | None = None, **kwargs: Any) -> Any:
         methods = {c.name: c for c in discover()}
-        if arg not in methods:
-            raise UnknownPluginError("cam", f"gradcam-lib:{arg}", _library_names())
-        method = methods[arg](**kwargs)
-        if isinstance(method, GradCamLibraryMethod):
-            method.closed_form = False
-        return method
+        if method is None:
+            raise UnknownPluginError("cam", "gradcam-lib (name a method: gradcam-lib:scorecam)", _library_names())
+        if method not in methods:
+            raise UnknownPluginError("cam", f"gradcam-lib:{method}", _library_names())
+        chosen = methods[method](**kwargs)  # not a GradCamLibrary, so Python runs no __init__ of this class
+        chosen.closed_form = False
+        return chosen
 
 
 def _library_names() -> list[str]:

@@ -35,6 +35,10 @@ class DemoDataset(Dataset):
         "(docs/attacks.md).",
     )
     needs_root = False
+    #: ``demo:right_eye,nose`` plants the attack artefacts in those areas; ``demo:planted`` in the default
+    #: pair (:data:`PLANTED_DEFAULT`), as does the option ``planted: [planted]``.
+    spec_arg = "planted"
+    spec_help = "area names or 'planted', e.g. demo:right_eye,nose"
     #: ``build_demo_set``'s settings, which ``**options`` carry there.
     plugin_options: ClassVar[dict[str, Any]] = {
         "side": int, "attacks": list[str], "attacks_per_photo": int, "reals_per_photo": int, "session": bool, "lightings": list[str],
@@ -43,21 +47,10 @@ class DemoDataset(Dataset):
     }
 
     def __init__(self, root=None, **options: Any):
+        if options.get("planted") == ["planted"]:
+            options["planted"] = list(PLANTED_DEFAULT)
         super().__init__(root, **options)
         _check_settings(options)
-
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any):
-        if kwargs.get("planted") is not None:
-            raise ConfigError(f"dataset 'demo:{arg}': planted areas given twice (after ':' and as the "
-                              "'planted' option); give them once")
-        kwargs.pop("planted", None)
-        if arg == "planted":
-            return cls(planted=list(PLANTED_DEFAULT), **kwargs)
-        areas = [a.strip() for a in arg.split(",") if a.strip()]
-        if not areas:
-            raise ConfigError("dataset 'demo:' needs area names after ':' (demo:planted or demo:right_eye,nose)")
-        return cls(planted=areas, **kwargs)
 
     def samples(self) -> list[Sample]:
         from fastk.demo_set import build_demo_set, read_manifest

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fastk
 from fastk.errors import ConfigError
-from fastk.landmarks import Face, LandmarkDetector, NoFace
+from fastk.landmarks import Candidate, Face, LandmarkDetector, NoFace
 
 
 class FallbackDetector(LandmarkDetector):
@@ -17,6 +17,8 @@ class FallbackDetector(LandmarkDetector):
 
     name = "fallback"
     scheme = "dlib68"
+    spec_arg = "detectors"
+    spec_help = "two or more detector names, e.g. fallback:dlib,mediapipe"
 
     def __init__(self, detectors: list[str] | tuple[str, ...] = ("dlib", "mediapipe"), **kwargs):
         super().__init__(**kwargs)
@@ -24,12 +26,13 @@ class FallbackDetector(LandmarkDetector):
             raise ConfigError("fallback needs two or more other detectors, e.g. fallback:dlib,mediapipe")
         self.children = [fastk.create("landmarks", d) for d in detectors]
 
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs):
-        return cls([d.strip() for d in arg.split(",") if d.strip()], **kwargs)
-
     def cache_key(self) -> str:
         return f"fallback|v={self.version}(" + ";".join(c.cache_key() for c in self.children) + ")"
+
+    def _find_faces(self, rgb) -> list[Candidate]:
+        """The first child's face as one dlib-68 candidate (what :meth:`detect` keeps, under the child's name)."""
+        found = self.detect(rgb)
+        return [Candidate(found.box, found.points68)] if found.ok and found.points68 is not None else []
 
     def detect(self, image) -> Face | NoFace:
         tried = []

@@ -35,6 +35,8 @@ class CrossDatasetProtocol(Protocol):
     """Train and val from the run's dataset (by subject), test on every sample of a second dataset."""
 
     name = "cross-dataset"
+    spec_arg = "test_dataset"
+    spec_help = "a dataset spec, e.g. cross-dataset:oulu:/data/oulu-npu"
     subjects_comparable = False
 
     def __init__(self, test_dataset: str | None = None, test_options: Mapping[str, Any] | None = None):
@@ -47,16 +49,6 @@ class CrossDatasetProtocol(Protocol):
             self.test = fastk.create("dataset", test_dataset, **self.test_options)
         except FastkError as err:  # an unknown reader is no ConfigError; say whose test dataset it is
             raise ConfigError(f"protocol 'cross-dataset' test dataset: {err}") from None
-
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> CrossDatasetProtocol:
-        if not arg:
-            raise ConfigError("protocol 'cross-dataset:' needs a dataset spec after ':' (cross-dataset:oulu:/data)")
-        if kwargs.get("test_dataset"):
-            raise ConfigError(f"protocol 'cross-dataset:{arg}': the test dataset is given twice ({arg!r} after ':' "
-                              f"and test_dataset={kwargs['test_dataset']!r}); give it once")
-        kwargs.pop("test_dataset", None)
-        return cls(test_dataset=arg, **kwargs)
 
     def describe(self) -> str:
         return f"cross-dataset:{self.test.describe()}"

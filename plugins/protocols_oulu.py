@@ -38,8 +38,6 @@ from fastk.datasets import REAL, SPOOF
 from fastk.errors import ConfigError
 from fastk.protocols import Protocol, ProtocolSplit, check_parts
 
-from ._protocol_args import spec_options
-
 VIDEO = re.compile(r"[1-6]_[1-3]_\d{2}_[1-5]")
 LABELS = {"+1": REAL, "1": REAL, "-1": SPOOF}
 FILES = {"train": "Train", "val": "Dev", "test": "Test"}
@@ -70,6 +68,8 @@ class OuluProtocol(Protocol):
     """OULU-NPU protocols 1-4 (folds 1-6 for 3 and 4) from the official protocol files."""
 
     name = "oulu-npu"
+    spec_arg = ("protocol", "fold")
+    spec_help = "a protocol number and a fold, e.g. oulu-npu:1 or oulu-npu:3,fold=2"
 
     def __init__(self, protocol: int | None = None, fold: int | None = None, protocols_dir: str | None = None):
         if protocol is None:
@@ -84,10 +84,6 @@ class OuluProtocol(Protocol):
         if protocol in (1, 2) and fold is not None:
             raise ConfigError(f"protocol 'oulu-npu:{protocol}' has no folds (got fold={fold}); only 3 and 4 do")
         self.protocol, self.fold, self.protocols_dir = protocol, fold, protocols_dir
-
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> OuluProtocol:
-        return cls(**spec_options("oulu-npu", arg, kwargs, "oulu-npu:1 or oulu-npu:3,fold=2"))
 
     def describe(self) -> str:
         return f"oulu-npu:{self.protocol}" + (f",fold={self.fold}" if self.fold else "")

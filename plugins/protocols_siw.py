@@ -53,7 +53,6 @@ from fastk.errors import ConfigError, ImageReadError
 from fastk.protocols import Protocol, ProtocolSplit, check_parts
 from fastk.video_frames import frame_count, frame_path, parse_frame_path, spread
 
-from ._protocol_args import spec_options
 from .datasets_siw import NAME
 
 PRINT, REPLAY = 2, 3  # SiW's TypeIDs of attacks (1 is live)
@@ -67,15 +66,13 @@ class SiwProtocol(Protocol):
     """SiW protocols 1-3 (folds 1-4 for 2, 1-2 for 3) over the release's Train/Test folders."""
 
     name = "siw"
+    spec_arg = ("protocol", "fold")
+    spec_help = f"a protocol number and a fold, e.g. {EXAMPLES}"
 
     def __init__(self, protocol: int | None = None, fold: int | None = None, first_frames: int | None = None):
         _check(protocol, fold, first_frames)
         self.protocol, self.fold = protocol, fold
         self.first_frames = (FIRST_FRAMES if first_frames is None else first_frames) if protocol == 1 else None
-
-    @classmethod
-    def from_spec(cls, arg: str, **kwargs: Any) -> SiwProtocol:
-        return cls(**spec_options("siw", arg, kwargs, EXAMPLES))
 
     def describe(self) -> str:
         return f"siw:{self.protocol}" + (f",fold={self.fold}" if self.fold else "")

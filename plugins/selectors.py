@@ -12,17 +12,6 @@ from fastk.errors import ConfigError
 from fastk.selection import AreaSelector, ranked
 
 
-def _number(selector: str, arg: str, kind: type):
-    try:
-        value = kind(arg)
-    except ValueError:
-        word = {"int": "an integer", "float": "a number"}[kind.__name__]
-        raise ConfigError(f"selector {selector!r} needs {word} after ':', got {arg!r}") from None
-    if not math.isfinite(value):
-        raise ConfigError(f"selector {selector!r} needs a finite number after ':', got {arg!r}")
-    return value
-
-
 def _empty_complement(selector: str, n: int, fix: str) -> ConfigError:
     return ConfigError(f"selector {selector!r} keeps all {n} areas, so the 'complement' variant would train on "
                        f"all-black images; {fix}, or drop 'complement' from retrain.variants")
@@ -32,18 +21,19 @@ class TopK(AreaSelector):
     """The ``k`` most important areas (paper: k = 4)."""
 
     name = "top-k"
+    spec_arg = "k"
 
     def __init__(self, k: int = 4):
         if k < 1:
             raise ConfigError(f"selector {self.name!r} needs k >= 1, got {k}")
         self.k = k
 
-    @classmethod
-    def from_spec(cls, arg, **kwargs):
-        return cls(_number(cls.name, arg, int), **kwargs)
-
     def describe(self) -> str:
         return f"{self.name}:{self.k}"
+
+    def verdict_k(self) -> int:
+        """The stability verdict counts the top ``k``: the areas this selector keeps."""
+        return self.k
 
     def validate(self, area_names: Sequence[str], *, complement: bool = False) -> None:
         super().validate(area_names, complement=complement)
@@ -76,13 +66,10 @@ class Threshold(AreaSelector):
     """Every area whose importance is at least ``t``."""
 
     name = "threshold"
+    spec_arg = "t"
 
     def __init__(self, t: float = 0.5):
         self.t = t
-
-    @classmethod
-    def from_spec(cls, arg, **kwargs):
-        return cls(_number(cls.name, arg, float), **kwargs)
 
     def describe(self) -> str:
         return f"{self.name}:{self.t:g}"
@@ -103,15 +90,12 @@ class Cumulative(AreaSelector):
     """The smallest set of top areas holding at least ``share`` (0-1] of the summed importance."""
 
     name = "cumulative"
+    spec_arg = "share"
 
     def __init__(self, share: float = 0.5):
         if not 0 < share <= 1:
             raise ConfigError(f"selector 'cumulative' needs a share in (0, 1], got {share}")
         self.share = share
-
-    @classmethod
-    def from_spec(cls, arg, **kwargs):
-        return cls(_number(cls.name, arg, float), **kwargs)
 
     def describe(self) -> str:
         return f"{self.name}:{self.share:g}"
@@ -136,16 +120,14 @@ class ExplicitList(AreaSelector):
     """Exactly the named areas: ``list:left_eye,right_cheek``."""
 
     name = "list"
+    spec_arg = "areas"
+    spec_help = "area names, e.g. list:left_eye,right_cheek"
     needs_signal = False  # the user named the areas: no ranking is needed to keep them
 
     def __init__(self, areas: list[str] | tuple[str, ...] = ()):
         self.areas = list(dict.fromkeys(a.strip() for a in areas if a.strip()))
         if not self.areas:
             raise ConfigError("selector 'list' needs area names, e.g. list:left_eye,right_cheek")
-
-    @classmethod
-    def from_spec(cls, arg, **kwargs):
-        return cls(arg.split(","), **kwargs)
 
     def describe(self) -> str:
         return f"{self.name}:{','.join(self.areas)}"

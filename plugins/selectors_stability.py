@@ -1,7 +1,8 @@
 """Selectors that know the ranking's uncertainty: ``stable-top-k:K`` and ``significant``.
 
-Both need more than one importance vector, and say so through a method the caller can look for
-(:func:`fastk.stability_analysis.select_areas` does the looking):
+Both need more than one importance vector, and say so by overriding the base class's method for it
+(:meth:`fastk.selection.AreaSelector.chooses_from`; :func:`fastk.stability_analysis.select_areas` hands
+each what it chooses from):
 
 * ``stable-top-k:K`` has ``select_from_stability(result)``: the K areas with the highest
   P(in the top K) over a stability grid (cells x image resamples; ties by mean rank). Given a plain
@@ -52,6 +53,8 @@ class Significant(AreaSelector):
     """Areas significantly above the median area over images (paired test, corrected)."""
 
     name = "significant"
+    spec_arg = ("alpha", "correction")
+    spec_help = "ALPHA[,holm|bh], e.g. significant:0.01,bh"
 
     def __init__(self, alpha: float = 0.05, correction: str = "holm"):
         if not 0 < alpha < 1:
@@ -59,15 +62,6 @@ class Significant(AreaSelector):
         if correction not in ("holm", "bh"):
             raise ConfigError(f"selector 'significant': correction must be holm or bh, not {correction!r}")
         self.alpha, self.correction = alpha, correction
-
-    @classmethod
-    def from_spec(cls, arg, **kwargs):
-        parts = [p.strip() for p in arg.split(",") if p.strip()]
-        try:
-            alpha = float(parts[0]) if parts else 0.05
-        except ValueError:
-            raise ConfigError(f"selector 'significant' takes ALPHA[,holm|bh] after ':', got {arg!r}") from None
-        return cls(alpha, *(parts[1:2]), **kwargs)
 
     def describe(self) -> str:
         return f"{self.name}:{self.alpha:g},{self.correction}"

@@ -210,7 +210,7 @@ def test_plugin_reference_documents_every_member_a_plugin_uses():
         assert row.strip(), "a class attribute without a #: comment"
     for kind in plugins.KINDS.values():
         assert f"## {kind.name}\n" in page and f"`{kind.hook}(registry)`" in page
-    for needed in ("dataset.path", "from_spec", "self.root", "cache_key", "`version`", "downscaled",
+    for needed in ("dataset.path", "spec_arg", "self.root", "cache_key", "`version`", "downscaled",
                    "(x0, y0, x1, y1)", "fastk.figures.mean_face", "plugin_options", "_compute", "_select",
                    "_find_faces", "samples(self)", "build(self)", "cam_targets"):
         assert needed in page, needed

@@ -6,7 +6,7 @@ One section per plugin kind, in the order of ``fastk.plugins.KINDS`` (derived fr
 new kind appears without touching this script). Per base class:
 
 * class attributes, with their defaults and the ``#:`` comment above each;
-* what a subclass **must** override (methods whose body raises ``NotImplementedError``);
+* what a subclass **must** override (its abstract methods: a class without them is refused when registered);
 * the pipeline it **provides** (methods that call those) and what it **may** override (the rest);
 * options (the ``__init__`` keywords; ``plugin_options``), then the value types and helpers its module
   defines (``Candidate``, ``Sample``, ``ranked()``, ...) and a few shared helpers (``mean_face()``).
@@ -60,21 +60,20 @@ def _attribute_comments(cls: type) -> dict[str, str]:
 
 
 def _class_attributes(cls: type) -> list[tuple[str, str, str]]:
-    notes = _attribute_comments(cls)
-    rows = []
-    for name in vars(cls).get("__annotations__", {}):
-        if name.startswith("_") or name not in vars(cls):
-            continue
-        rows.append((name, repr(vars(cls)[name]), notes.get(name, "")))
+    """The base class's own annotated attributes, then those it inherits from fastk's ``Plugin`` root."""
+    rows: list[tuple[str, str, str]] = []
+    for klass in [c for c in cls.__mro__ if c.__module__.startswith("fastk.")]:
+        notes = _attribute_comments(klass)
+        for name in vars(klass).get("__annotations__", {}):
+            if name.startswith("_") or name not in vars(klass) or any(r[0] == name for r in rows):
+                continue
+            rows.append((name, repr(vars(klass)[name]), notes.get(name, "")))
     return rows
 
 
-def _raises_not_implemented(fn: object) -> bool:
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError):
-        return False
-    return any(isinstance(n, ast.Raise) and "NotImplementedError" in ast.unparse(n) for n in ast.walk(tree))
+def _abstract(fn: object) -> bool:
+    """What a subclass must override: the base class's abstract methods (registration refuses a class without)."""
+    return bool(getattr(fn, "__isabstractmethod__", False))
 
 
 def _calls(fn: object, names: set[str]) -> bool:
@@ -118,7 +117,7 @@ def _base_section(cls: type) -> list[str]:
         out += [f"| `{n}` | `{_cell(d)}` | {_cell(note)} |" for n, d, note in attrs]
         out.append("")
     methods = {n: m for n, m in _methods(cls).items() if n != "__init__"}
-    must = [n for n, m in methods.items() if _raises_not_implemented(_function(m))]
+    must = [n for n, m in methods.items() if _abstract(_function(m))]
     runs = [n for n, m in methods.items() if n not in must and _calls(_function(m), set(must))]
     may = [n for n in methods if n not in must and n not in runs and not n.startswith("_")]
     for title, names in (("**A subclass must override**", must),

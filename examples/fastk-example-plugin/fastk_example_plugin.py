@@ -22,16 +22,17 @@ class SymmetricTopK(AreaSelector):
     """Top-k areas plus their left/right mirror images."""
 
     name = "symmetric-top-k"
+    spec_arg = "k"  # symmetric-top-k:3 is k=3 (an int: __init__ says so)
 
     def __init__(self, k: int = 4):
         self.k = k
 
-    @classmethod
-    def from_spec(cls, arg, **kwargs):
-        return cls(int(arg), **kwargs)
-
     def describe(self) -> str:
         return f"{self.name}:{self.k}"
+
+    def verdict_k(self) -> None:
+        """``k`` counts pairs, not areas: the stability verdict keeps the run's own top-k."""
+        return None
 
     def _select(self, importance):
         keep = []
