@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from fastk.cli import cli
@@ -120,3 +121,22 @@ def test_mask_keeps_the_image_suffix_of_a_file_name_with_a_space(tmp_path, tiny_
     assert len(written) == 2 and all(p.suffix == ".jpg" for p in written), written
     moved = next(p for p in written if p.parent.parent.name == "_outside")
     assert moved.name.startswith("my-face-") and Path(moved) in list_images(masked)
+
+
+@pytest.mark.parametrize("command", [
+    ["sanity", "{ckpt}", "{data}", "--max-images", "8", "--draws", "1", "--no-cascading"],
+    ["faithfulness", "{ckpt}", "{data}", "--max-images", "8"],
+    ["stability", "--checkpoint", "{ckpt}", "{data}", "--max-images", "8"],
+])
+def test_the_checks_of_the_ranking_refuse_another_commands_folder(tmp_path, tiny_dataset, tiny_checkpoint, command):
+    """sanity, stability and faithfulness hold their --out folder too (fastk.cli._locked): writing into an
+    exploration's folder would mix their files with its."""
+    explored = tmp_path / "explore"
+    r = CliRunner().invoke(cli, ["explore", str(tiny_dataset), "--checkpoint", str(tiny_checkpoint), "--out",
+                                 str(explored), "--overlays", "0"])
+    assert r.exit_code == 0, r.output
+    before = sorted(p.name for p in explored.iterdir())
+    args = [a.format(ckpt=tiny_checkpoint, data=tiny_dataset) for a in command]
+    line = _one_line_error(CliRunner().invoke(cli, [*args, "--out", str(explored)]))
+    assert f"holds the output of fastk explore; fastk {command[0]} does not share" in line
+    assert sorted(p.name for p in explored.iterdir()) == before

@@ -9,6 +9,7 @@ import click
 
 from fastk import defaults
 from fastk.cli._common import console, dataset_option
+from fastk.cli._locked import locked_output
 
 
 @click.command("faithfulness")
@@ -36,6 +37,7 @@ from fastk.cli._common import console, dataset_option
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/faithfulness"), show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@locked_output("out", "fastk faithfulness")
 def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, areas, methods, n_random,
             random_orders, split, split_seed, max_images, seed, out, as_json) -> None:
     """Remove areas from the images (black-out, ROAD imputation) and measure how much the spoof score

@@ -13,6 +13,7 @@ from fastk.cli._common import (
     dataset_option,
     landmarks_option,
 )
+from fastk.cli._locked import locked_output
 
 
 @click.command("sanity")
@@ -38,6 +39,7 @@ from fastk.cli._common import (
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=None,
               help="Write sanity.json and the cascading figure here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@locked_output("out_dir", "fastk sanity")
 def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_images, draws, seed_models,
             cascading, label_check, label_epochs, out_dir, as_json) -> None:
     """Model randomisation (several draws), cascading randomisation and optionally label randomisation

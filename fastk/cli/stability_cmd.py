@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from fastk.cli._common import areas_option, console, dataset_option
+from fastk.cli._locked import locked_output
 
 
 def _split_list(value: str | None) -> list[str] | None:
@@ -44,6 +45,7 @@ def _split_list(value: str | None) -> list[str] | None:
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/stability"), show_default=True)
 @click.option("--device", default=None, help="cpu or cuda (default: cuda when present).")
 @click.option("--json", "as_json", is_flag=True, help="Print stability.json instead of the summary.")
+@locked_output("out", "fastk stability")
 def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_cams, slow_cam_seconds, detectors,
             targets, areas, k, n_boot, max_images, planted, seed, out, device, as_json) -> None:
     """How stable is the area ranking over models (seeds), CAM methods, detectors and CAM targets?"""
