@@ -17,7 +17,7 @@ import numpy as np
 from fastk.errors import ConfigError, FastkError
 from fastk.face_heat import on_face
 from fastk.figures import importance_bar_chart
-from fastk.importance import as_float, summarize, summarize_by
+from fastk.importance import as_float, importance_vector, no_signal, summarize, summarize_by
 from fastk.jsonsafe import write_json
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -82,13 +82,17 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
     skipped = [(r["path"], r["reason"]) for r in read_rows(out / "skipped.csv")]
     if not rows:
         raise FastkError(f"{out}: no image had a usable face ({len(skipped)} skipped; see skipped.csv)")
+    overall = summarize(rows, areas, n_boot=s.n_boot, seed=s.seed)
+    flat = no_signal(importance_vector(overall))
     summary = {
-        "overall": summarize(rows, areas, n_boot=s.n_boot, seed=s.seed),
+        "overall": overall,
         "by": {
             key: summarize_by(rows, areas, key if key in BASE_COLUMNS else f"meta_{key}", n_boot=s.n_boot, seed=s.seed)
             for key in s.group_by
         },
-        "ranking": sorted(areas, key=lambda a: -np.nan_to_num(np.nanmean([r[a] for r in rows]), nan=-1)),
+        # no order when every area scored alike (all-zero maps): any order would be the tie-break's
+        "ranking": [] if flat else sorted(areas, key=lambda a: -np.nan_to_num(np.nanmean([r[a] for r in rows]), nan=-1)),
+        "no_signal": flat,
         "on_face": on_face(rows),
         "images_used": len(rows),
         "images_skipped": len(skipped),

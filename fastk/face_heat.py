@@ -34,13 +34,13 @@ def face_hull_mask(points68: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return mask.astype(bool)
 
 
-def heat_on_face(heat: np.ndarray, points68: np.ndarray) -> dict[str, float]:
-    """Share of the map's heat inside the face hull, and share of the pixels the hull covers
-    (heat share NaN for an all-zero map)."""
+def heat_on_face(heat: np.ndarray, points68: np.ndarray) -> dict[str, float | None]:
+    """Share of the map's heat inside the face hull, and share of the pixels the hull covers (heat share
+    None for an all-zero map: an empty cell in ``per_image.csv``, not the text "nan")."""
     face = face_hull_mask(points68, heat.shape)
     total = float(np.asarray(heat, dtype=np.float64).sum())
     return {
-        "face_heat_share": round(float(heat[face].sum()) / total, 6) if total > 0 else float("nan"),
+        "face_heat_share": round(float(heat[face].sum()) / total, 6) if total > 0 else None,
         "face_pixel_share": round(float(face.mean()), 6),
     }
 

@@ -62,6 +62,13 @@ def test_all_zero_cams_are_said_and_mask_refuses_in_one_line(tmp_path, tiny_data
                                  "--out", str(explored), "--overlays", "0"])
     assert r.exit_code == 0, r.output
     assert "no signal: every area scored 0; no ranking" in r.output and "most important first" not in r.output
+    import csv
+    import json
+
+    summary = json.loads((explored / "area_importance.json").read_text())
+    assert summary["ranking"] == [] and summary["no_signal"] == "no signal: every area scored 0"
+    with open(explored / "per_image.csv", newline="") as f:
+        assert {row["face_heat_share"] for row in csv.DictReader(f)} == {""}  # no "nan" text in the file
     masked = tmp_path / "masked"
     m = CliRunner().invoke(cli, ["mask", str(tiny_dataset / "real"), "--importance",
                                  str(explored / "area_importance.json"), "--out", str(masked)])
