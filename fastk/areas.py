@@ -1,13 +1,16 @@
 """Face areas as data: named polygons over dlib-68 landmark indices, and their masks.
 
 The paper's 10 areas (Table 1) ship as ``fastk/data/areas/paper.yaml``; a user's own set is a YAML
-file of the same form (see ``configs/areas/``). Left/right follow the paper: *image* left/right with
+file of the same form (see ``configs/areas/``; the format: docs/areas.md), and a plugin package ships
+its sets as package files, named ``PACKAGE:FILE`` (``--areas my_plugin:areas/eyes.yaml``). Left/right follow the paper: *image* left/right with
 dlib's numbering, so ``left_eye`` is dlib points 37-42 (1-based), the eye on the image's left.
 Every detector that can express its points in the dlib-68 layout gets the same areas.
 """
 
 from __future__ import annotations
 
+import importlib.resources
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from fastk._user_files import load_yaml_file
 from fastk.errors import ConfigError
 
 DATA_DIR = Path(__file__).parent / "data" / "areas"
+#: ``PACKAGE:FILE``: a dotted module name (two letters or more: ``C:`` is a Windows drive), a colon, a file.
+PACKAGE_FILE = re.compile(r"(?P<package>[A-Za-z_]\w+(?:\.[A-Za-z_]\w*)*):(?P<file>[^:]+)")
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,12 @@ class AreaSet:
     # -- loading --------------------------------------------------------------------------------
     @classmethod
     def load(cls, name_or_path: str | Path = defaults.AREAS) -> AreaSet:
-        """A built-in set by name (``paper``) or a YAML file path."""
+        """A built-in set by name (``paper``), a YAML file path, or ``PACKAGE:FILE``: a YAML file that
+        an installed Python package ships (a plugin package's area sets; docs/areas.md)."""
         p = Path(name_or_path)
+        packaged = PACKAGE_FILE.fullmatch(str(name_or_path))
+        if packaged and not p.exists():
+            return cls._load_packaged(packaged["package"], packaged["file"])
         if not p.suffix:
             p = DATA_DIR / f"{name_or_path}.yaml"
             if not p.exists():
@@ -58,6 +67,20 @@ class AreaSet:
         if not p.is_file():
             raise ConfigError(f"{p}: area file not found")
         return cls.from_dict(load_yaml_file(p), source=str(p))
+
+    @classmethod
+    def _load_packaged(cls, package: str, file: str) -> AreaSet:
+        """``PACKAGE:FILE`` read with :mod:`importlib.resources` (so it works for any installed package)."""
+        spec = f"{package}:{file}"
+        try:
+            resource = importlib.resources.files(package).joinpath(file)
+        except (ModuleNotFoundError, TypeError):  # TypeError: a module, not a package
+            raise ConfigError(f"area set {spec!r}: no installed Python package {package!r} (PACKAGE:FILE names "
+                              "a YAML file inside a package)") from None
+        if not resource.is_file():
+            raise ConfigError(f"area set {spec!r}: package {package!r} has no file {file!r}")
+        with importlib.resources.as_file(resource) as path:
+            return cls.from_dict(load_yaml_file(path), source=spec)
 
     @classmethod
     def from_dict(cls, data: object, *, source: str = "<dict>") -> AreaSet:

@@ -84,3 +84,13 @@ def test_fastk_register_commands_docs_example():
 
 def test_docs_examples_leave_the_default_plugins_alone():
     assert "input-gradient" not in plugin_system().registry("cam")
+
+
+def test_area_sets_page_example_runs(monkeypatch):
+    """docs/areas.md documents the area-set format (a plugin package ships sets as PACKAGE:FILE); its example runs."""
+    monkeypatch.chdir(DOCS.parent)
+    page = (DOCS / "areas.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    assert blocks and "PACKAGE:FILE" in page and "indexing" in page
+    for block in blocks:
+        exec(compile(block, "docs/areas.md", "exec"), {})
