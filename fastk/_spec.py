@@ -8,7 +8,7 @@ annotates and checked like any option (:mod:`fastk._options`). The rules:
 
 1. ``spec_arg`` is one option that is not a list: the whole text is its value (``top-k:4`` is
    ``k=4``, ``timm:resnet18`` is ``model_name="resnet18"``; a path may hold commas and colons:
-   ``folder:/data/a,b``).
+   ``folder:/data/a,b``), unless the text is only ``KEY=VALUE`` items of declared options (rule 2).
 2. Otherwise the text is split at commas. ``KEY=VALUE`` items set that option (``scorecam:top=64``);
    the other items fill the ``spec_arg`` options in order (``oulu-npu:3,fold=2``, ``significant:0.01,bh``),
    and a list option takes every item left (``list:nose,lips``, ``fallback:dlib,mediapipe``).
@@ -119,13 +119,20 @@ def parse(kind: str, cls: type, name: str, arg: str) -> dict[str, Any]:
     if not arg and positional:
         raise ConfigError(f"{kind} '{name}:' needs {noun} after ':' ({f'e.g. {example}; ' if example else ''}"
                           "or drop the ':')")
-    if len(positional) == 1 and not _list_item(annotation(positional[0]))[0]:
+    if len(positional) == 1 and not _list_item(annotation(positional[0]))[0] and not _options_only(arg, declared):
         try:
             return {positional[0]: convert(arg, annotation(positional[0]))}
         except ValueError:
             raise ConfigError(f"{kind} {name!r} needs {noun} after ':', got {arg!r}"
                               f"{f' (e.g. {example})' if example else ''}") from None
     return _items(kind, name, arg, positional, annotation, help_text, sorted(declared))
+
+
+def _options_only(arg: str, declared: Mapping[str, Any]) -> bool:
+    """Whether ``arg`` is only ``KEY=VALUE`` items of declared options (``saliency:power=2``): rule 2 then
+    reads it even for a class whose ``spec_arg`` would take the whole text."""
+    items = [item.partition("=") for item in arg.split(",")]
+    return all(sep and key.strip() in declared for key, sep, _ in items)
 
 
 def _items(kind: str, name: str, arg: str, positional: tuple[str, ...], annotation: Any, help_text: str,

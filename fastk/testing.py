@@ -15,6 +15,16 @@ misspelt hook fails the test instead of being skipped with a warning, as an inst
 With pytest, add ``pytest_plugins = ["fastk.testing"]`` to your ``conftest.py`` and use the
 ``fastk_plugins`` fixture: ``system = fastk_plugins(plugin)``, undone after the test.
 The previous process-wide plugin system is restored afterwards in both cases.
+
+A plugin's command-line commands are tested through :func:`cli`, the ``fastk`` click group with
+fastk's commands and the plugins' (``fastk.cli.main`` is the console script, a function; the group
+``fastk.cli.cli`` holds fastk's own commands only)::
+
+    from click.testing import CliRunner
+
+    with fastk.testing.plugin_system(plugin) as system:
+        result = CliRunner().invoke(fastk.testing.cli(system), ["my-command", "--flag"])
+    assert result.exit_code == 0, result.output
 """
 
 from __future__ import annotations
@@ -22,10 +32,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastk import plugins as _plugins
 from fastk.plugins import BUILTIN_DISTRIBUTION, EntryPoint, PluginSystem
+
+if TYPE_CHECKING:  # pragma: no cover
+    import click
 
 
 def _as_plugin(obj: object) -> object:
@@ -115,6 +128,15 @@ def plugin_system(
         yield system
     finally:
         _plugins.set_plugin_system(previous)
+
+
+def cli(system: PluginSystem | None = None) -> click.Group:
+    """The ``fastk`` command group as a user's shell runs it, for ``click.testing.CliRunner().invoke``:
+    fastk's commands plus every command the plugins of ``system`` add (default: the process-wide
+    system, which :func:`plugin_system` and the ``fastk_plugins`` fixture set). A new group each call."""
+    from fastk.cli import make_cli
+
+    return make_cli(system)
 
 
 try:  # the pytest fixture, for ``pytest_plugins = ["fastk.testing"]``; fastk.testing works without pytest

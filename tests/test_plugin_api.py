@@ -190,6 +190,62 @@ def test_writing_a_plugin_testing_recipe_runs():
     assert plugins.current_plugin_system() is None
 
 
+def test_writing_a_plugin_command_recipe_runs():
+    """The 'Testing a command' block of docs/writing-a-plugin.md, as written: the click group to invoke is
+    fastk.testing.cli(system) (the issue: the docs named none; fastk.cli.main is a function)."""
+    doc = (ROOT / "docs" / "writing-a-plugin.md").read_text()
+    block = doc.split("### Testing a command", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    sys.path.insert(0, str(EXAMPLES / "fastk-example-plugin"))
+    try:
+        namespace: dict = {}
+        exec(compile(block, "docs/writing-a-plugin.md#testing-a-command", "exec"), namespace)
+        namespace["test_mirror_pairs_lists_each_area_with_its_mirror"]()
+    finally:
+        sys.path.remove(str(EXAMPLES / "fastk-example-plugin"))
+    assert plugins.current_plugin_system() is None
+
+
+def test_testing_cli_is_the_fastk_group_with_the_plugins_commands():
+    import click
+    from click.testing import CliRunner
+
+    from fastk.cli import cli
+
+    class Hello:
+        @fastk.hookimpl
+        def fastk_register_commands(self, cli):
+            @cli.command()
+            def hello():
+                """Say hello."""
+                click.echo("hello from a plugin")
+
+    with fastk.testing.plugin_system(Hello) as system:
+        group = fastk.testing.cli(system)
+        assert isinstance(group, click.Group) and {"hello", "run", "list", "explore"} <= set(group.commands)
+        assert CliRunner().invoke(group, ["hello"]).output == "hello from a plugin\n"
+    assert "hello" not in cli.commands  # fastk's own group is left as it was
+
+
+@pytest.mark.parametrize("name,value", [("REAL", 0), ("SPOOF", 1), ("UNKNOWN", -1)])
+def test_labels_are_exported(name, value):
+    assert getattr(fastk, name) == value and name in fastk.__all__
+
+
+@pytest.mark.parametrize("name,where", [("ConfigError", "fastk.errors"), ("FastkError", "fastk.errors"),
+                                        ("eval_mode", "fastk.cam"), ("ranked", "fastk.selection"),
+                                        ("provenance", "fastk.plugins"), ("Plugin", "fastk.registry")])
+def test_what_a_plugin_uses_is_exported(name, where):
+    assert getattr(fastk, name) is getattr(importlib.import_module(where), name) and name in fastk.__all__
+
+
+def test_every_base_class_is_an_abstract_plugin():
+    import inspect as inspect_module
+
+    for kind in plugins.KINDS.values():
+        base = kind.base_class()
+        assert issubclass(base, fastk.Plugin) and inspect_module.isabstract(base), kind.name
+
+
 def _reference_builder():
     spec = importlib.util.spec_from_file_location("build_plugin_reference", ROOT / "tools" / "build_plugin_reference.py")
     module = importlib.util.module_from_spec(spec)

@@ -149,7 +149,7 @@ def test_example_third_party_plugin_installs_and_appears(example_installed):
     assert out.returncode == 0, out.stderr
     listed = {p["name"]: p for p in json.loads(out.stdout)}
     assert listed["example"]["distribution"] == "fastk-example-plugin"
-    assert listed["example"]["hooks"] == ["fastk_register_area_selectors"]
+    assert listed["example"]["hooks"] == ["fastk_register_area_selectors", "fastk_register_commands"]
     out = run_fastk(env, "list", "selector", "--json")
     rows = {r["name"]: r for r in json.loads(out.stdout)}
     assert rows["symmetric-top-k"]["plugin"] == "example"
@@ -162,7 +162,17 @@ def test_example_plugin_passes_its_own_tests_installed(example_installed, tmp_pa
     """The example's tests/ (fastk.testing) with the package installed: no 'Plugin name already registered'."""
     out = run_package_tests(EXAMPLES / "fastk-example-plugin", example_installed, tmp_path)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
-    assert "2 passed" in out.stdout
+    assert "5 passed" in out.stdout
+
+
+def test_installed_example_adds_its_command_and_ships_its_area_set(example_installed):
+    """The example's command through the real console entry, on the area set its package ships (PACKAGE:FILE)."""
+    out = run_fastk(example_installed, "mirror-pairs", "--areas", "fastk_example_plugin:areas/eyes-and-mouth.yaml")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["left_eye\tright_eye", "right_eye\tleft_eye", "mouth\tmouth"]
+    out = run_fastk(example_installed, "mirror-pairs", "--areas", "fastk_example_plugin:areas/nope.yaml")
+    assert out.returncode == 2 and out.stderr.strip() == ("fastk: error: area set 'fastk_example_plugin:areas/nope.yaml': "
+                                                           "package 'fastk_example_plugin' has no file 'areas/nope.yaml'")
 
 
 @pytest.mark.parametrize("value", ["fastk-example-plugin", "fastk_example_plugin", "example"])
@@ -256,3 +266,50 @@ def test_old_recipe_with_the_plugin_installed_registers_it_once(example_installe
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=example_installed)
     assert out.returncode == 0, out.stderr
     assert "'plugin': 'mine', 'distribution': 'fastk-example-plugin'" in out.stdout
+
+
+# -- `fastk list` output: readable at any width, quiet when the reader goes away ---------------------
+def test_list_into_a_pipe_is_one_whole_line_per_name(fresh_plugins, monkeypatch):
+    """Not a terminal (a pipe, CliRunner): tab-separated lines, each summary whole, whatever COLUMNS says."""
+    monkeypatch.setenv("COLUMNS", "40")
+    result = CliRunner().invoke(cli, ["list", "selector"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split("\t")[0]: line.split("\t") for line in result.output.splitlines()}
+    assert rows["stable-top-k"] == ["stable-top-k", "selectors_stability", f"fastk {fastk.__version__}",
+                                    "The `k` areas most often among the top `k` over a stability grid (a plain "
+                                    "importance mapping is read like `top-k`'s)."]
+    assert set(rows) == set(fastk.list_names("selector"))
+
+
+@pytest.mark.parametrize("width", [40, 160])
+def test_list_on_a_terminal_keeps_every_word_at_any_width(fresh_plugins, monkeypatch, width):
+    import io
+
+    from rich.console import Console
+
+    from fastk.cli import list_cmd
+
+    screen = io.StringIO()
+    monkeypatch.setattr(list_cmd, "console", Console(file=screen, force_terminal=True, width=width, color_system=None))
+    list_cmd.command.main(["selector", "list"], standalone_mode=False)
+    text = screen.getvalue()
+    assert "…" not in text and max(map(len, text.splitlines())) <= width
+    words = " ".join(text.replace("│", " ").split())
+    assert "Exactly the named areas: `list:left_eye,right_cheek`." in words
+
+
+def test_list_into_a_closed_pipe_is_quiet():
+    """`fastk list cam | head -1`: the reader is gone before fastk writes; nothing on stderr, status 141."""
+    proc = subprocess.Popen([sys.executable, "-m", "fastk", "list", "cam"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # no reader left: every write to the pipe fails (EPIPE)
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 141 and err == "", err
+
+
+def test_list_piped_to_head_in_a_shell_is_quiet():
+    shell = (f"set -o pipefail; {sys.executable} -m fastk list cam --json | head -1; "
+             f"{sys.executable} -m fastk list cam | head -1")
+    out = subprocess.run(["bash", "-c", shell], capture_output=True, text=True)
+    assert out.stdout.splitlines()[0] == "[" and out.stdout.splitlines()[1].startswith("ablationcam\t")
+    assert out.stderr == "" and out.returncode in (0, 141)

@@ -7,12 +7,18 @@ bad file, unknown plugin name, ...) is printed as one line and exits with status
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from fastk import __version__
 from fastk.errors import FastkError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fastk.plugins import PluginSystem
 
 
 def os_error_line(err: OSError) -> str:
@@ -46,6 +52,8 @@ class FastkGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # the reader went away (`fastk list | head -1`): not an error of the user's
+            closed_pipe_exit()
         except FastkError as err:
             if not getattr(err, "told_by_main", False):  # under torchrun, rank 0 prints what all ranks raised
                 print_error(str(err))
@@ -56,6 +64,16 @@ class FastkGroup(click.Group):
         except KeyboardInterrupt:
             print_error(f"interrupted; {RESUME_HINTS.get(ctx.invoked_subcommand or '', NO_RESUME)}")
             sys.exit(130)
+
+
+def closed_pipe_exit() -> NoReturn:
+    """Stop quietly, as Unix tools do, when whoever reads our output has closed the pipe: no message
+    (``fastk list | head -1`` printed "fastk: error: Broken pipe"), exit status 141 (128 + SIGPIPE), and
+    stdout pointed at /dev/null so Python's own flush at exit cannot complain either."""
+    with contextlib.suppress(OSError, ValueError):  # stdout may be a closed or fd-less stream already
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)
 
 
 #: What Ctrl-C leaves and how each resumable command goes on (a hint naming `fastk run --resume` after
@@ -102,14 +120,19 @@ def _add_core_commands(group: click.Group) -> None:
             group.add_command(importlib.import_module(f"fastk.cli.{info.name}").command)
 
 
-def _add_plugin_commands(group: click.Group) -> None:
+_add_core_commands(cli)
+
+
+def make_cli(system: PluginSystem | None = None) -> click.Group:
+    """The whole ``fastk`` command group as a user's shell runs it: fastk's own commands plus those the
+    plugins of ``system`` add (default: the process-wide plugin system). A new group each call, so a
+    test can build one per plugin system (``fastk.testing.cli``); :data:`cli` holds fastk's own only."""
     from fastk.plugins import plugin_system
 
-    plugin_system().pm.hook.fastk_register_commands(cli=group)
-
-
-_add_core_commands(cli)
-_commands_loaded = False
+    group = FastkGroup("fastk", commands=dict(cli.commands), params=list(cli.params), callback=cli.callback,
+                       help=cli.help)
+    (system or plugin_system()).pm.hook.fastk_register_commands(cli=group)
+    return group
 
 
 def main() -> None:
@@ -118,16 +141,19 @@ def main() -> None:
     from fastk.environment import configure_threads
 
     configure_threads()
-    global _commands_loaded
     try:
         if not launched().is_main:  # under torchrun: one process prints, the others work quietly
             from fastk.cli._common import console
 
             console.quiet = True
-        if not _commands_loaded:
-            _add_plugin_commands(cli)
-            _commands_loaded = True
+        group = make_cli()
     except FastkError as err:  # a plugin that fails to load, a RANK that is not a number
         print_error(str(err))
         sys.exit(2)
-    cli(prog_name="fastk")
+    try:
+        group(prog_name="fastk")
+    finally:  # output still buffered when the command ends is written here, to a reader that may be gone
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            closed_pipe_exit()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from fastk.cli._checked_inputs import dataset_options_option, key_values, load_dataset
 from fastk.cli._common import (
     areas_option,
     batch_size_type,
@@ -14,13 +15,13 @@ from fastk.cli._common import (
     dataset_option,
     device_option,
     landmarks_option,
-    load_samples,
 )
 
 
 @click.command("explore")
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @dataset_option
+@dataset_options_option
 @click.option("--checkpoint", type=click.Path(path_type=Path), help="A fastk checkpoint (model to explain).")
 @click.option("--backbone", default=None, help="Explain an untrained backbone instead, e.g. timm:resnet18.")
 @landmarks_option
@@ -35,7 +36,7 @@ from fastk.cli._common import (
 @click.option("--overlays", type=click.IntRange(0), default=12, show_default=True, help="Heatmap overlays to save per group (real, each attack type).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/explore"), show_default=True)
 @device_option
-def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, target_layer, areas,
+def command(path, dataset, dataset_options, checkpoint, backbone, landmarks, cam, cam_target, target_layer, areas,
             group_by, batch_size, overlays, out, device) -> None:
     """Explain a model on the images in PATH and score each face area (Eq. 2 of the paper).
 
@@ -57,7 +58,7 @@ def command(path, dataset, checkpoint, backbone, landmarks, cam, cam_target, tar
     from fastk.distributed import device as rank_device
 
     device = rank_device(device)  # under torchrun with GPUs: this rank's own
-    samples = load_samples(dataset, path)
+    samples, _ = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
     if checkpoint is not None:
         from fastk.checkpoints import load_checkpoint
 

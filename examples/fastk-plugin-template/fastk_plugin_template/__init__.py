@@ -7,11 +7,13 @@ cheap: the plugin modules below import torch, cv2 etc. only inside their methods
 import fastk
 from fastk_plugin_template.backbone import TinyCnn
 from fastk_plugin_template.cam import ActivationMap
+from fastk_plugin_template.command import count
 from fastk_plugin_template.dataset import ImageList
 from fastk_plugin_template.landmarks import DlibGray
+from fastk_plugin_template.protocol import HeldOutSubjects
 from fastk_plugin_template.selector import TopHalf
 
-__all__ = ["ActivationMap", "DlibGray", "ImageList", "TinyCnn", "TopHalf"]
+__all__ = ["ActivationMap", "DlibGray", "HeldOutSubjects", "ImageList", "TinyCnn", "TopHalf", "count"]
 
 
 @fastk.hookimpl
@@ -37,3 +39,13 @@ def fastk_register_cam_methods(registry):
 @fastk.hookimpl
 def fastk_register_backbones(registry):
     registry.add(TinyCnn)
+
+
+@fastk.hookimpl
+def fastk_register_protocols(registry):
+    registry.add(HeldOutSubjects)
+
+
+@fastk.hookimpl
+def fastk_register_commands(cli):
+    cli.add_command(count)

@@ -1,8 +1,9 @@
 """A backbone: a three-layer CNN small enough to train on a CPU in seconds.
 
 The base class supplies preprocessing (resize to ``input_size``, scale to [-1, 1]), the spoof
-probability (softmax of two logits), the cross-entropy loss and ``cam_target()``; a backbone builds
-the model and names its CAM targets.
+probability (softmax of two logits), the cross-entropy loss, ``cam_target()`` and ``config()`` (what
+checkpoints store: every keyword the backbone was made with); a backbone builds the model and names
+its CAM targets.
 """
 
 from typing import ClassVar
@@ -17,14 +18,9 @@ class TinyCnn(fastk.Backbone):
     default_input_size: ClassVar[int] = 64
 
     def __init__(self, *, width: int = 16, input_size: int | None = None):
+        # Options are these keywords (--option width=8); checkpoints save them: a best.pt rebuilds as width 8.
         super().__init__(input_size=input_size)
         self.width = width
-
-    def config(self) -> dict:
-        """What a checkpoint stores to rebuild this architecture: add every ``__init__`` keyword."""
-        cfg = super().config()
-        cfg["options"]["width"] = self.width
-        return cfg
 
     def build(self):
         from torch import nn

@@ -5,7 +5,7 @@ import importlib.metadata
 import fastk
 
 NAMES = {"selector": "template-top-half", "dataset": "template-list", "landmarks": "template-dlib-gray",
-         "cam": "template-activation", "backbone": "template-tiny-cnn"}
+         "cam": "template-activation", "backbone": "template-tiny-cnn", "protocol": "template-held-out"}
 
 
 def test_every_kind_is_registered_by_this_plugin(system):

@@ -4,10 +4,14 @@
 right_eye). Why someone would want it: the paper's ranking put the right cheek far above the left
 (0.78 vs 0.08) because of one-sided lighting; a symmetric selection keeps such a capture bias from
 deciding what the retrained model may see.
+
+It also adds a command, ``fastk mirror-pairs``, that shows which areas the selector keeps together,
+and ships an area set, ``--areas fastk_example_plugin:areas/eyes-and-mouth.yaml`` (docs/areas.md).
 """
 
+import click
+
 import fastk
-from fastk.selection import AreaSelector, ranked
 
 
 def mirror(area: str) -> str:
@@ -18,7 +22,7 @@ def mirror(area: str) -> str:
     return area
 
 
-class SymmetricTopK(AreaSelector):
+class SymmetricTopK(fastk.AreaSelector):
     """Top-k areas plus their left/right mirror images."""
 
     name = "symmetric-top-k"
@@ -36,7 +40,7 @@ class SymmetricTopK(AreaSelector):
 
     def _select(self, importance):
         keep = []
-        for area in ranked(importance)[: self.k]:
+        for area in fastk.ranked(importance)[: self.k]:
             for a in (area, mirror(area)):
                 if a in importance and a not in keep:
                     keep.append(a)
@@ -46,3 +50,16 @@ class SymmetricTopK(AreaSelector):
 @fastk.hookimpl
 def fastk_register_area_selectors(registry):
     registry.add(SymmetricTopK)
+
+
+@fastk.hookimpl
+def fastk_register_commands(cli):
+    @cli.command("mirror-pairs")
+    @click.option("--areas", default="paper", show_default=True, help="Area set: a name, a YAML file or PACKAGE:FILE.")
+    def mirror_pairs(areas):
+        """Each area of an area set and its mirror image: what symmetric-top-k keeps together."""
+        from fastk.areas import AreaSet
+
+        names = AreaSet.load(areas).names
+        for area in names:
+            click.echo(f"{area}\t{mirror(area) if mirror(area) in names else '-'}")
