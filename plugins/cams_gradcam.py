@@ -158,7 +158,7 @@ def _release(cam) -> None:
 
 
 @functools.cache
-def discover() -> tuple[type[CamMethod], ...]:
+def discover() -> tuple[type[GradCamLibraryMethod], ...]:
     """One fastk class per grad-cam method found in the installed package (made once per process)."""
     import pytorch_grad_cam
     from pytorch_grad_cam.base_cam import BaseCAM

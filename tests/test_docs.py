@@ -94,3 +94,15 @@ def test_area_sets_page_example_runs(monkeypatch):
     assert blocks and "PACKAGE:FILE" in page and "indexing" in page
     for block in blocks:
         exec(compile(block, "docs/areas.md", "exec"), {})
+
+
+@pytest.mark.parametrize("kind", sorted(__import__("fastk.plugins", fromlist=["KINDS"]).KINDS))
+def test_each_hook_section_names_the_methods_its_base_class_requires(kind):
+    """The base classes are abstract (a class without these methods is refused at registration), so the
+    hooks page must name every one of them where the kind is documented."""
+    from fastk.plugins import KINDS
+
+    spec = KINDS[kind]
+    section = HOOK_DOC.split(f"## {spec.hook}\n", 1)[1].split("\n## ", 1)[0]
+    required = sorted(spec.base_class().__abstractmethods__)
+    assert required and all(f"`{name}(" in section for name in required), (spec.hook, required)
