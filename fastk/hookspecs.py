@@ -23,8 +23,10 @@ derive from it, so a new plugin kind is one hook here plus its base class in its
 Each registration hook receives a :class:`fastk.registry.Registry`
 and calls ``registry.add(cls)`` for every class it provides; the class's ``name`` attribute is the
 name users type (``--cam gradcam++``). Classes must subclass the kind's base class (named under each
-hook). Names must be unique across all installed plugins; a duplicate stops loading with an error
-that names both classes.
+hook) and implement the methods it marks abstract (a class that lacks one is refused when it is
+registered, naming the method). Names must be unique across all installed plugins; a duplicate stops
+loading with an error that names both classes. ``NAME:ARG`` works for every kind: the class's
+``spec_arg`` names the option the text after the colon fills (:mod:`fastk._spec`).
 
 fastk calls hooks with keyword arguments only, so a hook may gain parameters later without breaking
 existing plugins (pluggy passes each implementation only the arguments it names).
