@@ -196,15 +196,13 @@ class LandmarkDetector(Plugin):
 
 
 def _distribution(cls: type[LandmarkDetector]) -> str:
-    """``name==version`` of the distribution whose plugin registered ``cls`` (``?`` when unregistered)."""
-    from fastk.plugins import get_registry, plugin_system
+    """``name==version`` of the distribution whose plugin registered ``cls`` (:func:`fastk.provenance`),
+    ``plugin:NAME`` when it has none, ``?:module`` when ``cls`` is not the registered class or a subclass."""
+    from fastk.plugins import plugin_system
 
-    registry = get_registry("landmarks")
-    if cls.name in registry:
-        entry = registry.entry(cls.name)
-        if issubclass(cls, entry.cls):
-            dist, version = getattr(plugin_system().pm, "fastk_distributions", {}).get(entry.plugin, (None, None))
-            if dist:
-                return f"{dist}=={version}"
-            return f"plugin:{entry.plugin}"
+    system = plugin_system()
+    registry = system.registry("landmarks")
+    if cls.name in registry and issubclass(cls, registry.get(cls.name)):
+        where = system.provenance("landmarks", cls.name)
+        return f"{where['distribution']}=={where['version']}" if where["distribution"] else f"plugin:{where['plugin']}"
     return f"?:{cls.__module__}"
