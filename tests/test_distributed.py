@@ -98,6 +98,9 @@ def test_two_process_masking_writes_exactly_the_one_process_dataset(tiny_dataset
     one, two = _tree(out[1]), _tree(out[2])
     assert len([k for k in one if k.endswith(".jpg")]) >= 30  # nearly every image has a face
     assert one.keys() == two.keys()
+    # the owner file records when each command started: the same command, at another second
+    owners = [json.loads(tree.pop(".fastk.owner.json")) for tree in (one, two)]
+    assert owners[0]["command"] == owners[1]["command"] == "fastk mask"
     assert one == two  # images, skipped.csv and the summary file, byte for byte
 
 
