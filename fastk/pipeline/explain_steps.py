@@ -88,10 +88,11 @@ def sanity(p) -> dict[str, Any]:
 
 
 def selection_k(p) -> int:
-    """The top-k the stability result counts: ``stability.k``, else the selector's own k, else 4."""
-    if p.config.stability.k:
-        return int(p.config.stability.k)
-    return int(getattr(fastk.create("selector", p.config.select), "k", 4))
+    """The top-k the stability result counts: ``stability.k``, else what the selector declares
+    (:func:`fastk.stability_analysis.verdict_k`; never an attribute read by name), else 4."""
+    from fastk.stability_analysis import verdict_k
+
+    return verdict_k(fastk.create("selector", p.config.select), p.config.stability.k)
 
 
 def stability(p) -> dict[str, Any]:
