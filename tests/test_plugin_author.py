@@ -219,3 +219,24 @@ def test_a_misspelt_plugin_name_on_the_command_line_says_did_you_mean(tiny_datas
     lines = result.output.strip().splitlines()
     assert result.exit_code == 2 and len(lines) == 1, result.output
     assert lines[0].startswith("fastk: error: unknown ") and lines[0].endswith(f"; did you mean {meant!r}?")
+
+
+@pytest.mark.parametrize("command", ["sanity", "faithfulness", "mask"])
+def test_every_command_that_reads_a_dataset_takes_dataset_options(command, tiny_dataset, tiny_checkpoint, tmp_path):
+    """CLI parity: a reader's option given with --dataset-option reaches it (a misspelt one is refused
+    with the reader's options named, which proves the flag was read) in sanity, faithfulness and mask."""
+    import json
+
+    from fastk.areas import AreaSet
+
+    importance = tmp_path / "area_importance.json"
+    names = AreaSet.load("paper").names
+    importance.write_text(json.dumps({"overall": {a: {"importance": i / 10} for i, a in enumerate(names)}, "ranking": names[::-1],
+                                      "settings": {"landmarks": "dlib", "areas": "paper"}}))
+    args = {"sanity": ["sanity", str(tiny_checkpoint), str(tiny_dataset)],
+            "faithfulness": ["faithfulness", str(tiny_checkpoint), str(tiny_dataset), "--importance", str(importance)],
+            "mask": ["mask", str(tiny_dataset), "--importance", str(importance)]}[command]
+    result = CliRunner().invoke(fastk.testing.cli(), [*args, "--dataset-option", "subject_from_nam=true",
+                                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "dataset 'folder' has no option 'subject_from_nam'; did you mean 'subject_from_name'?" in result.output

@@ -97,9 +97,9 @@ def metrics_table(metrics_by_name: dict, title: str):
     return table
 
 
-def load_samples(dataset: str, path):
-    """Samples of a dataset plugin, with or without a path."""
+def load_samples(dataset: str, path, options: dict | None = None):
+    """Samples of a dataset plugin, with or without a path, with the reader's ``options`` (--dataset-option)."""
     import fastk
 
-    ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
-    return ds.samples()
+    kwargs = {**(options or {}), **({"root": path} if path is not None else {})}
+    return fastk.create("dataset", dataset, **kwargs).samples()

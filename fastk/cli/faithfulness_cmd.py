@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from fastk import defaults
+from fastk.cli._checked_inputs import dataset_options_option, key_values
 from fastk.cli._common import console, dataset_option
 from fastk.cli._locked import locked_output
 
@@ -16,6 +17,7 @@ from fastk.cli._locked import locked_output
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @dataset_option
+@dataset_options_option
 @click.option("--importance", type=click.Path(path_type=Path), default=None,
               help="area_importance.json (or its folder): the ranking to test, and its landmarks and areas.")
 @click.option("--areas-to-test", default=None,
@@ -38,7 +40,7 @@ from fastk.cli._locked import locked_output
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/faithfulness"), show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @locked_output("out", "fastk faithfulness")
-def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, areas, methods, n_random,
+def command(checkpoint, path, dataset, dataset_options, importance, areas_to_test, k, landmarks, areas, methods, n_random,
             random_orders, split, split_seed, max_images, seed, out, as_json) -> None:
     """Remove areas from the images (black-out, ROAD imputation) and measure how much the spoof score
     and AUC of CHECKPOINT drop, against random area sets of the same size; writes faithfulness.json and
@@ -70,7 +72,7 @@ def command(checkpoint, path, dataset, importance, areas_to_test, k, landmarks, 
             raise ConfigError(f"{importance}: the ranking is empty; give --areas-to-test a,b")
         ranking = selected + [a for a in names if a not in selected]
     backbone, model, _ = load_checkpoint(checkpoint)
-    samples = load_samples(dataset, path)
+    samples = load_samples(dataset, path, key_values(dataset_options, "--dataset-option"))
     if split != "all":
         from fastk.training import subject_split
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from fastk.cli._checked_inputs import dataset_options_option, key_values
 from fastk.cli._common import (
     areas_option,
     console,
@@ -24,6 +25,7 @@ from fastk.cli._common import (
               help="area_importance.json written by `fastk explore`.")
 @select_option
 @dataset_option
+@dataset_options_option
 @landmarks_option
 @areas_option
 @click.option("--mode", type=click.Choice(["blackout", "crop"]), default="blackout", show_default=True)
@@ -35,7 +37,7 @@ from fastk.cli._common import (
               help="With --masking aligned: the aligned faces' side in pixels.")
 @click.option("--out", type=click.Path(path_type=Path), required=True)
 @click.pass_context
-def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode, size, masking, aligned_size,
+def command(ctx, path, importance_file, select, dataset, dataset_options, landmarks, areas, mode, size, masking, aligned_size,
             out) -> None:
     """Keep the areas SELECT picks from an importance result; black out (or crop away) the rest.
 
@@ -70,7 +72,7 @@ def command(ctx, path, importance_file, select, dataset, landmarks, areas, mode,
 
     with main_holds(lambda: FolderLock(out, "fastk mask")):  # mask.json too (the writer takes it again)
         alignment = Alignment(aligned_size) if masking == "aligned" else None
-        stats = write_masked_dataset(load_samples(dataset, path), out, keep=keep,
+        stats = write_masked_dataset(load_samples(dataset, path, key_values(dataset_options, "--dataset-option")), out, keep=keep,
                                      detector=fastk.create("landmarks", landmarks), area_set=AreaSet.load(areas),
                                      mode=mode, size=size, source_root=path if path.is_dir() else path.parent,
                                      alignment=alignment)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from fastk.cli._checked_inputs import dataset_options_option, key_values
 from fastk.cli._common import (
     areas_option,
     cam_option,
@@ -20,6 +21,7 @@ from fastk.cli._locked import locked_output
 @click.argument("checkpoint", type=click.Path(path_type=Path))
 @click.argument("path", required=False, type=click.Path(path_type=Path))
 @dataset_option
+@dataset_options_option
 @landmarks_option
 @cam_option
 @click.option("--cam-target", default=None)
@@ -40,7 +42,7 @@ from fastk.cli._locked import locked_output
               help="Write sanity.json and the cascading figure here.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @locked_output("out_dir", "fastk sanity")
-def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_images, draws, seed_models,
+def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_target, areas, max_images, draws, seed_models,
             cascading, label_check, label_epochs, out_dir, as_json) -> None:
     """Model randomisation (several draws), cascading randomisation and optionally label randomisation
     (Adebayo et al. 2018) of the area importance of CHECKPOINT on PATH."""
@@ -54,7 +56,7 @@ def command(checkpoint, path, dataset, landmarks, cam, cam_target, areas, max_im
     from fastk.sanity import label_randomisation_check, randomisation_check
 
     backbone, model, meta = load_checkpoint(checkpoint)
-    everything = load_samples(dataset, path)
+    everything = load_samples(dataset, path, key_values(dataset_options, "--dataset-option"))
     where = source_name("sanity", dataset, path)
     settings = ExploreSettings(landmarks=landmarks, cam=cam, cam_target=cam_target, areas=areas, overlays=0,
                                n_boot=100)
