@@ -54,7 +54,12 @@ def test_area_scores_and_probabilities_do_not_depend_on_the_batch_size(samples, 
         for path, r in ref.items():
             for col in ["spoof_probability", *areas]:
                 assert abs(float(rows[path][col]) - float(r[col])) < 1e-4, (b, path, col)
-        assert results[b][0].summary["ranking"] == results[1][0].summary["ranking"]
+        # the same order, up to the scores' tolerance: batch sizes pick other float kernels, so areas
+        # whose mean scores lie within it may swap; areas further apart may not
+        ranked = results[b][0].summary["ranking"]
+        means = {a: np.nanmean([float(r[a]) for r in ref.values()]) for a in areas}
+        assert sorted(ranked) == sorted(areas) and max(means.values()) - min(means.values()) > 1e-2  # an order to keep
+        assert all(means[x] >= means[y] - 1e-4 for x, y in zip(ranked, ranked[1:])), (b, ranked, means)
 
 
 def test_explore_spoof_probability_equals_predict(samples, lgsc_checkpoint, tmp_path):
