@@ -27,9 +27,13 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 import pluggy
 
+from fastk import _moved
+
 __version__ = "0.1.0"
 
 hookimpl = pluggy.HookimplMarker("fastk")
+
+_moved.install()  # old import paths (before the layered tree) still work for one release, with a warning
 
 if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
     from fastk.backbones import Backbone
