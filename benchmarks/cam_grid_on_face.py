@@ -140,7 +140,7 @@ def main() -> None:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "cam_grid_on_face.json")
     args = ap.parse_args()
-    from fastk.environment import environment_record
+    from fastk.common.environment import environment_record
 
     names = [n for n in args.variants.split(",") if n]
     started, environment, results, rows = time.time(), environment_record(), {}, {}

@@ -56,7 +56,7 @@ def train_one(recipe: str, seed: int) -> dict:
     import tempfile
 
     import fastk
-    from fastk.environment import environment_record
+    from fastk.common.environment import environment_record
     from fastk.face_check import check_faces
     from fastk.training.splits import subject_split
     from fastk.training.trainer import TrainConfig, train

@@ -28,7 +28,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from fastk.environment import configure_threads
+from fastk.common.environment import configure_threads
 
 configure_threads()  # before torch: what the fastk CLI does
 
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=HERE / "explore_throughput.json")
     args = ap.parse_args(argv)
 
-    from fastk.environment import environment_record
+    from fastk.common.environment import environment_record
 
     samples, backbone, model, ckpt = _inputs(args.run, args.images)
     script = Handwritten(backbone, model, "paper")

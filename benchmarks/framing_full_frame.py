@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 import fastk
+from fastk.common.jsonsafe import dumps
 from fastk.datasets import Sample
 from fastk.images import read_rgb, write_image
-from fastk.jsonsafe import dumps
 from fastk.training.evaluate import evaluate_checkpoint
 
 KEYS = ("acer", "apcer", "bpcer", "auc", "eer")

@@ -89,7 +89,7 @@ def sklearn_check(y: np.ndarray, s: np.ndarray, got: dict[str, Any]) -> dict[str
 
 
 def main() -> None:
-    from fastk.environment import environment_record
+    from fastk.common.environment import environment_record
 
     cases = {}
     for name, (y, s) in score_sets(N).items():

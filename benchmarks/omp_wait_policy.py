@@ -1,6 +1,6 @@
 """One LGSC training step (the demo architecture, batch 32, 112 px) under each OpenMP wait policy.
 
-Why: fastk sets OMP_WAIT_POLICY=PASSIVE unless the user set it (fastk.environment), because spinning
+Why: fastk sets OMP_WAIT_POLICY=PASSIVE unless the user set it (fastk.common.environment), because spinning
 OpenMP threads made torch several times slower on a loaded CPU; on an idle CPU passive threads pay a
 wake-up cost instead. Run on an idle machine and on a loaded one to see both sides:
 

@@ -45,7 +45,7 @@ def _autocast(on: bool):
 def forward_times(model, x, repeats: int, compile_too: bool) -> dict:
     import torch
 
-    from fastk.fast_inference import channels_last, nhwc
+    from fastk.common.fast_inference import channels_last, nhwc
 
     masks = torch.rand(16, 1, *x.shape[-2:], generator=torch.Generator().manual_seed(0))
     batch = nhwc(x[:1].repeat(16, 1, 1, 1) * masks)

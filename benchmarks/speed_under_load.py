@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--busy", default="0,2,4", help="numbers of busy processes, comma-separated")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/speed_under_load.json"))
     args = ap.parse_args()
-    from fastk.environment import environment_record
+    from fastk.common.environment import environment_record
     from fastk.speed import flops_per_image, interleaved_timing
 
     timed = _timed(args.run)

@@ -98,7 +98,7 @@ def child(train_root: str, val_root: str, mode: str, workers: int) -> None:
 
 
 def main() -> None:
-    from fastk.environment import environment_record
+    from fastk.common.environment import environment_record
 
     env = environment_record()
     cases = []

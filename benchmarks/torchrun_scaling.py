@@ -53,7 +53,7 @@ def _run(processes: int, threads: str | None, args: list[str], env: dict[str, st
 
 
 def main() -> None:
-    from fastk.environment import busy_cores, environment_record
+    from fastk.common.environment import busy_cores, environment_record
 
     busy = busy_cores()
     tmp = Path(tempfile.mkdtemp(prefix="fastk-scaling-"))

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 import fastk
-from fastk.environment import environment_record
+from fastk.common.environment import environment_record
 from fastk.images import read_rgb
 
 MODELS = {

@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import pluggy
 
 from fastk import _moved
-
-__version__ = "0.1.0"
+from fastk._version import __version__
 
 hookimpl = pluggy.HookimplMarker("fastk")
 

@@ -55,7 +55,7 @@ def _range(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
 
 def _name(v: str) -> str | None:
     # the rule the run folder itself is made with
-    from fastk.safepaths import plain_name
+    from fastk.common.safepaths import plain_name
 
     try:
         plain_name(v, "run name")

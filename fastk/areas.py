@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from fastk import defaults
-from fastk._user_files import load_yaml_file
+from fastk.common._user_files import load_yaml_file
 from fastk.errors import ConfigError
 
 DATA_DIR = Path(__file__).parent / "data" / "areas"

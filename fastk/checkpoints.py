@@ -7,8 +7,8 @@ backbone registry, so checkpoints of third-party backbones load the same way.
 Every load recomputes two hashes stored at save time, because torch's zip reader does not check the
 data it reads, so a damaged or edited file would otherwise load and decide nonsense:
 
-* ``weights_sha256`` (format 2 on): :func:`fastk.fingerprint.state_dict_hash` of the weights;
-* ``meta_sha256`` (format 3 on): :func:`fastk.fingerprint.json_hash` of the backbone config and the
+* ``weights_sha256`` (format 2 on): :func:`fastk.common.fingerprint.state_dict_hash` of the weights;
+* ``meta_sha256`` (format 3 on): :func:`fastk.common.fingerprint.json_hash` of the backbone config and the
   whole ``meta``. ``meta`` holds what turns a score into a decision (the validation ``threshold``)
   and how inputs are framed (``framing``); 8 changed bytes once moved a threshold from 0.848 to 0.085.
 
@@ -57,7 +57,7 @@ def _decision_problems(backbone: dict[str, Any], meta: dict[str, Any]) -> list[s
 
 
 def _meta_hash(backbone: dict[str, Any], meta: dict[str, Any]) -> str:
-    from fastk.fingerprint import json_hash
+    from fastk.common.fingerprint import json_hash
 
     return json_hash({"backbone": backbone, "meta": meta})
 
@@ -71,7 +71,7 @@ def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | No
     """
     import json
 
-    from fastk.fingerprint import state_dict_hash
+    from fastk.common.fingerprint import state_dict_hash
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +157,7 @@ def _check_hashes(p: Path, payload: dict[str, Any]) -> None:
     """The stored hashes against the weights and the meta read back (each from the format that has it)."""
     damaged = "(file damaged or edited); use an intact copy or retrain"
     if payload["version"] >= 2:
-        from fastk.fingerprint import state_dict_hash
+        from fastk.common.fingerprint import state_dict_hash
 
         if state_dict_hash(payload["state_dict"]) != payload.get("weights_sha256"):
             raise CheckpointError(f"{p}: weights do not match the hash stored with them {damaged}")

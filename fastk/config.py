@@ -20,7 +20,7 @@ from typing import Any
 
 from fastk import _config_checks as checks
 from fastk._options import given, nearest
-from fastk._user_files import load_yaml_file
+from fastk.common._user_files import load_yaml_file
 from fastk.errors import ConfigError
 from fastk.run_config import RunConfig
 

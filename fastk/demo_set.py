@@ -164,11 +164,11 @@ def _make_samples(recipe: Recipe, sources: list[dict[str, Any]], out: Path, seed
                   show_progress: bool) -> list[dict[str, Any]]:
     """Write every photo's samples under ``out``; returns their manifest rows. One generator drives all
     draws, in photo order, so a seed gives the same set; faces are found and photos rendered on worker
-    threads (:mod:`fastk.threads`), which changes no image."""
+    threads (:mod:`fastk.common.threads`), which changes no image."""
     import fastk
+    from fastk.common.progress import progress_bar
+    from fastk.common.threads import ordered_map
     from fastk.landmark_cache import LandmarkCache
-    from fastk.progress import progress_bar
-    from fastk.threads import ordered_map
 
     detector, cache = fastk.create("landmarks", defaults.LANDMARKS), LandmarkCache()
     areas = AreaSet.load(defaults.AREAS)

@@ -2,7 +2,7 @@
 
 Why two halves: one seeded generator drives every draw of the demo set, so the draws must be made
 photo after photo; the rendering (attack simulation, camera, JPEG) only needs its photo's draws, so
-worker threads can render several photos at once (:func:`fastk.threads.ordered_map`) and still write
+worker threads can render several photos at once (:func:`fastk.common.threads.ordered_map`) and still write
 exactly the images a serial build does. See :mod:`fastk.demo_set` for what the samples are.
 """
 

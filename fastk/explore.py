@@ -10,9 +10,9 @@ Writes, into one output folder:
 * ``skipped.csv``: images that were not used, each with a one-line reason;
 * ``area_importance.json``: Eq. 2 over all images and per group, with bootstrap 95% CIs;
 * ``importance.png`` (bar chart) and ``overlays/`` (heatmaps on faces with the area outlines; names
-  built from data are sanitised, see :mod:`fastk.safepaths`).
+  built from data are sanitised, see :mod:`fastk.common.safepaths`).
 
-A lock file (:mod:`fastk.locks`) keeps a second writer out of the folder while one runs.
+A lock file (:mod:`fastk.common.locks`) keeps a second writer out of the folder while one runs.
 """
 
 from __future__ import annotations
@@ -29,15 +29,15 @@ from fastk import defaults
 from fastk.areas import AreaSet
 from fastk.cam import resize_maps
 from fastk.cam_memo import CamMemo
+from fastk.common.distributed import all_gather, decided_by_main, main_holds, world
+from fastk.common.jsonsafe import write_json
+from fastk.common.progress import progress_bar
 from fastk.datasets import Sample
-from fastk.distributed import all_gather, decided_by_main, main_holds, world
 from fastk.explore_files import BASE_COLUMNS, check_resume, finish, read_area_rows, read_rows
 from fastk.explore_output import Overlays, Part, Writer
 from fastk.face_heat import heat_on_face
 from fastk.importance import area_scores
-from fastk.jsonsafe import write_json
 from fastk.landmark_cache import LandmarkCache, read_and_detect
-from fastk.progress import progress_bar
 
 #: The folder's readers live in :mod:`fastk.explore_files`; these are importable from here too.
 __all__ = ["BASE_COLUMNS", "ExploreResult", "ExploreSettings", "explore", "finish", "read_area_rows"]
@@ -99,9 +99,9 @@ def explore(
     uses the images as they are (a run's own images, prepared already).
 
     Under ``torchrun`` every rank explores its share of the batches and rank 0 writes the rows in
-    batch order, so the folder holds what one process writes (:mod:`fastk.distributed`).
+    batch order, so the folder holds what one process writes (:mod:`fastk.common.distributed`).
     """
-    from fastk.locks import FolderLock
+    from fastk.common.locks import FolderLock
 
     out = Path(out_dir)
     with main_holds(lambda: FolderLock(out, "fastk explore")):
@@ -175,7 +175,7 @@ def _scored(detected: tuple[list, list, list] | None, scorer: _BatchScorer, area
 def _record(samples, backbone, model, s: ExploreSettings, area_set: AreaSet, target, detector_key,
             extra_record: dict[str, Any] | None) -> dict[str, Any]:
     """``explore.json``: settings, which plugin made each part, and the fingerprint of the numbers."""
-    from fastk.fingerprint import json_hash, plugin_identity, samples_hash, state_dict_hash
+    from fastk.common.fingerprint import json_hash, plugin_identity, samples_hash, state_dict_hash
 
     record = {
         "settings": asdict(s),

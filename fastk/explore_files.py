@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fastk.common.jsonsafe import write_json
 from fastk.errors import ConfigError, FastkError
 from fastk.face_heat import on_face
 from fastk.figures import importance_bar_chart
 from fastk.importance import as_float, importance_vector, no_signal, summarize, summarize_by
-from fastk.jsonsafe import write_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.explore import ExploreResult, ExploreSettings
@@ -117,7 +117,7 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
 
 def check_resume(path: Path, record: dict[str, Any]) -> None:
     """Refuse to add rows to a folder whose rows came from another model, images, settings or plugins."""
-    from fastk.fingerprint import mismatch
+    from fastk.common.fingerprint import mismatch
 
     if not path.exists():
         return

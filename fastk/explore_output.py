@@ -1,7 +1,7 @@
 """What one exploration batch yields and how it reaches the folder: rows, skipped rows, overlays.
 
 Why apart from :mod:`fastk.explore`: under ``torchrun`` the rank that scores a batch is not the one
-that writes it (:mod:`fastk.distributed`), so a batch's results travel as one :class:`Part` and are
+that writes it (:mod:`fastk.common.distributed`), so a batch's results travel as one :class:`Part` and are
 written by :class:`Writer` on rank 0, in batch order; in one process the same two classes run back to
 back. Overlays are counted per group on every rank from the same gathered parts, so all ranks agree
 which groups still want examples and only those images travel.
@@ -66,14 +66,14 @@ class Overlays:
 
     def wants(self, smp: Sample) -> bool:
         """Whether ``smp``'s group still lacks overlays (so its image is worth handing to rank 0)."""
-        from fastk.safepaths import safe_name
+        from fastk.common.safepaths import safe_name
 
         return self.done.get(safe_name(_overlay_group(smp)), 0) < self.per_group
 
     def add(self, smp: Sample, img: np.ndarray, heat: np.ndarray, polygons) -> None:
         """Count (and on the writing rank, save) the overlay if its group is not full; every rank
         counts the same gathered candidates, so all agree on which groups are full."""
-        from fastk.safepaths import child, safe_name
+        from fastk.common.safepaths import child, safe_name
 
         group = safe_name(_overlay_group(smp))
         n = self.done.get(group, 0)

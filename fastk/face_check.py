@@ -48,7 +48,7 @@ def check_faces(samples: list[Sample], detector=None, cache=None, *, show_progre
     ``detector=None`` checks only that each file reads (for inputs that are not faces by design,
     such as masked datasets); ``cache`` is a :class:`fastk.landmark_cache.LandmarkCache`.
     """
-    from fastk.progress import progress_bar
+    from fastk.common.progress import progress_bar
 
     if detector is not None and cache is None:
         from fastk.landmark_cache import LandmarkCache

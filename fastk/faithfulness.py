@@ -34,17 +34,17 @@ import fastk
 from fastk import defaults
 from fastk.areas import AreaSet
 from fastk.check_subset import require_both_classes, stratified_subset
+from fastk.common.fast_inference import channels_last, nhwc
+from fastk.common.jsonsafe import jsonable
+from fastk.common.progress import progress_bar
+from fastk.common.threads import ordered_map
 from fastk.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError, FastkError
-from fastk.fast_inference import channels_last, nhwc
 from fastk.images import read_rgb
 from fastk.imputation import DESCRIPTIONS, REMOVALS
-from fastk.jsonsafe import jsonable
 from fastk.landmark_cache import LandmarkCache, read_and_detect
 from fastk.paired_auc import auc_difference
-from fastk.progress import progress_bar
 from fastk.random_area_sets import pixel_fractions, random_sets
-from fastk.threads import ordered_map
 from fastk.training.metrics import auc
 
 SCORE = "backbone.spoof_score (the score metrics and AUC use; LGSC: mean |cue| unless score=classifier)"

@@ -117,7 +117,7 @@ def cascading_figure(sanity: Mapping[str, Any], path: str | Path) -> Path:
 
 def write_outputs(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
     """``faithfulness.json``, ``faithfulness_curves.png`` and ``faithfulness_areas.png`` in ``out_dir``."""
-    from fastk.jsonsafe import write_json
+    from fastk.common.jsonsafe import write_json
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from fastk.common.jsonsafe import dumps, write_json
 from fastk.errors import FastkError
 from fastk.images import read_rgb
-from fastk.jsonsafe import dumps, write_json
 from fastk.landmarks import Face, LandmarkDetector, NoFace
 from fastk.video_frames import parse_frame_path
 
@@ -33,7 +33,7 @@ def default_cache_dir() -> Path:
 
 
 def _file_digest(path: Path) -> str:
-    from fastk.fingerprint import file_digest
+    from fastk.common.fingerprint import file_digest
 
     return file_digest(path)
 
@@ -126,13 +126,13 @@ class LandmarkCache:
         """:meth:`detect_file` of each path, in order; a :class:`FastkError` raised for a path (an
         unreadable image, an unwritable cache) in place of its result, for the caller to judge.
 
-        On worker threads (:mod:`fastk.threads`) when ``detector.thread_safe``, cached or not (a hit
+        On worker threads (:mod:`fastk.common.threads`) when ``detector.thread_safe``, cached or not (a hit
         hashes the file, which also takes time): finding the faces of the demo set's source photos and
         samples was most of the demo's data step, all of it on one core. The results are a serial
         loop's (each image is detected on its own, results in order); only the hit/miss counts can
         differ, when two paths hold the same content.
         """
-        from fastk.threads import ordered_map
+        from fastk.common.threads import ordered_map
 
         def one(path: str | Path) -> Face | NoFace | FastkError:
             try:

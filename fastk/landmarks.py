@@ -141,7 +141,7 @@ class LandmarkDetector(Plugin):
     # -- shared pipeline ------------------------------------------------------------------------
     def cache_key(self) -> str:
         """Identifies detector code, model and settings, so cached results are reused only when they match."""
-        from fastk.fingerprint import file_digest
+        from fastk.common.fingerprint import file_digest
 
         models = ",".join(f"{p.name}:{file_digest(p)[:16]}" for p in self.model_files())
         return (f"{self.name}|v={self.version}|dist={_distribution(type(self))}|{self.scheme}"

@@ -80,10 +80,10 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
 
     Under ``torchrun`` each rank masks every N-th image and writes its files (``out_dir`` must be on a
     file system all ranks share); rank 0 writes ``skipped.csv`` and every rank returns the same summary,
-    computed over all images in their order (:mod:`fastk.distributed`).
+    computed over all images in their order (:mod:`fastk.common.distributed`).
     """
-    from fastk.distributed import main_holds
-    from fastk.locks import FolderLock
+    from fastk.common.distributed import main_holds
+    from fastk.common.locks import FolderLock
 
     recipe = MaskRecipe(mode, tuple(keep), area_set, alignment, prealigned, size)
     with main_holds(lambda: FolderLock(out_dir, "fastk mask")):
@@ -91,10 +91,10 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
 
 
 def _write(samples, out: Path, recipe: MaskRecipe, detector, cache, source_root, show_progress, jpeg_quality) -> dict:
-    from fastk.distributed import all_gather, world
+    from fastk.common.distributed import all_gather, world
+    from fastk.common.progress import progress_bar
     from fastk.landmark_cache import LandmarkCache
     from fastk.mask_audit import audit_masks
-    from fastk.progress import progress_bar
 
     cache = cache or LandmarkCache()
     paths = [Path(s.path) for s in samples]

@@ -75,7 +75,7 @@ def masked_layout(paths, out_dir, source_root=None) -> dict[str, Path]:
     import os
     from pathlib import PurePath
 
-    from fastk.safepaths import UnsafePathError, child, safe_name
+    from fastk.common.safepaths import UnsafePathError, child, safe_name
 
     out = Path(out_dir)
     sources = {str(p): Path(p).resolve() for p in paths}

@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fastk.common.jsonsafe import write_json
 from fastk.errors import ConfigError
-from fastk.jsonsafe import write_json
 
 MANIFEST = "manifest.json"
 CHECKPOINT = "best.pt"  # what the trainer writes in its output folder

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.fast_inference import channels_last, nhwc
+from fastk.common.fast_inference import channels_last, nhwc
 
 
 @dataclass
@@ -160,7 +160,7 @@ def _timed_rounds(models: Mapping[str, Timed], names: list[str], reference: str,
 
 def speed_report(models: Mapping[str, Timed], *, reference: str, rounds: int = 5) -> dict[str, Any]:
     """FLOPs and interleaved timings of every model, plus how far the two views agree per model."""
-    from fastk.environment import environment_record
+    from fastk.common.environment import environment_record
 
     timing = interleaved_timing(models, reference=reference, rounds=rounds)
     flops = {n: {"inference_flops_per_image": flops_per_image(t.backbone, t.model),

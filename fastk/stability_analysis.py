@@ -22,8 +22,8 @@ import numpy as np
 from fastk import face_heat
 from fastk import ranking_stats as rs
 from fastk.check_subset import stratified_subset
+from fastk.common.jsonsafe import jsonable, write_json
 from fastk.errors import ConfigError
-from fastk.jsonsafe import jsonable, write_json
 from fastk.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
 
 if TYPE_CHECKING:  # pragma: no cover

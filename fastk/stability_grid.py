@@ -38,10 +38,10 @@ from typing import Any
 import fastk
 from fastk import defaults
 from fastk.check_subset import stratified_subset
+from fastk.common.fingerprint import file_digest
+from fastk.common.jsonsafe import write_json
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.fingerprint import file_digest
-from fastk.jsonsafe import write_json
 from fastk.stability_cells import (
     FACTORS,
     Cell,
@@ -150,7 +150,7 @@ def run_grid(
     (:func:`fastk.check_subset.stratified_subset`); one class is refused naming ``where`` unless
     ``one_class`` (a deliberate one-class analysis, e.g. planted-cue recovery on attacks).
     """
-    from fastk.devices import default_device
+    from fastk.common.devices import default_device
     from fastk.landmark_cache import LandmarkCache
     from fastk.slow_cam_probe import probe_slow_cams
 
@@ -191,8 +191,8 @@ def _explore_plan(plan: list[tuple[str, str, str, str]], loaded: Mapping[str, tu
                   out: Path, cfg: StabilityConfig, cache, show_progress: bool) -> list[Cell]:
     """Explore the cells of ``plan`` not already finished, each model's with one :class:`CamMemo`."""
     from fastk.cam_memo import CamMemo
+    from fastk.common.progress import progress_bar
     from fastk.explore import explore
-    from fastk.progress import progress_bar
 
     images_digest = hashlib.sha1("\n".join(str(s.path) for s in samples).encode()).hexdigest()
     wanted = {str(s.path) for s in samples}  # a cell resumed with other images keeps only these

@@ -7,7 +7,7 @@ is addressed by a **virtual image path** beside its video::
 
 Why a path: every fastk step passes ``Sample.path`` around and reads pixels through
 :func:`fastk.images.read_rgb`, which reads such a path as that frame (when no real file of that name
-exists); :func:`fastk.fingerprint.file_digest` hashes the video's bytes plus the index, so the
+exists); :func:`fastk.common.fingerprint.file_digest` hashes the video's bytes plus the index, so the
 landmark cache and resume fingerprints work per frame; and since the name ends in ``.jpg``, a masked
 copy of the dataset writes a real JPEG under the same name, and result rows name the frame exactly.
 
@@ -29,51 +29,26 @@ MPEG-4), not worth open file handles shared with forked data-loader workers.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from fastk.common.frame_paths import FRAME_NAME, VIDEO_SUFFIXES, frame_path, is_video, parse_frame_path
 from fastk.errors import ImageReadError
 
-VIDEO_SUFFIXES = {".avi", ".mov", ".mp4", ".mkv", ".webm"}
+#: The frame path's syntax lives in :mod:`fastk.common.frame_paths`; its names are importable from here too.
+__all__ = ["FRAME_NAME", "VIDEO_SUFFIXES", "frame_count", "frame_path", "is_video", "list_videos",
+           "parse_frame_path", "read_frame", "sample_frames", "sampled_frame_paths", "spread"]
+
 _LOG_LEVEL = threading.Lock()  # guards OpenCV's process-wide log level while a capture opens
-FRAME_NAME = re.compile(r"^(?P<video>.+\.(?:avi|mov|mp4|mkv|webm))\.f(?P<index>\d{6,})\.jpg$", re.IGNORECASE)
-
-
-def is_video(path: str | Path) -> bool:
-    """Whether ``path`` has a known video suffix (case-insensitive)."""
-    return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
 def list_videos(root: str | Path) -> list[Path]:
     """Video files below ``root`` (by suffix), sorted for determinism."""
     r = Path(root)
     return sorted(p for p in r.rglob("*") if p.is_file() and is_video(p))
-
-
-def frame_path(video: str | Path, index: int) -> Path:
-    """The virtual image path of frame ``index`` (0-based) of ``video``: ``<video>.f<NNNNNN>.jpg``."""
-    if index < 0:
-        raise ValueError(f"frame index must be >= 0, got {index}")
-    v = Path(video)
-    return v.with_name(f"{v.name}.f{index:06d}.jpg")
-
-
-def parse_frame_path(path: str | Path) -> tuple[Path, int] | None:
-    """``(video, index)`` when ``path`` is a virtual frame path, else ``None``.
-
-    It is one only when no file of that name exists, the name is ``<video>.f<NNNNNN>.jpg`` with a
-    known video suffix, and the video file exists.
-    """
-    p = Path(path)
-    m = FRAME_NAME.match(p.name)
-    if m is None or p.exists():
-        return None
-    video = p.with_name(m.group("video"))
-    return (video, int(m.group("index"))) if video.is_file() else None
 
 
 def sample_frames(video: str | Path, n: int) -> list[int]:
@@ -173,7 +148,7 @@ def _open(v: Path) -> Any:
         raise ImageReadError(f"{v}: is a directory, not a video")
     cv2 = _cv2()
     api = cv2.CAP_FFMPEG if cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG) else cv2.CAP_ANY
-    with _LOG_LEVEL:  # a process-wide setting: worker threads (fastk.threads) must not interleave here
+    with _LOG_LEVEL:  # a process-wide setting: worker threads (fastk.common.threads) must not interleave here
         level = cv2.getLogLevel()
         cv2.setLogLevel(2)  # errors only: OpenCV warns when a backend cannot open a file, fastk says why
         try:

@@ -18,7 +18,7 @@ import io
 from pathlib import Path
 
 import fastk
-from fastk._user_files import read_utf8
+from fastk.common._user_files import read_utf8
 from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample, refuse_repeats
 from fastk.errors import ConfigError
 

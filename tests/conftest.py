@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fastk.environment import configure_threads
+from fastk.common.environment import configure_threads
 
 # before torch loads: idle OpenMP threads sleep instead of spinning (the suite runs beside its own subprocesses)
 configure_threads(adaptive=False)

@@ -69,7 +69,7 @@ def test_pickled_code_is_refused(tmp_path):
 
 def test_weights_hash_is_stored_and_format_1_files_still_load(tmp_path, tiny_checkpoint):
     from fastk.checkpoints import read_checkpoint
-    from fastk.fingerprint import state_dict_hash
+    from fastk.common.fingerprint import state_dict_hash
 
     payload = read_checkpoint(tiny_checkpoint)
     assert payload["version"] == 3 and payload["weights_sha256"] == state_dict_hash(payload["state_dict"])
@@ -147,7 +147,7 @@ def test_decision_values_out_of_range_are_refused_on_load(tmp_path, tiny_checkpo
 
     from fastk.checkpoints import read_checkpoint
     from fastk.cli import cli
-    from fastk.fingerprint import json_hash
+    from fastk.common.fingerprint import json_hash
 
     payload = read_checkpoint(tiny_checkpoint)
     payload[section][key] = value

@@ -109,7 +109,7 @@ def test_ctrl_c_gives_each_command_its_own_resume_hint(tmp_path, tiny_dataset, t
     import sys
     import time
 
-    from fastk.locks import INFO_FILE
+    from fastk.common.locks import INFO_FILE
 
     out = tmp_path / "out"
     args = (_train_args(tmp_path, tiny_dataset, out, epochs="200") if command == "train" else

@@ -51,7 +51,7 @@ def test_subject_split_has_three_disjoint_groups_with_all_attack_types(demo):
 def test_same_seed_same_images_on_one_thread_or_several(demo, tmp_path, monkeypatch):
     """The set is built on worker threads (faces found, photos rendered); built again on one thread it
     must be the same files, byte for byte, and the same manifest (every draw made in photo order)."""
-    from fastk.threads import THREADS_ENV
+    from fastk.common.threads import THREADS_ENV
 
     root, rows = demo
     monkeypatch.setenv(THREADS_ENV, "1")
@@ -188,8 +188,8 @@ def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
 
 #: fastk modules the image-making code imports that do not change the images it makes.
 NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.faces", "fastk.landmark_cache", "fastk.images",
-                  "fastk.fingerprint", "fastk.plugins", "fastk.demo_set_key",
-                  "fastk.progress", "fastk.threads", "fastk._user_files"}  # _user_files: YAML reading
+                  "fastk.common.fingerprint", "fastk.plugins", "fastk.demo_set_key",
+                  "fastk.common.progress", "fastk.common.threads", "fastk.common._user_files"}  # _user_files: YAML reading
 
 
 def test_the_cache_key_covers_every_module_that_makes_the_images():

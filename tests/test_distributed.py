@@ -1,4 +1,4 @@
-"""Sharded work under torchrun gives exactly what one process gives (fastk.distributed).
+"""Sharded work under torchrun gives exactly what one process gives (fastk.common.distributed).
 
 Each test starts real processes: ``torchrun --nproc-per-node 2`` (CPU, gloo) against one process with
 the same torch thread count (torchrun gives each process one thread; float sums differ with the thread
@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from fastk.distributed import World
+from fastk.common.distributed import World
 from tests.helpers import fastk_cli
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from fastk import environment
+from fastk.common import environment
 
 
 @pytest.fixture

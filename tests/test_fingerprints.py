@@ -18,8 +18,8 @@ from click.testing import CliRunner
 import fastk
 from fastk.checkpoints import load_checkpoint, read_checkpoint, save_checkpoint
 from fastk.cli import cli
+from fastk.common.fingerprint import samples_hash, state_dict_hash
 from fastk.errors import CheckpointError, ConfigError
-from fastk.fingerprint import samples_hash, state_dict_hash
 from fastk.landmark_cache import LandmarkCache
 
 

@@ -339,7 +339,7 @@ def test_predict_unknown_landmarks_name_is_one_line(framed_checkpoint, tiny_data
 
 
 def test_strict_json_helper_has_no_nan():
-    from fastk.jsonsafe import dumps
+    from fastk.common.jsonsafe import dumps
 
     text = dumps({"a": float("nan"), "b": [np.float32(1.5), float("inf")], "c": np.arange(2)})
     assert _strict(text) == {"a": None, "b": [1.5, None], "c": [0, 1]}

@@ -1,4 +1,4 @@
-"""fastk.jsonsafe: the one JSON writer (strict JSON, NaN as null, written atomically)."""
+"""fastk.common.jsonsafe: the one JSON writer (strict JSON, NaN as null, written atomically)."""
 
 import errno
 import json
@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from fastk.jsonsafe import dumps, write_json
+from fastk.common.jsonsafe import dumps, write_json
 
 
 def _strict(text: str):

@@ -99,9 +99,9 @@ def test_landmark_cache_hits_on_second_call(tmp_path, london_photos):
 def test_detect_each_on_threads_finds_what_one_thread_finds(tmp_path, london_photos, monkeypatch):
     """dlib detects a batch on worker threads (one HOG scanner per thread): the same points as one
     thread, in input order, with an unreadable file's error in its place, each file looked up once."""
+    from fastk.common.threads import THREADS_ENV
     from fastk.errors import ImageReadError
     from fastk.landmark_cache import LandmarkCache
-    from fastk.threads import THREADS_ENV
 
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not a jpeg")

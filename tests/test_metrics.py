@@ -100,7 +100,7 @@ def test_precision_undefined_when_nothing_is_called_spoof_but_f1_is_zero_like_sk
 def test_undefined_metrics_write_strict_json_and_read_as_words():
     import json
 
-    from fastk.jsonsafe import dumps
+    from fastk.common.jsonsafe import dumps
     from fastk.training.metrics import describe_undefined
 
     m = metrics_at(np.zeros(3, int), np.array([0.1, 0.2, 0.3]), 0.5)

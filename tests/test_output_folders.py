@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from fastk.cli import cli
-from fastk.locks import INFO_FILE, OWNER_FILE
+from fastk.common.locks import INFO_FILE, OWNER_FILE
 
 
 def _one_line_error(result) -> str:

@@ -19,10 +19,10 @@ from click.testing import CliRunner
 import fastk
 from fastk.areas import AreaSet
 from fastk.cli import cli
-from fastk.locks import INFO_FILE, OWNER_FILE, FolderLock, FolderLockedError
+from fastk.common.locks import INFO_FILE, OWNER_FILE, FolderLock, FolderLockedError
+from fastk.common.safepaths import UnsafePathError, child, plain_name, safe_name
 from fastk.masked_dataset import write_masked_dataset
 from fastk.masking import masked_layout
-from fastk.safepaths import UnsafePathError, child, plain_name, safe_name
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -203,7 +203,7 @@ def test_two_explore_processes_into_one_folder(tmp_path, tiny_dataset, tiny_chec
 def test_a_crashed_writers_lock_is_taken_over_with_a_note(tmp_path, tiny_dataset, tiny_checkpoint):
     out = tmp_path / "out"
     crashed = subprocess.run([sys.executable, "-c", (
-        "import os, sys; from fastk.locks import FolderLock; "
+        "import os, sys; from fastk.common.locks import FolderLock; "
         f"lock = FolderLock({str(out)!r}, 'fastk explore').acquire(); print(os.getpid()); sys.stdout.flush(); "
         "os.kill(os.getpid(), 9)")], capture_output=True, text=True, timeout=120, check=False)
     assert crashed.returncode == -9 and (out / INFO_FILE).exists()
@@ -218,7 +218,7 @@ def test_a_crashed_writers_lock_is_taken_over_with_a_note(tmp_path, tiny_dataset
 def test_mask_and_train_refuse_a_folder_held_by_a_live_process(tmp_path, tiny_dataset):
     held = tmp_path / "held"
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import time; from fastk.locks import FolderLock; "
+        "import time; from fastk.common.locks import FolderLock; "
         f"lock = FolderLock({str(held)!r}, 'fastk run').acquire(); time.sleep(120)")])
     try:
         _wait_for(held / INFO_FILE, holder)

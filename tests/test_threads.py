@@ -1,11 +1,11 @@
-"""fastk.threads: ordered maps on worker threads, and how many threads fastk uses."""
+"""fastk.common.threads: ordered maps on worker threads, and how many threads fastk uses."""
 
 import threading
 
 import numpy as np
 import pytest
 
-from fastk.threads import THREADS_ENV, ordered_map, worker_threads
+from fastk.common.threads import THREADS_ENV, ordered_map, worker_threads
 
 
 def test_results_come_back_in_input_order_from_several_threads():

@@ -95,7 +95,7 @@ def test_weights_loaded_contiguous_score_bit_identically_to_the_model_training_h
     the strides training's channels-last model has, 1x1 and depthwise convolutions included (for those
     both layouts hold, and ``contiguous`` kept NCHW strides: oneDNN then summed in another order and the
     stored EER threshold moved to a neighbouring score's float on AVX2 CPUs)."""
-    from fastk.fast_inference import channels_last
+    from fastk.common.fast_inference import channels_last
     from fastk.training._setup import build_model
     from fastk.training.trainer import load_tensors, scores
 

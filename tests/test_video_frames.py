@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from fastk.common.fingerprint import file_digest, samples_hash
 from fastk.errors import ImageReadError
-from fastk.fingerprint import file_digest, samples_hash
 from fastk.images import read_rgb
 from fastk.video_frames import frame_count, frame_path, parse_frame_path, read_frame, sample_frames, spread
 from tests.helpers import decode_video, write_video

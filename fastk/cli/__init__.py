@@ -86,7 +86,7 @@ RESUME_HINTS = {
 NO_RESUME = "files written so far are kept; this command does not resume, run it again"
 
 
-#: The commands that share their work among torchrun's processes (fastk.distributed); any other
+#: The commands that share their work among torchrun's processes (fastk.common.distributed); any other
 #: command started by torchrun would run N times over into the same files, so it is refused.
 TORCHRUN_COMMANDS = ("run", "train", "explore", "mask")
 
@@ -100,7 +100,7 @@ def cli(ctx: click.Context) -> None:
     Explore which face areas an FAS model relies on (landmarks + CAM + area importance), keep only
     those areas, and retrain. Every part is a plugin: see `fastk plugins` and `fastk list KIND`.
     """
-    from fastk.distributed import launched
+    from fastk.common.distributed import launched
 
     name = ctx.invoked_subcommand
     if launched().sharded and name not in TORCHRUN_COMMANDS:
@@ -137,8 +137,8 @@ def make_cli(system: PluginSystem | None = None) -> click.Group:
 
 def main() -> None:
     """Console-script entry point: threading defaults (before torch loads), plugins' commands, then run."""
-    from fastk.distributed import launched
-    from fastk.environment import configure_threads
+    from fastk.common.distributed import launched
+    from fastk.common.environment import configure_threads
 
     configure_threads()
     try:

@@ -13,8 +13,8 @@ from typing import Any
 
 
 def locked_output(param: str, command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Hold :class:`fastk.locks.FolderLock` on the folder passed as keyword ``param`` (when given) while
-    the command runs; under torchrun rank 0 holds it (:func:`fastk.distributed.main_holds`)."""
+    """Hold :class:`fastk.common.locks.FolderLock` on the folder passed as keyword ``param`` (when given) while
+    the command runs; under torchrun rank 0 holds it (:func:`fastk.common.distributed.main_holds`)."""
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
@@ -22,8 +22,8 @@ def locked_output(param: str, command: str) -> Callable[[Callable[..., Any]], Ca
             folder = kwargs.get(param)
             if folder is None:
                 return fn(*args, **kwargs)
-            from fastk.distributed import main_holds
-            from fastk.locks import FolderLock
+            from fastk.common.distributed import main_holds
+            from fastk.common.locks import FolderLock
 
             with main_holds(lambda: FolderLock(folder, command)):
                 return fn(*args, **kwargs)

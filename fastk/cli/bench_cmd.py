@@ -42,10 +42,10 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
 
     import fastk
     from fastk.bench import bench_cams, bench_explore, bench_training
-    from fastk.environment import environment_record
+    from fastk.common.environment import environment_record
+    from fastk.common.jsonsafe import write_json
     from fastk.errors import ConfigError
     from fastk.images import read_rgb
-    from fastk.jsonsafe import write_json
     from fastk.speed import pick_batch
 
     opts = {}

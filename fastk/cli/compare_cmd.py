@@ -21,7 +21,7 @@ def command(explorations, k, as_json) -> None:
 
     result = compare(list(explorations), k=k)
     if as_json:
-        from fastk.jsonsafe import dumps
+        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(result, indent=2))
         return

@@ -33,7 +33,7 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
     """
     import contextlib
 
-    from fastk.locks import FolderLock
+    from fastk.common.locks import FolderLock
 
     # Its folder: one writer at a time, and never another command's (skipped.csv would replace theirs).
     with FolderLock(Path(out).parent, "fastk evaluate") if out else contextlib.nullcontext():
@@ -78,9 +78,9 @@ def _write(out: Path, metrics: dict, scored, t: float) -> Path | None:
     import csv
     import io
 
+    from fastk.common.jsonsafe import write_json
+    from fastk.common.outputs import write_text
     from fastk.face_check import write_skipped
-    from fastk.jsonsafe import write_json
-    from fastk.outputs import write_text
 
     write_json(out, metrics, indent=2)
     skipped_csv = write_skipped(out.parent / "skipped.csv", scored.skipped)

@@ -55,7 +55,7 @@ def command(path, dataset, dataset_options, checkpoint, backbone, landmarks, cam
     fastk.get_registry("cam").get(cam)
     if backbone is not None:
         fastk.get_registry("backbone").get(backbone)
-    from fastk.distributed import device as rank_device
+    from fastk.common.distributed import device as rank_device
 
     device = rank_device(device)  # under torchrun with GPUs: this rank's own
     samples, _ = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))

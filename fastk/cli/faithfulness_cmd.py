@@ -81,7 +81,7 @@ def command(checkpoint, path, dataset, dataset_options, importance, areas_to_tes
     result = faithfulness(samples, backbone, model, ranking, selected=selected, settings=settings, out_dir=out,
                           show_progress=not as_json, max_images=max_images, where=where)
     if as_json:
-        from fastk.jsonsafe import dumps
+        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(result, indent=2))
         return

@@ -30,7 +30,7 @@ def command(kind: str, pattern: str | None, as_json: bool) -> None:
     """List registered names of KIND, optionally filtered by a wildcard PATTERN (e.g. '*cam*')."""
     rows = list_rows(kind, pattern)
     if as_json:
-        from fastk.jsonsafe import dumps
+        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(rows, indent=2))
     elif not console.is_terminal:

@@ -66,9 +66,9 @@ def command(ctx, path, importance_file, select, dataset, dataset_options, landma
         keep = selector.select(importance_vector(summary))
     except ConfigError as err:  # e.g. all-zero heatmaps: nothing ranks, so nothing is masked
         raise ConfigError(f"{importance_file}: {err}") from None
-    from fastk.distributed import main_holds
-    from fastk.jsonsafe import write_json
-    from fastk.locks import FolderLock
+    from fastk.common.distributed import main_holds
+    from fastk.common.jsonsafe import write_json
+    from fastk.common.locks import FolderLock
 
     with main_holds(lambda: FolderLock(out, "fastk mask")):  # mask.json too (the writer takes it again)
         alignment = Alignment(aligned_size) if masking == "aligned" else None

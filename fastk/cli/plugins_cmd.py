@@ -15,7 +15,7 @@ def command(as_json: bool) -> None:
 
     plugins = plugin_system().describe()
     if as_json:
-        from fastk.jsonsafe import dumps
+        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(plugins, indent=2))
         return

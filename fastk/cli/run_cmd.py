@@ -51,18 +51,18 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
                      "explore.landmarks": landmarks, "explore.cam": cam, "select": select, "explore.areas": areas,
                      "train.epochs": epochs, "seed": seed, "device": device}
         cfg = cfgmod.resolve(config_file, overrides)
-        from fastk.safepaths import child, plain_name
+        from fastk.common.safepaths import child, plain_name
 
         # Refused, not sanitised: the user must find the run where they asked for it.
         run_dir = child(runs_dir, plain_name(cfg["name"], "run name (--name or the config's 'name')"))
     config = RunConfig.from_dict(cfg)  # once, from the checked dict; the steps read its typed sections
     # "fastk run" first, whatever argv holds (a test runner's, under click's CliRunner): the run folder's
-    # lock records it as the folder's owner (fastk.locks.owner_of), which must be the same on resume.
+    # lock records it as the folder's owner (fastk.common.locks.owner_of), which must be the same on resume.
     args = sys.argv[2:] if sys.argv[1:2] == ["run"] else []
     pipeline = Pipeline(config, run_dir, console=console, command=" ".join(["fastk run", *args]))
     console.print(f"[bold]fastk run[/] {config.name}: results in {run_dir}/ (report: {run_dir}/report.html)")
     report = pipeline.run_all()
-    from fastk.distributed import world
+    from fastk.common.distributed import world
 
     if not world().is_main:  # under torchrun rank 0 reports
         return

@@ -51,8 +51,8 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
     from fastk.check_subset import source_name
     from fastk.checkpoints import load_checkpoint
     from fastk.cli._common import load_samples
+    from fastk.common.jsonsafe import dumps, jsonable, write_json
     from fastk.explore import ExploreSettings
-    from fastk.jsonsafe import dumps, jsonable, write_json
     from fastk.sanity import label_randomisation_check, randomisation_check
 
     backbone, model, meta = load_checkpoint(checkpoint)

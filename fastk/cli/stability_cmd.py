@@ -84,7 +84,7 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
                            show_progress=not as_json, where=where)
     html_path = write_stability_html(result, out)
     if as_json:
-        from fastk.jsonsafe import dumps
+        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(result, indent=1))
         return

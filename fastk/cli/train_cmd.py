@@ -48,9 +48,9 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     faces are framed is stored in best.pt, so evaluate and predict can frame full-frame photos alike.
     """
     import fastk
-    from fastk.distributed import main_holds
+    from fastk.common.distributed import main_holds
+    from fastk.common.locks import FolderLock
     from fastk.landmark_cache import LandmarkCache
-    from fastk.locks import FolderLock
     from fastk.training import TrainConfig
     from fastk.training.splits import require_subjects
 
@@ -83,8 +83,8 @@ def masked_input(path: Path | None) -> dict | None:
 def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: str | None,
            prepared: dict | None = None) -> None:
     """Check the faces, split by subject, train, then (rank 0) record the split, framing and test metrics."""
-    from fastk.devices import default_device
-    from fastk.distributed import world
+    from fastk.common.devices import default_device
+    from fastk.common.distributed import world
     from fastk.face_check import check_faces, require_usable, write_skipped
     from fastk.framing import record_framing
     from fastk.training import subject_split, train
@@ -104,7 +104,7 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
         return
     # After train(): a folder holding another training is refused there, before its split is touched.
     # The same format as a run's split.json, so `fastk stability --split-file` reads either.
-    from fastk.jsonsafe import write_json
+    from fastk.common.jsonsafe import write_json
     from fastk.pipeline.samples_io import sample_to_json
     from fastk.runs import RunFolder
 
@@ -124,7 +124,7 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
 
 
 def _report(out: Path, bb, result, test: dict, framing: dict) -> None:
-    from fastk.jsonsafe import write_json
+    from fastk.common.jsonsafe import write_json
 
     write_json(out / "metrics.json", {"val": result.val_metrics, "test": test}, indent=2)
     console.print(metrics_table({"validation": result.val_metrics, "test": test},

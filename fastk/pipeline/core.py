@@ -16,9 +16,9 @@ from typing import Any
 
 import fastk
 import fastk.config
+from fastk.common.jsonsafe import write_json
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.jsonsafe import write_json
 from fastk.pipeline.samples_io import read_split_file
 from fastk.pipeline.steps import Step
 from fastk.run_config import VARIANTS, RunConfig
@@ -68,7 +68,7 @@ class Pipeline:
         self.root = self.run.root
         self.console = console
         self.command = command
-        from fastk.distributed import decided_by_main
+        from fastk.common.distributed import decided_by_main
 
         decided_by_main(self._check_config)  # under torchrun rank 0 checks and writes config.json
 
@@ -100,7 +100,7 @@ class Pipeline:
     @property
     def device(self) -> str:
         """The run's device for this process (under torchrun with GPUs, each rank its own)."""
-        from fastk.distributed import device
+        from fastk.common.distributed import device
 
         return device(self.config.device)
 
@@ -182,8 +182,8 @@ class Pipeline:
 
     def run_all(self) -> Path:
         """Every step not yet done, holding the run folder's lock (a second writer is refused at once)."""
-        from fastk.distributed import main_holds, world
-        from fastk.locks import FolderLock
+        from fastk.common.distributed import main_holds, world
+        from fastk.common.locks import FolderLock
 
         steps = self.steps()
         with main_holds(lambda: FolderLock(self.root, self.command or "fastk run")):
@@ -198,7 +198,7 @@ class Pipeline:
     def _run_among_ranks(self, step: Step) -> None:
         """Under torchrun: rank 0 decides whether the step is done and records it in the manifest; a
         sharded step runs on every rank, any other on rank 0 while the others wait for it."""
-        from fastk.distributed import decided_by_main, world
+        from fastk.common.distributed import decided_by_main, world
 
         main = world().is_main
         done = decided_by_main(lambda: self.run.done(step.name))  # rank 0 has saved the manifest by now
@@ -215,7 +215,7 @@ class Pipeline:
 
     def _step_alone(self, step: Step) -> None:
         """Run and record ``step`` on rank 0 as a one-process world: nothing inside waits for the other ranks."""
-        from fastk.distributed import alone
+        from fastk.common.distributed import alone
 
         with alone():
             self.run.step(step.name, step.run)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import fastk
+from fastk.common.jsonsafe import write_json
 from fastk.errors import ConfigError
-from fastk.jsonsafe import write_json
 from fastk.pipeline.samples_io import absolute, counts, sample_to_json, write_csv
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout

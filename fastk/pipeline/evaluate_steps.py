@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.jsonsafe import jsonable, write_json
+from fastk.common.jsonsafe import jsonable, write_json
 from fastk.pipeline.core import train_step
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout

@@ -12,10 +12,10 @@ from typing import Any
 
 import fastk
 from fastk.areas import AreaSet
-from fastk.distributed import world
+from fastk.common.distributed import world
+from fastk.common.jsonsafe import jsonable, write_json
 from fastk.errors import ConfigError
 from fastk.explore import read_area_rows
-from fastk.jsonsafe import jsonable, write_json
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout
 

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from fastk.areas import AreaSet
-from fastk.distributed import world
-from fastk.jsonsafe import jsonable, write_json
+from fastk.common.distributed import world
+from fastk.common.jsonsafe import jsonable, write_json
 from fastk.pipeline.core import ALIGNED
 from fastk.pipeline.samples_io import common_root, moved, sample_to_json
 from fastk.pipeline.steps import Step

@@ -14,7 +14,7 @@ class Step:
     ``reads`` and ``writes`` are paths relative to the run folder (globs allowed); they document the
     data flow between steps (``fastk run`` lists them in the manifest) and let a reader of the run
     folder find which step made a file. ``sharded``: under ``torchrun`` every rank runs the step and
-    shares its work (training, exploration, masking; see :mod:`fastk.distributed`); the other steps run
+    shares its work (training, exploration, masking; see :mod:`fastk.common.distributed`); the other steps run
     on rank 0 while the other ranks wait.
     """
 

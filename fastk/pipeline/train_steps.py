@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastk.jsonsafe import jsonable
+from fastk.common.jsonsafe import jsonable
 from fastk.pipeline.core import train_step
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout
@@ -21,7 +21,7 @@ def train(p, variant: str, splits, *, input_size: int | None = None, seed: int |
     tcfg = dataclasses.replace(p.config.train, **({} if seed is None else {"seed": seed}))
     result = train_model(splits["train"], splits["val"], p.backbone(input_size), p.run.model_dir(variant), tcfg,
                          device=p.device, show_progress=p.show_progress)
-    from fastk.distributed import world
+    from fastk.common.distributed import world
 
     if world().is_main:
         record_input(p, variant, result.checkpoint)

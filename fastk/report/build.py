@@ -11,7 +11,7 @@ import numpy as np
 
 import fastk
 from fastk.areas import AreaSet
-from fastk.environment import environment_record
+from fastk.common.environment import environment_record
 from fastk.figures import face_diagram
 from fastk.plugins import provenance
 from fastk.report.finding import finding

@@ -62,7 +62,7 @@ def load_tensors(backbone, samples: list[Sample], *, show_progress: bool = False
     """All images resized to the backbone's input, as a uint8 ``(N, 3, S, S)`` tensor, plus labels."""
     import torch
 
-    from fastk.progress import progress_bar
+    from fastk.common.progress import progress_bar
 
     s = backbone.input_size
     out = np.empty((len(samples), s, s, 3), np.uint8)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fastk.distributed import all_gather, world
+from fastk.common.distributed import all_gather, world
 from fastk.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -2,7 +2,7 @@
 
 ``fastk train`` into an existing ``--out`` with another dataset used to train nothing, keep the old
 ``best.pt`` and evaluate it on the new split. The fingerprint holds the train and validation listings
-(paths, labels, metadata and file contents, see :mod:`fastk.fingerprint`), the backbone config and
+(paths, labels, metadata and file contents, see :mod:`fastk.common.fingerprint`), the backbone config and
 every :class:`~fastk.training.trainer.TrainConfig` field but how the images are read (``data``,
 ``workers``: both paths give the same batches, so a run may resume in the other); it is stored in ``train_config.json`` and in
 ``training_state.pt`` and compared before any work.
@@ -29,7 +29,7 @@ def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], ba
                       extra: dict | None = None) -> dict:
     """What makes a training result: both listings (with file contents), backbone config, settings
     (plus ``extra``: the number of processes and bf16, when not one fp32 process)."""
-    from fastk.fingerprint import json_hash, samples_hash
+    from fastk.common.fingerprint import json_hash, samples_hash
 
     settings = {k: v for k, v in asdict(cfg).items() if k not in READING + RESOLVED} | (extra or {})
     return {"train_samples": samples_hash(train_samples), "val_samples": samples_hash(val_samples),
@@ -38,7 +38,7 @@ def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], ba
 
 def check_fingerprint(out: Path, fingerprint: dict, load_state: Callable[[Path], dict]) -> None:
     """Refuse to resume training of something else (the old best.pt would be kept and "tested")."""
-    from fastk.fingerprint import mismatch
+    from fastk.common.fingerprint import mismatch
 
     state_path, best_path = out / "training_state.pt", out / "best.pt"
     if not (state_path.exists() or best_path.exists()):

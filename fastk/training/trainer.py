@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from fastk.checkpoints import save_checkpoint
+from fastk.common.fast_inference import channels_last, nhwc
+from fastk.common.jsonsafe import write_json
 from fastk.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.fast_inference import channels_last, nhwc
-from fastk.jsonsafe import write_json
 from fastk.training import ddp
 from fastk.training._data import TrainImages, choose_mode, in_order, open_split
 from fastk.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
@@ -136,9 +136,9 @@ def train(
     Resumes a killed run in ``out_dir`` when it trained the same thing (see the fingerprint above);
     refuses with one line when ``out_dir`` holds training of other data, backbone or settings.
     """
-    from fastk.distributed import decided_by_main, main_holds, world
-    from fastk.distributed import device as rank_device
-    from fastk.locks import FolderLock
+    from fastk.common.distributed import decided_by_main, main_holds, world
+    from fastk.common.distributed import device as rank_device
+    from fastk.common.locks import FolderLock
     from fastk.training.train_fingerprint import check_fingerprint, train_fingerprint
 
     cfg = config or TrainConfig()
@@ -176,8 +176,8 @@ def _train(train_samples: list[Sample], val_samples: list[Sample], backbone: Bac
            fingerprint: dict[str, Any], device: str, show_progress: bool) -> TrainResult:
     """Epochs from where a killed run stopped, the state saved after each, ``best.pt`` kept for the best
     validation ACER, stopping after ``patience`` epochs without a better one."""
-    from fastk.distributed import world
-    from fastk.progress import progress_bar
+    from fastk.common.distributed import world
+    from fastk.common.progress import progress_bar
 
     set_deterministic(cfg.seed, cfg.deterministic)
     model = build_model(backbone, cfg, device)

@@ -24,6 +24,8 @@ import platform
 import sys
 from typing import Any
 
+from fastk._version import __version__
+
 #: Environment variables fastk sets when the user has not and the machine is busy (module docstring).
 THREAD_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
 #: Cores busy with other work from which the machine counts as busy.
@@ -90,14 +92,12 @@ def environment_record() -> dict[str, Any]:
     import numpy as np
     import torch
 
-    import fastk
-
     try:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         load = None
     return {
-        "fastk": fastk.__version__,
+        "fastk": __version__,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),

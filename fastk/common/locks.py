@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fastk.common.jsonsafe import write_json
 from fastk.errors import FastkError
-from fastk.jsonsafe import write_json
 
 if TYPE_CHECKING:  # pragma: no cover
     from filelock import SoftFileLock

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from fastk.common.frame_paths import parse_frame_path
+
 _DIGESTS: dict[tuple[str, int, int], str] = {}
 
 
@@ -38,8 +40,6 @@ def file_digest(path: str | Path) -> str:
     """
     p = Path(path)
     if not p.exists():
-        from fastk.video_frames import parse_frame_path
-
         frame = parse_frame_path(p)
         if frame is not None:
             return hashlib.sha1(f"{file_digest(frame[0])}|frame|{frame[1]}".encode()).hexdigest()

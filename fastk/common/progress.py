@@ -8,7 +8,7 @@ def progress_bar(enabled: bool = True):
     neither do the ranks other than 0 under ``torchrun`` (one bar per step, not one per process)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from fastk.distributed import launched
+    from fastk.common.distributed import launched
 
     enabled = enabled and launched().is_main
 

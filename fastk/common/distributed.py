@@ -134,7 +134,7 @@ def _join(w: World) -> None:
 
 def device(requested: str | None = None) -> str:
     """Where this rank's model runs: ``requested`` if given, else its own GPU, else the CPU."""
-    from fastk.devices import default_device
+    from fastk.common.devices import default_device
 
     chosen = default_device(requested)
     w = world()
