@@ -40,9 +40,9 @@ if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
     from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
     from fastk.errors import ConfigError, FastkError
     from fastk.landmarks import Candidate, Face, LandmarkDetector, NoFace
-    from fastk.plugins import provenance
+    from fastk.plugin.plugins import provenance
+    from fastk.plugin.registry import Plugin, Registry
     from fastk.protocols import Protocol, ProtocolSplit
-    from fastk.registry import Plugin, Registry
     from fastk.selection import AreaSelector, ranked
 
 #: Name -> "module:attribute", imported on first access (PEP 562), so ``import fastk`` stays cheap.
@@ -59,8 +59,8 @@ _LAZY = {
     "Sample": "fastk.datasets:Sample",
     "Protocol": "fastk.protocols:Protocol",
     "ProtocolSplit": "fastk.protocols:ProtocolSplit",
-    "Registry": "fastk.registry:Registry",
-    "Plugin": "fastk.registry:Plugin",
+    "Registry": "fastk.plugin.registry:Registry",
+    "Plugin": "fastk.plugin.registry:Plugin",
     "REAL": "fastk.datasets:REAL",
     "SPOOF": "fastk.datasets:SPOOF",
     "UNKNOWN": "fastk.datasets:UNKNOWN",
@@ -68,7 +68,7 @@ _LAZY = {
     "FastkError": "fastk.errors:FastkError",
     "eval_mode": "fastk.cam:eval_mode",
     "ranked": "fastk.selection:ranked",
-    "provenance": "fastk.plugins:provenance",
+    "provenance": "fastk.plugin.plugins:provenance",
 }
 
 
@@ -103,7 +103,7 @@ def get_registry(kind: str) -> Registry[Any]: ...
 def get_registry(kind: str) -> Registry[Any]:
     """The registry of one plugin kind: ``landmarks``, ``cam``, ``backbone``, ``selector``, ``dataset``,
     ``protocol``."""
-    from fastk.plugins import get_registry as _get
+    from fastk.plugin.plugins import get_registry as _get
 
     return _get(kind)
 

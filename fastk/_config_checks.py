@@ -8,15 +8,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastk._config_schema import SCHEMA, TRAIN_RANGES
-from fastk._options import (
-    coerce_number,
-    conforms,
-    declared_options,
-    did_you_mean,
-    given,
-    type_name,
-)
 from fastk.errors import FastkError
+from fastk.plugin._options import coerce_number, conforms, declared_options, did_you_mean, given, type_name
 
 __all__ = ["RESERVED", "SCHEMA", "TRAIN_RANGES", "check_keys", "check_plugin", "check_train", "get", "put",
            "type_problem"]

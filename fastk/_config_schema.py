@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from fastk._options import did_you_mean
 from fastk.errors import FastkError
+from fastk.plugin._options import did_you_mean
 
 SEED_MAX = 2**32 - 1  # numpy's legacy seeding and many CUDA paths take 32-bit seeds
 MIN_SIDE = 32  # the smallest input the run's own crop-size rule produces

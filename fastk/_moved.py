@@ -130,15 +130,6 @@ def _still_there(name: str) -> bool:
     return (_ROOT / rel).with_suffix(".py").is_file() or (_ROOT / rel / "__init__.py").is_file()
 
 
-def _caller_level() -> int:
-    """The ``stacklevel`` that points a warning at the line with the import (past importlib's frames)."""
-    frame, level = sys._getframe(1), 1  # the caller's frame is stacklevel 1
-    while frame is not None and (frame.f_code.co_filename.startswith("<frozen importlib")
-                                 or frame.f_code.co_filename == __file__):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 class _OldPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds an old name and loads it as the module at its new place."""
 
@@ -154,7 +145,7 @@ class _OldPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         old = module.__name__
         new = MOVED[old]
         warnings.warn(f"{old} moved to {new}; the old path is removed in the release after fastk 0.2",
-                      DeprecationWarning, stacklevel=_caller_level())
+                      DeprecationWarning, stacklevel=2)  # the importing line (warnings skips importlib's frames)
         sys.modules[old] = importlib.import_module(new)
 
 

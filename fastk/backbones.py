@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
-from fastk._spec import format_value, spec_arg_names
 from fastk.cam import CamTarget
 from fastk.errors import FastkError
-from fastk.registry import Plugin
+from fastk.plugin._spec import format_value, spec_arg_names
+from fastk.plugin.registry import Plugin
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -47,7 +47,7 @@ class Backbone(Plugin):
     #: Options (``backbone.options``) that reach ``self.options`` beyond the named ``__init__`` keywords
     #: (``{name: type}``), e.g. keywords passed on to a model builder. The named keywords of a subclass's
     #: ``__init__`` are its options already; anything else is refused with the nearest known name, so a
-    #: typo cannot fall back to a default silently (see :mod:`fastk._options`; ``None``: unchecked).
+    #: typo cannot fall back to a default silently (see :mod:`fastk.plugin._options`; ``None``: unchecked).
     plugin_options: ClassVar[dict[str, Any] | None] = {}
 
     def __new__(cls: type[_B], *args: Any, **kwargs: Any) -> _B:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from fastk.registry import Plugin
+from fastk.plugin.registry import Plugin
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

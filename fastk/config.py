@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from fastk import _config_checks as checks
-from fastk._options import given, nearest
 from fastk.common._user_files import load_yaml_file
 from fastk.errors import ConfigError
+from fastk.plugin._options import given, nearest
 from fastk.run_config import RunConfig
 
 #: Every key with its default, derived from the dataclasses of :mod:`fastk.run_config` (where the

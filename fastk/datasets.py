@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from fastk.errors import ConfigError
-from fastk.registry import Plugin
+from fastk.plugin.registry import Plugin
 
 REAL, SPOOF, UNKNOWN = 0, 1, -1
 LABEL_NAMES = {REAL: "real", SPOOF: "spoof", UNKNOWN: "unlabelled"}
@@ -89,7 +89,7 @@ class Dataset(Plugin):
     #: Options (``dataset.options``) that reach ``self.options`` beyond the named ``__init__`` keywords
     #: (``{name: type}``). The named keywords of a subclass's ``__init__`` are its options already;
     #: anything else is refused with the nearest known name (``subject_from_nam``), see
-    #: :mod:`fastk._options`. ``None`` turns the check off.
+    #: :mod:`fastk.plugin._options`. ``None`` turns the check off.
     plugin_options: ClassVar[dict[str, Any] | None] = {}
     #: Credit the images need wherever results on them are shown (a licence's attribution); the run
     #: report prints it under the data section. ``None``: nothing to credit.

@@ -175,7 +175,8 @@ def _scored(detected: tuple[list, list, list] | None, scorer: _BatchScorer, area
 def _record(samples, backbone, model, s: ExploreSettings, area_set: AreaSet, target, detector_key,
             extra_record: dict[str, Any] | None) -> dict[str, Any]:
     """``explore.json``: settings, which plugin made each part, and the fingerprint of the numbers."""
-    from fastk.common.fingerprint import json_hash, plugin_identity, samples_hash, state_dict_hash
+    from fastk.common.fingerprint import json_hash, samples_hash, state_dict_hash
+    from fastk.plugin.plugins import plugin_identity
 
     record = {
         "settings": asdict(s),

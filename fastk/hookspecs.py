@@ -17,16 +17,16 @@ parties::
         registry.add(MySelector)
 
 There is one registration hook per plugin kind, marked with :func:`registration` (the kind's name and
-base class). That marker is all :mod:`fastk.plugins` needs: ``KINDS``, ``fastk list KIND``,
+base class). That marker is all :mod:`fastk.plugin.plugins` needs: ``KINDS``, ``fastk list KIND``,
 ``fastk.create(KIND, ...)`` and the plugin reference page (``tools/build_plugin_reference.py``) all
 derive from it, so a new plugin kind is one hook here plus its base class in its own module.
-Each registration hook receives a :class:`fastk.registry.Registry`
+Each registration hook receives a :class:`fastk.plugin.registry.Registry`
 and calls ``registry.add(cls)`` for every class it provides; the class's ``name`` attribute is the
 name users type (``--cam gradcam++``). Classes must subclass the kind's base class (named under each
 hook) and implement the methods it marks abstract (a class that lacks one is refused when it is
 registered, naming the method). Names must be unique across all installed plugins; a duplicate stops
 loading with an error that names both classes. ``NAME:ARG`` works for every kind: the class's
-``spec_arg`` names the option the text after the colon fills (:mod:`fastk._spec`).
+``spec_arg`` names the option the text after the colon fills (:mod:`fastk.plugin._spec`).
 
 fastk calls hooks with keyword arguments only, so a hook may gain parameters later without breaking
 existing plugins (pluggy passes each implementation only the arguments it names).
@@ -44,7 +44,7 @@ import pluggy
 if TYPE_CHECKING:  # pragma: no cover
     import click
 
-    from fastk.registry import Registry
+    from fastk.plugin.registry import Registry
 
 hookspec = pluggy.HookspecMarker("fastk")
 

@@ -21,7 +21,7 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from fastk.images import to_rgb8
-from fastk.registry import Plugin
+from fastk.plugin.registry import Plugin
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
 
@@ -198,7 +198,7 @@ class LandmarkDetector(Plugin):
 def _distribution(cls: type[LandmarkDetector]) -> str:
     """``name==version`` of the distribution whose plugin registered ``cls`` (:func:`fastk.provenance`),
     ``plugin:NAME`` when it has none, ``?:module`` when ``cls`` is not the registered class or a subclass."""
-    from fastk.plugins import plugin_system
+    from fastk.plugin.plugins import plugin_system
 
     system = plugin_system()
     registry = system.registry("landmarks")

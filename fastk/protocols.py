@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from fastk.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError
-from fastk.registry import Plugin
+from fastk.plugin.registry import Plugin
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.datasets import Dataset
@@ -69,7 +69,7 @@ class Protocol(Plugin):
 
     Options (``split.protocol_options`` in a run config, or ``NAME:ARG``: the option(s) the class's
     ``spec_arg`` names) arrive as keyword arguments of ``__init__``; name them there (checked, see
-    :mod:`fastk._options`). Errors in the user's files (a missing protocol file, a malformed line, a
+    :mod:`fastk.plugin._options`). Errors in the user's files (a missing protocol file, a malformed line, a
     label that contradicts the data): :class:`fastk.errors.ConfigError`, one line naming the file
     (and line).
     """

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastk.errors import ConfigError
-from fastk.registry import Plugin
+from fastk.plugin.registry import Plugin
 
 
 def ranked(importance: Mapping[str, float]) -> list[str]:

@@ -34,8 +34,8 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from fastk import plugins as _plugins
-from fastk.plugins import BUILTIN_DISTRIBUTION, EntryPoint, PluginSystem
+from fastk.plugin import plugins as _plugins
+from fastk.plugin.plugins import BUILTIN_DISTRIBUTION, EntryPoint, PluginSystem
 
 if TYPE_CHECKING:  # pragma: no cover
     import click
@@ -77,7 +77,7 @@ def make_plugin_system(
     installed: bool = False,
     names: dict[str, object] | None = None,
 ) -> PluginSystem:
-    """A new :class:`~fastk.plugins.PluginSystem` with ``plugins`` registered (not made process-wide).
+    """A new :class:`~fastk.plugin.plugins.PluginSystem` with ``plugins`` registered (not made process-wide).
 
     :param plugins: modules, objects or classes (instantiated) holding ``@fastk.hookimpl`` functions;
         each is named after its installed entry point when it has one, else after its module or class.

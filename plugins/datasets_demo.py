@@ -69,9 +69,9 @@ class DemoDataset(Dataset):
 
 def _check_settings(options: dict[str, Any]) -> None:
     """Unknown area, attack or lighting names fail now, not after the set is half built."""
-    from fastk._options import did_you_mean
     from fastk.areas import AreaSet
     from fastk.attacks import ATTACK_TYPES, LIGHTINGS
+    from fastk.plugin._options import did_you_mean
 
     known = {"planted": AreaSet.load("paper").names, "attacks": list(ATTACK_TYPES), "lightings": list(LIGHTINGS)}
     for key, names in known.items():

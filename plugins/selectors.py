@@ -7,8 +7,8 @@ import math
 from collections.abc import Mapping, Sequence
 
 import fastk
-from fastk._options import did_you_mean
 from fastk.errors import ConfigError
+from fastk.plugin._options import did_you_mean
 from fastk.selection import AreaSelector, ranked
 
 

@@ -28,7 +28,7 @@ def _isolated_cache(tmp_path_factory):
 @pytest.fixture
 def fresh_plugins(monkeypatch):
     """A freshly loaded plugin system (built-ins via entry points), restored afterwards."""
-    from fastk import plugins
+    from fastk.plugin import plugins
 
     system = plugins.PluginSystem(plugins.make_plugin_manager())
     plugins.set_plugin_system(system)

@@ -231,9 +231,9 @@ def test_every_builtin_plugin_refuses_an_unknown_option_naming_the_nearest(kind)
 
 # -- how a plugin declares its options ------------------------------------------------------------
 def test_declared_options_come_from_init_signatures_and_plugin_options():
-    from fastk._options import declared_options
     from fastk.backbones import Backbone
     from fastk.datasets import Dataset
+    from fastk.plugin._options import declared_options
 
     class Explicit(Backbone):
         name = "explicit"
@@ -387,7 +387,7 @@ def test_the_configuration_page_lists_every_builtin_plugin_option(kind):
 
 
 def test_the_plugin_author_example_declares_what_the_page_says():
-    from fastk._options import declared_options
+    from fastk.plugin._options import declared_options
 
     code = re.search(r"```python\n(.*?)```", DOC, re.DOTALL).group(1)
     scope: dict = {}

@@ -188,7 +188,7 @@ def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
 
 #: fastk modules the image-making code imports that do not change the images it makes.
 NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.faces", "fastk.landmark_cache", "fastk.images",
-                  "fastk.common.fingerprint", "fastk.plugins", "fastk.demo_set_key",
+                  "fastk.common.fingerprint", "fastk.plugin.plugins", "fastk.demo_set_key",
                   "fastk.common.progress", "fastk.common.threads", "fastk.common._user_files"}  # _user_files: YAML reading
 
 

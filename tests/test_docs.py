@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fastk import hookspecs
-from fastk.plugins import plugin_system, set_plugin_system
+from fastk.plugin.plugins import plugin_system, set_plugin_system
 
 DOCS = Path(__file__).parents[1] / "docs"
 HOOKS = sorted(n for n, f in vars(hookspecs).items() if n.startswith("fastk_") and callable(f))
@@ -96,11 +96,11 @@ def test_area_sets_page_example_runs(monkeypatch):
         exec(compile(block, "docs/areas.md", "exec"), {})
 
 
-@pytest.mark.parametrize("kind", sorted(__import__("fastk.plugins", fromlist=["KINDS"]).KINDS))
+@pytest.mark.parametrize("kind", sorted(__import__("fastk.plugin.plugins", fromlist=["KINDS"]).KINDS))
 def test_each_hook_section_names_the_methods_its_base_class_requires(kind):
     """The base classes are abstract (a class without these methods is refused at registration), so the
     hooks page must name every one of them where the kind is documented."""
-    from fastk.plugins import KINDS
+    from fastk.plugin.plugins import KINDS
 
     spec = KINDS[kind]
     section = HOOK_DOC.split(f"## {spec.hook}\n", 1)[1].split("\n## ", 1)[0]

@@ -15,7 +15,8 @@ import pytest
 
 import fastk
 import fastk.testing
-from fastk import hookspecs, plugins
+from fastk import hookspecs
+from fastk.plugin import plugins
 from fastk.selection import AreaSelector
 from fastk.testing import fastk_plugins  # noqa: F401 - the fixture, as a plugin's conftest gets it
 from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
@@ -233,7 +234,7 @@ def test_labels_are_exported(name, value):
 
 @pytest.mark.parametrize("name,where", [("ConfigError", "fastk.errors"), ("FastkError", "fastk.errors"),
                                         ("eval_mode", "fastk.cam"), ("ranked", "fastk.selection"),
-                                        ("provenance", "fastk.plugins"), ("Plugin", "fastk.registry")])
+                                        ("provenance", "fastk.plugin.plugins"), ("Plugin", "fastk.plugin.registry")])
 def test_what_a_plugin_uses_is_exported(name, where):
     assert getattr(fastk, name) is getattr(importlib.import_module(where), name) and name in fastk.__all__
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import fastk
-from fastk import plugins
 from fastk.cli import cli
+from fastk.plugin import plugins
 from fastk.selection import AreaSelector
 from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
 from tests.plugin_install import fastk as run_fastk
@@ -111,7 +111,7 @@ def test_fastk_register_commands(tmp_path):
         "        click.echo('hello from a plugin')\n"
     )
     code = (
-        "import sys, hello_plugin, fastk.plugins as p\n"
+        "import sys, hello_plugin, fastk.plugin.plugins as p\n"
         "p.set_plugin_system(p.PluginSystem(p.make_plugin_manager(plugins=[('hello', hello_plugin)])))\n"
         "from fastk.cli import main\n"
         "sys.argv = ['fastk', 'hello']\n"
@@ -260,7 +260,7 @@ def test_provenance_names_plugin_distribution_version_and_class(with_fake_plugin
 
 def test_old_recipe_with_the_plugin_installed_registers_it_once(example_installed):
     """make_plugin_manager(plugins=[(name, module)]) leaves out the installed entry point of that module."""
-    code = ("import fastk_example_plugin as m, fastk.plugins as p\n"
+    code = ("import fastk_example_plugin as m, fastk.plugin.plugins as p\n"
             "s = p.PluginSystem(p.make_plugin_manager(plugins=[('mine', m)]))\n"
             "print(s.provenance('selector', 'symmetric-top-k'))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=example_installed)

@@ -7,7 +7,7 @@ import pytest
 import fastk
 import fastk.testing
 from fastk.errors import ConfigError, DuplicatePluginError, UnknownPluginError
-from fastk.registry import Registry, split_spec
+from fastk.plugin.registry import Registry, split_spec
 from fastk.selection import AreaSelector
 
 
@@ -140,7 +140,7 @@ def test_a_class_that_still_defines_from_spec_works_with_a_deprecation_warning()
     ("timm:test_resnet", {"model_name": "test_resnet"}),
 ])
 def test_one_parser_reads_every_kinds_argument(fresh_plugins, spec, options):
-    from fastk import _spec
+    from fastk.plugin import _spec
 
     kind = {"scorecam": "cam", "oulu-npu": "protocol", "significant": "selector", "list": "selector",
             "fallback": "landmarks", "timm": "backbone"}[split_spec(spec)[0]]

@@ -2,7 +2,7 @@
 
 Why generated: the reference must say exactly what the code offers, and it is checked by a test
 (tests/test_plugin_api.py), so a changed docstring or a new member shows up here or fails the suite.
-One section per plugin kind, in the order of ``fastk.plugins.KINDS`` (derived from the hookspecs, so a
+One section per plugin kind, in the order of ``fastk.plugin.plugins.KINDS`` (derived from the hookspecs, so a
 new kind appears without touching this script). Per base class:
 
 * class attributes, with their defaults and the ``#:`` comment above each;
@@ -171,7 +171,8 @@ def _cell(text: str) -> str:
 def build() -> str:
     """The whole page, as text."""
     sys.path.insert(0, str(ROOT))
-    from fastk import _options, hookspecs, plugins
+    from fastk import hookspecs
+    from fastk.plugin import _options, plugins
 
     page = [
         "# Plugin reference",
@@ -189,7 +190,7 @@ def build() -> str:
     ]
     for kind in plugins.KINDS.values():
         page.append(f"| `{kind.name}` | [`fastk.{kind.base.split(':')[1]}`](#{kind.name}) | `{kind.hook}(registry)` |")
-    from fastk.registry import Registry
+    from fastk.plugin.registry import Registry
 
     page += ["", "## Options", "", _doc(_options), "", "`Registry.create` (what `fastk.create` calls):", "",
              _doc(Registry.create), "", "`Registry.options(spec)`: " + _doc(Registry.options), ""]

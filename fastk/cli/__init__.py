@@ -18,7 +18,7 @@ from fastk import __version__
 from fastk.errors import FastkError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fastk.plugins import PluginSystem
+    from fastk.plugin.plugins import PluginSystem
 
 
 def os_error_line(err: OSError) -> str:
@@ -127,7 +127,7 @@ def make_cli(system: PluginSystem | None = None) -> click.Group:
     """The whole ``fastk`` command group as a user's shell runs it: fastk's own commands plus those the
     plugins of ``system`` add (default: the process-wide plugin system). A new group each call, so a
     test can build one per plugin system (``fastk.testing.cli``); :data:`cli` holds fastk's own only."""
-    from fastk.plugins import plugin_system
+    from fastk.plugin.plugins import plugin_system
 
     group = FastkGroup("fastk", commands=dict(cli.commands), params=list(cli.params), callback=cli.callback,
                        help=cli.help)

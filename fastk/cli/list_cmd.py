@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from fastk.cli._common import console
-from fastk.plugins import KINDS
+from fastk.plugin.plugins import KINDS
 
 #: Narrower terminals get one entry per block instead of a table.
 TABLE_MIN_WIDTH = 100
@@ -44,7 +44,7 @@ def command(kind: str, pattern: str | None, as_json: bool) -> None:
 
 def list_rows(kind: str, pattern: str | None = None) -> list[dict[str, Any]]:
     """One dict per registered name: :func:`fastk.provenance`'s fields, the summary, the capabilities."""
-    from fastk.plugins import plugin_system
+    from fastk.plugin.plugins import plugin_system
 
     system = plugin_system()
     registry = system.registry(kind)

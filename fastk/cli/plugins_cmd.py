@@ -11,7 +11,7 @@ from fastk.cli._common import console
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (name, distribution, version, hooks).")
 def command(as_json: bool) -> None:
     """List the installed plugins (built-in ones included: they load the same way)."""
-    from fastk.plugins import plugin_system
+    from fastk.plugin.plugins import plugin_system
 
     plugins = plugin_system().describe()
     if as_json:

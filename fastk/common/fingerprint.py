@@ -14,9 +14,9 @@ Choices, and why:
   hashes every image, and :func:`file_digest` memoises per (path, size, mtime) within a process, so
   each file is hashed once per process. Labels and metadata are part of the listing too. A video
   frame (:mod:`fastk.video_frames`) is its video's bytes plus the frame index.
-* **Plugins by distribution.** :func:`plugin_identity` records the distribution name and version that
-  registered a plugin (``importlib.metadata`` via the plugin manager): upgrading a plugin package
-  invalidates what it produced.
+* **Plugins by distribution.** :func:`fastk.plugin.plugins.plugin_identity` records the distribution name
+  and version that registered a plugin (``importlib.metadata`` via the plugin manager): upgrading a
+  plugin package invalidates what it produced.
 """
 
 from __future__ import annotations
@@ -89,17 +89,6 @@ def samples_hash(samples: Iterable[Any]) -> str:
         h.update(json.dumps([s.record(), digest], sort_keys=True, default=str).encode())
         h.update(b"\n")
     return h.hexdigest()
-
-
-def plugin_identity(kind: str, spec: str) -> dict[str, str | None]:
-    """Which plugin registered ``spec`` and from which distribution (name, version)."""
-    import fastk
-    from fastk.plugins import plugin_system
-
-    entry = fastk.get_registry(kind).entry(spec)
-    dist, version = getattr(plugin_system().pm, "fastk_distributions", {}).get(entry.plugin, (None, None))
-    return {"name": spec, "plugin": entry.plugin, "class": f"{entry.cls.__module__}.{entry.cls.__qualname__}",
-            "distribution": dist, "version": version}
 
 
 def changed_parts(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:

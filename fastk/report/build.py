@@ -13,7 +13,7 @@ import fastk
 from fastk.areas import AreaSet
 from fastk.common.environment import environment_record
 from fastk.figures import face_diagram
-from fastk.plugins import provenance
+from fastk.plugin.plugins import provenance
 from fastk.report.finding import finding
 from fastk.report.model_checks import chance_warnings
 from fastk.run_config import ExploreSection, RunConfig

@@ -1,6 +1,6 @@
 """The ``fastk`` entry points installed in this environment, and the distribution each comes from.
 
-Why a module of its own: loading (:mod:`fastk.plugins`) and the test helpers (:mod:`fastk.testing`) both
+Why a module of its own: loading (:mod:`fastk.plugin.plugins`) and the test helpers (:mod:`fastk.testing`) both
 read the installed entry points, and naming a distribution the way PEP 503 compares names must be
 done the same way everywhere.
 """

@@ -33,8 +33,8 @@ from typing import Any
 import pluggy
 
 from fastk import hookspecs
-from fastk._entry_points import EntryPoint, canonical, distribution_of, fastk_entry_points
-from fastk.registry import Registry, unknown_name
+from fastk.plugin._entry_points import EntryPoint, canonical, distribution_of, fastk_entry_points
+from fastk.plugin.registry import Registry, unknown_name
 
 BLOCK_ENV = "FASTK_BLOCK_PLUGINS"
 LOAD_ENV = "FASTK_LOAD_PLUGINS"
@@ -270,6 +270,12 @@ def get_registry(kind: str) -> Registry:
     return plugin_system().registry(kind)
 
 
+def create(kind: str, spec: str, /, **kwargs: Any) -> Any:
+    """The plugin class registered as ``spec``, instantiated (what :func:`fastk.create` does, for the core,
+    which sits below the public surface and imports from here)."""
+    return get_registry(kind).create(spec, **kwargs)
+
+
 def provenance(kind: str, spec: str) -> dict[str, Any]:
     """``{"name", "plugin", "distribution", "version", "class"}`` of the class behind ``spec``.
 
@@ -277,3 +283,9 @@ def provenance(kind: str, spec: str) -> dict[str, Any]:
     ``spec`` may carry an argument (``top-k:4``); ``name`` is the registered name (``top-k``).
     """
     return plugin_system().provenance(kind, spec)
+
+
+def plugin_identity(kind: str, spec: str) -> dict[str, Any]:
+    """:func:`provenance` with ``name`` the spec as given (``top-k:4``): a part of a result's fingerprint,
+    so upgrading the package behind a plugin invalidates what it produced."""
+    return {**provenance(kind, spec), "name": spec}

@@ -4,9 +4,9 @@ and :class:`Plugin`, the root of every kind's base class.
 The name lives on the class (``name = "gradcam++"``). A registry knows which plugin added each entry, so
 ``fastk plugins`` and error messages can say where a thing came from. Names may carry an argument after
 a colon (``timm:resnet18``, ``top-k:4``): the registry looks up the part before the colon, and the class
-says which option(s) the rest fills (``spec_arg``; the one parser: :mod:`fastk._spec`).
+says which option(s) the rest fills (``spec_arg``; the one parser: :mod:`fastk.plugin._spec`).
 
-``create()`` checks the keyword options against what the class declares (:mod:`fastk._options`: its
+``create()`` checks the keyword options against what the class declares (:mod:`fastk.plugin._options`: its
 ``__init__`` signatures, or a ``plugin_options`` attribute), so a misspelt option fails with the nearest
 known name instead of being swallowed by a ``**kwargs``. A class that misses a method its kind needs
 (an abstract method of the base class) is refused when it is registered, naming the method.
@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
-from fastk import _spec
-from fastk._options import check_options, declared_options, did_you_mean
 from fastk.errors import ConfigError, DuplicatePluginError, UnknownPluginError
+from fastk.plugin import _spec
+from fastk.plugin._options import check_options, declared_options, did_you_mean
 
 T = TypeVar("T")
 
@@ -40,7 +40,7 @@ class Plugin(abc.ABC):  # noqa: B024 - each kind's base class names its abstract
     #: The option(s) that the text after the colon in ``NAME:ARG`` fills: with ``spec_arg = "k"``,
     #: ``top-k:4`` is ``top-k`` with ``k=4``; a tuple fills several in order (``oulu-npu:3,fold=2``).
     #: ``None``: only ``KEY=VALUE`` options may follow the colon (``scorecam:top=64``). The text is
-    #: converted to the types ``__init__`` annotates (rules: :mod:`fastk._spec`).
+    #: converted to the types ``__init__`` annotates (rules: :mod:`fastk.plugin._spec`).
     spec_arg: ClassVar[str | tuple[str, ...] | None] = None
     #: What the text after the colon is, as error messages say it, optionally with an example after
     #: ``", e.g. "`` (``"a timm model name, e.g. timm:resnet18"``); ``None``: the ``spec_arg`` option's
@@ -140,7 +140,7 @@ class Registry(Generic[T]):
 
     def create(self, spec: str, /, **kwargs: Any) -> T:
         """Instantiate by name: ``cls(**options)``, where ``NAME:ARG`` adds the option(s) the class's
-        ``spec_arg`` names (``top-k:4`` is ``k=4``; the rules: :mod:`fastk._spec`).
+        ``spec_arg`` names (``top-k:4`` is ``k=4``; the rules: :mod:`fastk.plugin._spec`).
 
         Options the class does not declare, or of the wrong type, are refused here (one line, with
         the nearest known option), before the class can swallow them. A class that still defines the
@@ -164,7 +164,7 @@ class Registry(Generic[T]):
     def _from_spec(self, cls: type, spec: str, arg: str, kwargs: dict[str, Any]) -> T:
         """The deprecated path: a plugin's own ``from_spec`` classmethod (kept working for one release)."""
         warnings.warn(f"{cls.__module__}.{cls.__qualname__}.from_spec is deprecated (used for {spec!r}): name the "
-                      "option that the text after ':' fills in the class attribute spec_arg (see fastk._spec)",
+                      "option that the text after ':' fills in the class attribute spec_arg (see fastk.plugin._spec)",
                       DeprecationWarning, stacklevel=3)
         self._refuse_bad_options(split_spec(spec)[0], cls, kwargs)
         return cls.from_spec(arg, **kwargs)  # type: ignore[attr-defined]

@@ -2,9 +2,9 @@
 
 Why one parser: every class used to read its own argument in a ``from_spec`` classmethod (thirteen
 copies, each refusing mistakes in its own words, and whole kinds, CAM methods, taking none). Now a class
-names the option(s) the text after the colon fills (``spec_arg``, see :class:`fastk.registry.Plugin`),
+names the option(s) the text after the colon fills (``spec_arg``, see :class:`fastk.plugin.registry.Plugin`),
 and the text becomes ordinary keyword options, converted to the types the class's ``__init__``
-annotates and checked like any option (:mod:`fastk._options`). The rules:
+annotates and checked like any option (:mod:`fastk.plugin._options`). The rules:
 
 1. ``spec_arg`` is one option that is not a list: the whole text is its value (``top-k:4`` is
    ``k=4``, ``timm:resnet18`` is ``model_name="resnet18"``; a path may hold commas and colons:
@@ -26,8 +26,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 
-from fastk._options import declared_options, type_name
 from fastk.errors import ConfigError
+from fastk.plugin._options import declared_options, type_name
 
 _NONE_WORDS = ("null", "none", "~")
 _BOOLS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
