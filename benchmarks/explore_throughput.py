@@ -84,7 +84,7 @@ class Handwritten:
         import dlib
         from pytorch_grad_cam import GradCAMPlusPlus
 
-        from fastk.areas import AreaSet
+        from fastk.face.areas import AreaSet
         from fastk_plugins.landmarks_dlib import shape_predictor_path
 
         self.backbone, self.model = backbone, model
@@ -141,7 +141,7 @@ def run_fastk(samples, backbone, model, batch_size: int) -> dict[str, dict[str, 
     import csv
 
     from fastk.explore import ExploreSettings, explore
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
 
     with tempfile.TemporaryDirectory(prefix="fastk-bench-explore-") as tmp:
         settings = ExploreSettings(batch_size=batch_size, overlays=0)

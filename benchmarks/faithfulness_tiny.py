@@ -26,9 +26,9 @@ def main() -> None:
     import torch
 
     import fastk
-    from fastk.areas import AreaSet
     from fastk.attacks import simulate_attack
     from fastk.checkpoints import load_checkpoint
+    from fastk.face.areas import AreaSet
     from fastk.faces import shared_faces_dir
     from fastk.faithfulness import faithfulness
     from fastk.images import read_rgb

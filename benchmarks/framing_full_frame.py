@@ -4,7 +4,7 @@ larger scene ("full frames"), used as they are vs cropped back to the training f
 Takes a ``fastk train`` output folder (``best.pt`` with its training framing, ``split.json``), puts
 every test image at a seeded random place in scikit-image's ``coffee`` photo (400 x 600, a real
 scene without a face), and evaluates the model on those frames twice: ``--no-face-check`` (squashed
-to the input as they are) and with the face check (cropped as ``fastk.framing`` does). The crops
+to the input as they are) and with the face check (cropped as ``fastk.face.framing`` does). The crops
 themselves are evaluated too, as the reference.
 
     .venv/bin/fastk train --dataset demo ... --out runs/train-demo     # see docs/training.md

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import fastk
-from fastk.areas import AreaSet
+from fastk.face.areas import AreaSet
 from fastk.faces import shared_faces_dir
 from fastk.images import list_images, read_rgb
 

@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
     from fastk.cam import CamMethod, CamTarget, eval_mode
     from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
     from fastk.errors import ConfigError, FastkError
-    from fastk.landmarks import Candidate, Face, LandmarkDetector, NoFace
+    from fastk.face.landmarks import Candidate, Face, LandmarkDetector, NoFace
     from fastk.plugin.plugins import provenance
     from fastk.plugin.registry import Plugin, Registry
     from fastk.protocols import Protocol, ProtocolSplit
@@ -47,10 +47,10 @@ if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
 
 #: Name -> "module:attribute", imported on first access (PEP 562), so ``import fastk`` stays cheap.
 _LAZY = {
-    "LandmarkDetector": "fastk.landmarks:LandmarkDetector",
-    "Face": "fastk.landmarks:Face",
-    "NoFace": "fastk.landmarks:NoFace",
-    "Candidate": "fastk.landmarks:Candidate",
+    "LandmarkDetector": "fastk.face.landmarks:LandmarkDetector",
+    "Face": "fastk.face.landmarks:Face",
+    "NoFace": "fastk.face.landmarks:NoFace",
+    "Candidate": "fastk.face.landmarks:Candidate",
     "CamMethod": "fastk.cam:CamMethod",
     "CamTarget": "fastk.cam:CamTarget",
     "Backbone": "fastk.backbones:Backbone",

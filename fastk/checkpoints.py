@@ -65,7 +65,7 @@ def _meta_hash(backbone: dict[str, Any], meta: dict[str, Any]) -> str:
 def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | None = None) -> Path:
     """Write atomically (temp file + rename) so an interrupted save never leaves a torn file.
 
-    Both hashes are computed here, so every writer (the trainer, :func:`fastk.framing.record_framing`
+    Both hashes are computed here, so every writer (the trainer, :func:`fastk.face.framing.record_framing`
     adding the framing) stores hashes that match what it wrote. A failed write (a full disk) raises an
     ``OSError`` naming the file, and leaves no temp file behind.
     """

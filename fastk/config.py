@@ -192,7 +192,7 @@ def _check(cfg: dict[str, Any], problems: _Problems) -> dict[str, Any]:
                 checks.check_plugin(kind, f"stability.{key}[{i}]", spec, {}, {}, problems)
     names = None
     if "explore.areas" not in failed:
-        from fastk.areas import AreaSet
+        from fastk.face.areas import AreaSet
 
         try:
             names = AreaSet.load(ex["areas"]).names

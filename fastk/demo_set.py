@@ -49,7 +49,6 @@ from typing import Any
 import numpy as np
 
 from fastk import defaults
-from fastk.areas import AreaSet
 from fastk.attacks import (
     ATTACK_TYPES,
     FRAMINGS,
@@ -61,8 +60,9 @@ from fastk.camera_model import CAMERA_STEPS
 from fastk.demo_set_key import settings_key
 from fastk.demo_set_render import Recipe, draw_photo, render_photo
 from fastk.errors import ConfigError
+from fastk.face.areas import AreaSet
+from fastk.face.landmark_cache import default_cache_dir
 from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir
-from fastk.landmark_cache import default_cache_dir
 
 STEPS = tuple(dict.fromkeys(PRINT_STEPS + REPLAY_STEPS + CAMERA_STEPS))
 COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "source_file", "collection", "expression", "age",
@@ -168,7 +168,7 @@ def _make_samples(recipe: Recipe, sources: list[dict[str, Any]], out: Path, seed
     import fastk
     from fastk.common.progress import progress_bar
     from fastk.common.threads import ordered_map
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
 
     detector, cache = fastk.create("landmarks", defaults.LANDMARKS), LandmarkCache()
     areas = AreaSet.load(defaults.AREAS)

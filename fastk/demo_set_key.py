@@ -18,7 +18,7 @@ VERSION = 5  # bump when the images a given setting produces change
 #: change reused the old images). tests/test_demo_set.py checks every fastk import of these is listed.
 #: (dlib's points place the crops, so the landmark code is listed too.)
 IMAGE_SOURCES = ("fastk.demo_set", "fastk.demo_set_render", "fastk.attacks", "fastk.attack_replay", "fastk._media",
-                 "fastk.camera_model", "fastk.areas", "fastk.landmarks", "fastk_plugins.landmarks_dlib")
+                 "fastk.camera_model", "fastk.face.areas", "fastk.face.landmarks", "fastk_plugins.landmarks_dlib")
 
 
 def code_digest() -> str:

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from fastk.areas import AreaSet
 from fastk.attacks import relight, simulate_attack
 from fastk.camera_model import capture, draw_camera, encode_jpeg
+from fastk.face.areas import AreaSet
 
 WORK_SIDE = 256  # the final crop's side at the resolution attacks and the camera are simulated at
 #: Margin around the landmarks' extent on each side (a share of it), per framing.

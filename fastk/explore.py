@@ -26,7 +26,6 @@ import numpy as np
 
 import fastk
 from fastk import defaults
-from fastk.areas import AreaSet
 from fastk.cam import resize_maps
 from fastk.cam_memo import CamMemo
 from fastk.common.distributed import all_gather, decided_by_main, main_holds, world
@@ -35,9 +34,10 @@ from fastk.common.progress import progress_bar
 from fastk.datasets import Sample
 from fastk.explore_files import BASE_COLUMNS, check_resume, finish, read_area_rows, read_rows
 from fastk.explore_output import Overlays, Part, Writer
+from fastk.face.areas import AreaSet
+from fastk.face.landmark_cache import LandmarkCache, read_and_detect
 from fastk.face_heat import heat_on_face
 from fastk.importance import area_scores
-from fastk.landmark_cache import LandmarkCache, read_and_detect
 
 #: The folder's readers live in :mod:`fastk.explore_files`; these are importable from here too.
 __all__ = ["BASE_COLUMNS", "ExploreResult", "ExploreSettings", "explore", "finish", "read_area_rows"]
@@ -95,7 +95,7 @@ def explore(
     the cells of a stability grid; the results are the same with or without it. ``figures`` False
     leaves out the bar chart (numbers and overlays are unchanged). ``input_meta`` (a checkpoint's
     ``meta``) prepares each image as ``fastk predict`` does for that checkpoint (aligned, framed,
-    masked: :func:`fastk.model_input.prepare`), so the map explains the input the model scores; None
+    masked: :func:`fastk.face.model_input.prepare`), so the map explains the input the model scores; None
     uses the images as they are (a run's own images, prepared already).
 
     Under ``torchrun`` every rank explores its share of the batches and rank 0 writes the rows in
@@ -206,7 +206,7 @@ def _record(samples, backbone, model, s: ExploreSettings, area_set: AreaSet, tar
 
 
 def _input_record(meta: dict[str, Any] | None) -> dict[str, Any] | None:
-    """How images are prepared for the model (what :func:`fastk.model_input.prepare` reads of ``meta``)."""
+    """How images are prepared for the model (what :func:`fastk.face.model_input.prepare` reads of ``meta``)."""
     if meta is None:
         return None
     return {k: meta.get(k) for k in ("alignment", "framing", "mask")}
@@ -242,7 +242,7 @@ def _usable(batch: Sequence[Sample], detector, cache: LandmarkCache, landmarks: 
     moved with it), and the ``skipped.csv`` rows of the others."""
     from dataclasses import replace
 
-    from fastk.model_input import prepare
+    from fastk.face.model_input import prepare
 
     usable, skipped = [], []
     for smp in batch:

@@ -32,7 +32,6 @@ import numpy as np
 
 import fastk
 from fastk import defaults
-from fastk.areas import AreaSet
 from fastk.check_subset import require_both_classes, stratified_subset
 from fastk.common.fast_inference import channels_last, nhwc
 from fastk.common.jsonsafe import jsonable
@@ -40,9 +39,10 @@ from fastk.common.progress import progress_bar
 from fastk.common.threads import ordered_map
 from fastk.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError, FastkError
+from fastk.face.areas import AreaSet
+from fastk.face.landmark_cache import LandmarkCache, read_and_detect
 from fastk.images import read_rgb
 from fastk.imputation import DESCRIPTIONS, REMOVALS
-from fastk.landmark_cache import LandmarkCache, read_and_detect
 from fastk.paired_auc import auc_difference
 from fastk.random_area_sets import pixel_fractions, random_sets
 from fastk.training.metrics import auc

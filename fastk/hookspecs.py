@@ -66,9 +66,9 @@ def registration(kind: str, base: str) -> Callable[[F], F]:
     return mark
 
 
-@registration("landmarks", "fastk.landmarks:LandmarkDetector")
+@registration("landmarks", "fastk.face.landmarks:LandmarkDetector")
 def fastk_register_landmark_detectors(registry: Registry) -> None:
-    """Register face landmark detectors (subclasses of :class:`fastk.landmarks.LandmarkDetector`).
+    """Register face landmark detectors (subclasses of :class:`fastk.face.landmarks.LandmarkDetector`).
 
     A detector finds the largest face in an RGB image and returns its landmarks in its own
     ``scheme`` (``"dlib68"``, ``"mediapipe478"``, ...) plus, when it can, the same face in the

@@ -31,7 +31,7 @@ from fastk.errors import ImageReadError
 #: Images larger than this many pixels are refused (a decompression bomb, or a scan no face model needs).
 MAX_PIXELS = 64_000_000
 #: Images more elongated than this are refused: the detectors look for faces on a copy at most 640 px
-#: long (:attr:`fastk.landmarks.LandmarkDetector.detect_max_side`), whose short side is then under
+#: long (:attr:`fastk.face.landmarks.LandmarkDetector.detect_max_side`), whose short side is then under
 #: 40 px, below the smallest face dlib's HOG window finds even upsampled; an 8 x 20000 strip would
 #: shrink to nothing there.
 MAX_ASPECT = 16

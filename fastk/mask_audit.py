@@ -37,7 +37,7 @@ def mask_features(keep: np.ndarray, points68: np.ndarray, shape: tuple[int, ...]
     geometry (:func:`fastk.shortcut_audit.geometry`)."""
     import cv2
 
-    from fastk.masking import roi_box
+    from fastk.face.masking import roi_box
     from fastk.shortcut_audit import geometry
 
     h, w = keep.shape

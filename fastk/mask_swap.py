@@ -25,11 +25,11 @@ import numpy as np
 def swap_test(backbone, model, samples: Sequence[Any], recipe, detector, cache=None, *, seed: int = 0,
               device: str = "cpu", n_boot: int = 2000) -> dict[str, Any]:
     """Scores of the variant's ``model`` on the source ``samples`` (unmasked test images) masked by
-    ``recipe`` (:class:`fastk.masked_dataset.MaskRecipe`) with their own, swapped and fixed masks."""
+    ``recipe`` (:class:`fastk.face.masked_dataset.MaskRecipe`) with their own, swapped and fixed masks."""
     if recipe.alignment is not None:
         return {"applies": False, "why": "every image of the variant carries the same mask (aligned framing): "
                                          "a swap changes no pixel"}
-    from fastk.landmark_cache import LandmarkCache, read_and_detect
+    from fastk.face.landmark_cache import LandmarkCache, read_and_detect
 
     cache = cache or LandmarkCache()
     faces = [(s, read_and_detect(cache, detector, s.path)) for s in samples if s.label in (0, 1)]
@@ -63,7 +63,7 @@ def _rel(points: np.ndarray, image: np.ndarray) -> np.ndarray:
 
 
 def _masked(image: np.ndarray, relative: np.ndarray, recipe) -> np.ndarray:
-    from fastk.masking import black_out, crop_to_roi
+    from fastk.face.masking import black_out, crop_to_roi
 
     h, w = image.shape[:2]
     area_set = recipe.area_set

@@ -5,7 +5,7 @@ and each of those changes it. Every cell is a normal exploration folder made by
 :func:`fastk.explore.explore` (``cells/<model>__<cam>__<detector>__<target>/``), so a killed run
 resumes cell by cell (a finished cell is kept: its ``cell.json`` records what made it) and any cell
 can be opened with the tools that read explorations. Landmarks are computed once per detector and
-image: every cell shares one :class:`~fastk.landmark_cache.LandmarkCache`.
+image: every cell shares one :class:`~fastk.face.landmark_cache.LandmarkCache`.
 
 The ``stability:`` configuration (a dict, e.g. a section of a run config) has these keys, all
 optional (:class:`StabilityConfig`)::
@@ -151,7 +151,7 @@ def run_grid(
     ``one_class`` (a deliberate one-class analysis, e.g. planted-cue recovery on attacks).
     """
     from fastk.common.devices import default_device
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
     from fastk.slow_cam_probe import probe_slow_cams
 
     cfg = StabilityConfig.coerce(config)

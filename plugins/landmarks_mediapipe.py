@@ -19,7 +19,7 @@ import yaml
 
 import fastk
 from fastk.errors import FastkError
-from fastk.landmarks import Candidate, LandmarkDetector
+from fastk.face.landmarks import Candidate, LandmarkDetector
 
 # MediaPipe's C++ core logs several lines per process to stderr; keep the terminal for fastk's output.
 os.environ.setdefault("GLOG_minloglevel", "2")

@@ -1,12 +1,12 @@
-"""Aligned framing (fastk.alignment): faces land on the template wherever and however large they were."""
+"""Aligned framing (fastk.face.alignment): faces land on the template wherever and however large they were."""
 
 import numpy as np
 import pytest
 
 import fastk
-from fastk.alignment import Alignment, canonical_masks
-from fastk.areas import AreaSet
 from fastk.errors import ConfigError
+from fastk.face.alignment import Alignment, canonical_masks
+from fastk.face.areas import AreaSet
 from fastk.images import read_rgb
 
 

@@ -71,7 +71,7 @@ def test_onnx_export_matches_pytorch(trained, tmp_path):
 def test_fallback_detector_recovers_faces_dlib_misses(faces_dir):
     """Printed attacks defeat dlib's HOG detector more often than MediaPipe (measured in docs)."""
     import fastk
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
 
     samples = [s for s in fastk.create("dataset", "demo").samples() if s.attack_type in ("print", "print_flat")]
     cache = LandmarkCache()

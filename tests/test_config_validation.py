@@ -198,8 +198,8 @@ KINDS = ["dataset", "backbone", "selector", "landmarks", "cam", "protocol"]
 def test_every_builtin_plugin_refuses_a_bad_colon_argument_in_one_line(kind, arg):
     """``--dataset folder:abc`` and the like: one line from the spec itself (a selector's at latest
     when checked against the area set, as ``fastk run`` does before training), never a traceback."""
-    from fastk.areas import AreaSet
     from fastk.errors import FastkError
+    from fastk.face.areas import AreaSet
 
     for name in fastk.list_names(kind):
         try:

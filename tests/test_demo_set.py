@@ -64,7 +64,7 @@ def test_same_seed_same_images_on_one_thread_or_several(demo, tmp_path, monkeypa
 def test_planted_spoofs_equal_the_real_crop_outside_the_planted_areas(faces_dir):
     import numpy as np
 
-    from fastk.areas import AreaSet
+    from fastk.face.areas import AreaSet
     from fastk.images import read_rgb
 
     root = build_demo_set(side=128, max_subjects=4, planted=["right_cheek", "right_eye"], lightings=["normal"])
@@ -187,7 +187,7 @@ def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
 
 
 #: fastk modules the image-making code imports that do not change the images it makes.
-NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.faces", "fastk.landmark_cache", "fastk.images",
+NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.faces", "fastk.face.landmark_cache", "fastk.images",
                   "fastk.common.fingerprint", "fastk.plugin.plugins", "fastk.demo_set_key",
                   "fastk.common.progress", "fastk.common.threads", "fastk.common._user_files"}  # _user_files: YAML reading
 

@@ -65,8 +65,8 @@ def test_its_exploration_is_the_one_process_exploration_of_its_model(runs, tmp_p
 
 @pytest.mark.slow
 def test_its_masks_are_the_one_process_masks(runs, tmp_path):
-    from fastk.areas import AreaSet
-    from fastk.masked_dataset import write_masked_dataset
+    from fastk.face.areas import AreaSet
+    from fastk.face.masked_dataset import write_masked_dataset
     from fastk.pipeline import Pipeline
     from fastk.pipeline.samples_io import common_root
 

@@ -34,7 +34,7 @@ def _in_main_thread(batches, detector, cache, landmarks, meta):
 
 
 def _files(samples, checkpoint, out, batch_size):
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
 
     backbone, model, _ = load_checkpoint(checkpoint)
     settings = ExploreSettings(batch_size=batch_size, n_boot=10, overlays=0)

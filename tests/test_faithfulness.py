@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 import fastk
-from fastk.areas import AreaSet
 from fastk.cli import cli
 from fastk.datasets import Sample
+from fastk.face.areas import AreaSet
 from fastk.faithfulness import (
     FaithfulnessSettings,
     faithfulness,

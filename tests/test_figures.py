@@ -14,7 +14,7 @@ def test_figure_functions_leave_the_callers_backend_and_pyplot_alone(tmp_path):
 import sys
 import matplotlib
 matplotlib.use("svg")  # a notebook user's choice
-from fastk.areas import AreaSet
+from fastk.face.areas import AreaSet
 from fastk.figures import face_diagram, importance_bar_chart
 from fastk.stability_figures import variance_bar
 summary = {{"nose": {{"importance": 0.8, "ci_low": 0.7, "ci_high": 0.9}},

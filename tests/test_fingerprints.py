@@ -20,7 +20,7 @@ from fastk.checkpoints import load_checkpoint, read_checkpoint, save_checkpoint
 from fastk.cli import cli
 from fastk.common.fingerprint import samples_hash, state_dict_hash
 from fastk.errors import CheckpointError, ConfigError
-from fastk.landmark_cache import LandmarkCache
+from fastk.face.landmark_cache import LandmarkCache
 
 
 def _explore(data, checkpoint, out, *extra):

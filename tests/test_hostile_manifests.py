@@ -14,8 +14,8 @@ from click.testing import CliRunner
 
 import fastk
 from fastk import config
-from fastk.areas import AreaSet
 from fastk.errors import ConfigError
+from fastk.face.areas import AreaSet
 
 
 @pytest.fixture(scope="module")

@@ -57,7 +57,7 @@ def test_every_exif_orientation_comes_out_as_a_photo_viewer_shows_it(tmp_path, p
 
 def test_sideways_phone_photo_is_upright_for_the_detector(tmp_path, portrait):
     import fastk
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
 
     p = tmp_path / "phone.jpg"
     _save_with_orientation(p, _stored_sideways(portrait), 6)
@@ -140,8 +140,8 @@ def framed_checkpoint(tmp_path_factory, tiny_checkpoint, tiny_dataset) -> tuple:
 
     import fastk
     from fastk.checkpoints import load_checkpoint
-    from fastk.framing import record_framing
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.framing import record_framing
+    from fastk.face.landmark_cache import LandmarkCache
 
     p = tmp_path_factory.mktemp("framed") / "framed.pt"
     shutil.copy(tiny_checkpoint, p)
@@ -181,8 +181,8 @@ def test_training_framing_is_recorded(framed_checkpoint):
 
 def test_full_frame_is_cropped_back_to_the_training_framing(framed_checkpoint, full_frame, tiny_checkpoint):
     import fastk
-    from fastk.framing import crop_window, smaller_than_training
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.framing import crop_window, smaller_than_training
+    from fastk.face.landmark_cache import LandmarkCache
 
     ckpt, stats = framed_checkpoint
     scene_path, photo_path, pasted = full_frame
@@ -350,8 +350,8 @@ def test_crop_window_always_lies_inside_the_image():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from fastk.framing import crop_window
-    from fastk.landmarks import Face
+    from fastk.face.framing import crop_window
+    from fastk.face.landmarks import Face
 
     @settings(max_examples=300, deadline=None)
     @given(h=st.integers(8, 2000), w=st.integers(8, 2000), fx=st.floats(0, 1), fy=st.floats(0, 1),

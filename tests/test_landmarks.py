@@ -81,7 +81,7 @@ def test_no_face_is_a_typed_result_not_an_exception(detector):
 
 
 def test_landmark_cache_hits_on_second_call(tmp_path, london_photos):
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
 
     cache = LandmarkCache(tmp_path)
     det = fastk.create("landmarks", "dlib")
@@ -101,7 +101,7 @@ def test_detect_each_on_threads_finds_what_one_thread_finds(tmp_path, london_pho
     thread, in input order, with an unreadable file's error in its place, each file looked up once."""
     from fastk.common.threads import THREADS_ENV
     from fastk.errors import ImageReadError
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
 
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"not a jpeg")

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import fastk
-from fastk.areas import AreaSet
 from fastk.datasets import Sample
 from fastk.demo_set_render import face_crop_box
+from fastk.face.areas import AreaSet
 from fastk.images import read_rgb, write_image
 
 KEEP = ["nose", "lips", "philtrum", "left_cheek"]
@@ -37,7 +37,7 @@ def zoomed(tmp_path_factory, london_photos) -> list[Sample]:
 
 
 def _masked(samples, out, **kw):
-    from fastk.masked_dataset import write_masked_dataset
+    from fastk.face.masked_dataset import write_masked_dataset
 
     return write_masked_dataset(samples, out, keep=KEEP, detector=fastk.create("landmarks", "dlib"),
                                 area_set=AreaSet.load("paper"), show_progress=False, **kw)
@@ -59,7 +59,7 @@ def test_the_shortcut_audit_finds_the_face_geometry_leak(zoomed):
 
 
 def test_aligned_masks_are_one_mask_and_carry_no_label(zoomed, tmp_path):
-    from fastk.alignment import Alignment
+    from fastk.face.alignment import Alignment
 
     stats = _masked(zoomed, tmp_path / "a", alignment=Alignment(96))
     audit = stats["mask_audit"]
@@ -68,7 +68,7 @@ def test_aligned_masks_are_one_mask_and_carry_no_label(zoomed, tmp_path):
     # every written image is black outside the template's mask (2 px from its edge: JPEG rings there)
     import cv2
 
-    from fastk.alignment import canonical_masks
+    from fastk.face.alignment import canonical_masks
 
     areas = AreaSet.load("paper")
     keep = areas.union(canonical_masks(Alignment(96), areas), KEEP)
@@ -81,8 +81,8 @@ def test_aligned_masks_are_one_mask_and_carry_no_label(zoomed, tmp_path):
 def test_the_swap_test_finds_a_model_that_reads_the_outline(zoomed, tmp_path):
     """A model trained on per-image masks of this data can only use the outline or the face's size:
     swapping masks between real and attack images must cost more AUC than swapping within a class."""
+    from fastk.face.masked_dataset import MaskRecipe
     from fastk.mask_swap import swap_test
-    from fastk.masked_dataset import MaskRecipe
     from tests.helpers import train_tiny
 
     train, test = zoomed[:40], zoomed[40:]

@@ -88,8 +88,8 @@ def face_videos(tmp_path_factory, london_photos) -> Path:
 
 
 def test_the_face_check_finds_faces_in_video_frames_and_caches_them(face_videos, tmp_path):
-    from fastk.face_check import check_faces
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.face_check import check_faces
+    from fastk.face.landmark_cache import LandmarkCache
 
     samples = fastk.create("dataset", "oulu", root=face_videos, frames_per_video=4).samples()
     cache = LandmarkCache(tmp_path / "cache")

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 
 import fastk
-from fastk.areas import AreaSet
 from fastk.cli import cli
 from fastk.common.locks import INFO_FILE, OWNER_FILE, FolderLock, FolderLockedError
 from fastk.common.safepaths import UnsafePathError, child, plain_name, safe_name
-from fastk.masked_dataset import write_masked_dataset
-from fastk.masking import masked_layout
+from fastk.face.areas import AreaSet
+from fastk.face.masked_dataset import write_masked_dataset
+from fastk.face.masking import masked_layout
 
 
 def _tree(root: Path) -> dict[str, bytes]:

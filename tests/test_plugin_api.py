@@ -22,8 +22,8 @@ from fastk.testing import fastk_plugins  # noqa: F401 - the fixture, as a plugin
 from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
 
 ROOT = Path(__file__).parents[1]
-EXPORTS = {"LandmarkDetector": "fastk.landmarks", "Face": "fastk.landmarks", "NoFace": "fastk.landmarks",
-           "Candidate": "fastk.landmarks", "CamMethod": "fastk.cam", "CamTarget": "fastk.cam",
+EXPORTS = {"LandmarkDetector": "fastk.face.landmarks", "Face": "fastk.face.landmarks", "NoFace": "fastk.face.landmarks",
+           "Candidate": "fastk.face.landmarks", "CamMethod": "fastk.cam", "CamTarget": "fastk.cam",
            "Backbone": "fastk.backbones", "AreaSelector": "fastk.selection", "Dataset": "fastk.datasets",
            "Sample": "fastk.datasets", "Protocol": "fastk.protocols", "ProtocolSplit": "fastk.protocols"}
 

@@ -227,7 +227,7 @@ def test_every_command_that_reads_a_dataset_takes_dataset_options(command, tiny_
     with the reader's options named, which proves the flag was read) in sanity, faithfulness and mask."""
     import json
 
-    from fastk.areas import AreaSet
+    from fastk.face.areas import AreaSet
 
     importance = tmp_path / "area_importance.json"
     names = AreaSet.load("paper").names

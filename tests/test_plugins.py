@@ -128,7 +128,7 @@ def test_every_registration_hook_has_a_builtin_implementation(fresh_plugins, hoo
 
 def test_kinds_are_the_registration_hookspecs():
     assert {k: (v.hook, v.base) for k, v in plugins.KINDS.items()} == {
-        "landmarks": ("fastk_register_landmark_detectors", "fastk.landmarks:LandmarkDetector"),
+        "landmarks": ("fastk_register_landmark_detectors", "fastk.face.landmarks:LandmarkDetector"),
         "cam": ("fastk_register_cam_methods", "fastk.cam:CamMethod"),
         "backbone": ("fastk_register_backbones", "fastk.backbones:Backbone"),
         "selector": ("fastk_register_area_selectors", "fastk.selection:AreaSelector"),

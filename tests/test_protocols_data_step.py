@@ -87,12 +87,12 @@ def test_a_protocol_that_loses_a_class_to_the_face_check_is_refused(tmp_path, sm
 
 
 def test_a_missing_protocol_file_fails_before_any_face_is_looked_for(tmp_path, small_oulu, monkeypatch):
-    import fastk.face_check
+    import fastk.face.face_check
 
     def no_face_finding(*args, **kwargs):
         raise AssertionError("faces were looked for before the protocol was read")
 
-    monkeypatch.setattr(fastk.face_check, "check_faces", no_face_finding)
+    monkeypatch.setattr(fastk.face.face_check, "check_faces", no_face_finding)
     p = _pipeline(small_oulu, tmp_path / "run", protocol="oulu-npu",
                   protocol_options={"protocol": 1, "protocols_dir": str(tmp_path / "none")})
     with pytest.raises(ConfigError, match="no protocol folder .*none/Protocol_1"):

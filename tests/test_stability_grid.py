@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import fastk
 from fastk.check_subset import stratified_subset
 from fastk.cli import cli
-from fastk.landmark_cache import LandmarkCache
+from fastk.face.landmark_cache import LandmarkCache
 from fastk.stability_analysis import load_stability, p_set, run_stability
 from fastk.stability_grid import StabilityConfig, model_labels
 from fastk.stability_html import stability_section

@@ -1,4 +1,4 @@
-"""Build ``fastk/data/mean_face68.yaml``: the mean dlib-68 shape of the shared London photos.
+"""Build ``fastk/face/data/mean_face68.yaml``: the mean dlib-68 shape of the shared London photos.
 
 Each face is normalised (eye midpoint at the origin, inter-ocular distance 1) before averaging. The
 report draws its face diagram (areas coloured by importance) on this shape.
@@ -15,7 +15,7 @@ import yaml
 import fastk
 from fastk.images import list_images, read_rgb
 
-OUT = Path(__file__).parents[1] / "fastk" / "data" / "mean_face68.yaml"
+OUT = Path(__file__).parents[1] / "fastk" / "face" / "data" / "mean_face68.yaml"
 
 
 def main(folder: str) -> None:

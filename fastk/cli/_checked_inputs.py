@@ -46,7 +46,7 @@ def load_dataset(dataset: str, path, options: dict):
 
 def print_skipped(console, skipped: list[dict], csv_path: Path | None, *, limit: int = 10) -> None:
     """A count in the terminal, and where the full list is (or the first ``limit`` reasons)."""
-    from fastk.face_check import count_kinds
+    from fastk.face.face_check import count_kinds
 
     if not skipped:
         return

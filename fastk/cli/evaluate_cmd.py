@@ -45,7 +45,7 @@ def _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, 
 
     import fastk
     from fastk.checkpoints import load_checkpoint
-    from fastk.model_input import describe, recorded_detector
+    from fastk.face.model_input import describe, recorded_detector
     from fastk.training.evaluate import metrics_of, score_samples
     from fastk.training.metrics import describe_undefined
 
@@ -80,7 +80,7 @@ def _write(out: Path, metrics: dict, scored, t: float) -> Path | None:
 
     from fastk.common.jsonsafe import write_json
     from fastk.common.outputs import write_text
-    from fastk.face_check import write_skipped
+    from fastk.face.face_check import write_skipped
 
     write_json(out, metrics, indent=2)
     skipped_csv = write_skipped(out.parent / "skipped.csv", scored.skipped)

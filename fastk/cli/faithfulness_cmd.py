@@ -46,11 +46,11 @@ def command(checkpoint, path, dataset, dataset_options, importance, areas_to_tes
     and AUC of CHECKPOINT drop, against random area sets of the same size; writes faithfulness.json and
     figures into --out."""
     import fastk
-    from fastk.areas import AreaSet
     from fastk.check_subset import source_name
     from fastk.checkpoints import load_checkpoint
     from fastk.cli._common import load_samples
     from fastk.errors import ConfigError
+    from fastk.face.areas import AreaSet
     from fastk.faithfulness import FaithfulnessSettings, faithfulness
 
     if importance is None and areas_to_test is None:

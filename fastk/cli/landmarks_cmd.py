@@ -21,9 +21,9 @@ def command(images: tuple[Path, ...], landmarks: str, areas: str, out: Path) -> 
     Each drawing is OUT/NAME_areas.jpg, named after its image (landmarks.json says which is which).
     """
     import fastk
-    from fastk.areas import AreaSet
     from fastk.common.jsonsafe import write_json
     from fastk.common.locks import FolderLock
+    from fastk.face.areas import AreaSet
     from fastk.images import list_images
 
     detector = fastk.create("landmarks", landmarks)

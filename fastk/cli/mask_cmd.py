@@ -48,11 +48,11 @@ def command(ctx, path, importance_file, select, dataset, dataset_options, landma
     `fastk predict` prepares raw photos alike.
     """
     import fastk
-    from fastk.alignment import Alignment
-    from fastk.areas import AreaSet
     from fastk.errors import ConfigError
+    from fastk.face.alignment import Alignment
+    from fastk.face.areas import AreaSet
+    from fastk.face.masked_dataset import write_masked_dataset
     from fastk.importance import importance_vector
-    from fastk.masked_dataset import write_masked_dataset
 
     try:
         record = json.loads(Path(importance_file).read_text())
@@ -86,7 +86,7 @@ def command(ctx, path, importance_file, select, dataset, dataset_options, landma
 
 def input_record(stats: dict, alignment, areas: str, landmarks: str, size: int | None) -> dict:
     """What a checkpoint trained on this output must record to prepare raw photos alike (mask.json's
-    ``input``, read by `fastk train`): the alignment and the mask (fastk.model_input)."""
+    ``input``, read by `fastk train`): the alignment and the mask (fastk.face.model_input)."""
     record = {"mask": {"mode": stats["mode"], "keep": stats["kept_areas"], "areas": areas, "framing": stats["framing"],
                        "size": size}, "landmarks": landmarks}
     if alignment is not None:

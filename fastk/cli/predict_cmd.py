@@ -32,7 +32,7 @@ def command(checkpoint, images, threshold, landmarks, face_check) -> None:
     from fastk.checkpoints import load_checkpoint
     from fastk.common.jsonsafe import dumps
     from fastk.datasets import Sample
-    from fastk.model_input import recorded_detector
+    from fastk.face.model_input import recorded_detector
     from fastk.training.evaluate import score_samples
 
     backbone, model, meta = load_checkpoint(checkpoint)

@@ -50,7 +50,7 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
             targets, areas, k, n_boot, max_images, planted, seed, out, device, as_json) -> None:
     """How stable is the area ranking over models (seeds), CAM methods, detectors and CAM targets?"""
     from fastk.errors import ConfigError
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
     from fastk.stability_analysis import run_stability
     from fastk.stability_grid import StabilityConfig, model_labels
     from fastk.stability_html import write_stability_html

@@ -50,7 +50,7 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     import fastk
     from fastk.common.distributed import main_holds
     from fastk.common.locks import FolderLock
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
     from fastk.training import TrainConfig
     from fastk.training.splits import require_subjects
 
@@ -85,8 +85,8 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
     """Check the faces, split by subject, train, then (rank 0) record the split, framing and test metrics."""
     from fastk.common.devices import default_device
     from fastk.common.distributed import world
-    from fastk.face_check import check_faces, require_usable, write_skipped
-    from fastk.framing import record_framing
+    from fastk.face.face_check import check_faces, require_usable, write_skipped
+    from fastk.face.framing import record_framing
     from fastk.training import subject_split, train
     from fastk.training.evaluate import evaluate_checkpoint
     from fastk.training.splits import require_both_classes

@@ -136,8 +136,8 @@ class Pipeline:
         return self.config.masking == "aligned"
 
     def alignment(self):
-        """The run's :class:`fastk.alignment.Alignment` (at the backbone's input size), or None."""
-        from fastk.alignment import Alignment
+        """The run's :class:`fastk.face.alignment.Alignment` (at the backbone's input size), or None."""
+        from fastk.face.alignment import Alignment
 
         return Alignment(self.config.backbone.input_size) if self.aligned else None
 

@@ -27,8 +27,8 @@ def compared_detectors(p) -> list[str]:
 
 
 def run(p) -> dict[str, Any]:
-    from fastk.face_check import check_faces
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.face_check import check_faces
+    from fastk.face.landmark_cache import LandmarkCache
     from fastk.pipeline import protocol_split
     from fastk.training.splits import require_subjects, subject_split
 

@@ -62,8 +62,8 @@ def mask_use(p, variant: str) -> dict[str, Any]:
 
 def storage(p, test: list) -> dict[str, Any]:
     """Bytes per stored test image (JPEG at the configured quality, and PNG), measured alike for every model."""
+    from fastk.face.masking import encoded_bytes
     from fastk.images import read_rgb
-    from fastk.masking import encoded_bytes
 
     images = [read_rgb(s.path) for s in test[:64]]
     sizes = [encoded_bytes(im, p.config.retrain.jpeg_quality) for im in images]

@@ -11,11 +11,11 @@ import json
 from typing import Any
 
 import fastk
-from fastk.areas import AreaSet
 from fastk.common.distributed import world
 from fastk.common.jsonsafe import jsonable, write_json
 from fastk.errors import ConfigError
 from fastk.explore import read_area_rows
+from fastk.face.areas import AreaSet
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout
 
@@ -97,7 +97,7 @@ def selection_k(p) -> int:
 
 def stability(p) -> dict[str, Any]:
     """Every full model (the seeds) x CAM methods x detectors x targets on the explored split."""
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
     from fastk.stability_analysis import run_stability
     from fastk.stability_inputs import run_dataset_planted
 
@@ -132,9 +132,9 @@ def select(p) -> dict[str, Any]:
 
 def faithfulness(p) -> dict[str, Any]:
     """Remove the areas from the explored images (no retraining): does the ranking carry the decision?"""
+    from fastk.face.landmark_cache import LandmarkCache
     from fastk.faithfulness import FaithfulnessSettings
     from fastk.faithfulness import faithfulness as run_faithfulness
-    from fastk.landmark_cache import LandmarkCache
 
     fc, ex = p.config.faithfulness, p.config.explore
     backbone, model, _ = p.load_model()

@@ -33,12 +33,12 @@ def train(p, variant: str, splits, *, input_size: int | None = None, seed: int |
 
 def record_input(p, variant: str, checkpoint) -> dict[str, Any]:
     """Store in the checkpoint how its images were prepared, so ``predict``/``evaluate``/``explore``
-    prepare theirs alike (:mod:`fastk.model_input`): the alignment (``masking: aligned``) or the framing
+    prepare theirs alike (:mod:`fastk.face.model_input`): the alignment (``masking: aligned``) or the framing
     of the dataset's images (``landmark``), and a variant's mask. Why: checkpoints of ``fastk run``
     recorded none, so a full-frame photo was scored squashed, not cropped (issue 26)."""
     from fastk.checkpoints import load_checkpoint, save_checkpoint
-    from fastk.framing import framing_stats
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.framing import framing_stats
+    from fastk.face.landmark_cache import LandmarkCache
     from fastk.pipeline.mask_steps import recipe
     from fastk.run_config import VARIANTS
 

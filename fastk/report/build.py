@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 import fastk
-from fastk.areas import AreaSet
 from fastk.common.environment import environment_record
+from fastk.face.areas import AreaSet
 from fastk.figures import face_diagram
 from fastk.plugin.plugins import provenance
 from fastk.report.finding import finding

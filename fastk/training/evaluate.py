@@ -1,9 +1,9 @@
 """Scoring and evaluating a trained model on samples, at a threshold chosen on validation.
 
-Every image is checked before it is scored (:mod:`fastk.face_check`): unreadable files, and with a
+Every image is checked before it is scored (:mod:`fastk.face.face_check`): unreadable files, and with a
 landmark detector images without a face, are skipped and listed instead of stopping the batch or
 being scored silently. With a detector, each image is also framed the way the model's training
-images were (:mod:`fastk.framing`).
+images were (:mod:`fastk.face.framing`).
 """
 
 from __future__ import annotations
@@ -43,16 +43,16 @@ class Scored:
 
 def score_samples(backbone, model, meta: dict[str, Any], samples: list[Sample], *, detector=None, cache=None,
                   batch_size: int = 64, device: str = "cpu", show_progress: bool = False) -> Scored:
-    """Check, prepare (:func:`fastk.model_input.prepare`) and score ``samples``; never raises for a bad
+    """Check, prepare (:func:`fastk.face.model_input.prepare`) and score ``samples``; never raises for a bad
     image (it is listed in ``skipped``).
 
     ``detector`` (a landmark-detector plugin) turns on the face check and the preparation (alignment,
     framing, masking as the checkpoint's ``meta`` records); without it every readable image is scored
     as it is.
     """
-    from fastk.face_check import UNREADABLE, check_faces
+    from fastk.face.face_check import UNREADABLE, check_faces
+    from fastk.face.model_input import prepare
     from fastk.images import read_rgb
-    from fastk.model_input import prepare
 
     checked = check_faces(samples, detector, cache, show_progress=show_progress)
     out = Scored(skipped=list(checked.skipped), detector=None if detector is None else detector.name)
@@ -130,7 +130,7 @@ def metrics_of(scored: Scored, threshold: float, *, group_by: list[str] | tuple[
     images left out (``n_skipped`` counts them); ``framing`` counts images cropped to the training
     framing and used as they are.
     """
-    from fastk.face_check import Checked, require_usable
+    from fastk.face.face_check import Checked, require_usable
     from fastk.training.metrics import metrics_at
 
     require_usable(Checked(usable=[(s, None) for s in scored.samples], skipped=scored.skipped), source)

@@ -58,7 +58,7 @@ def fastk_register_commands(cli):
     @click.option("--areas", default="paper", show_default=True, help="Area set: a name, a YAML file or PACKAGE:FILE.")
     def mirror_pairs(areas):
         """Each area of an area set and its mirror image: what symmetric-top-k keeps together."""
-        from fastk.areas import AreaSet
+        from fastk.face.areas import AreaSet
 
         names = AreaSet.load(areas).names
         for area in names:

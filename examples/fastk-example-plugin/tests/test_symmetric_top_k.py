@@ -45,7 +45,7 @@ def test_mirror_pairs_command_through_the_documented_recipe(system):
 
 
 def test_the_area_set_it_ships_loads_by_package_and_file():
-    from fastk.areas import AreaSet
+    from fastk.face.areas import AreaSet
 
     areas = AreaSet.load("fastk_example_plugin:areas/eyes-and-mouth.yaml")
     assert areas.name == "eyes-and-mouth" and areas.names == ["left_eye", "right_eye", "mouth"]

@@ -1,6 +1,6 @@
 """Keep only the chosen face areas: black out the rest (the paper), or crop to them (saves compute).
 
-The pixel operations and where a masked dataset's files go; writing one is :mod:`fastk.masked_dataset`.
+The pixel operations and where a masked dataset's files go; writing one is :mod:`fastk.face.masked_dataset`.
 
 Blacking out keeps the image size, so it saves storage (JPEG compresses black well) but no compute;
 the crop-to-ROI variant takes the tight box around the kept areas and resizes it, which is what

@@ -4,7 +4,7 @@ Two framings (:class:`MaskRecipe`):
 
 * ``landmark`` (the paper's recipe): each image is masked with its own landmarks, as it is;
 * ``aligned`` (fastk's default): each face is first warped onto the canonical template
-  (:mod:`fastk.alignment`) and every image gets the template's mask, the very same pixels, so the
+  (:mod:`fastk.face.alignment`) and every image gets the template's mask, the very same pixels, so the
   mask carries no per-image information. Images that are aligned already (``fastk run`` aligns once,
   in its ``align`` step, and masks the aligned copies) need no landmarks at all.
 
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from fastk.alignment import Alignment, canonical_masks
-from fastk.areas import AreaSet
-from fastk.masking import black_out, crop_to_roi, encoded_bytes, masked_layout
+from fastk.face.alignment import Alignment, canonical_masks
+from fastk.face.areas import AreaSet
+from fastk.face.masking import black_out, crop_to_roi, encoded_bytes, masked_layout
 
 MODES = ("blackout", "crop", "align")
 
@@ -72,7 +72,7 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
     aligned (``align``; see :class:`MaskRecipe` for ``alignment`` and ``prealigned``).
 
     Files keep their names and relative folders (below ``source_root``, default: their common parent;
-    see :func:`fastk.masking.masked_layout`), so an existing split or label layout carries over; nothing
+    see :func:`fastk.face.masking.masked_layout`), so an existing split or label layout carries over; nothing
     is ever written outside ``out_dir`` or over a source. Images without a face are listed in
     ``skipped.csv``. Returns counts, the mean share of pixels kept, storage before and after (mean
     JPEG at ``jpeg_quality`` and PNG bytes per image), which detector found the faces, and the mask
@@ -93,7 +93,7 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
 def _write(samples, out: Path, recipe: MaskRecipe, detector, cache, source_root, show_progress, jpeg_quality) -> dict:
     from fastk.common.distributed import all_gather, world
     from fastk.common.progress import progress_bar
-    from fastk.landmark_cache import LandmarkCache
+    from fastk.face.landmark_cache import LandmarkCache
     from fastk.mask_audit import audit_masks
 
     cache = cache or LandmarkCache()
@@ -127,8 +127,8 @@ def _prepared(path: Path, recipe: MaskRecipe, fixed, detector, cache) -> tuple[n
     why not. With alignment the mask is the template's, so its points are the template's too: the audit
     reads the geometry of the mask, which is the same for every image."""
     from fastk.errors import ImageReadError
+    from fastk.face.landmark_cache import read_and_detect
     from fastk.images import read_rgb
-    from fastk.landmark_cache import read_and_detect
 
     if recipe.prealigned:
         assert recipe.alignment is not None and fixed is not None

@@ -94,7 +94,7 @@ class Candidate:
 class LandmarkDetector(Plugin):
     """Base class of landmark-detector plugins. Subclasses set ``name``/``scheme``, implement ``_find_faces``.
 
-    Results are cached on disk (:mod:`fastk.landmark_cache`) under the image's content hash plus
+    Results are cached on disk (:mod:`fastk.face.landmark_cache`) under the image's content hash plus
     :meth:`cache_key`, so the key must change whenever the detector could give other points. The
     base key holds the name, ``version``, the plugin's distribution name and version (from package
     metadata), the settings below and a content hash of every file :meth:`model_files` lists.
@@ -114,7 +114,7 @@ class LandmarkDetector(Plugin):
     detect_max_side: int = 640
     #: True when one detector object may run :meth:`detect` in several threads at once; fastk then
     #: finds the faces of a batch on worker threads
-    #: (:meth:`fastk.landmark_cache.LandmarkCache.detect_each`). Leave False when the library's objects
+    #: (:meth:`fastk.face.landmark_cache.LandmarkCache.detect_each`). Leave False when the library's objects
     #: keep per-call state (dlib's HOG scanner, MediaPipe's graphs) and you do not give each thread its
     #: own. Inherited: a subclass that adds such state must set it back to False.
     thread_safe: ClassVar[bool] = False

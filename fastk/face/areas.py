@@ -1,6 +1,6 @@
 """Face areas as data: named polygons over dlib-68 landmark indices, and their masks.
 
-The paper's 10 areas (Table 1) ship as ``fastk/data/areas/paper.yaml``; a user's own set is a YAML
+The paper's 10 areas (Table 1) ship as ``fastk/face/data/areas/paper.yaml``; a user's own set is a YAML
 file of the same form (see ``configs/areas/``; the format: docs/areas.md), and a plugin package ships
 its sets as package files, named ``PACKAGE:FILE`` (``--areas my_plugin:areas/eyes.yaml``). Left/right follow the paper: *image* left/right with
 dlib's numbering, so ``left_eye`` is dlib points 37-42 (1-based), the eye on the image's left.

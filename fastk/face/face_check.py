@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastk.datasets import Sample
 from fastk.errors import FastkError, ImageReadError
-from fastk.landmarks import Face
+from fastk.face.landmarks import Face
 
 #: ``kind`` of a skipped image, for counts in the terminal.
 UNREADABLE, NO_FACE = "unreadable", "no face"
@@ -46,12 +46,12 @@ def check_faces(samples: list[Sample], detector=None, cache=None, *, show_progre
     """Split ``samples`` into those with a usable face and the skipped ones (no face, unreadable).
 
     ``detector=None`` checks only that each file reads (for inputs that are not faces by design,
-    such as masked datasets); ``cache`` is a :class:`fastk.landmark_cache.LandmarkCache`.
+    such as masked datasets); ``cache`` is a :class:`fastk.face.landmark_cache.LandmarkCache`.
     """
     from fastk.common.progress import progress_bar
 
     if detector is not None and cache is None:
-        from fastk.landmark_cache import LandmarkCache
+        from fastk.face.landmark_cache import LandmarkCache
 
         cache = LandmarkCache()
     out = Checked()

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.landmarks import Face
+from fastk.face.landmarks import Face
 
 #: A face box this many times smaller (geometric mean over width and height) than in training is cropped.
 TOLERANCE = 1.3
@@ -40,7 +40,7 @@ def framing_stats(samples, detector, cache) -> dict[str, Any]:
     """How the training images frame their faces: what ``fastk train`` stores as ``meta["framing"]``.
 
     Medians over the samples in which ``detector`` finds a face (through ``cache``, a
-    :class:`fastk.landmark_cache.LandmarkCache`); ``{}`` when it finds none. Cached detections make
+    :class:`fastk.face.landmark_cache.LandmarkCache`); ``{}`` when it finds none. Cached detections make
     this cheap after the face check; each image is decoded once more for its upright size.
     """
     from fastk.errors import ImageReadError

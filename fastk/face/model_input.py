@@ -5,9 +5,9 @@ explore`` explained the whole squashed frame, so the explanation was of another 
 scored (their probabilities differed by 0.178 on real full-frame photos, issue 29). Every command
 that feeds a checkpoint images prepares them here, from what the checkpoint recorded in its ``meta``:
 
-* ``alignment`` (:mod:`fastk.alignment`): the face warped onto the template, as the training images were;
-* else ``framing`` (:mod:`fastk.framing`): a full frame cropped to the training images' framing;
-* then ``mask`` (a retrained variant, :class:`fastk.masked_dataset.MaskRecipe`): only its kept areas,
+* ``alignment`` (:mod:`fastk.face.alignment`): the face warped onto the template, as the training images were;
+* else ``framing`` (:mod:`fastk.face.framing`): a full frame cropped to the training images' framing;
+* then ``mask`` (a retrained variant, :class:`fastk.face.masked_dataset.MaskRecipe`): only its kept areas,
   blacked out or cropped as in training (on the template for aligned variants, from the face's own
   landmarks otherwise).
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.landmarks import Face
+from fastk.face.landmarks import Face
 
 ALIGNED, MASKED = "aligned", "masked"
 
@@ -39,7 +39,7 @@ class Prepared:
 
 def recorded_detector(meta: dict[str, Any] | None) -> str | None:
     """The landmark detector a checkpoint's images were aligned or framed with (None: not recorded)."""
-    from fastk.framing import valid_framing
+    from fastk.face.framing import valid_framing
 
     meta = meta if isinstance(meta, dict) else {}
     found = meta.get("alignment")
@@ -52,7 +52,7 @@ def recorded_detector(meta: dict[str, Any] | None) -> str | None:
 
 def describe(meta: dict[str, Any] | None) -> str:
     """One line: how this checkpoint's inputs are prepared (for the terminal)."""
-    from fastk.framing import valid_framing
+    from fastk.face.framing import valid_framing
 
     meta = meta if isinstance(meta, dict) else {}
     mask = meta.get("mask") if isinstance(meta.get("mask"), dict) else None
@@ -66,8 +66,8 @@ def describe(meta: dict[str, Any] | None) -> str:
 
 def prepare(rgb: np.ndarray, face: Face | None, meta: dict[str, Any] | None) -> Prepared:
     """``rgb`` (with ``face``, found on it) as the checkpoint whose ``meta`` is given was trained on it."""
-    from fastk.alignment import Alignment
-    from fastk.framing import framed, valid_framing
+    from fastk.face.alignment import Alignment
+    from fastk.face.framing import framed, valid_framing
 
     meta = meta if isinstance(meta, dict) else {}
     if face is None or face.points68 is None:
@@ -87,9 +87,9 @@ def _masked(p: Prepared, record: Any, alignment) -> Prepared:
     """``p`` with only the variant's kept areas, as its training images had them (no record: as is)."""
     if not isinstance(record, dict) or record.get("mode") not in ("blackout", "crop"):
         return p
-    from fastk.alignment import canonical_masks
-    from fastk.areas import AreaSet
-    from fastk.masking import black_out, crop_to_roi, roi_box
+    from fastk.face.alignment import canonical_masks
+    from fastk.face.areas import AreaSet
+    from fastk.face.masking import black_out, crop_to_roi, roi_box
 
     area_set = AreaSet.load(record["areas"])
     keep = list(record["keep"])

@@ -18,8 +18,8 @@ import numpy as np
 
 from fastk.common.jsonsafe import dumps, write_json
 from fastk.errors import FastkError
+from fastk.face.landmarks import Face, LandmarkDetector, NoFace
 from fastk.images import read_rgb
-from fastk.landmarks import Face, LandmarkDetector, NoFace
 from fastk.video_frames import parse_frame_path
 
 CACHE_ENV = "FASTK_CACHE_DIR"

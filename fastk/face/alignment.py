@@ -9,7 +9,7 @@ each face is moved by a similarity transform (rotation, uniform scale, shift: no
 68 landmarks best fit the template's, and every image of a masked variant is then blacked out with the
 very same pixels (:func:`canonical_masks`), so the mask carries no per-image information.
 
-The template is the mean dlib-68 shape of the shared London photos (``fastk/data/mean_face68.yaml``),
+The template is the mean dlib-68 shape of the shared London photos (``fastk/face/data/mean_face68.yaml``),
 placed the way the demo frames a face: a square around the landmarks' extent with ``margin`` of it on
 each side, a little more forehead than neck (:func:`fastk.demo_set_render.face_crop_box`'s rule).
 """
