@@ -74,7 +74,7 @@ def mean_map(checkpoint: Path | None, like: Path, val: list[dict], random_seed: 
     import fastk
     from fastk.cam import resize_maps
     from fastk.checkpoints import load_checkpoint
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     backbone, model, _ = load_checkpoint(checkpoint or like)
     if checkpoint is None:

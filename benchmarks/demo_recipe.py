@@ -57,8 +57,8 @@ def train_one(recipe: str, seed: int) -> dict:
 
     import fastk
     from fastk.common.environment import environment_record
+    from fastk.data.splits import subject_split
     from fastk.face.face_check import check_faces
-    from fastk.training.splits import subject_split
     from fastk.training.trainer import TrainConfig, train
 
     _, data, backbone, training = RECIPES[recipe]

@@ -47,7 +47,7 @@ def _inputs(run: Path | None, limit: int):
 
         samples, ckpt = read_split(run / "split.json", "val"), run / "models" / "full" / "best.pt"
     else:
-        from fastk.faces import shared_faces_dir
+        from fastk.data.faces import shared_faces_dir
 
         sys.path.insert(0, str(HERE.parent))
         from tests.helpers import train_tiny
@@ -66,7 +66,7 @@ def _inputs(run: Path | None, limit: int):
 def _simulated_set(photos: list[Path], root: Path) -> None:
     """real/ and spoof/{print,replay}/ from shared photos at 192 px, as tests/conftest.py's tiny set."""
     from fastk.attacks import simulate_attack
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
     from tests.helpers import write_small
 
     for i, p in enumerate(photos):
@@ -120,7 +120,7 @@ class Handwritten:
         import torch
         from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-        from fastk.images import read_rgb
+        from fastk.data.images import read_rgb
 
         found = [(s, img, self.points(img)) for s in batch for img in [read_rgb(s.path)]]
         found = [f for f in found if f[2] is not None]

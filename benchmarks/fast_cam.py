@@ -36,8 +36,8 @@ PAIRS = [("ablationcam", "gradcam-lib:ablationcam"), ("scorecam", "gradcam-lib:s
 
 
 def faces(n: int, offset: int = 0) -> list[np.ndarray]:
-    from fastk.faces import shared_faces_dir
-    from fastk.images import read_rgb
+    from fastk.data.faces import shared_faces_dir
+    from fastk.data.images import read_rgb
 
     root = shared_faces_dir()
     if root is None:

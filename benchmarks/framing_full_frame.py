@@ -22,8 +22,8 @@ import numpy as np
 
 import fastk
 from fastk.common.jsonsafe import dumps
-from fastk.datasets import Sample
-from fastk.images import read_rgb, write_image
+from fastk.data.datasets import Sample
+from fastk.data.images import read_rgb, write_image
 from fastk.training.evaluate import evaluate_checkpoint
 
 KEYS = ("acer", "apcer", "bpcer", "auc", "eer")

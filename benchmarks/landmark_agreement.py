@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 
 import fastk
+from fastk.data.faces import shared_faces_dir
+from fastk.data.images import list_images, read_rgb
 from fastk.face.areas import AreaSet
-from fastk.faces import shared_faces_dir
-from fastk.images import list_images, read_rgb
 
 
 def held_out(path: Path) -> bool:

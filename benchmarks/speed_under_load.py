@@ -23,7 +23,7 @@ import torch
 
 
 def _timed(run: Path):
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
     from fastk.pipeline import Pipeline
     from fastk.pipeline.core import train_step
     from fastk.pipeline.evaluate_steps import _test, models

@@ -38,7 +38,7 @@ def write_images(root: Path, n: int, seed: int) -> None:
     import cv2
     import numpy as np
 
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     faces = [read_rgb(p) for p in sorted(FACES.glob("*.jpg"))]
     rng = random.Random(seed)

@@ -20,7 +20,7 @@ import torch
 
 import fastk
 from fastk.common.environment import environment_record
-from fastk.images import read_rgb
+from fastk.data.images import read_rgb
 
 MODELS = {
     "lgsc-demo (mobilenetv3_small_100 + resnet10t)": ("lgsc", {"encoder": "mobilenetv3_small_100", "classifier": "resnet10t"}),

@@ -37,12 +37,12 @@ _moved.install()  # old import paths (before the layered tree) still work for on
 if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
     from fastk.backbones import Backbone
     from fastk.cam import CamMethod, CamTarget, eval_mode
-    from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
+    from fastk.data.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
+    from fastk.data.protocols import Protocol, ProtocolSplit
     from fastk.errors import ConfigError, FastkError
     from fastk.face.landmarks import Candidate, Face, LandmarkDetector, NoFace
     from fastk.plugin.plugins import provenance
     from fastk.plugin.registry import Plugin, Registry
-    from fastk.protocols import Protocol, ProtocolSplit
     from fastk.selection import AreaSelector, ranked
 
 #: Name -> "module:attribute", imported on first access (PEP 562), so ``import fastk`` stays cheap.
@@ -55,15 +55,15 @@ _LAZY = {
     "CamTarget": "fastk.cam:CamTarget",
     "Backbone": "fastk.backbones:Backbone",
     "AreaSelector": "fastk.selection:AreaSelector",
-    "Dataset": "fastk.datasets:Dataset",
-    "Sample": "fastk.datasets:Sample",
-    "Protocol": "fastk.protocols:Protocol",
-    "ProtocolSplit": "fastk.protocols:ProtocolSplit",
+    "Dataset": "fastk.data.datasets:Dataset",
+    "Sample": "fastk.data.datasets:Sample",
+    "Protocol": "fastk.data.protocols:Protocol",
+    "ProtocolSplit": "fastk.data.protocols:ProtocolSplit",
     "Registry": "fastk.plugin.registry:Registry",
     "Plugin": "fastk.plugin.registry:Plugin",
-    "REAL": "fastk.datasets:REAL",
-    "SPOOF": "fastk.datasets:SPOOF",
-    "UNKNOWN": "fastk.datasets:UNKNOWN",
+    "REAL": "fastk.data.datasets:REAL",
+    "SPOOF": "fastk.data.datasets:SPOOF",
+    "UNKNOWN": "fastk.data.datasets:UNKNOWN",
     "ConfigError": "fastk.errors:ConfigError",
     "FastkError": "fastk.errors:FastkError",
     "eval_mode": "fastk.cam:eval_mode",

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.datasets import REAL, SPOOF, Sample
+from fastk.data.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError
 
 RULE = ("seeded draw: half real, half attacks (a short class gives all it has), attack types in proportion "

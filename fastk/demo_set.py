@@ -1,7 +1,7 @@
 """The embedded demo set: real face photographs plus presentation attacks *simulated* from them.
 
 Built from the shared real photos (``../shared/data/faces``: 212 photos of 103 consenting people,
-CC BY 4.0; see :data:`fastk.faces.ATTRIBUTION`) and, where that set is absent, from the real faces
+CC BY 4.0; see :data:`fastk.data.faces.ATTRIBUTION`) and, where that set is absent, from the real faces
 that installed packages ship. Each photo gives
 
 * one **real** sample: a tight square face crop (box from the dlib landmarks), as FAS datasets ship;
@@ -57,12 +57,12 @@ from fastk.attacks import (
     REPLAY_STEPS,
 )
 from fastk.camera_model import CAMERA_STEPS
+from fastk.data.faces import ATTRIBUTION, package_faces, shared_faces_dir
 from fastk.demo_set_key import settings_key
 from fastk.demo_set_render import Recipe, draw_photo, render_photo
 from fastk.errors import ConfigError
 from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import default_cache_dir
-from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir
 
 STEPS = tuple(dict.fromkeys(PRINT_STEPS + REPLAY_STEPS + CAMERA_STEPS))
 COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "source_file", "collection", "expression", "age",

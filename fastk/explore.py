@@ -31,7 +31,7 @@ from fastk.cam_memo import CamMemo
 from fastk.common.distributed import all_gather, decided_by_main, main_holds, world
 from fastk.common.jsonsafe import write_json
 from fastk.common.progress import progress_bar
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.explore_files import BASE_COLUMNS, check_resume, finish, read_area_rows, read_rows
 from fastk.explore_output import Overlays, Part, Writer
 from fastk.face.areas import AreaSet

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
+from fastk.data.images import write_image
 from fastk.explore_files import RowAppender
 from fastk.figures import overlay
-from fastk.images import write_image
 
 
 @dataclass

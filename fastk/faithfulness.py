@@ -37,11 +37,11 @@ from fastk.common.fast_inference import channels_last, nhwc
 from fastk.common.jsonsafe import jsonable
 from fastk.common.progress import progress_bar
 from fastk.common.threads import ordered_map
-from fastk.datasets import REAL, SPOOF, Sample
+from fastk.data.datasets import REAL, SPOOF, Sample
+from fastk.data.images import read_rgb
 from fastk.errors import ConfigError, FastkError
 from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import LandmarkCache, read_and_detect
-from fastk.images import read_rgb
 from fastk.imputation import DESCRIPTIONS, REMOVALS
 from fastk.paired_auc import auc_difference
 from fastk.random_area_sets import pixel_fractions, random_sets

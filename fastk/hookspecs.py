@@ -119,23 +119,23 @@ def fastk_register_area_selectors(registry: Registry) -> None:
     """
 
 
-@registration("dataset", "fastk.datasets:Dataset")
+@registration("dataset", "fastk.data.datasets:Dataset")
 def fastk_register_datasets(registry: Registry) -> None:
-    """Register dataset readers (subclasses of :class:`fastk.datasets.Dataset`).
+    """Register dataset readers (subclasses of :class:`fastk.data.datasets.Dataset`).
 
-    A dataset yields :class:`fastk.datasets.Sample` records (image path, label, subject, attack type,
+    A dataset yields :class:`fastk.data.datasets.Sample` records (image path, label, subject, attack type,
     lighting, free metadata). Built in: ``folder`` (``real/`` and ``spoof/<attack_type>/`` trees),
     ``csv``, ``aihub``, ``oulu`` and ``siw`` (videos, a few frames each, read on demand through virtual
-    image paths: :mod:`fastk.video_frames`), ``celeba-spoof``, ``faces`` (the shared real photographs)
+    image paths: :mod:`fastk.data.video_frames`), ``celeba-spoof``, ``faces`` (the shared real photographs)
     and ``demo`` (real faces with simulated attacks).
 
     :param registry: the dataset registry; call ``registry.add(DatasetClass)``.
     """
 
 
-@registration("protocol", "fastk.protocols:Protocol")
+@registration("protocol", "fastk.data.protocols:Protocol")
 def fastk_register_protocols(registry: Registry) -> None:
-    """Register evaluation protocols (subclasses of :class:`fastk.protocols.Protocol`).
+    """Register evaluation protocols (subclasses of :class:`fastk.data.protocols.Protocol`).
 
     A protocol turns a dataset's samples into a benchmark's fixed ``train``/``val``/``test`` lists
     (``val`` is the benchmarks' *dev* set), used instead of the random subject split when a run config

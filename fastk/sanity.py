@@ -32,7 +32,7 @@ import numpy as np
 
 from fastk import face_heat
 from fastk.check_subset import stratified_subset
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.explore import ExploreSettings, explore, read_area_rows
 from fastk.importance import importance_vector, rank_agreement

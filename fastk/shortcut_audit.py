@@ -71,8 +71,8 @@ def geometry(points68: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def geometry_features(samples: Sequence[Any], detector, cache=None) -> tuple[np.ndarray, np.ndarray]:
     """``(rows of :func:`geometry`, found)``: NaN rows where ``detector`` finds no face (``found`` False)."""
+    from fastk.data.images import read_rgb
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.images import read_rgb
 
     cache = cache or LandmarkCache()
     rows, found = [], []

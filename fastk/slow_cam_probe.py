@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import fastk
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.stability_cells import _safe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,8 +50,8 @@ def seconds_per_image(cam_name: str, backbone, model, target_name: str, samples:
     an overestimate, on the safe side)."""
     import time
 
+    from fastk.data.images import read_rgb
     from fastk.errors import FastkError
-    from fastk.images import read_rgb
 
     images = []
     for s in samples:

@@ -40,7 +40,7 @@ from fastk import defaults
 from fastk.check_subset import stratified_subset
 from fastk.common.fingerprint import file_digest
 from fastk.common.jsonsafe import write_json
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.stability_cells import (
     FACTORS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 
 

@@ -1,13 +1,13 @@
 """The base of dataset readers whose data are videos (``oulu``, ``siw``): the ``frames_per_video`` option.
 
-Why a base class: every video reader samples the same way (:func:`fastk.video_frames.sample_frames`)
+Why a base class: every video reader samples the same way (:func:`fastk.data.video_frames.sample_frames`)
 and takes the same option with the same check; a new reader (another benchmark's layout) subclasses
 this and only parses its names.
 """
 
 from __future__ import annotations
 
-from fastk.datasets import Dataset
+from fastk.data.datasets import Dataset
 from fastk.errors import ConfigError
 
 

@@ -13,7 +13,7 @@ reader only needs the markers, not their exact depth::
 * subject: the folder right above the label folder (``None`` when the label folder is directly under
   ROOT: a plain real/spoof tree has no subject folders, and its label folder is no subject);
 * label: a folder named ``real``/``live`` -> 0, ``attack``/``spoof``/``fake`` -> 1 (and their
-  synonyms, plurals and any case: :func:`fastk.datasets.folder_label`); images in no such folder
+  synonyms, plurals and any case: :func:`fastk.data.datasets.folder_label`); images in no such folder
   are refused in one line naming them, not left out;
 * attack type: the folder right after ``attack``;
 * device: a folder named smartphone/phone/tablet/gopro (also recorded for real samples);
@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import fastk
-from fastk.datasets import SPOOF, Dataset, Sample, folder_label, refuse_repeats
+from fastk.data.datasets import SPOOF, Dataset, Sample, folder_label, refuse_repeats
+from fastk.data.images import list_images
 from fastk.errors import ConfigError
-from fastk.images import list_images
 
 DEVICES = {"smartphone", "phone", "mobile", "tablet", "pad", "gopro", "camera"}
 LIGHT_WORDS = {"high": "high", "normal": "normal", "mid": "normal", "medium": "normal", "low": "low"}

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import fastk
-from fastk.datasets import REAL, SPOOF, Dataset, Sample
+from fastk.data.datasets import REAL, SPOOF, Dataset, Sample
 from fastk.errors import ConfigError
 
 LABEL_FILES = {"train": "train_label.json", "test": "test_label.json"}

@@ -6,7 +6,7 @@ Required column: ``path`` (relative to the CSV's folder, or absolute) and ``labe
 importance can be broken down by it (``explore.group_by``). A row's missing trailing cells are empty.
 
 Refused in one line naming the line: text that is not UTF-8, a column named twice, a row with more
-fields than the header, an image listed twice or under two labels (:func:`fastk.datasets.refuse_repeats`).
+fields than the header, an image listed twice or under two labels (:func:`fastk.data.datasets.refuse_repeats`).
 
     fastk explore --dataset csv data/manifest.csv --checkpoint model.pt
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import fastk
 from fastk.common._user_files import read_utf8
-from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample, refuse_repeats
+from fastk.data.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample, refuse_repeats
 from fastk.errors import ConfigError
 
 LABELS = {"0": REAL, "real": REAL, "live": REAL, "bonafide": REAL, "bona_fide": REAL, "genuine": REAL,

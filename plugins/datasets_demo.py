@@ -13,9 +13,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import fastk
-from fastk.datasets import Dataset, Sample
+from fastk.data.datasets import Dataset, Sample
+from fastk.data.faces import ATTRIBUTION
 from fastk.errors import ConfigError
-from fastk.faces import ATTRIBUTION
 
 PLANTED_DEFAULT = ("right_cheek", "right_eye")
 DEMOGRAPHICS = ("collection", "expression", "age", "gender", "ethnicity", "source_file")

@@ -2,7 +2,7 @@
 
 Reads ``../shared/data/faces`` (or ``$FASTK_FACES_DIR``): subject, collection, expression, age, gender
 and ethnicity come from ``manifest.csv``. Where the set is absent, the real faces shipped by
-scikit-image and matplotlib are used, with a message. Attribution: :data:`fastk.faces.ATTRIBUTION`.
+scikit-image and matplotlib are used, with a message. Attribution: :data:`fastk.data.faces.ATTRIBUTION`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 
 import fastk
-from fastk.datasets import REAL, Dataset, Sample
+from fastk.data.datasets import REAL, Dataset, Sample
+from fastk.data.faces import ATTRIBUTION, package_faces, shared_faces_dir, warn_fallback
 from fastk.face.landmark_cache import default_cache_dir
-from fastk.faces import ATTRIBUTION, package_faces, shared_faces_dir, warn_fallback
 
 META_COLUMNS = ("collection", "expression", "age", "gender", "ethnicity")
 

@@ -10,7 +10,7 @@ A folder with neither ``real`` nor ``spoof`` inside is read as unlabelled images
 enough for exploring a model's heatmaps. In a labelled tree, images anywhere else (a ``misc/`` folder,
 files directly in ROOT) are refused in one line naming them, not left out without a word; hidden
 folders (``.thumbnails/``) are not read. A file listed twice (a symlink in ``spoof/`` to a photo in
-``real/``) is refused too (:func:`fastk.datasets.refuse_repeats`). Subject ids are not in this layout;
+``real/``) is refused too (:func:`fastk.data.datasets.refuse_repeats`). Subject ids are not in this layout;
 a file name prefix up to the first ``_`` is used as the subject when ``subject_from_name=True``.
 """
 
@@ -19,9 +19,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import fastk
-from fastk.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample, folder_label, refuse_repeats
+from fastk.data.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample, folder_label, refuse_repeats
+from fastk.data.images import list_images
 from fastk.errors import ConfigError
-from fastk.images import list_images
 
 
 class FolderDataset(Dataset):

@@ -11,7 +11,7 @@ OULU-NPU names each video ``Phone_Session_User_File`` (e.g. ``1_1_01_1``): phone
 Videos (``.avi``, also ``.mov``/``.mp4``/``.mkv``/``.webm``) are not dumped to frames: option
 ``frames_per_video`` (default 10) frames are sampled from each, at the centres of that many equal
 segments of the video (every frame of a shorter one), and read on demand; a sample's path is the
-frame's virtual path ``<video file>.f<NNNNNN>.jpg`` beside the video (see :mod:`fastk.video_frames`),
+frame's virtual path ``<video file>.f<NNNNNN>.jpg`` beside the video (see :mod:`fastk.data.video_frames`),
 and ``meta["frame"]`` its 0-based index. Listing opens each video once for its frame count; a video
 that cannot be opened is listed as its frame 0, which the steps then skip with the reason. A masked copy of such a dataset holds real JPEGs under those
 names, which this reader reads back as frames of the same videos. A tree holding both a video and
@@ -29,10 +29,10 @@ import re
 from pathlib import Path
 
 import fastk
-from fastk.datasets import REAL, SPOOF, Sample
+from fastk.data.datasets import REAL, SPOOF, Sample
+from fastk.data.images import list_images
+from fastk.data.video_frames import FRAME_NAME, list_videos, sampled_frame_paths
 from fastk.errors import ConfigError
-from fastk.images import list_images
-from fastk.video_frames import FRAME_NAME, list_videos, sampled_frame_paths
 
 from ._video_dataset import VideoDataset
 

@@ -19,7 +19,7 @@ MediumID stand for is not decoded here (kept as numbers in the metadata).
 
 Like ``oulu``: option ``frames_per_video`` (default 10) frames per video at the centres of that many
 equal segments, read on demand through virtual paths ``<video>.mov.f<NNNNNN>.jpg`` (see
-:mod:`fastk.video_frames`), nothing dumped; a masked copy holds real JPEGs of those names, read back
+:mod:`fastk.data.video_frames`), nothing dumped; a masked copy holds real JPEGs of those names, read back
 as the same frames. SiW's own protocols: the ``siw`` protocol (``plugins/protocols_siw.py``); scores
 are per frame.
 """
@@ -30,10 +30,10 @@ import re
 from pathlib import Path
 
 import fastk
-from fastk.datasets import REAL, SPOOF, Sample
+from fastk.data.datasets import REAL, SPOOF, Sample
+from fastk.data.images import list_images
+from fastk.data.video_frames import FRAME_NAME, list_videos, sampled_frame_paths
 from fastk.errors import ConfigError
-from fastk.images import list_images
-from fastk.video_frames import FRAME_NAME, list_videos, sampled_frame_paths
 
 from ._video_dataset import VideoDataset
 

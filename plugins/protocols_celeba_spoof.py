@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import fastk
-from fastk.datasets import REAL, SPOOF, Sample
+from fastk.data.datasets import REAL, SPOOF, Sample
+from fastk.data.protocols import Protocol, ProtocolSplit, check_parts
 from fastk.errors import ConfigError
-from fastk.protocols import Protocol, ProtocolSplit, check_parts
 
 from .datasets_celeba_spoof import LABEL_FILES, LIVE_SPOOF, labels_dir, read_labels
 
@@ -45,7 +45,7 @@ class CelebASpoofIntraProtocol(Protocol):
 
     def split(self, samples, dataset, *, seed: int = 0, ratios: Sequence[float] = (0.6, 0.2, 0.2),
               stratify: bool = True) -> ProtocolSplit:
-        from fastk.training.splits import subject_split
+        from fastk.data.splits import subject_split
 
         if dataset.root is None:
             raise ConfigError(f"protocol celeba-spoof: dataset {dataset.describe()} has no folder the label "

@@ -4,7 +4,7 @@ Cross-dataset testing (train on CASIA-FASD, test on Replay-Attack; train on OULU
 is how FAS papers measure generalisation to unseen capture conditions and attacks. The run's dataset
 is split by subject into train and val with the run's ``seed``, ``split.stratify`` and the train:val
 share of ``split.ratios`` (``[0.6, 0.2, 0.2]`` gives 3:1), through
-:func:`fastk.training.splits.subject_split`; the test list is every sample of the second dataset,
+:func:`fastk.data.splits.subject_split`; the test list is every sample of the second dataset,
 given as a dataset spec::
 
     split:
@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import fastk
+from fastk.data.protocols import Protocol, ProtocolSplit, check_parts, require_disjoint
 from fastk.errors import ConfigError, FastkError
-from fastk.protocols import Protocol, ProtocolSplit, check_parts, require_disjoint
 
 
 class CrossDatasetProtocol(Protocol):
@@ -58,7 +58,7 @@ class CrossDatasetProtocol(Protocol):
 
     def split(self, samples, dataset, *, seed: int = 0, ratios: Sequence[float] = (0.6, 0.2, 0.2),
               stratify: bool = True) -> ProtocolSplit:
-        from fastk.training.splits import subject_split
+        from fastk.data.splits import subject_split
 
         sub = subject_split(samples, ratios=(float(ratios[0]), float(ratios[1]), 0.0), seed=seed, stratify=stratify)
         test = [dataclasses.replace(s, path=Path(s.path).absolute()) for s in self.test.samples()]

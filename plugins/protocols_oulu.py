@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import fastk
-from fastk.datasets import REAL, SPOOF
+from fastk.data.datasets import REAL, SPOOF
+from fastk.data.protocols import Protocol, ProtocolSplit, check_parts
 from fastk.errors import ConfigError
-from fastk.protocols import Protocol, ProtocolSplit, check_parts
 
 VIDEO = re.compile(r"[1-6]_[1-3]_\d{2}_[1-5]")
 LABELS = {"+1": REAL, "1": REAL, "-1": SPOOF}

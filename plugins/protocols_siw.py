@@ -19,7 +19,7 @@ Spec: as ``oulu-npu``'s: ``siw:1``, ``siw:2,fold=3`` (or ``siw:2,3``), ``siw:3,f
 
 Protocol 1's frames: the reader samples ``frames_per_video`` frames spread over the whole video. For a
 training video, protocol 1 instead makes as many samples spread the same way
-(:func:`fastk.video_frames.spread`) over frames ``[0, min(first_frames, frame count))``. A masked copy
+(:func:`fastk.data.video_frames.spread`) over frames ``[0, min(first_frames, frame count))``. A masked copy
 (real JPEGs named like frames, no video; see ``plugins/datasets_siw.py``) cannot be sampled again: its
 training frames below ``first_frames`` are kept, fewer per video, and a note says how many videos
 that was. Test videos keep the reader's frames.
@@ -48,10 +48,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import fastk
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
+from fastk.data.protocols import Protocol, ProtocolSplit, check_parts
+from fastk.data.video_frames import frame_count, frame_path, parse_frame_path, spread
 from fastk.errors import ConfigError, ImageReadError
-from fastk.protocols import Protocol, ProtocolSplit, check_parts
-from fastk.video_frames import frame_count, frame_path, parse_frame_path, spread
 
 from .datasets_siw import NAME
 
@@ -92,7 +92,7 @@ class SiwProtocol(Protocol):
 
     def split(self, samples, dataset, *, seed: int = 0, ratios: Sequence[float] = (0.6, 0.2, 0.2),
               stratify: bool = True) -> ProtocolSplit:
-        from fastk.training.splits import subject_split
+        from fastk.data.splits import subject_split
 
         videos, unnamed = siw_videos(samples, dataset, self.describe())
         lists: dict[str, list[Sample]] = {"train": [], "test": []}

@@ -13,7 +13,7 @@ configure_threads(adaptive=False)
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from fastk.faces import shared_faces_dir  # noqa: E402
+from fastk.data.faces import shared_faces_dir  # noqa: E402
 
 FACES = shared_faces_dir()
 
@@ -72,7 +72,7 @@ def tiny_dataset(tmp_path_factory, london_photos) -> Path:
 
     root = tmp_path_factory.mktemp("tiny-dataset")
     for i, p in enumerate(london_photos[:16]):
-        from fastk.images import read_rgb
+        from fastk.data.images import read_rgb
 
         img = read_rgb(p)
         write_small(root / "real" / p.name, img)
@@ -102,7 +102,7 @@ def lgsc_checkpoint(tmp_path_factory, tiny_dataset) -> Path:
 def tiny_images(tiny_dataset) -> list:
     """Four real and four (simulated) attack images of ``tiny_dataset``, decoded."""
     import fastk
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()
     return [read_rgb(s.path) for s in samples[:4] + samples[-4:]]

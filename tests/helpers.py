@@ -10,7 +10,7 @@ import numpy as np
 def write_small(path: Path, rgb: np.ndarray, side: int = 192) -> Path:
     import cv2
 
-    from fastk.images import write_image
+    from fastk.data.images import write_image
 
     write_image(path, cv2.resize(rgb, (side, side), interpolation=cv2.INTER_AREA))
     return path
@@ -22,7 +22,7 @@ def train_tiny(dataset_root: Path, out: Path, *, epochs: int = 12, seed: int = 0
 
     import fastk
     from fastk.checkpoints import save_checkpoint
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     torch.manual_seed(seed)
     samples = fastk.create("dataset", "folder", root=dataset_root).samples()
@@ -58,7 +58,7 @@ def train_tiny_lgsc(dataset_root: Path, out: Path, *, steps: int = 30, seed: int
 
     import fastk
     from fastk.checkpoints import save_checkpoint
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     torch.manual_seed(seed)
     samples = fastk.create("dataset", "folder", root=dataset_root).samples()
@@ -111,7 +111,7 @@ def write_video(path: Path, photos: list, *, side: int = 96, fourcc: str = "MJPG
     differ even when a photo repeats); returns the frames as written (RGB)."""
     import cv2
 
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, (side, side))

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 import fastk
+from fastk.data.images import read_rgb
 from fastk.errors import ConfigError
 from fastk.face.alignment import Alignment, canonical_masks
 from fastk.face.areas import AreaSet
-from fastk.images import read_rgb
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import fastk
+from fastk.data.images import read_rgb
 from fastk.errors import ConfigError
 from fastk.face.areas import AreaSet
-from fastk.images import read_rgb
 
 PAPER_AREAS = ["left_eyebrow", "right_eyebrow", "nose", "lips", "left_eye", "right_eye", "left_cheek",
                "right_cheek", "chin", "philtrum"]

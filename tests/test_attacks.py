@@ -24,7 +24,7 @@ from fastk.camera_model import (
     encode_jpeg,
     mosaic,
 )
-from fastk.images import read_rgb
+from fastk.data.images import read_rgb
 
 SIDE = 256
 
@@ -252,7 +252,7 @@ def test_jpeg_quality_sets_the_quantisation_tables(face):
 
 def test_shortcut_audit_finds_a_planted_reencoding_shortcut(tmp_path, london_photos):
     """The audit must be able to fail: attacks saved at another JPEG quality are found at once."""
-    from fastk.datasets import Sample
+    from fastk.data.datasets import Sample
     from fastk.shortcut_audit import shortcut_audit
 
     samples = []

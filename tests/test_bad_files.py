@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from fastk.data.images import read_rgb
 from fastk.errors import ImageReadError
-from fastk.images import read_rgb
 
 
 @pytest.fixture(scope="module")

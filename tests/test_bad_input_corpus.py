@@ -30,7 +30,7 @@ def corpus(tmp_path_factory, london_photos) -> Path:
     from PIL import Image
     from skimage import data
 
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
 
     root = tmp_path_factory.mktemp("corpus") / "real"
     root.mkdir()

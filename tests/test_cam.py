@@ -5,7 +5,7 @@ import pytest
 
 import fastk
 from fastk.checkpoints import load_checkpoint
-from fastk.images import read_rgb
+from fastk.data.images import read_rgb
 
 #: Every registered name; ``gradcam-lib`` needs a method, so grad-cam's own ScoreCAM and AblationCAM (whose
 #: plain names belong to the fast versions) are tested through it.

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import fastk
 from fastk.check_subset import _allocate, chosen, makeup_line, stratified_subset
 from fastk.cli import cli
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 
 

@@ -17,7 +17,7 @@ def mixed_folder(tmp_path, tiny_dataset):
     import numpy as np
     from skimage import data
 
-    from fastk.images import write_image
+    from fastk.data.images import write_image
 
     root = tmp_path / "data"
     shutil.copytree(tiny_dataset, root)

@@ -80,5 +80,5 @@ def test_fallback_detector_recovers_faces_dlib_misses(faces_dir):
     assert miss["fallback:dlib,mediapipe"] <= min(miss["dlib"], miss["mediapipe"])
     assert miss["fallback:dlib,mediapipe"] < miss["dlib"]
     face = fastk.create("landmarks", "fallback:dlib,mediapipe").detect(np.asarray(
-        __import__("fastk.images", fromlist=["read_rgb"]).read_rgb(samples[0].path)))
+        __import__("fastk.data.images", fromlist=["read_rgb"]).read_rgb(samples[0].path)))
     assert face.ok and face.points68.shape == (68, 2) and face.detector in ("dlib", "mediapipe")

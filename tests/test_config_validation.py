@@ -232,7 +232,7 @@ def test_every_builtin_plugin_refuses_an_unknown_option_naming_the_nearest(kind)
 # -- how a plugin declares its options ------------------------------------------------------------
 def test_declared_options_come_from_init_signatures_and_plugin_options():
     from fastk.backbones import Backbone
-    from fastk.datasets import Dataset
+    from fastk.data.datasets import Dataset
     from fastk.plugin._options import declared_options
 
     class Explicit(Backbone):

@@ -8,8 +8,8 @@ import pytest
 
 import fastk
 from fastk.attacks import ATTACK_TYPES, LIGHTINGS
+from fastk.data.splits import subject_split
 from fastk.demo_set import build_demo_set
-from fastk.training.splits import subject_split
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +64,8 @@ def test_same_seed_same_images_on_one_thread_or_several(demo, tmp_path, monkeypa
 def test_planted_spoofs_equal_the_real_crop_outside_the_planted_areas(faces_dir):
     import numpy as np
 
+    from fastk.data.images import read_rgb
     from fastk.face.areas import AreaSet
-    from fastk.images import read_rgb
 
     root = build_demo_set(side=128, max_subjects=4, planted=["right_cheek", "right_eye"], lightings=["normal"])
     with open(root / "manifest.csv") as f:
@@ -136,7 +136,7 @@ def _audits(root, rows) -> tuple[float, dict]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from fastk.datasets import Sample
+    from fastk.data.datasets import Sample
     from fastk.shortcut_audit import audit_features, shortcut_audit
 
     x = audit_features([root / r["path"] for r in rows])
@@ -172,7 +172,7 @@ def test_shortcut_audit_on_the_default_demo_set(faces_dir):
 def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
     import numpy as np
 
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     roots = {f: build_demo_set(side=96, max_subjects=4, attacks=["replay"], framing=f, lightings=["normal"])
              for f in ("tight", "context")}
@@ -187,7 +187,7 @@ def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
 
 
 #: fastk modules the image-making code imports that do not change the images it makes.
-NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.faces", "fastk.face.landmark_cache", "fastk.images",
+NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.data.faces", "fastk.face.landmark_cache", "fastk.data.images",
                   "fastk.common.fingerprint", "fastk.plugin.plugins", "fastk.demo_set_key",
                   "fastk.common.progress", "fastk.common.threads", "fastk.common._user_files"}  # _user_files: YAML reading
 

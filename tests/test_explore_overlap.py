@@ -19,7 +19,7 @@ from fastk.explore import ExploreSettings, explore
 def samples(tmp_path_factory, tiny_dataset):
     from skimage import data
 
-    from fastk.images import write_image
+    from fastk.data.images import write_image
 
     root = tmp_path_factory.mktemp("overlap") / "data"
     shutil.copytree(tiny_dataset, root)

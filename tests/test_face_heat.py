@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import fastk
+from fastk.data.images import read_rgb
 from fastk.face_heat import face_hull_mask, heat_on_face, on_face, over_cells, ratio, ratio_spread
-from fastk.images import read_rgb
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import fastk
 from fastk.cli import cli
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.face.areas import AreaSet
 from fastk.faithfulness import (
     FaithfulnessSettings,
@@ -53,7 +53,7 @@ def _ring(mask: np.ndarray) -> np.ndarray:
 
 
 def test_road_is_seeded_and_noise_is_small(london_photos):
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     img = read_rgb(london_photos[0])[::8, ::8].copy()
     mask = np.zeros(img.shape[:2], bool)

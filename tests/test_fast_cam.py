@@ -8,8 +8,8 @@ import torch
 import fastk
 from fastk.cam import CamTarget
 from fastk.checkpoints import load_checkpoint
+from fastk.data.images import read_rgb
 from fastk.errors import ConfigError, UnknownPluginError
-from fastk.images import read_rgb
 
 
 @pytest.fixture(scope="module")

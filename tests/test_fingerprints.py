@@ -180,7 +180,7 @@ def test_landmark_cache_key_changes_with_detector_version_and_model_file(tmp_pat
 
 
 def test_fallback_records_which_detector_found_the_face(london_photos):
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     face = fastk.create("landmarks", "fallback:dlib,mediapipe").detect(read_rgb(london_photos[2]))
     assert face.ok and face.detector == "dlib"

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from fastk.data.images import list_images, read_rgb, write_image
 from fastk.errors import ImageReadError
-from fastk.images import list_images, read_rgb, write_image
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +75,7 @@ def test_a_decompression_bomb_is_refused_before_its_pixels_are_decoded(tmp_path)
     p = tmp_path / "bomb.png"
     p.write_bytes(decompression_bomb())
     assert p.stat().st_size < 2_000_000
-    code = ("import resource, sys\nfrom fastk.errors import ImageReadError\nfrom fastk.images import read_rgb\n"
+    code = ("import resource, sys\nfrom fastk.errors import ImageReadError\nfrom fastk.data.images import read_rgb\n"
             "try:\n    read_rgb(sys.argv[1])\nexcept ImageReadError as err:\n    print(err)\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
     out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True, check=True).stdout

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import fastk
+from fastk.data.images import read_rgb
 from fastk.face.areas import AreaSet
-from fastk.images import read_rgb
 from fastk.importance import area_scores, rank_agreement, summarize, summarize_by
 
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from fastk.cli import cli
-from fastk.images import read_rgb
+from fastk.data.images import read_rgb
 
 
 def _strict(text: str):
@@ -89,7 +89,7 @@ def non_faces(tmp_path_factory) -> dict[str, object]:
     """Real photos without a face (scikit-image's coffee and cat), pure noise, and a broken file."""
     from skimage import data
 
-    from fastk.images import write_image
+    from fastk.data.images import write_image
 
     root = tmp_path_factory.mktemp("non-faces")
     noise = np.random.default_rng(0).integers(0, 256, (192, 192, 3), dtype=np.uint8)
@@ -156,7 +156,7 @@ def full_frame(tmp_path_factory, tiny_dataset):
     """A real face photo placed in a larger real scene (scikit-image's coffee): a "full frame"."""
     from skimage import data
 
-    from fastk.images import write_image
+    from fastk.data.images import write_image
 
     photo_path = sorted((tiny_dataset / "real").iterdir())[2]
     photo = read_rgb(photo_path)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import fastk
-from fastk.images import read_rgb
+from fastk.data.images import read_rgb
 
 DETECTORS = ["dlib", "mediapipe"]
 #: Eye-centre error bound, as a fraction of the inter-ocular distance (IOD). Measured medians are

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 import fastk
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
+from fastk.data.images import read_rgb, write_image
 from fastk.demo_set_render import face_crop_box
 from fastk.face.areas import AreaSet
-from fastk.images import read_rgb, write_image
 
 KEEP = ["nose", "lips", "philtrum", "left_cheek"]
 

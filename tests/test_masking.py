@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import fastk
+from fastk.data.images import read_rgb
 from fastk.face.areas import AreaSet
 from fastk.face.masking import black_out, crop_to_roi
-from fastk.images import read_rgb
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 import fastk
+from fastk.data.images import read_rgb
+from fastk.data.video_frames import frame_path
 from fastk.errors import ConfigError
-from fastk.images import read_rgb
-from fastk.video_frames import frame_path
 from tests.helpers import decode_video, write_video
 from tests.test_protocols_oulu import TREE_USERS, write_protocols
 

@@ -28,7 +28,7 @@ def _one_line_error(result) -> str:
 
 def test_landmarks_of_images_sharing_a_stem_are_all_kept(tmp_path, london_photos):
     """x.jpg and x.png (and a/x.jpg, b/x.jpg) once became one x_areas.jpg: 43 reported, 33 written."""
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
 
     a, b = read_rgb(london_photos[0]), read_rgb(london_photos[1])
     files = [tmp_path / "in" / "x.jpg", tmp_path / "in" / "x.png", tmp_path / "in" / "a" / "x.jpg",
@@ -100,7 +100,7 @@ def test_mask_keeps_the_image_suffix_of_a_file_name_with_a_space(tmp_path, tiny_
     file the masked folder could not read back as an image."""
     import shutil
 
-    from fastk.images import list_images
+    from fastk.data.images import list_images
 
     data, elsewhere = tmp_path / "data", tmp_path / "elsewhere"
     shutil.copytree(tiny_dataset, data / "set")

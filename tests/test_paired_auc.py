@@ -12,7 +12,7 @@ from fastk.training.metrics import auc
 @pytest.fixture(scope="module")
 def scored(tiny_checkpoint, tiny_dataset):
     from fastk.checkpoints import load_checkpoint
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     bb, model, _ = load_checkpoint(tiny_checkpoint)
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()

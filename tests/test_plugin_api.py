@@ -24,8 +24,8 @@ from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
 ROOT = Path(__file__).parents[1]
 EXPORTS = {"LandmarkDetector": "fastk.face.landmarks", "Face": "fastk.face.landmarks", "NoFace": "fastk.face.landmarks",
            "Candidate": "fastk.face.landmarks", "CamMethod": "fastk.cam", "CamTarget": "fastk.cam",
-           "Backbone": "fastk.backbones", "AreaSelector": "fastk.selection", "Dataset": "fastk.datasets",
-           "Sample": "fastk.datasets", "Protocol": "fastk.protocols", "ProtocolSplit": "fastk.protocols"}
+           "Backbone": "fastk.backbones", "AreaSelector": "fastk.selection", "Dataset": "fastk.data.datasets",
+           "Sample": "fastk.data.datasets", "Protocol": "fastk.data.protocols", "ProtocolSplit": "fastk.data.protocols"}
 
 
 def test_import_fastk_stays_light():

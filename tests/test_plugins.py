@@ -132,8 +132,8 @@ def test_kinds_are_the_registration_hookspecs():
         "cam": ("fastk_register_cam_methods", "fastk.cam:CamMethod"),
         "backbone": ("fastk_register_backbones", "fastk.backbones:Backbone"),
         "selector": ("fastk_register_area_selectors", "fastk.selection:AreaSelector"),
-        "dataset": ("fastk_register_datasets", "fastk.datasets:Dataset"),
-        "protocol": ("fastk_register_protocols", "fastk.protocols:Protocol"),
+        "dataset": ("fastk_register_datasets", "fastk.data.datasets:Dataset"),
+        "protocol": ("fastk_register_protocols", "fastk.data.protocols:Protocol"),
     }
 
 

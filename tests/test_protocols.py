@@ -96,7 +96,7 @@ def celeba_root(tmp_path_factory, london_photos) -> Path:
     label files of metas/intra_test, as CelebA-Spoof ships them."""
     import cv2
 
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
 
     root = tmp_path_factory.mktemp("celeba")
     labels: dict[str, dict[str, list[int]]] = {"train": {}, "test": {}}

@@ -20,7 +20,7 @@ USERS = {"Train_files": 1, "Dev_files": 21, "Test_files": 36}
 def small_oulu(tmp_path_factory, london_photos) -> Path:
     """Phone 1, sessions 1-3, files 1-5 of one user per split (45 frames at 192 px, a different real
     person per user), plus one frame without a face (the grey studio background of a photo)."""
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
     from tests.helpers import write_small
 
     root = tmp_path_factory.mktemp("oulu-small")
@@ -69,7 +69,7 @@ def test_the_data_step_uses_the_protocol_and_drops_faceless_images(tmp_path, sma
 
 def test_a_protocol_that_loses_a_class_to_the_face_check_is_refused(tmp_path, small_oulu):
     """Protocol 2's test list of user 36 keeps files 1, 3, 5; with its real frame faceless, no real is left."""
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
     from tests.test_protocols_oulu import official_lines
 
     root = tmp_path / "oulu"

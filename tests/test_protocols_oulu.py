@@ -48,7 +48,7 @@ def frame_bytes(tmp_path_factory, london_photos) -> dict[int, bytes]:
     """One real photo per user (a different person each), re-encoded at 48 px: the frames' pixels."""
     import cv2
 
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
 
     out = {}
     folder = tmp_path_factory.mktemp("frames")

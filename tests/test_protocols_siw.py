@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 import fastk
+from fastk.data.video_frames import frame_path, spread
 from fastk.errors import ConfigError
-from fastk.video_frames import frame_path, spread
 
 TRAIN_SUBJECTS = ("003", "004", "005", "006", "007")
 TEST_SUBJECTS = ("091", "092", "093")
@@ -44,7 +44,7 @@ def small_photos(tmp_path_factory, london_photos) -> list[Path]:
     """One real photo per subject, shrunk to 96 px (so writing 90-frame videos is quick)."""
     import cv2
 
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
 
     folder = tmp_path_factory.mktemp("siw-photos")
     out = []
@@ -119,7 +119,7 @@ def test_protocol_1_trains_on_the_first_60_frames_and_tests_on_the_readers_frame
 
 
 def test_protocol_1_frames_are_the_videos_own_pixels(siw_root, dataset, samples):
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
     from tests.helpers import decode_video
 
     s = next(t for t in _split("siw:1", dataset, samples).parts["train"] if t.meta["frame"] == 51)

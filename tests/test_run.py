@@ -363,7 +363,7 @@ def test_a_run_model_aligns_full_frame_photos_when_evaluated(tiny_run, london_ph
     """The run's full model on real full-frame photos (512 px portraits) and SIMULATED print attacks of
     them: every image is aligned onto the template before it is scored, as in training."""
     from fastk.attacks import simulate_attack
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
 
     for i, p in enumerate(london_photos[30:36]):
         write_image(tmp_path / "set" / "real" / p.name, read_rgb(p))

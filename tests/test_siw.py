@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import fastk
+from fastk.data.images import read_rgb
+from fastk.data.video_frames import frame_path
 from fastk.errors import ConfigError
-from fastk.images import read_rgb
-from fastk.video_frames import frame_path
 from tests.helpers import decode_video, write_video
 
 VIDEOS = {  # (split, live/spoof): names
@@ -64,7 +64,7 @@ def test_a_folder_without_siw_names_is_refused(tmp_path):
 
 
 def test_a_masked_copy_reads_back_as_the_same_frames(siw_root, tmp_path):
-    from fastk.images import write_image
+    from fastk.data.images import write_image
 
     samples = fastk.create("dataset", "siw", root=siw_root, frames_per_video=2).samples()
     for s in samples:  # what `fastk mask` writes: a real JPEG under the frame's name and relative folder

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import fastk
-from fastk.images import read_rgb
+from fastk.data.images import read_rgb
 from fastk.speed import TIMING_THREADS, Timed, flops_per_image, pick_batch, speed_report
 
 

@@ -5,9 +5,9 @@ import collections
 import pytest
 
 import fastk
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
+from fastk.data.splits import subject_split
 from fastk.errors import ConfigError
-from fastk.training.splits import subject_split
 
 
 @pytest.fixture(scope="module")

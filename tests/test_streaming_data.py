@@ -114,7 +114,7 @@ def test_evaluation_scores_batch_by_batch_as_one_stack_would(tiny_checkpoint, sa
     """score_samples scores each batch as it is read (memory flat in the number of images), with the
     batch boundaries of one stacked tensor, so the scores are those of scoring everything at once."""
     from fastk.checkpoints import load_checkpoint
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
     from fastk.training.evaluate import _stack, score_samples
     from fastk.training.trainer import scores
 

@@ -65,7 +65,7 @@ def test_road_imputation_on_threads_equals_one_thread(london_photos):
     """The faithfulness check removes areas on worker threads: each image's fill is seeded by itself."""
     import cv2
 
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
     from fastk.imputation import noisy_linear_impute
 
     images = [cv2.resize(read_rgb(p), (112, 112), interpolation=cv2.INTER_AREA) for p in london_photos[:6]]

@@ -26,7 +26,7 @@ def test_three_loss_terms_are_finite_used_and_the_loss_falls(split):
     torch.manual_seed(0)
     bb = fastk.create("backbone", "lgsc", **LGSC_TINY)
     model = bb.build()
-    x = bb.preprocess([__import__("fastk.images", fromlist=["read_rgb"]).read_rgb(s.path) for s in split["train"][:16]])
+    x = bb.preprocess([__import__("fastk.data.images", fromlist=["read_rgb"]).read_rgb(s.path) for s in split["train"][:16]])
     y = torch.tensor([s.label for s in split["train"][:16]])
     assert set(y.tolist()) == {0, 1}
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from fastk.common.fingerprint import file_digest, samples_hash
+from fastk.data.images import read_rgb
+from fastk.data.video_frames import frame_count, frame_path, parse_frame_path, read_frame, sample_frames, spread
 from fastk.errors import ImageReadError
-from fastk.images import read_rgb
-from fastk.video_frames import frame_count, frame_path, parse_frame_path, read_frame, sample_frames, spread
 from tests.helpers import decode_video, write_video
 
 
@@ -90,7 +90,7 @@ def test_past_the_end_corrupt_and_truncated_videos_are_one_line_errors(clip, tmp
 
 
 def test_a_frame_digest_is_the_video_bytes_plus_the_index(clip, tmp_path):
-    from fastk.datasets import Sample
+    from fastk.data.datasets import Sample
 
     digests = {file_digest(frame_path(clip, i)) for i in range(12)}
     assert len(digests) == 12

@@ -13,7 +13,7 @@ import numpy as np
 import yaml
 
 import fastk
-from fastk.images import list_images, read_rgb
+from fastk.data.images import list_images, read_rgb
 
 OUT = Path(__file__).parents[1] / "fastk" / "face" / "data" / "mean_face68.yaml"
 

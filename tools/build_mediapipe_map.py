@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from fastk.images import list_images, read_rgb
+from fastk.data.images import list_images, read_rgb
 from fastk_plugins.landmarks_dlib import DlibDetector
 from fastk_plugins.landmarks_mediapipe import MAPPING_FILE, MediaPipeDetector
 

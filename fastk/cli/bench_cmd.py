@@ -44,8 +44,8 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
     from fastk.bench import bench_cams, bench_explore, bench_training
     from fastk.common.environment import environment_record
     from fastk.common.jsonsafe import write_json
+    from fastk.data.images import read_rgb
     from fastk.errors import ConfigError
-    from fastk.images import read_rgb
     from fastk.speed import pick_batch
 
     opts = {}

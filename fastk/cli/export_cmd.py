@@ -17,8 +17,8 @@ from fastk.cli._common import console
 def command(checkpoint, out, check_dir) -> None:
     """Export CHECKPOINT to ONNX (input: image tensor in [-1, 1]; output: spoof score)."""
     from fastk.common.jsonsafe import dumps
-    from fastk.faces import shared_faces_dir
-    from fastk.images import list_images, read_rgb
+    from fastk.data.faces import shared_faces_dir
+    from fastk.data.images import list_images, read_rgb
     from fastk.training.onnx_export import export_onnx
 
     shared = shared_faces_dir()

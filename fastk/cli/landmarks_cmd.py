@@ -23,8 +23,8 @@ def command(images: tuple[Path, ...], landmarks: str, areas: str, out: Path) -> 
     import fastk
     from fastk.common.jsonsafe import write_json
     from fastk.common.locks import FolderLock
+    from fastk.data.images import list_images
     from fastk.face.areas import AreaSet
-    from fastk.images import list_images
 
     detector = fastk.create("landmarks", landmarks)
     area_set = AreaSet.load(areas)
@@ -39,9 +39,9 @@ def _draw(files: list[Path], detector, landmarks: str, area_set, out: Path) -> t
     """One ``*_areas.jpg`` per face and its JSON record; names never collide (``x.jpg`` and ``x.png``,
     or ``a/x.jpg`` and ``b/x.jpg``, used to write one file for two images)."""
     from fastk.common.safepaths import child, safe_name, unique_name
+    from fastk.data.images import read_rgb, write_image
     from fastk.errors import FastkError
     from fastk.figures import draw_areas
-    from fastk.images import read_rgb, write_image
 
     results, skipped, taken = [], 0, {"landmarks.json"}
     for f in files:

@@ -31,7 +31,7 @@ def command(checkpoint, images, threshold, landmarks, face_check) -> None:
     import fastk
     from fastk.checkpoints import load_checkpoint
     from fastk.common.jsonsafe import dumps
-    from fastk.datasets import Sample
+    from fastk.data.datasets import Sample
     from fastk.face.model_input import recorded_detector
     from fastk.training.evaluate import score_samples
 

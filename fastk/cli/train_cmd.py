@@ -50,9 +50,9 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     import fastk
     from fastk.common.distributed import main_holds
     from fastk.common.locks import FolderLock
+    from fastk.data.splits import require_subjects
     from fastk.face.landmark_cache import LandmarkCache
     from fastk.training import TrainConfig
-    from fastk.training.splits import require_subjects
 
     bb = fastk.create("backbone", backbone, input_size=input_size, **key_values(options, "--option"))
     detector = fastk.create("landmarks", landmarks) if face_check else None
@@ -85,11 +85,11 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
     """Check the faces, split by subject, train, then (rank 0) record the split, framing and test metrics."""
     from fastk.common.devices import default_device
     from fastk.common.distributed import world
+    from fastk.data.splits import require_both_classes
     from fastk.face.face_check import check_faces, require_usable, write_skipped
     from fastk.face.framing import record_framing
     from fastk.training import subject_split, train
     from fastk.training.evaluate import evaluate_checkpoint
-    from fastk.training.splits import require_both_classes
 
     checked = check_faces(samples, detector, cache, show_progress=True)
     require_usable(checked, f"dataset {source}")

@@ -13,7 +13,7 @@ Choices, and why:
   change, and regenerated files can keep both size and mtime. The landmark cache already reads and
   hashes every image, and :func:`file_digest` memoises per (path, size, mtime) within a process, so
   each file is hashed once per process. Labels and metadata are part of the listing too. A video
-  frame (:mod:`fastk.video_frames`) is its video's bytes plus the frame index.
+  frame (:mod:`fastk.data.video_frames`) is its video's bytes plus the frame index.
 * **Plugins by distribution.** :func:`fastk.plugin.plugins.plugin_identity` records the distribution name
   and version that registered a plugin (``importlib.metadata`` via the plugin manager): upgrading a
   plugin package invalidates what it produced.
@@ -36,7 +36,7 @@ _DIGESTS: dict[tuple[str, int, int], str] = {}
 def file_digest(path: str | Path) -> str:
     """SHA-1 of a file's bytes, memoised per process by (resolved path, size, mtime).
 
-    A video frame's virtual path (:mod:`fastk.video_frames`) digests the video's bytes and the index.
+    A video frame's virtual path (:mod:`fastk.data.video_frames`) digests the video's bytes and the index.
     """
     p = Path(path)
     if not p.exists():

@@ -1,6 +1,6 @@
 """The virtual image path of a video frame, ``<video>.f<NNNNNN>.jpg``: its syntax only, no pixels.
 
-Why apart from :mod:`fastk.video_frames`: file digests (:mod:`fastk.common.fingerprint`) must know a frame
+Why apart from :mod:`fastk.data.video_frames`: file digests (:mod:`fastk.common.fingerprint`) must know a frame
 path when they see one, and the layer below the data cannot import the reader of videos.
 """
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import FastkError, ImageReadError
 from fastk.face.landmarks import Face
 
@@ -76,7 +76,7 @@ def check_faces(samples: list[Sample], detector=None, cache=None, *, show_progre
 
 def _read(sample: Sample) -> ImageReadError | None:
     """Only that the file reads: the error, or None (no face was looked for)."""
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     try:
         read_rgb(sample.path)

@@ -43,8 +43,8 @@ def framing_stats(samples, detector, cache) -> dict[str, Any]:
     :class:`fastk.face.landmark_cache.LandmarkCache`); ``{}`` when it finds none. Cached detections make
     this cheap after the face check; each image is decoded once more for its upright size.
     """
+    from fastk.data.images import read_rgb
     from fastk.errors import ImageReadError
-    from fastk.images import read_rgb
 
     rows = []
     for s in samples:

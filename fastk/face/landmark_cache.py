@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from fastk.common.jsonsafe import dumps, write_json
+from fastk.data.images import read_rgb
+from fastk.data.video_frames import parse_frame_path
 from fastk.errors import FastkError
 from fastk.face.landmarks import Face, LandmarkDetector, NoFace
-from fastk.images import read_rgb
-from fastk.video_frames import parse_frame_path
 
 CACHE_ENV = "FASTK_CACHE_DIR"
 #: Version of the image reader the cached points were computed on (bump when read_rgb changes pixels).

@@ -20,7 +20,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
-from fastk.images import to_rgb8
+from fastk.data.images import to_rgb8
 from fastk.plugin.registry import Plugin
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels

@@ -126,9 +126,9 @@ def _prepared(path: Path, recipe: MaskRecipe, fixed, detector, cache) -> tuple[n
     """``(image, the points that placed its mask, the keep mask, who placed it)`` as the recipe frames it, or
     why not. With alignment the mask is the template's, so its points are the template's too: the audit
     reads the geometry of the mask, which is the same for every image."""
+    from fastk.data.images import read_rgb
     from fastk.errors import ImageReadError
     from fastk.face.landmark_cache import read_and_detect
-    from fastk.images import read_rgb
 
     if recipe.prealigned:
         assert recipe.alignment is not None and fixed is not None
@@ -152,7 +152,7 @@ def _prepared(path: Path, recipe: MaskRecipe, fixed, detector, cache) -> tuple[n
 
 def _mask_one(path: Path, dest: Path, recipe: MaskRecipe, fixed, detector, cache, jpeg_quality) -> dict:
     """Mask one image and write it to ``dest``; what the summary and the audit need of it (or why it was skipped)."""
-    from fastk.images import write_image
+    from fastk.data.images import write_image
     from fastk.mask_audit import mask_features
 
     found = _prepared(path, recipe, fixed, detector, cache)

@@ -17,7 +17,7 @@ from typing import Any
 import fastk
 import fastk.config
 from fastk.common.jsonsafe import write_json
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.pipeline.samples_io import read_split_file
 from fastk.pipeline.steps import Step

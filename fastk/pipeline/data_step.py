@@ -27,10 +27,10 @@ def compared_detectors(p) -> list[str]:
 
 
 def run(p) -> dict[str, Any]:
+    from fastk.data.splits import require_subjects, subject_split
     from fastk.face.face_check import check_faces
     from fastk.face.landmark_cache import LandmarkCache
     from fastk.pipeline import protocol_split
-    from fastk.training.splits import require_subjects, subject_split
 
     dataset = fastk.create("dataset", p.config.dataset.name, **p.config.dataset.plugin_kwargs())
     samples = [absolute(s) for s in dataset.samples()]

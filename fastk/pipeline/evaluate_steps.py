@@ -62,8 +62,8 @@ def mask_use(p, variant: str) -> dict[str, Any]:
 
 def storage(p, test: list) -> dict[str, Any]:
     """Bytes per stored test image (JPEG at the configured quality, and PNG), measured alike for every model."""
+    from fastk.data.images import read_rgb
     from fastk.face.masking import encoded_bytes
-    from fastk.images import read_rgb
 
     images = [read_rgb(s.path) for s in test[:64]]
     sizes = [encoded_bytes(im, p.config.retrain.jpeg_quality) for im in images]
@@ -74,7 +74,7 @@ def storage(p, test: list) -> dict[str, Any]:
 
 def speed(p) -> dict[str, Any]:
     """FLOPs per image and interleaved timings of every model (fastk.speed): figures that survive load."""
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
     from fastk.speed import Timed, pick_batch, speed_report
 
     timed = {}

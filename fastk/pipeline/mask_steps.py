@@ -101,8 +101,8 @@ def _area_masks(p, areas: AreaSet):
     if alignment is not None:
         yield canonical_masks(alignment, areas), (alignment.size, alignment.size)
         return
+    from fastk.data.images import read_rgb
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.images import read_rgb
 
     detector, cache = p.detector(), LandmarkCache()
     for s in p.splits()["val"][:64]:

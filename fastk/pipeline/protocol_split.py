@@ -4,7 +4,7 @@ Order matters, for the user's time: the protocol reads its files and matches the
 dataset *before* faces are looked for (a missing or malformed protocol file fails in seconds, not
 after minutes of face finding), faces are then looked for only in the images the lists name, and the
 images without a usable face are dropped from the lists (counted per split) before the lists are
-checked again (:func:`fastk.protocols.check_parts`): dropping faces can empty a split or a class.
+checked again (:func:`fastk.data.protocols.check_parts`): dropping faces can empty a split or a class.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import fastk
-from fastk.datasets import Dataset, Sample
-from fastk.protocols import Protocol, ProtocolSplit, check_parts
+from fastk.data.datasets import Dataset, Sample
+from fastk.data.protocols import Protocol, ProtocolSplit, check_parts
 
 
 def planned(p, dataset: Dataset, samples: Sequence[Sample]) -> tuple[Protocol, ProtocolSplit] | None:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.runs import MANIFEST, Layout, RunFolder, resolve_stored
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ConfigError, ImageReadError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,7 +44,7 @@ def decode(path: Any, side: int) -> np.ndarray:
     """One image as the backbone's preprocessing resizes it: ``(side, side, 3)`` uint8 RGB."""
     import cv2
 
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     return cv2.resize(read_rgb(path), (side, side), interpolation=cv2.INTER_AREA)
 

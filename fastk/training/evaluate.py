@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ImageReadError
 
 
 def predict_scores(backbone, model, samples: list[Sample], *, batch_size: int = 64, device: str = "cpu") -> np.ndarray:
     """Spoof scores (higher = more likely spoof) for ``samples``, in order, images used as they are."""
-    from fastk.images import read_rgb
+    from fastk.data.images import read_rgb
 
     x = _stack(backbone, (read_rgb(s.path) for s in samples), len(samples))
     return _scores(backbone, model, x, batch_size, device)
@@ -50,9 +50,9 @@ def score_samples(backbone, model, meta: dict[str, Any], samples: list[Sample], 
     framing, masking as the checkpoint's ``meta`` records); without it every readable image is scored
     as it is.
     """
+    from fastk.data.images import read_rgb
     from fastk.face.face_check import UNREADABLE, check_faces
     from fastk.face.model_input import prepare
-    from fastk.images import read_rgb
 
     checked = check_faces(samples, detector, cache, show_progress=show_progress)
     out = Scored(skipped=list(checked.skipped), detector=None if detector is None else detector.name)

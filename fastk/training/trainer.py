@@ -30,7 +30,7 @@ import numpy as np
 from fastk.checkpoints import save_checkpoint
 from fastk.common.fast_inference import channels_last, nhwc
 from fastk.common.jsonsafe import write_json
-from fastk.datasets import Sample
+from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.training import ddp
 from fastk.training._data import TrainImages, choose_mode, in_order, open_split

@@ -8,7 +8,7 @@ relative to the list file.
 from pathlib import Path
 
 import fastk
-from fastk.datasets import REAL, SPOOF
+from fastk.data.datasets import REAL, SPOOF
 from fastk.errors import ConfigError
 
 LABELS = {"real": REAL, "0": REAL, "spoof": SPOOF, "1": SPOOF}

@@ -7,7 +7,7 @@ keeps every run's test set the same, whatever the random split would draw.
 from collections.abc import Sequence
 
 import fastk
-from fastk.protocols import ProtocolSplit, check_parts
+from fastk.data.protocols import ProtocolSplit, check_parts
 
 
 class HeldOutSubjects(fastk.Protocol):

@@ -7,7 +7,7 @@ the file and the cause, so a batch can skip it and report why instead of crashin
 
 Hostile files are refused before they cost anything: a FIFO or a device is refused before it is
 opened (reading one blocks or never ends), and the size the header declares is checked before the
-pixels are decoded (:mod:`fastk._image_header`), so a decompression bomb costs a header read, not
+pixels are decoded (:mod:`fastk.data._image_header`), so a decompression bomb costs a header read, not
 gigabytes. Whatever a decoder raises on corrupt data becomes an :class:`ImageReadError` too.
 
 EXIF orientation: the pixels are decoded as stored (OpenCV's ``IMREAD_UNCHANGED`` keeps alpha and
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fastk._image_header import read_header
+from fastk.data._image_header import read_header
 from fastk.errors import ImageReadError
 
 #: Images larger than this many pixels are refused (a decompression bomb, or a scan no face model needs).
@@ -81,12 +81,12 @@ def read_rgb(path: str | Path) -> np.ndarray:
     """Read an image file as 8-bit RGB, or raise :class:`ImageReadError` with a one-line reason.
 
     A path that names no file but a frame of a video beside it (``clip.avi.f000042.jpg``, see
-    :mod:`fastk.video_frames`) reads as that frame.
+    :mod:`fastk.data.video_frames`) reads as that frame.
     """
     p = Path(path)
     data = _file_bytes(p)
     if data is None:  # no such file: a video frame's virtual path, or nothing
-        from fastk.video_frames import parse_frame_path, read_frame
+        from fastk.data.video_frames import parse_frame_path, read_frame
 
         frame = parse_frame_path(p)
         if frame is None:

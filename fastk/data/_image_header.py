@@ -2,7 +2,7 @@
 
 Why read the header first: decoding is where hostile files hurt. A 69-byte PNG whose header claims
 100000 x 100000 px, or a 5 MB PNG that inflates to gigabytes, must be refused from the size it
-declares, before a decoder allocates for it (:mod:`fastk.images` checks that size against its limits).
+declares, before a decoder allocates for it (:mod:`fastk.data.images` checks that size against its limits).
 
 Why follow the format's structure to tell a whole file from a truncated one: phones append data after
 a JPEG's end-of-image marker or a PNG's ``IEND`` chunk (a second picture, a motion-photo video,

@@ -5,7 +5,7 @@ CelebA-Spoof's intra-dataset test, training on one dataset and testing on anothe
 subject split. A protocol turns a dataset's samples into the benchmark's ``train``/``val``/``test``
 lists (fastk calls the benchmarks' *dev* set ``val``), so a number fastk reports is the number the
 benchmark's papers report. The run's ``split.protocol`` key chooses one; without it the run splits
-by subject at random (:func:`fastk.training.splits.subject_split`).
+by subject at random (:func:`fastk.data.splits.subject_split`).
 
 Rules every protocol's lists obey, checked here (:func:`check_parts`), once on the protocol's lists and
 again after images without a usable face are dropped: every split holds samples, and real and attack
@@ -22,12 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fastk.datasets import REAL, SPOOF, Sample
+from fastk.data.datasets import REAL, SPOOF, Sample
 from fastk.errors import ConfigError
 from fastk.plugin.registry import Plugin
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fastk.datasets import Dataset
+    from fastk.data.datasets import Dataset
 
 SPLITS = ("train", "val", "test")
 

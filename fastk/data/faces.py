@@ -25,7 +25,7 @@ def shared_faces_dir() -> Path | None:
     """The shared face set's folder (holding ``manifest.csv``), or ``None`` when it is absent."""
     env = os.environ.get(FACES_ENV)
     candidates = [Path(env)] if env else []
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     candidates += [repo.parent / "shared" / "data" / "faces", Path.cwd().parent / "shared" / "data" / "faces"]
     for c in candidates:
         if (c / "manifest.csv").is_file():
@@ -37,7 +37,7 @@ def package_faces(cache_dir: Path) -> list[Path]:
     """Real face photos shipped inside installed packages, written once to ``cache_dir`` as PNG."""
     import numpy as np
 
-    from fastk.images import read_rgb, write_image
+    from fastk.data.images import read_rgb, write_image
 
     out = []
     target = cache_dir / "astronaut.png"

@@ -6,7 +6,7 @@ is addressed by a **virtual image path** beside its video::
     Train_files/1_1_01_1.avi.f000042.jpg      frame 42 (0-based) of Train_files/1_1_01_1.avi
 
 Why a path: every fastk step passes ``Sample.path`` around and reads pixels through
-:func:`fastk.images.read_rgb`, which reads such a path as that frame (when no real file of that name
+:func:`fastk.data.images.read_rgb`, which reads such a path as that frame (when no real file of that name
 exists); :func:`fastk.common.fingerprint.file_digest` hashes the video's bytes plus the index, so the
 landmark cache and resume fingerprints work per frame; and since the name ends in ``.jpg``, a masked
 copy of the dataset writes a real JPEG under the same name, and result rows name the frame exactly.
