@@ -49,8 +49,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def run_variant(disable: list[str], seed: int, args: argparse.Namespace, real, work: Path) -> dict:
     import fastk
-    from fastk.training import TrainConfig, subject_split, train
-    from fastk.training.evaluate import evaluate_checkpoint
+    from fastk.model.training import TrainConfig, subject_split, train
+    from fastk.model.training.evaluate import evaluate_checkpoint
 
     t0 = time.time()
     samples = fastk.create("dataset", "demo", side=args.side, max_subjects=args.max_subjects, seed=seed,

@@ -73,8 +73,8 @@ def mean_map(checkpoint: Path | None, like: Path, val: list[dict], random_seed: 
 
     import fastk
     from fastk.cam import resize_maps
-    from fastk.checkpoints import load_checkpoint
     from fastk.data.images import read_rgb
+    from fastk.model.checkpoints import load_checkpoint
 
     backbone, model, _ = load_checkpoint(checkpoint or like)
     if checkpoint is None:

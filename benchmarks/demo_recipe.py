@@ -59,7 +59,7 @@ def train_one(recipe: str, seed: int) -> dict:
     from fastk.common.environment import environment_record
     from fastk.data.splits import subject_split
     from fastk.face.face_check import check_faces
-    from fastk.training.trainer import TrainConfig, train
+    from fastk.model.training.trainer import TrainConfig, train
 
     _, data, backbone, training = RECIPES[recipe]
     samples = fastk.create("dataset", "demo", **{"side": 128, **data}).samples()

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 def _inputs(run: Path | None, limit: int):
     """(samples, backbone, model): a run's validation split and full model, or shared faces + a tiny model."""
     import fastk
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     if run is not None:
         from fastk.stability_inputs import read_split

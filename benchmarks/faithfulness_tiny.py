@@ -27,11 +27,11 @@ def main() -> None:
 
     import fastk
     from fastk.attacks import simulate_attack
-    from fastk.checkpoints import load_checkpoint
     from fastk.data.faces import shared_faces_dir
     from fastk.data.images import read_rgb
     from fastk.face.areas import AreaSet
     from fastk.faithfulness import faithfulness
+    from fastk.model.checkpoints import load_checkpoint
     from tests.helpers import train_tiny, write_small
 
     with tempfile.TemporaryDirectory() as tmp:

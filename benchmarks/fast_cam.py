@@ -174,7 +174,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import fastk
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     load_before = os.getloadavg()
     started = time.time()

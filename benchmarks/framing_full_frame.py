@@ -24,7 +24,7 @@ import fastk
 from fastk.common.jsonsafe import dumps
 from fastk.data.datasets import Sample
 from fastk.data.images import read_rgb, write_image
-from fastk.training.evaluate import evaluate_checkpoint
+from fastk.model.training.evaluate import evaluate_checkpoint
 
 KEYS = ("acer", "apcer", "bpcer", "auc", "eer")
 

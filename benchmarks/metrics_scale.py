@@ -8,8 +8,8 @@ searches. The target (issue 28): AUC + EER + ``metrics_at`` on a million scores 
 
 Two score sets of N = 1,000,000 (half attacks, seeded): continuous scores (every score unique), and
 scores rounded to 1/1000 (many ties, as a model with saturated outputs gives). For each, one call of
-:func:`fastk.training.metrics.auc`, :func:`~fastk.training.metrics.threshold_at_eer` and
-:func:`~fastk.training.metrics.metrics_at` at the EER threshold (which computes AUC and EER again),
+:func:`fastk.model.training.metrics.auc`, :func:`~fastk.model.training.metrics.threshold_at_eer` and
+:func:`~fastk.model.training.metrics.metrics_at` at the EER threshold (which computes AUC and EER again),
 timed with ``time.perf_counter`` and with the peak of the memory numpy and Python allocate during
 them measured by ``tracemalloc`` (the input arrays, 16 MB, made before). Each case is timed on its
 own first, without tracemalloc (which slows allocation), then measured for memory.
@@ -44,7 +44,7 @@ def score_sets(n: int, seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]
 
 def fastk_metrics(y: np.ndarray, s: np.ndarray) -> dict[str, Any]:
     """The three calls the target names, as a caller makes them."""
-    from fastk.training.metrics import auc, metrics_at, threshold_at_eer
+    from fastk.model.training.metrics import auc, metrics_at, threshold_at_eer
 
     area = auc(y, s)
     t, eer = threshold_at_eer(y, s)
@@ -103,7 +103,7 @@ def main() -> None:
                            v for k, v in check.items() if k.startswith("abs_diff")) < 1e-9
                            and check["fastk_gap_minus_smallest_gap"] < 1e-9)}
         print(json.dumps({name: cases[name]}), flush=True)
-    out = {"what": "fastk.training.metrics auc + threshold_at_eer + metrics_at on 1,000,000 scores",
+    out = {"what": "fastk.model.training.metrics auc + threshold_at_eer + metrics_at on 1,000,000 scores",
            "target": "< 2 s, < 200 MB, equal to scikit-learn to 1e-9", "cases": cases,
            "environment": environment_record()}
     Path(__file__).with_suffix(".json").write_text(json.dumps(out, indent=2) + "\n")

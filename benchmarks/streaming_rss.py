@@ -4,7 +4,7 @@ Writes N training images by re-encoding the shared demo faces (../shared/data/fa
 photos; each copy randomly cropped, resized to 96-192 px, brightness-jittered and JPEG-encoded at
 quality 80-95, so no two files are alike) into a temporary folder, half under real/ and half under
 spoof/print/ (the labels are arbitrary: this measures memory, not accuracy), plus 256 validation
-images. Then, in a child process per case, runs :func:`fastk.training.train` (what ``fastk train``
+images. Then, in a child process per case, runs :func:`fastk.model.training.train` (what ``fastk train``
 calls after its split) for one epoch cut to a FIXED number of training steps (STEPS = 30 batches of 32,
 then the validation of all 256 images) and reports the child's peak resident memory (VmHWM of
 /proc/self/status, and ru_maxrss of its child processes). Everything that sees all N images runs in
@@ -79,7 +79,7 @@ def child(train_root: str, val_root: str, mode: str, workers: int) -> None:
     import itertools
 
     import fastk
-    from fastk.training import TrainConfig, _data, train
+    from fastk.model.training import TrainConfig, _data, train
 
     for cls in (_data.MemoryImages, _data.StreamedImages):  # the step cap (validation has 4 batches)
         cls.batches = (lambda f: lambda self, idx: itertools.islice(f(self, idx), STEPS))(cls.batches)

@@ -4,7 +4,7 @@ For the demo's LGSC (mobilenetv3_small_100 encoder + resnet10t classifier, at cl
 at the demo configs' 16), the paper's LGSC
 (resnet18 + resnet18) and timm:resnet18: a few timed training steps (batch 16, AdamW) and inference
 passes (batch 32) on real demo images, after one warm-up step; each in contiguous (NCHW) and in
-channels-last layout, the one fastk trains in (fastk.training._setup.build_model).
+channels-last layout, the one fastk trains in (fastk.model.training._setup.build_model).
 
     .venv/bin/python benchmarks/training_speed.py   # writes benchmarks/training_speed.json
 """

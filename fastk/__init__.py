@@ -35,12 +35,12 @@ hookimpl = pluggy.HookimplMarker("fastk")
 _moved.install()  # old import paths (before the layered tree) still work for one release, with a warning
 
 if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
-    from fastk.backbones import Backbone
     from fastk.cam import CamMethod, CamTarget, eval_mode
     from fastk.data.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
     from fastk.data.protocols import Protocol, ProtocolSplit
     from fastk.errors import ConfigError, FastkError
     from fastk.face.landmarks import Candidate, Face, LandmarkDetector, NoFace
+    from fastk.model.backbones import Backbone
     from fastk.plugin.plugins import provenance
     from fastk.plugin.registry import Plugin, Registry
     from fastk.selection import AreaSelector, ranked
@@ -53,7 +53,7 @@ _LAZY = {
     "Candidate": "fastk.face.landmarks:Candidate",
     "CamMethod": "fastk.cam:CamMethod",
     "CamTarget": "fastk.cam:CamTarget",
-    "Backbone": "fastk.backbones:Backbone",
+    "Backbone": "fastk.model.backbones:Backbone",
     "AreaSelector": "fastk.selection:AreaSelector",
     "Dataset": "fastk.data.datasets:Dataset",
     "Sample": "fastk.data.datasets:Sample",

@@ -65,10 +65,10 @@ def check_keys(cfg: dict[str, Any], report: Callable[[str, str], None]) -> set[s
 
 
 def check_train(train: dict[str, Any], report: Callable[[str, str], None]) -> None:
-    """``train:`` keys against :class:`fastk.training.trainer.TrainConfig`'s fields and annotated types."""
+    """``train:`` keys against :class:`fastk.model.training.trainer.TrainConfig`'s fields and annotated types."""
     import typing
 
-    from fastk.training.trainer import TrainConfig
+    from fastk.model.training.trainer import TrainConfig
 
     hints = typing.get_type_hints(TrainConfig)
     for key in list(train):

@@ -158,7 +158,7 @@ SCHEMA: dict[str, Key] = {
     "backbone.options": Key(dict, "a mapping of the backbone's options"),
     "masking": Key(Literal[("aligned", "landmark")], "aligned (faces warped onto one template, one mask for every "
                    "image) or landmark (the paper's: each image as given, masked by its own landmarks)"),
-    "train": Key(dict, "a mapping of training options (fastk.training.trainer.TrainConfig fields)"),
+    "train": Key(dict, "a mapping of training options (fastk.model.training.trainer.TrainConfig fields)"),
     "explore.landmarks": Key(str, f"{SPEC}, see `fastk list landmarks`", _nonempty),
     "explore.cam": Key(str, f"{SPEC}, see `fastk list cam`", _nonempty),
     "explore.cam_target": Key(str | None, "a CAM target of the backbone (e.g. spoof-logit) or null"),

@@ -47,7 +47,7 @@ def bench_cams(backbone_spec: str, options: dict[str, Any], images: list[np.ndar
     rows = []
     for size in sizes:
         if checkpoint:
-            from fastk.checkpoints import load_checkpoint
+            from fastk.model.checkpoints import load_checkpoint
 
             backbone, model, _ = load_checkpoint(checkpoint)
             if size != backbone.input_size:

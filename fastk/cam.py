@@ -34,7 +34,7 @@ class CamTarget:
     target_layers: list
     layer_name: str
     output_index: int
-    #: True when ``model(x)`` is exactly the backbone's :meth:`~fastk.backbones.Backbone.logits`, so the
+    #: True when ``model(x)`` is exactly the backbone's :meth:`~fastk.model.backbones.Backbone.logits`, so the
     #: outputs of a CAM pass also give the spoof probability (no second forward pass; not in :meth:`record`:
     #: it changes no number).
     gives_logits: bool = False
@@ -89,7 +89,7 @@ class CamMethod(Plugin):
 
         Why: exploring wants the spoof probability beside each map; a method that already ran the model
         on the unmodified batch (a gradient method's forward pass) hands its outputs over, and the
-        backbone turns them into probabilities (:meth:`~fastk.backbones.Backbone.probability_from_outputs`)
+        backbone turns them into probabilities (:meth:`~fastk.model.backbones.Backbone.probability_from_outputs`)
         instead of running the model a second time. The default returns ``None``: a second pass is made.
         """
         return self.compute(target, inputs), None

@@ -43,9 +43,9 @@ from fastk.errors import ConfigError, FastkError
 from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import LandmarkCache, read_and_detect
 from fastk.imputation import DESCRIPTIONS, REMOVALS
+from fastk.model.training.metrics import auc
 from fastk.paired_auc import auc_difference
 from fastk.random_area_sets import pixel_fractions, random_sets
-from fastk.training.metrics import auc
 
 SCORE = "backbone.spoof_score (the score metrics and AUC use; LGSC: mean |cue| unless score=classifier)"
 

@@ -96,9 +96,9 @@ def fastk_register_cam_methods(registry: Registry) -> None:
     """
 
 
-@registration("backbone", "fastk.backbones:Backbone")
+@registration("backbone", "fastk.model.backbones:Backbone")
 def fastk_register_backbones(registry: Registry) -> None:
-    """Register face anti-spoofing backbones (subclasses of :class:`fastk.backbones.Backbone`).
+    """Register face anti-spoofing backbones (subclasses of :class:`fastk.model.backbones.Backbone`).
 
     A backbone builds the torch model, turns images into input tensors, scores images as spoof, and
     names its CAM targets (which output is explained, and at which layer). Built in: ``timm:<model>``

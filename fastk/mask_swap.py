@@ -72,7 +72,7 @@ def _masked(image: np.ndarray, relative: np.ndarray, recipe) -> np.ndarray:
 
 
 def _scores(backbone, model, images: list[np.ndarray], device: str) -> np.ndarray:
-    from fastk.training.evaluate import score_images
+    from fastk.model.training.evaluate import score_images
 
     return score_images(backbone, model, images, device=device)
 

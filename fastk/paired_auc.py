@@ -10,7 +10,7 @@ larger than the images' own sampling noise.
 The bootstrap is stratified (attacks and real faces resampled separately, so every resample defines an
 AUC) and paired (one resample of images is applied to every scoring). AUC is a mean over (attack, real)
 pairs of ``1[s_attack > s_real] + 0.5 * 1[equal]``, so a difference of AUCs is the same mean over a
-difference of those pair matrices (:func:`fastk.training.metrics.auc_pairs`), and one resample costs
+difference of those pair matrices (:func:`fastk.model.training.metrics.auc_pairs`), and one resample costs
 one weighted sum.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.training.metrics import auc_pairs
+from fastk.model.training.metrics import auc_pairs
 
 
 def auc_difference(labels, reference: Sequence[np.ndarray], scores: np.ndarray, *, n_boot: int = 2000,

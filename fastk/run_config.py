@@ -4,7 +4,7 @@ Why: the steps of ``fastk run`` read ``config.train.epochs`` rather than ``cfg["
 so a misspelt key is an AttributeError at the line that has it (and a type checker sees it), not a
 KeyError an hour into a run. The defaults live here, on the fields (or on the library dataclass a
 section feeds: :class:`~fastk.stability_grid.StabilityConfig`, :class:`~fastk.faithfulness.FaithfulnessSettings`,
-:class:`~fastk.training.trainer.TrainConfig`); :data:`fastk.config.DEFAULTS` is derived from them.
+:class:`~fastk.model.training.trainer.TrainConfig`); :data:`fastk.config.DEFAULTS` is derived from them.
 
 A :class:`RunConfig` is built once, by :meth:`RunConfig.from_dict`, from the merged dict that
 :func:`fastk.config.resolve` (or ``validate``) has checked; :meth:`RunConfig.to_dict` gives that dict
@@ -23,8 +23,8 @@ from typing import Any
 from fastk import defaults
 from fastk.explore import ExploreSettings
 from fastk.faithfulness import FaithfulnessSettings
+from fastk.model.training.trainer import TrainConfig
 from fastk.stability_grid import StabilityConfig
-from fastk.training.trainer import TrainConfig
 
 VARIANTS = ("selected", "complement", "crop")
 #: ``masking``: ``aligned`` (every face warped onto one template; one mask for every image of a variant)

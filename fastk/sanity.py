@@ -242,8 +242,8 @@ def label_randomisation_check(train_samples: list[Sample], val_samples: list[Sam
     compare with ``trained_importance``; passes when Spearman rho < 0.5. Costs one training run."""
     import dataclasses
 
-    from fastk.checkpoints import load_checkpoint
-    from fastk.training.trainer import TrainConfig, train
+    from fastk.model.checkpoints import load_checkpoint
+    from fastk.model.training.trainer import TrainConfig, train
 
     rng = np.random.default_rng([seed, 5])
     shuffled = []

@@ -86,7 +86,7 @@ def _inference_seconds(t: Timed, x) -> float:
 
 
 def _training_copy(model):
-    """A train-mode copy in channels-last layout, as fastk trains (fastk.training._setup.build_model):
+    """A train-mode copy in channels-last layout, as fastk trains (fastk.model.training._setup.build_model):
     timing a training step must not change the model's weights or statistics."""
     import copy
 

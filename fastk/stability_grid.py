@@ -178,7 +178,7 @@ def run_grid(
 
 def _load_models(checkpoints: Mapping[str, str | Path], cfg: StabilityConfig, device: str) -> dict[str, tuple]:
     """``{label: (backbone, model, target names, checkpoint digest)}``."""
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     loaded = {}
     for label, path in checkpoints.items():

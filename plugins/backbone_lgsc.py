@@ -34,9 +34,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 import fastk
-from fastk.backbones import Backbone, check_timm_model, find_layer
 from fastk.cam import CamTarget
 from fastk.errors import ConfigError
+from fastk.model.backbones import Backbone, check_timm_model, find_layer
 
 
 def _modules():
@@ -217,7 +217,7 @@ class LgscBackbone(Backbone):
             name = last.get("module")
             if name:
                 return name
-        from fastk.backbones import last_conv_name
+        from fastk.model.backbones import last_conv_name
 
         return last_conv_name(module)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import fastk
-from fastk.backbones import Backbone, check_timm_model, find_layer, last_conv_name
 from fastk.cam import CamTarget
+from fastk.model.backbones import Backbone, check_timm_model, find_layer, last_conv_name
 
 
 class TimmBackbone(Backbone):

@@ -21,8 +21,8 @@ def train_tiny(dataset_root: Path, out: Path, *, epochs: int = 12, seed: int = 0
     import torch
 
     import fastk
-    from fastk.checkpoints import save_checkpoint
     from fastk.data.images import read_rgb
+    from fastk.model.checkpoints import save_checkpoint
 
     torch.manual_seed(seed)
     samples = fastk.create("dataset", "folder", root=dataset_root).samples()
@@ -57,8 +57,8 @@ def train_tiny_lgsc(dataset_root: Path, out: Path, *, steps: int = 30, seed: int
     import torch
 
     import fastk
-    from fastk.checkpoints import save_checkpoint
     from fastk.data.images import read_rgb
+    from fastk.model.checkpoints import save_checkpoint
 
     torch.manual_seed(seed)
     samples = fastk.create("dataset", "folder", root=dataset_root).samples()

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import fastk
-from fastk.checkpoints import load_checkpoint
 from fastk.data.images import read_rgb
+from fastk.model.checkpoints import load_checkpoint
 
 #: Every registered name; ``gradcam-lib`` needs a method, so grad-cam's own ScoreCAM and AblationCAM (whose
 #: plain names belong to the fast versions) are tested through it.

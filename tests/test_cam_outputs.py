@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import fastk
-from fastk.checkpoints import load_checkpoint
+from fastk.model.checkpoints import load_checkpoint
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import fastk
-from fastk.checkpoints import load_checkpoint, save_checkpoint
 from fastk.errors import CheckpointError
+from fastk.model.checkpoints import load_checkpoint, save_checkpoint
 
 
 def test_round_trip(tmp_path):
@@ -68,8 +68,8 @@ def test_pickled_code_is_refused(tmp_path):
 
 
 def test_weights_hash_is_stored_and_format_1_files_still_load(tmp_path, tiny_checkpoint):
-    from fastk.checkpoints import read_checkpoint
     from fastk.common.fingerprint import state_dict_hash
+    from fastk.model.checkpoints import read_checkpoint
 
     payload = read_checkpoint(tiny_checkpoint)
     assert payload["version"] == 3 and payload["weights_sha256"] == state_dict_hash(payload["state_dict"])
@@ -145,9 +145,9 @@ def test_decision_values_out_of_range_are_refused_on_load(tmp_path, tiny_checkpo
     hash (another tool's bug, not damage): refused on load, and by predict in one line."""
     from click.testing import CliRunner
 
-    from fastk.checkpoints import read_checkpoint
     from fastk.cli import cli
     from fastk.common.fingerprint import json_hash
+    from fastk.model.checkpoints import read_checkpoint
 
     payload = read_checkpoint(tiny_checkpoint)
     payload[section][key] = value

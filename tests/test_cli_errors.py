@@ -79,14 +79,14 @@ def test_a_full_disk_while_saving_a_checkpoint_names_the_file_and_leaves_no_temp
     import errno
     import os
 
-    import fastk.checkpoints
+    import fastk.model.checkpoints
 
     def disk_fills(fd, data):
         if os.readlink(f"/proc/self/fd/{fd}").endswith(f"{full}.tmp") and os.fstat(fd).st_size >= 4096:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return os.write(fd, data[:4096])
 
-    monkeypatch.setattr(fastk.checkpoints, "_os_write", disk_fills)
+    monkeypatch.setattr(fastk.model.checkpoints, "_os_write", disk_fills)
     out = tmp_path / "out"
     result, err = _run(_train_args(tmp_path, tiny_dataset, out))
     assert result.exit_code == 2, err

@@ -32,7 +32,7 @@ def test_train_writes_checkpoint_split_and_metrics(trained):
     train_subjects = {d["subject"] for d in split["train"]}
     assert not train_subjects & {s.subject for s in val}
     # The training framing is stored for evaluate/predict: demo images are face crops (box ~0.7 of the side).
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     framing = load_checkpoint(trained / "best.pt")[2]["framing"]
     assert framing["detector"] == "dlib" and 0.5 < framing["face_width"] < 0.9

@@ -82,9 +82,9 @@ def test_run_config_gives_back_the_merged_dict(name):
 def test_run_config_is_typed_and_frozen(tmp_path):
     import dataclasses
 
+    from fastk.model.training.trainer import TrainConfig
     from fastk.run_config import RunConfig
     from fastk.stability_grid import StabilityConfig
-    from fastk.training.trainer import TrainConfig
 
     f = tmp_path / "c.yaml"
     f.write_text("seed: 7\ntrain: {epochs: 3, lr: 1e-2}\nexplore: {group_by: attack_type}\n"

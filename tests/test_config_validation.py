@@ -231,8 +231,8 @@ def test_every_builtin_plugin_refuses_an_unknown_option_naming_the_nearest(kind)
 
 # -- how a plugin declares its options ------------------------------------------------------------
 def test_declared_options_come_from_init_signatures_and_plugin_options():
-    from fastk.backbones import Backbone
     from fastk.data.datasets import Dataset
+    from fastk.model.backbones import Backbone
     from fastk.plugin._options import declared_options
 
     class Explicit(Backbone):
@@ -356,7 +356,7 @@ def test_the_configuration_page_lists_every_key_with_its_default():
     import dataclasses
 
     from fastk._config_checks import get
-    from fastk.training.trainer import TrainConfig
+    from fastk.model.training.trainer import TrainConfig
 
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_.]+)` \| [^|]+ \| ([^|]+) \|", DOC, re.MULTILINE)}
     for key in SCHEMA:

@@ -2,7 +2,7 @@
 a killed 2-process training resumes to the uninterrupted result.
 
 Real inputs: the demo set (real face photos, simulated attacks) at 96 px and a tiny LGSC, trained by
-``fastk.training.train`` in a script that torchrun starts twice (one process per rank).
+``fastk.model.training.train`` in a script that torchrun starts twice (one process per rank).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import fastk
-from fastk.training import TrainConfig, subject_split
+from fastk.model.training import TrainConfig, subject_split
 from tests.helpers import launch
 
 LGSC_TINY = {"encoder": "mobilenetv3_small_050", "classifier": "resnet10t", "input_size": 64}
@@ -26,7 +26,7 @@ CONFIG = {"epochs": 3, "batch_size": 16, "lr": 0.002, "patience": 10, "seed": 5,
 SCRIPT = f"""
 import sys
 import fastk
-from fastk.training import TrainConfig, subject_split, train
+from fastk.model.training import TrainConfig, subject_split, train
 samples = fastk.create("dataset", "demo", side=96, max_subjects=24).samples()
 split = subject_split(samples, seed=0)
 backbone = fastk.create("backbone", "lgsc", **{LGSC_TINY!r})
@@ -60,9 +60,9 @@ def test_rank_zero_writes_one_training_and_records_the_processes(two_process_run
 
 
 def test_gathered_validation_metrics_are_the_one_process_metrics_of_the_same_weights(two_process_run):
-    from fastk.checkpoints import load_checkpoint
-    from fastk.training.metrics import metrics_at, threshold_at_eer
-    from fastk.training.trainer import load_tensors, scores
+    from fastk.model.checkpoints import load_checkpoint
+    from fastk.model.training.metrics import metrics_at, threshold_at_eer
+    from fastk.model.training.trainer import load_tensors, scores
 
     split = subject_split(fastk.create("dataset", "demo", side=96, max_subjects=24).samples(), seed=0)
     backbone, model, meta = load_checkpoint(two_process_run / "best.pt")
@@ -116,7 +116,7 @@ def test_a_one_process_training_refuses_to_resume_a_two_process_one(two_process_
     import shutil
 
     from fastk.errors import ConfigError
-    from fastk.training import train
+    from fastk.model.training import train
 
     out = tmp_path / "copy"
     shutil.copytree(two_process_run, out)
@@ -128,7 +128,7 @@ def test_a_one_process_training_refuses_to_resume_a_two_process_one(two_process_
 
 def test_bf16_autocast_trains_and_is_part_of_the_fingerprint(tiny_dataset, tmp_path):
     """What ``precision: auto`` turns on on a GPU, run here on the CPU's bf16 autocast."""
-    from fastk.training import train
+    from fastk.model.training import train
 
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()
     train_s, val_s = samples[0::2], samples[1::2]  # both classes in each
@@ -138,7 +138,7 @@ def test_bf16_autocast_trains_and_is_part_of_the_fingerprint(tiny_dataset, tmp_p
     assert all(np.isfinite(h["loss_total"]) for h in result.history)
     recorded = json.loads((tmp_path / "bf16" / "train_config.json").read_text())
     assert recorded["precision"] == "bf16"
-    from fastk.training.train_fingerprint import train_fingerprint
+    from fastk.model.training.train_fingerprint import train_fingerprint
 
     fp32 = train_fingerprint(train_s, val_s, backbone, TrainConfig(epochs=2, batch_size=8, min_epochs=2))
     assert recorded["fingerprint"] != fp32  # an fp32 training into this folder is refused, not resumed

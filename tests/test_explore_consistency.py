@@ -13,8 +13,8 @@ import csv
 import numpy as np
 import pytest
 
-from fastk.checkpoints import load_checkpoint
 from fastk.explore import ExploreSettings, explore
+from fastk.model.checkpoints import load_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_area_scores_and_probabilities_do_not_depend_on_the_batch_size(samples, 
 
 
 def test_explore_spoof_probability_equals_predict(samples, lgsc_checkpoint, tmp_path):
-    from fastk.training import predict_scores
+    from fastk.model.training import predict_scores
 
     _, rows, _, _ = _explore(samples, lgsc_checkpoint, tmp_path / "e", 16)
     backbone, model, _ = load_checkpoint(lgsc_checkpoint)
@@ -92,13 +92,13 @@ def _recording(lgsc_checkpoint, london_photos, tmp_path, record: str):
     import cv2
 
     import fastk
-    from fastk.checkpoints import save_checkpoint
     from fastk.data.datasets import Sample
     from fastk.data.images import read_rgb, write_image
     from fastk.demo_set_render import face_crop_box
     from fastk.face.alignment import Alignment
     from fastk.face.framing import framing_stats
     from fastk.face.landmark_cache import LandmarkCache
+    from fastk.model.checkpoints import save_checkpoint
 
     backbone, model, meta = load_checkpoint(lgsc_checkpoint)
     detector = fastk.create("landmarks", "dlib")

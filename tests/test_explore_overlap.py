@@ -11,8 +11,8 @@ import pytest
 
 import fastk
 import fastk.explore as explore_module
-from fastk.checkpoints import load_checkpoint
 from fastk.explore import ExploreSettings, explore
+from fastk.model.checkpoints import load_checkpoint
 
 
 @pytest.fixture(scope="module")

@@ -93,8 +93,8 @@ def test_ratio_spread_over_folders(tmp_path):
 
 
 def test_explore_writes_the_shares_and_an_older_folder_keeps_its_columns(tmp_path, tiny_dataset, tiny_checkpoint):
-    from fastk.checkpoints import load_checkpoint
     from fastk.explore import ExploreSettings, explore
+    from fastk.model.checkpoints import load_checkpoint
 
     backbone, model, _ = load_checkpoint(tiny_checkpoint)
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()[::3]

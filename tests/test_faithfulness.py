@@ -31,7 +31,7 @@ def _boundary_energy(img: np.ndarray, mask: np.ndarray) -> float:
 
 
 def test_road_fills_an_area_without_an_edge(london_photos, tiny_checkpoint):
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     bb, _, _ = load_checkpoint(tiny_checkpoint)
     bb.input_size = 112
@@ -68,7 +68,7 @@ def test_road_is_seeded_and_noise_is_small(london_photos):
 
 
 def test_random_sets_match_the_selected_pixel_count(london_photos, tiny_checkpoint):
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     bb, _, _ = load_checkpoint(tiny_checkpoint)
     data = prepare([Sample(p) for p in london_photos[:4]], bb)
@@ -89,7 +89,7 @@ def test_random_sets_match_the_selected_pixel_count(london_photos, tiny_checkpoi
 
 
 def test_faithfulness_measures_and_curves(tiny_checkpoint, tiny_dataset, tmp_path):
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     bb, model, _ = load_checkpoint(tiny_checkpoint)
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()[::2]
@@ -159,8 +159,8 @@ def test_faithfulness_command_user_errors(tiny_checkpoint, tiny_dataset, tmp_pat
 def test_removing_a_planted_cue_drops_the_spoof_score_more_than_random_areas(tmp_path, faces_dir):
     """Attack artefacts planted only in the right cheek and right eye: removing those two areas (ROAD)
     must lower the attacks' spoof score clearly more than random area sets of the same pixel count."""
-    from fastk.checkpoints import load_checkpoint
-    from fastk.training import TrainConfig, subject_split, train
+    from fastk.model.checkpoints import load_checkpoint
+    from fastk.model.training import TrainConfig, subject_split, train
 
     samples = fastk.create("dataset", "demo:planted", side=112, attacks=["print"], max_subjects=60).samples()
     sp = subject_split(samples, seed=0)

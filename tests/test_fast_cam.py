@@ -7,9 +7,9 @@ import torch
 
 import fastk
 from fastk.cam import CamTarget
-from fastk.checkpoints import load_checkpoint
 from fastk.data.images import read_rgb
 from fastk.errors import ConfigError, UnknownPluginError
+from fastk.model.checkpoints import load_checkpoint
 
 
 @pytest.fixture(scope="module")

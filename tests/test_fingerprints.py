@@ -16,11 +16,11 @@ import torch
 from click.testing import CliRunner
 
 import fastk
-from fastk.checkpoints import load_checkpoint, read_checkpoint, save_checkpoint
 from fastk.cli import cli
 from fastk.common.fingerprint import samples_hash, state_dict_hash
 from fastk.errors import CheckpointError, ConfigError
 from fastk.face.landmark_cache import LandmarkCache
+from fastk.model.checkpoints import load_checkpoint, read_checkpoint, save_checkpoint
 
 
 def _explore(data, checkpoint, out, *extra):
@@ -97,7 +97,7 @@ def test_explore_json_records_the_fingerprint(tmp_path, small_set, tiny_checkpoi
 
 # -- training -------------------------------------------------------------------------------------
 def test_train_refuses_an_out_folder_made_with_other_data_or_backbone(tmp_path, tiny_dataset):
-    from fastk.training.trainer import TrainConfig, train
+    from fastk.model.training.trainer import TrainConfig, train
 
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()
     train_set, val_set = samples[::2], samples[1::2]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fastk
-from fastk.checkpoints import load_checkpoint
+from fastk.model.checkpoints import load_checkpoint
 
 METHODS = ["gradcam", "gradcam++", "layercam"]
 

@@ -139,9 +139,9 @@ def framed_checkpoint(tmp_path_factory, tiny_checkpoint, tiny_dataset) -> tuple:
     import shutil
 
     import fastk
-    from fastk.checkpoints import load_checkpoint
     from fastk.face.framing import record_framing
     from fastk.face.landmark_cache import LandmarkCache
+    from fastk.model.checkpoints import load_checkpoint
 
     p = tmp_path_factory.mktemp("framed") / "framed.pt"
     shutil.copy(tiny_checkpoint, p)
@@ -302,7 +302,7 @@ def subject_dataset(tmp_path_factory, tiny_dataset, non_faces):
 
 
 def test_train_skips_and_lists_bad_images_and_records_framing(subject_dataset, tmp_path):
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     out = tmp_path / "run"
     r = CliRunner().invoke(cli, ["train", str(subject_dataset), "--dataset-option", "subject_from_name=true",

@@ -88,7 +88,7 @@ def test_the_swap_test_finds_a_model_that_reads_the_outline(zoomed, tmp_path):
     train, test = zoomed[:40], zoomed[40:]
     _masked(train, tmp_path / "train")
     checkpoint = train_tiny(tmp_path / "train", tmp_path / "model.pt", epochs=15)
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     backbone, model, _ = load_checkpoint(checkpoint)
     recipe = MaskRecipe("blackout", tuple(KEEP), AreaSet.load("paper"))

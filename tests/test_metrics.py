@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
-from fastk.training.metrics import auc, metrics_at, threshold_at_eer
+from fastk.model.training.metrics import auc, metrics_at, threshold_at_eer
 
 LABELS = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1])
 SCORES = np.array([0.1, 0.2, 0.35, 0.6, 0.05, 0.9, 0.8, 0.3, 0.7, 0.65, 0.2, 0.95])
@@ -101,7 +101,7 @@ def test_undefined_metrics_write_strict_json_and_read_as_words():
     import json
 
     from fastk.common.jsonsafe import dumps
-    from fastk.training.metrics import describe_undefined
+    from fastk.model.training.metrics import describe_undefined
 
     m = metrics_at(np.zeros(3, int), np.array([0.1, 0.2, 0.3]), 0.5)
     json.loads(dumps(m), parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
@@ -158,7 +158,7 @@ def _eer_by_definition(y, s):
 def test_sorted_sweeps_give_the_definitions_numbers_exactly(data):
     """Same floats as the pair matrix and the per-threshold loop, with ties, NaN, infinities, one class,
     unlabelled samples (-1) and no samples at all: both sides divide the same integer counts."""
-    from fastk.training.metrics import auc_pairs
+    from fastk.model.training.metrics import auc_pairs
 
     n = data.draw(st.integers(0, 40))
     y = np.array(data.draw(st.lists(st.sampled_from([-1, 0, 1, 1]), min_size=n, max_size=n)), dtype=int)

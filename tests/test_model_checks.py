@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from fastk.model.training.metrics import auc
 from fastk.report.model_checks import chance_band, chance_warnings
-from fastk.training.metrics import auc
 
 
 def test_chance_band_is_the_975th_percentile_of_random_rankings():

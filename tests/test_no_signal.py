@@ -47,7 +47,7 @@ def test_named_areas_need_no_ranking_and_bottom_k_skips_unscored_areas():
 def dark_checkpoint(tmp_path_factory, tiny_checkpoint):
     """The tiny trained model with its classifier zeroed: the logits no longer depend on the features,
     so every gradient-based CAM of it is zero everywhere (a real checkpoint, saved by fastk)."""
-    from fastk.checkpoints import load_checkpoint, save_checkpoint
+    from fastk.model.checkpoints import load_checkpoint, save_checkpoint
 
     bb, model, meta = load_checkpoint(tiny_checkpoint)
     with torch.no_grad():

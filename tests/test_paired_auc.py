@@ -5,14 +5,14 @@ import pytest
 import torch
 
 import fastk
+from fastk.model.training.metrics import auc
 from fastk.paired_auc import auc_difference
-from fastk.training.metrics import auc
 
 
 @pytest.fixture(scope="module")
 def scored(tiny_checkpoint, tiny_dataset):
-    from fastk.checkpoints import load_checkpoint
     from fastk.data.images import read_rgb
+    from fastk.model.checkpoints import load_checkpoint
 
     bb, model, _ = load_checkpoint(tiny_checkpoint)
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()

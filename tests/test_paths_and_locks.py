@@ -229,7 +229,7 @@ def test_mask_and_train_refuse_a_folder_held_by_a_live_process(tmp_path, tiny_da
         with pytest.raises(FolderLockedError, match="in use by fastk run"):
             write_masked_dataset(samples, held, keep=["nose"], detector=fastk.create("landmarks", "dlib"),
                                  area_set=AreaSet.load("paper"), show_progress=False)
-        from fastk.training.trainer import TrainConfig, train
+        from fastk.model.training.trainer import TrainConfig, train
 
         with pytest.raises(FolderLockedError, match="in use by fastk run"):
             train(samples, samples, fastk.create("backbone", "timm:test_resnet", input_size=32), held,

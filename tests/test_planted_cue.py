@@ -7,10 +7,10 @@ import pytest
 from click.testing import CliRunner
 
 import fastk
-from fastk.checkpoints import load_checkpoint
 from fastk.cli import cli
 from fastk.explore import ExploreSettings, explore
-from fastk.training import TrainConfig, subject_split, train
+from fastk.model.checkpoints import load_checkpoint
+from fastk.model.training import TrainConfig, subject_split, train
 
 PLANTED = {"right_cheek", "right_eye"}
 

@@ -126,7 +126,7 @@ def subjects_dataset(tmp_path_factory, tiny_dataset):
 def test_a_backbones_named_option_survives_fastk_train_into_best_pt(system, subjects_dataset, tmp_path, tiny_images):
     """`fastk train --option width=8` trains a plugin backbone and its best.pt loads as width 8 (it loaded as the
     default width 16 and failed: "weights do not fit backbone ... (Error(s) in loading state_dict for Sequential:)")."""
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     out = tmp_path / "train"
     result = CliRunner().invoke(fastk.testing.cli(system), [
@@ -142,7 +142,7 @@ def test_a_backbones_named_option_survives_fastk_train_into_best_pt(system, subj
 
 
 def test_weights_that_do_not_fit_name_the_first_differing_tensor(system, tmp_path):
-    from fastk.checkpoints import load_checkpoint, save_checkpoint, weights_difference
+    from fastk.model.checkpoints import load_checkpoint, save_checkpoint, weights_difference
 
     forgetful = fastk.create("backbone", "forgetful-cnn", width=8)
     path = save_checkpoint(tmp_path / "forgetful.pt", forgetful, forgetful.build())

@@ -130,7 +130,7 @@ def test_kinds_are_the_registration_hookspecs():
     assert {k: (v.hook, v.base) for k, v in plugins.KINDS.items()} == {
         "landmarks": ("fastk_register_landmark_detectors", "fastk.face.landmarks:LandmarkDetector"),
         "cam": ("fastk_register_cam_methods", "fastk.cam:CamMethod"),
-        "backbone": ("fastk_register_backbones", "fastk.backbones:Backbone"),
+        "backbone": ("fastk_register_backbones", "fastk.model.backbones:Backbone"),
         "selector": ("fastk_register_area_selectors", "fastk.selection:AreaSelector"),
         "dataset": ("fastk_register_datasets", "fastk.data.datasets:Dataset"),
         "protocol": ("fastk_register_protocols", "fastk.data.protocols:Protocol"),

@@ -316,7 +316,7 @@ def test_killed_run_resumes_from_last_finished_step(tmp_path, faces_dir):
 def test_run_checkpoints_record_how_their_images_were_prepared(tiny_run, landmark_run):
     """Issue 26: checkpoints of `fastk run` recorded no framing, so a full frame was scored squashed.
     Every model now records its alignment (aligned runs) or framing (landmark runs), a variant its mask."""
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     for run, framing in ((tiny_run[0], "aligned"), (landmark_run[0], "landmark")):
         keep = json.loads((run / "report.json").read_text())["selection"]["keep"]

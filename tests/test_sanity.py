@@ -37,8 +37,8 @@ def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_
 
 
 def test_cascading_randomisation_has_one_point_per_block_and_ends_at_random_weights(tiny_checkpoint, tiny_dataset):
-    from fastk.checkpoints import load_checkpoint
     from fastk.explore import ExploreSettings
+    from fastk.model.checkpoints import load_checkpoint
     from fastk.sanity import randomisation_check
 
     bb, model, _ = load_checkpoint(tiny_checkpoint)
@@ -55,7 +55,7 @@ def test_cascading_randomisation_has_one_point_per_block_and_ends_at_random_weig
 
 
 def test_cascade_blocks_cover_every_parameter_once(tiny_checkpoint):
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     bb, model, _ = load_checkpoint(tiny_checkpoint)
     blocks = cascade_blocks(model, bb.input_size, max_blocks=4)
@@ -120,11 +120,11 @@ def test_sanity_user_error_is_one_line(tmp_path, tiny_dataset):
 
 @pytest.mark.slow
 def test_label_randomisation_trains_on_shuffled_labels(tiny_checkpoint, tiny_dataset, tmp_path):
-    from fastk.checkpoints import load_checkpoint
     from fastk.explore import ExploreSettings, explore
     from fastk.importance import importance_vector
+    from fastk.model.checkpoints import load_checkpoint
+    from fastk.model.training import TrainConfig
     from fastk.sanity import label_randomisation_check
-    from fastk.training import TrainConfig
 
     bb, model, _ = load_checkpoint(tiny_checkpoint)
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()

@@ -17,7 +17,7 @@ from fastk.stability_grid import load_cell
 @pytest.fixture(scope="module")
 def explorations(tmp_path_factory, tiny_dataset, tiny_checkpoint):
     """The tiny model explored with two CAM methods on real faces (the 16 simulated attacks)."""
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     root = tmp_path_factory.mktemp("selectors")
     backbone, model, _ = load_checkpoint(tiny_checkpoint)

@@ -12,8 +12,8 @@ import torch
 
 import fastk
 from fastk.errors import ImageReadError
-from fastk.training._data import MEMORY_LIMIT, choose_mode, decoded_bytes, open_split
-from fastk.training.trainer import TrainConfig, train
+from fastk.model.training._data import MEMORY_LIMIT, choose_mode, decoded_bytes, open_split
+from fastk.model.training.trainer import TrainConfig, train
 
 
 @pytest.fixture(scope="module")
@@ -113,10 +113,10 @@ def test_a_bad_image_is_the_same_one_line_error_naming_the_file(tiny_dataset, tm
 def test_evaluation_scores_batch_by_batch_as_one_stack_would(tiny_checkpoint, samples):
     """score_samples scores each batch as it is read (memory flat in the number of images), with the
     batch boundaries of one stacked tensor, so the scores are those of scoring everything at once."""
-    from fastk.checkpoints import load_checkpoint
     from fastk.data.images import read_rgb
-    from fastk.training.evaluate import _stack, score_samples
-    from fastk.training.trainer import scores
+    from fastk.model.checkpoints import load_checkpoint
+    from fastk.model.training.evaluate import _stack, score_samples
+    from fastk.model.training.trainer import scores
 
     backbone, model, meta = load_checkpoint(tiny_checkpoint)
     got = score_samples(backbone, model, meta, samples, batch_size=5)

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import fastk
-from fastk.training import TrainConfig, subject_split, train
+from fastk.model.training import TrainConfig, subject_split, train
 
 LGSC_TINY = {"encoder": "mobilenetv3_small_050", "classifier": "resnet10t", "input_size": 64}
 CONFIG = {"epochs": 3, "batch_size": 16, "lr": 0.002, "patience": 10, "seed": 5}
@@ -58,7 +58,7 @@ def test_resume_after_kill_gives_the_uninterrupted_result(split, tmp_path):
     out = tmp_path / "killed"
     code = (
         "import fastk, json, sys\n"
-        "from fastk.training import subject_split, train, TrainConfig\n"
+        "from fastk.model.training import subject_split, train, TrainConfig\n"
         f"s = fastk.create('dataset', 'demo', side=96, max_subjects=24).samples()\n"
         "sp = subject_split(s, seed=0)\n"
         f"bb = fastk.create('backbone', 'lgsc', **{LGSC_TINY!r})\n"
@@ -96,8 +96,8 @@ def test_weights_loaded_contiguous_score_bit_identically_to_the_model_training_h
     both layouts hold, and ``contiguous`` kept NCHW strides: oneDNN then summed in another order and the
     stored EER threshold moved to a neighbouring score's float on AVX2 CPUs)."""
     from fastk.common.fast_inference import channels_last
-    from fastk.training._setup import build_model
-    from fastk.training.trainer import load_tensors, scores
+    from fastk.model.training._setup import build_model
+    from fastk.model.training.trainer import load_tensors, scores
 
     torch.manual_seed(0)
     bb = fastk.create("backbone", "lgsc", **LGSC_TINY)

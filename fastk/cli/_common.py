@@ -48,12 +48,12 @@ class FiniteFloatRange(click.FloatRange):
 
 class ThresholdType(click.ParamType):
     """A decision threshold: a number in [0, 1], the range of every spoof score (the same rule as a
-    threshold stored in a checkpoint, :func:`fastk.checkpoints.threshold_problem`)."""
+    threshold stored in a checkpoint, :func:`fastk.model.checkpoints.threshold_problem`)."""
 
     name = "threshold"
 
     def convert(self, value, param, ctx):
-        from fastk.checkpoints import threshold_problem
+        from fastk.model.checkpoints import threshold_problem
 
         try:
             number = float(value)

@@ -66,7 +66,7 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
                                    batch_sizes=_ints(batch_sizes), repeats=repeats,
                                    checkpoint=str(checkpoint) if checkpoint else None)
     if checkpoint:
-        from fastk.checkpoints import load_checkpoint
+        from fastk.model.checkpoints import load_checkpoint
 
         bb, model, _ = load_checkpoint(checkpoint)
     else:

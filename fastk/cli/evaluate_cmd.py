@@ -44,10 +44,10 @@ def _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, 
     from rich.markup import escape
 
     import fastk
-    from fastk.checkpoints import load_checkpoint
     from fastk.face.model_input import describe, recorded_detector
-    from fastk.training.evaluate import metrics_of, score_samples
-    from fastk.training.metrics import describe_undefined
+    from fastk.model.checkpoints import load_checkpoint
+    from fastk.model.training.evaluate import metrics_of, score_samples
+    from fastk.model.training.metrics import describe_undefined
 
     samples, source = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
     backbone, model, meta = load_checkpoint(checkpoint)

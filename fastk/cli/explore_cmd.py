@@ -60,7 +60,7 @@ def command(path, dataset, dataset_options, checkpoint, backbone, landmarks, cam
     device = rank_device(device)  # under torchrun with GPUs: this rank's own
     samples, _ = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
     if checkpoint is not None:
-        from fastk.checkpoints import load_checkpoint
+        from fastk.model.checkpoints import load_checkpoint
 
         bb, model, meta = load_checkpoint(checkpoint, device=device)
     else:

@@ -19,7 +19,7 @@ def command(checkpoint, out, check_dir) -> None:
     from fastk.common.jsonsafe import dumps
     from fastk.data.faces import shared_faces_dir
     from fastk.data.images import list_images, read_rgb
-    from fastk.training.onnx_export import export_onnx
+    from fastk.model.training.onnx_export import export_onnx
 
     shared = shared_faces_dir()
     folder = check_dir or (shared / "images" if shared else None)

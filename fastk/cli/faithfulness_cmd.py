@@ -47,11 +47,11 @@ def command(checkpoint, path, dataset, dataset_options, importance, areas_to_tes
     figures into --out."""
     import fastk
     from fastk.check_subset import source_name
-    from fastk.checkpoints import load_checkpoint
     from fastk.cli._common import load_samples
     from fastk.errors import ConfigError
     from fastk.face.areas import AreaSet
     from fastk.faithfulness import FaithfulnessSettings, faithfulness
+    from fastk.model.checkpoints import load_checkpoint
 
     if importance is None and areas_to_test is None:
         raise ConfigError("give --importance area_importance.json (the ranking to test) or --areas-to-test a,b")
@@ -74,7 +74,7 @@ def command(checkpoint, path, dataset, dataset_options, importance, areas_to_tes
     backbone, model, _ = load_checkpoint(checkpoint)
     samples = load_samples(dataset, path, key_values(dataset_options, "--dataset-option"))
     if split != "all":
-        from fastk.training import subject_split
+        from fastk.model.training import subject_split
 
         samples = subject_split(samples, seed=split_seed)[split]
     where = source_name("faithfulness", dataset, path, split if split != "all" else None)

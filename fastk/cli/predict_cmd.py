@@ -29,11 +29,11 @@ def command(checkpoint, images, threshold, landmarks, face_check) -> None:
     images framed it, or "as-is" (", masked" for a retrained variant).
     """
     import fastk
-    from fastk.checkpoints import load_checkpoint
     from fastk.common.jsonsafe import dumps
     from fastk.data.datasets import Sample
     from fastk.face.model_input import recorded_detector
-    from fastk.training.evaluate import score_samples
+    from fastk.model.checkpoints import load_checkpoint
+    from fastk.model.training.evaluate import score_samples
 
     backbone, model, meta = load_checkpoint(checkpoint)
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)

@@ -49,10 +49,10 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
     import tempfile
 
     from fastk.check_subset import source_name
-    from fastk.checkpoints import load_checkpoint
     from fastk.cli._common import load_samples
     from fastk.common.jsonsafe import dumps, jsonable, write_json
     from fastk.explore import ExploreSettings
+    from fastk.model.checkpoints import load_checkpoint
     from fastk.sanity import label_randomisation_check, randomisation_check
 
     backbone, model, meta = load_checkpoint(checkpoint)
@@ -66,7 +66,7 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
                                  name=names[0], other_models=others, max_images=max_images, where=where)
     if label_check:
         from fastk.check_subset import chosen
-        from fastk.training import TrainConfig, subject_split
+        from fastk.model.training import TrainConfig, subject_split
 
         samples = chosen(everything, result["subset"])  # the images the randomisation check explored
         split = subject_split(everything, seed=0)
@@ -105,8 +105,8 @@ def _names(paths: list[Path]) -> list[str]:
 
 def _same_recipe(first: Path, backbone, path: Path):
     """``path``'s model, refused in one line when its architecture is not ``first``'s."""
-    from fastk.checkpoints import load_checkpoint
     from fastk.errors import FastkError
+    from fastk.model.checkpoints import load_checkpoint
 
     other, model, _ = load_checkpoint(path)
     if other.config() != backbone.config():

@@ -52,7 +52,7 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     from fastk.common.locks import FolderLock
     from fastk.data.splits import require_subjects
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.training import TrainConfig
+    from fastk.model.training import TrainConfig
 
     bb = fastk.create("backbone", backbone, input_size=input_size, **key_values(options, "--option"))
     detector = fastk.create("landmarks", landmarks) if face_check else None
@@ -88,8 +88,8 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
     from fastk.data.splits import require_both_classes
     from fastk.face.face_check import check_faces, require_usable, write_skipped
     from fastk.face.framing import record_framing
-    from fastk.training import subject_split, train
-    from fastk.training.evaluate import evaluate_checkpoint
+    from fastk.model.training import subject_split, train
+    from fastk.model.training.evaluate import evaluate_checkpoint
 
     checked = check_faces(samples, detector, cache, show_progress=True)
     require_usable(checked, f"dataset {source}")
@@ -112,7 +112,7 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
     write_json(out / "split.json", {k: [sample_to_json(s, folder) for s in v] for k, v in split.items()}, indent=1)
     framing = record_framing(result.checkpoint, split["train"], detector, cache) if prepared is None else {}
     if prepared is not None:  # trained on `fastk mask` output: record its alignment and mask instead
-        from fastk.checkpoints import load_checkpoint, save_checkpoint
+        from fastk.model.checkpoints import load_checkpoint, save_checkpoint
 
         backbone_, model_, meta_ = load_checkpoint(result.checkpoint)
         save_checkpoint(result.checkpoint, backbone_, model_, {**meta_, **prepared})

@@ -70,7 +70,7 @@ def record_framing(checkpoint: str | Path, train_samples, detector, cache) -> di
     Done after training, by re-saving the best checkpoint (``fastk train`` does this): the trainer
     saves it several times, and the framing depends only on the training images.
     """
-    from fastk.checkpoints import load_checkpoint, save_checkpoint
+    from fastk.model.checkpoints import load_checkpoint, save_checkpoint
 
     if detector is None:
         return {}

@@ -155,7 +155,7 @@ class Pipeline:
         return self.run.checkpoint(step)
 
     def load_model(self, step: str = "train_full"):
-        from fastk.checkpoints import load_checkpoint
+        from fastk.model.checkpoints import load_checkpoint
 
         return load_checkpoint(self.checkpoint(step), device=self.device)
 

@@ -34,7 +34,7 @@ def _test(p, name: str) -> list:
 
 def evaluate(p) -> dict[str, Any]:
     """Every model on the same test subjects, at its own validation threshold, with errors by group."""
-    from fastk.training import evaluate_checkpoint
+    from fastk.model.training import evaluate_checkpoint
 
     out = {}
     groups = [k for k in p.config.explore.group_by if k not in ("label", "attack_type")]

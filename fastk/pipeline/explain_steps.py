@@ -67,8 +67,8 @@ def _full_models(p) -> dict[str, Any]:
 def sanity(p) -> dict[str, Any]:
     """Model (several draws) and cascading randomisation of the ranking (fastk.sanity), decided over every
     trained seed of the recipe: which seed's model a machine trains depends on its float arithmetic."""
-    from fastk.checkpoints import load_checkpoint
     from fastk.faithfulness_figures import cascading_figure
+    from fastk.model.checkpoints import load_checkpoint
     from fastk.sanity import randomisation_check
 
     sc = p.config.sanity

@@ -15,7 +15,7 @@ from fastk.runs import Layout
 
 def train(p, variant: str, splits, *, input_size: int | None = None, seed: int | None = None) -> dict[str, Any]:
     """Train into ``models/VARIANT`` with the run's recipe; the result with a run-relative checkpoint."""
-    from fastk.training.trainer import train as train_model
+    from fastk.model.training.trainer import train as train_model
 
     # a copy: the trainer gets its own recipe, never the run's shared one
     tcfg = dataclasses.replace(p.config.train, **({} if seed is None else {"seed": seed}))
@@ -36,9 +36,9 @@ def record_input(p, variant: str, checkpoint) -> dict[str, Any]:
     prepare theirs alike (:mod:`fastk.face.model_input`): the alignment (``masking: aligned``) or the framing
     of the dataset's images (``landmark``), and a variant's mask. Why: checkpoints of ``fastk run``
     recorded none, so a full-frame photo was scored squashed, not cropped (issue 26)."""
-    from fastk.checkpoints import load_checkpoint, save_checkpoint
     from fastk.face.framing import framing_stats
     from fastk.face.landmark_cache import LandmarkCache
+    from fastk.model.checkpoints import load_checkpoint, save_checkpoint
     from fastk.pipeline.mask_steps import recipe
     from fastk.run_config import VARIANTS
 

@@ -23,7 +23,7 @@ def test_tiny_cnn_scores_a_face_and_its_activation_map_is_a_heatmap(system, face
 def test_checkpoint_rebuilds_the_same_architecture(system, face, tmp_path):
     import torch
 
-    from fastk.checkpoints import load_checkpoint, save_checkpoint
+    from fastk.model.checkpoints import load_checkpoint, save_checkpoint
 
     torch.manual_seed(0)
     backbone = fastk.create("backbone", "template-tiny-cnn", width=8)

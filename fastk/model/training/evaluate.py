@@ -97,7 +97,7 @@ def _stack(backbone, images, n: int):
 
 
 def _scores(backbone, model, x, batch_size: int, device: str) -> np.ndarray:
-    from fastk.training.trainer import scores
+    from fastk.model.training.trainer import scores
 
     if len(x) == 0:
         return np.zeros(0)
@@ -112,7 +112,7 @@ def evaluate_checkpoint(checkpoint: str | Path, samples: list[Sample], *, thresh
     Images are checked and framed by :func:`score_samples` (``detector``, ``cache``); the metrics
     come from :func:`metrics_of`. Raises a one-line error naming ``source`` only when no image is usable.
     """
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     backbone, model, meta = load_checkpoint(checkpoint, device=device)
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
@@ -131,7 +131,7 @@ def metrics_of(scored: Scored, threshold: float, *, group_by: list[str] | tuple[
     framing and used as they are.
     """
     from fastk.face.face_check import Checked, require_usable
-    from fastk.training.metrics import metrics_at
+    from fastk.model.training.metrics import metrics_at
 
     require_usable(Checked(usable=[(s, None) for s in scored.samples], skipped=scored.skipped), source)
     labels = np.array([x.label for x in scored.samples])

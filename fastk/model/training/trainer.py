@@ -27,23 +27,23 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from fastk.checkpoints import save_checkpoint
 from fastk.common.fast_inference import channels_last, nhwc
 from fastk.common.jsonsafe import write_json
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.training import ddp
-from fastk.training._data import TrainImages, choose_mode, in_order, open_split
-from fastk.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
-from fastk.training._setup import build_model, optimiser, set_deterministic
-from fastk.training._train_state import load_state, resume, save_state
-from fastk.training.augment import augment, random_patches
+from fastk.model.checkpoints import save_checkpoint
+from fastk.model.training import ddp
+from fastk.model.training._data import TrainImages, choose_mode, in_order, open_split
+from fastk.model.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
+from fastk.model.training._setup import build_model, optimiser, set_deterministic
+from fastk.model.training._train_state import load_state, resume, save_state
+from fastk.model.training.augment import augment, random_patches
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
     from rich.progress import Progress, TaskID
 
-    from fastk.backbones import Backbone
+    from fastk.model.backbones import Backbone
 
 
 @dataclass
@@ -63,7 +63,7 @@ class TrainConfig:
     patch: int | None = None
     bn_momentum: float | None = 0.3  # few steps on small data: let BatchNorm statistics settle
     eval_batch_size: int = 64
-    data: Literal["auto", "memory", "stream"] = "auto"  # stream: decode batches on the fly (fastk.training._data)
+    data: Literal["auto", "memory", "stream"] = "auto"  # stream: decode batches on the fly (fastk.model.training._data)
     workers: int = 0  # DataLoader worker processes when streaming (0: decode in the training process)
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on a CUDA GPU, fp32 on the CPU
     #: Which validation score picks the kept epoch: ``acer`` (lowest, AUC breaks ties) or ``auc`` (highest,
@@ -139,7 +139,7 @@ def train(
     from fastk.common.distributed import decided_by_main, main_holds, world
     from fastk.common.distributed import device as rank_device
     from fastk.common.locks import FolderLock
-    from fastk.training.train_fingerprint import check_fingerprint, train_fingerprint
+    from fastk.model.training.train_fingerprint import check_fingerprint, train_fingerprint
 
     cfg = config or TrainConfig()
     out = Path(out_dir)
@@ -258,7 +258,7 @@ def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, t
 
 def _validate(fit: _Fit, data: TrainImages, attack_types: list[str | None]) -> tuple[float, dict[str, Any]]:
     """The validation EER threshold and every metric at it."""
-    from fastk.training.metrics import metrics_at, threshold_at_eer
+    from fastk.model.training.metrics import metrics_at, threshold_at_eer
 
     ddp.sync_buffers(fit.model)  # every rank scores with the model rank 0 saves
     s_val = _split_scores(fit, data)

@@ -18,7 +18,7 @@ def export_onnx(checkpoint: str | Path, out: str | Path, *, check_images: list[n
     """Export; when ``check_images`` are given, compare onnxruntime's scores with PyTorch's."""
     import torch
 
-    from fastk.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint
 
     try:
         import onnxruntime  # noqa: F401

@@ -3,7 +3,7 @@
 ``fastk train`` into an existing ``--out`` with another dataset used to train nothing, keep the old
 ``best.pt`` and evaluate it on the new split. The fingerprint holds the train and validation listings
 (paths, labels, metadata and file contents, see :mod:`fastk.common.fingerprint`), the backbone config and
-every :class:`~fastk.training.trainer.TrainConfig` field but how the images are read (``data``,
+every :class:`~fastk.model.training.trainer.TrainConfig` field but how the images are read (``data``,
 ``workers``: both paths give the same batches, so a run may resume in the other); it is stored in ``train_config.json`` and in
 ``training_state.pt`` and compared before any work.
 """
@@ -19,7 +19,7 @@ from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 
 READING = ("data", "workers")  # TrainConfig fields that change how images are read, never what is trained
-#: Recorded as resolved (``fastk.training.ddp.fingerprint_extra``), not as typed: ``auto`` is fp32 on a CPU.
+#: Recorded as resolved (``fastk.model.training.ddp.fingerprint_extra``), not as typed: ``auto`` is fp32 on a CPU.
 RESOLVED = ("precision",)
 FINGERPRINT_LABELS = {"train_samples": "training images", "val_samples": "validation images",
                       "backbone": "backbone", "train_config": "training settings"}

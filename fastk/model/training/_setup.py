@@ -1,6 +1,6 @@
 """What a training builds before its first step: seeds, the model, the optimiser and its schedule.
 
-Why apart from :mod:`fastk.training.trainer`: the epoch loop is the trainer's job; these are fixed
+Why apart from :mod:`fastk.model.training.trainer`: the epoch loop is the trainer's job; these are fixed
 choices (AdamW, warm-up then cosine to 5%, BatchNorm momentum) a reader looks up, not the loop.
 """
 
@@ -13,8 +13,8 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from fastk.backbones import Backbone
-    from fastk.training.trainer import TrainConfig
+    from fastk.model.backbones import Backbone
+    from fastk.model.training.trainer import TrainConfig
 
 
 def set_deterministic(seed: int, on: bool) -> None:

@@ -1,7 +1,7 @@
 """The resumable training state (``training_state.pt``): written after every epoch, read on resume.
 
 Why a module of its own: the trainer's epoch loop writes and resumes it, and the fingerprint check
-(:mod:`fastk.training.train_fingerprint`) reads it; a torn, foreign or mismatched file must fail with
+(:mod:`fastk.model.training.train_fingerprint`) reads it; a torn, foreign or mismatched file must fail with
 one line naming the file, never with a torch traceback.
 """
 
@@ -16,7 +16,7 @@ from fastk.errors import CheckpointError
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from fastk.backbones import Backbone
+    from fastk.model.backbones import Backbone
 
 
 def no_best() -> dict[str, Any]:
@@ -28,7 +28,7 @@ def save_state(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer,
                sched: torch.optim.lr_scheduler.LRScheduler, epoch: int, history: list[dict[str, Any]],
                best: dict[str, Any], fingerprint: dict[str, Any]) -> None:
     """Everything the next epoch needs, written atomically (a full disk: one line naming the file)."""
-    from fastk.checkpoints import save_torch
+    from fastk.model.checkpoints import save_torch
 
     save_torch({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                 "epoch": epoch, "history": json.dumps(history, default=float), "best": json.dumps(best, default=float),

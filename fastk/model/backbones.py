@@ -3,7 +3,7 @@
 A backbone is a light adapter around a torch model: it builds the model, turns images into the
 tensors the model wants, turns outputs into a spoof probability, and names its CAM targets. Keeping
 the adapter separate from the ``nn.Module`` lets fastk list and configure backbones without importing
-torch, and lets one checkpoint format (:mod:`fastk.checkpoints`) serve every backbone.
+torch, and lets one checkpoint format (:mod:`fastk.model.checkpoints`) serve every backbone.
 
 Label convention everywhere in fastk: 0 = real (bona fide), 1 = spoof (attack).
 """
