@@ -72,8 +72,8 @@ def mean_map(checkpoint: Path | None, like: Path, val: list[dict], random_seed: 
     import torch
 
     import fastk
-    from fastk.cam import resize_maps
     from fastk.data.images import read_rgb
+    from fastk.explain.cam import resize_maps
     from fastk.model.checkpoints import load_checkpoint
 
     backbone, model, _ = load_checkpoint(checkpoint or like)
@@ -92,7 +92,7 @@ def mean_map(checkpoint: Path | None, like: Path, val: list[dict], random_seed: 
 
 
 def ratios(folder: Path) -> dict[str, float]:
-    from fastk.face_heat import cell_ratios
+    from fastk.explain.face_heat import cell_ratios
 
     return {k: round(v, 3) for k, v in cell_ratios(folder).items()}
 

@@ -1,4 +1,4 @@
-"""Images/s of ``fastk.explore.explore`` (dlib + Grad-CAM++) against a minimal hand-written script doing
+"""Images/s of ``fastk.explain.explore.explore`` (dlib + Grad-CAM++) against a minimal hand-written script doing
 the same work, in one process, on the same images, interleaved (A, B, B, A, ...).
 
 The script (:func:`handwritten`): dlib's HOG detector on the same downscaled copy fastk's detector uses
@@ -140,7 +140,7 @@ class Handwritten:
 def run_fastk(samples, backbone, model, batch_size: int) -> dict[str, dict[str, float]]:
     import csv
 
-    from fastk.explore import ExploreSettings, explore
+    from fastk.explain.explore import ExploreSettings, explore
     from fastk.face.landmark_cache import LandmarkCache
 
     with tempfile.TemporaryDirectory(prefix="fastk-bench-explore-") as tmp:
@@ -158,7 +158,7 @@ def _without(parts: tuple[str, ...]) -> Iterator[None]:
     """fastk with some of this issue's speed-ups switched off (``--parts``), to show what each brings:
     ``closed-form`` (gradient CAMs without a backward pass), ``overlap`` (landmarks of the next batch in a
     worker thread), ``outputs`` (the probability from the CAM pass instead of a second forward)."""
-    import fastk.explore as fe
+    import fastk.explain.explore as fe
     from fastk_plugins.cams_gradcam import GradCamLibraryMethod
 
     def sequential(batches, detector, cache, landmarks):
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> None:
         timings[name].append(time.perf_counter() - t)
     rate = {n: len(samples) / statistics.median(ts) for n, ts in timings.items()}
     record = {
-        "what": "fastk.explore.explore (dlib + gradcam++) vs a hand-written dlib + grad-cam GradCAMPlusPlus script",
+        "what": "fastk.explain.explore.explore (dlib + gradcam++) vs a hand-written dlib + grad-cam GradCAMPlusPlus script",
         "images": len(samples), "images_scored": {n: len(r) for n, r in results.items()},
         "batch_size": args.batch_size, "checkpoint": ckpt, "landmark_cache": "empty for both, every repeat",
         "order": order, "seconds": timings,

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/heat_on_face.py runs/demo runs/demo-context [--out benchmarks/heat_on_face.json]
 
 Per run: the run's model's heat-on-face groups (``report.json`` importance ``on_face``), the stability
-grid's summary (``stability.json`` ``on_face``, fastk.face_heat.over_cells) and every cell's own ratio
+grid's summary (``stability.json`` ``on_face``, fastk.explain.face_heat.over_cells) and every cell's own ratio
 per group, so the seed-to-seed spread can be read. Nothing is recomputed from images.
 """
 
@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_record(run: Path) -> dict:
-    from fastk.face_heat import cell_ratios, ratio
+    from fastk.explain.face_heat import cell_ratios, ratio
 
     report = json.loads((run / "report.json").read_text())
     cells = {d.name: cell_ratios(d) for d in sorted((run / "stability" / "cells").glob("*"))}

@@ -35,15 +35,15 @@ hookimpl = pluggy.HookimplMarker("fastk")
 _moved.install()  # old import paths (before the layered tree) still work for one release, with a warning
 
 if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
-    from fastk.cam import CamMethod, CamTarget, eval_mode
     from fastk.data.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
     from fastk.data.protocols import Protocol, ProtocolSplit
     from fastk.errors import ConfigError, FastkError
+    from fastk.explain.cam import CamMethod, CamTarget, eval_mode
+    from fastk.explain.selection import AreaSelector, ranked
     from fastk.face.landmarks import Candidate, Face, LandmarkDetector, NoFace
     from fastk.model.backbones import Backbone
     from fastk.plugin.plugins import provenance
     from fastk.plugin.registry import Plugin, Registry
-    from fastk.selection import AreaSelector, ranked
 
 #: Name -> "module:attribute", imported on first access (PEP 562), so ``import fastk`` stays cheap.
 _LAZY = {
@@ -51,10 +51,10 @@ _LAZY = {
     "Face": "fastk.face.landmarks:Face",
     "NoFace": "fastk.face.landmarks:NoFace",
     "Candidate": "fastk.face.landmarks:Candidate",
-    "CamMethod": "fastk.cam:CamMethod",
-    "CamTarget": "fastk.cam:CamTarget",
+    "CamMethod": "fastk.explain.cam:CamMethod",
+    "CamTarget": "fastk.explain.cam:CamTarget",
     "Backbone": "fastk.model.backbones:Backbone",
-    "AreaSelector": "fastk.selection:AreaSelector",
+    "AreaSelector": "fastk.explain.selection:AreaSelector",
     "Dataset": "fastk.data.datasets:Dataset",
     "Sample": "fastk.data.datasets:Sample",
     "Protocol": "fastk.data.protocols:Protocol",
@@ -66,8 +66,8 @@ _LAZY = {
     "UNKNOWN": "fastk.data.datasets:UNKNOWN",
     "ConfigError": "fastk.errors:ConfigError",
     "FastkError": "fastk.errors:FastkError",
-    "eval_mode": "fastk.cam:eval_mode",
-    "ranked": "fastk.selection:ranked",
+    "eval_mode": "fastk.explain.cam:eval_mode",
+    "ranked": "fastk.explain.selection:ranked",
     "provenance": "fastk.plugin.plugins:provenance",
 }
 

@@ -70,7 +70,7 @@ def bench_cams(backbone_spec: str, options: dict[str, Any], images: list[np.ndar
 
 def bench_explore(samples, backbone, model, *, landmarks: str = defaults.LANDMARKS, cam: str = defaults.CAM) -> dict[str, Any]:
     """Images per second of a whole ``explore`` (landmarks + CAM + area scores), cold and warm cache."""
-    from fastk.explore import ExploreSettings, explore
+    from fastk.explain.explore import ExploreSettings, explore
     from fastk.face.landmark_cache import LandmarkCache
 
     out = {}

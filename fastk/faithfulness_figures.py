@@ -1,5 +1,5 @@
 """Figures of the faithfulness and sanity checks: deletion/insertion curves, per-area drops, the
-cascading-randomisation curve. Same look as :mod:`fastk.figures` (matplotlib's object API, no pyplot; ~110 dpi, small notes)."""
+cascading-randomisation curve. Same look as :mod:`fastk.explain.figures` (matplotlib's object API, no pyplot; ~110 dpi, small notes)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.figures import new_figure
+from fastk.explain.figures import new_figure
 
 COLOURS = {"road": "#d9534f", "blackout": "#333333"}
 

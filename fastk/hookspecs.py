@@ -82,9 +82,9 @@ def fastk_register_landmark_detectors(registry: Registry) -> None:
     """
 
 
-@registration("cam", "fastk.cam:CamMethod")
+@registration("cam", "fastk.explain.cam:CamMethod")
 def fastk_register_cam_methods(registry: Registry) -> None:
-    """Register class-activation-map methods (subclasses of :class:`fastk.cam.CamMethod`).
+    """Register class-activation-map methods (subclasses of :class:`fastk.explain.cam.CamMethod`).
 
     A CAM method turns a model, a batch of input tensors, target layers and per-image targets into
     heatmaps in [0, 1] at input size. Built in: every method of the ``grad-cam`` package
@@ -108,9 +108,9 @@ def fastk_register_backbones(registry: Registry) -> None:
     """
 
 
-@registration("selector", "fastk.selection:AreaSelector")
+@registration("selector", "fastk.explain.selection:AreaSelector")
 def fastk_register_area_selectors(registry: Registry) -> None:
-    """Register area-selection strategies (subclasses of :class:`fastk.selection.AreaSelector`).
+    """Register area-selection strategies (subclasses of :class:`fastk.explain.selection.AreaSelector`).
 
     A selector turns ``{area: importance}`` into the list of areas to keep. Built in: ``top-k``,
     ``bottom-k``, ``threshold``, ``cumulative``, ``list``.

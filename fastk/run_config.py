@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from fastk import defaults
-from fastk.explore import ExploreSettings
+from fastk.explain.explore import ExploreSettings
 from fastk.faithfulness import FaithfulnessSettings
 from fastk.model.training.trainer import TrainConfig
 from fastk.stability_grid import StabilityConfig
@@ -83,7 +83,7 @@ class BackboneSection:
 
 @dataclass(frozen=True)
 class ExploreSection:
-    """The run's exploration: :class:`~fastk.explore.ExploreSettings`' defaults, except more overlays."""
+    """The run's exploration: :class:`~fastk.explain.explore.ExploreSettings`' defaults, except more overlays."""
 
     landmarks: str = _default(ExploreSettings, "landmarks")
     cam: str = _default(ExploreSettings, "cam")

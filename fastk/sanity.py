@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from fastk import face_heat
 from fastk.check_subset import stratified_subset
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.explore import ExploreSettings, explore, read_area_rows
-from fastk.importance import importance_vector, rank_agreement
+from fastk.explain import face_heat
+from fastk.explain.explore import ExploreSettings, explore, read_area_rows
+from fastk.explain.importance import importance_vector, rank_agreement
 
 DRAWS = 5
 RULE = ("passes when the upper quartile of Spearman rho between the trained and the randomly initialised "
@@ -81,7 +81,7 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
     Spearman, Kendall and top-k Jaccard), ``mean_abs_area_score_change`` (mean over draws), ``method``,
     ``images``, ``trained``, ``randomised`` (now the mean importance over draws), ``rule``. New: ``verdict``,
     ``draws``, ``spearman`` (median, quartiles, min, max), ``cascading``, ``on_face`` (the heat-on-face ratio
-    of the trained models and of the random draws, :func:`fastk.face_heat.ratio_spread`), ``models`` (each trained model's
+    of the trained models and of the random draws, :func:`fastk.explain.face_heat.ratio_spread`), ``models`` (each trained model's
     own verdict and Spearman spread, ``model`` under ``name`` first). ``other_models`` (name -> model of
     the same architecture, e.g. other training seeds) are compared with the same random draws, and then
     ``verdict``/``passes``/``rule`` are the recipe's (:func:`recipe_verdict`); the other keys stay ``model``'s.

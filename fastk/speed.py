@@ -43,7 +43,7 @@ def flops_per_image(backbone, model, *, training: bool = False) -> float:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from fastk.cam import eval_mode
+    from fastk.explain.cam import eval_mode
 
     device = next(model.parameters()).device
     s = backbone.input_size
@@ -74,7 +74,7 @@ INFERENCE_REPEATS = 3
 def _inference_seconds(t: Timed, x) -> float:
     import torch
 
-    from fastk.cam import eval_mode
+    from fastk.explain.cam import eval_mode
 
     best = float("inf")
     with eval_mode(t.model), channels_last(t.model), torch.inference_mode():

@@ -3,7 +3,7 @@ landmark detectors (the paper's future work; Krishna et al. 2022 on explanation 
 
 Each input is an ``area_importance.json`` (from ``fastk explore`` or a run's ``explore/`` folder).
 For every pair: Spearman rho, Kendall tau and top-k Jaccard of the 10-area importance vectors, and
-Krishna et al.'s (2022) top-k feature, rank and sign agreement (:func:`fastk.ranking_stats.agreement`).
+Krishna et al.'s (2022) top-k feature, rank and sign agreement (:func:`fastk.explain.ranking_stats.agreement`).
 To *make* the explorations and measure stability over a whole grid (seeds, CAM methods, detectors,
 targets, image resamples), use ``fastk stability`` (:mod:`fastk.stability_analysis`).
 """
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from fastk.errors import ConfigError
-from fastk.importance import importance_vector, rank_agreement
-from fastk.ranking_stats import agreement
+from fastk.explain.importance import importance_vector, rank_agreement
+from fastk.explain.ranking_stats import agreement
 
 
 def load_importance(path: str | Path) -> tuple[str, dict[str, float], dict[str, Any]]:

@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fastk import face_heat
-from fastk import ranking_stats as rs
 from fastk.check_subset import stratified_subset
 from fastk.common.jsonsafe import jsonable, write_json
 from fastk.errors import ConfigError
+from fastk.explain import face_heat
+from fastk.explain import ranking_stats as rs
 from fastk.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fastk.selection import AreaSelector
+    from fastk.explain.selection import AreaSelector
 
 STABILITY_JSON = "stability.json"
 MAX_SETS = 50  # top-k sets listed in stability.json (those the cells came out with are always listed)
@@ -105,7 +105,7 @@ def _rank_entry(boot_ranks: np.ndarray, point_ranks: np.ndarray, areas: Sequence
 
 
 def _variance_entry(variance: Mapping[str, Any], areas: Sequence[str]) -> dict[str, Any]:
-    """:func:`fastk.ranking_stats.variance_shares` per area name, with its definition."""
+    """:func:`fastk.explain.ranking_stats.variance_shares` per area name, with its definition."""
     return {"shares": variance["pooled"],
             "by_area": dict(zip(areas, variance["by_area"])),
             "rank_variance": dict(zip(areas, variance["total_variance"])),
@@ -286,7 +286,7 @@ def select_areas(selector: AreaSelector, *, importance: Mapping[str, float] | No
 
 def verdict_k(selector: AreaSelector, configured: int | None = None) -> int:
     """The top-k a stability verdict counts: ``configured`` (``stability.k``), else the selector's own
-    :meth:`~fastk.selection.AreaSelector.verdict_k`, else 4. Never a selector attribute read by name: a
+    :meth:`~fastk.explain.selection.AreaSelector.verdict_k`, else 4. Never a selector attribute read by name: a
     third-party selector's ``k`` may count something else (pairs of areas)."""
     if configured:
         return int(configured)

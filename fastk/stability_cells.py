@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fastk.explore_files import read_area_rows, read_rows
+from fastk.explain.explore_files import read_area_rows, read_rows
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fastk.explore import ExploreSettings
+    from fastk.explain.explore import ExploreSettings
     from fastk.stability_grid import StabilityConfig
 
 #: The factors a cell is one level of each of.
@@ -66,7 +66,7 @@ def cell_name(model: str, cam: str, detector: str, target: str) -> str:
 def cell_stamp(cfg: StabilityConfig, label: str, cam: str, det: str, tgt: str, ckpt_digest: str, n_images: int,
            images_digest: str) -> tuple[ExploreSettings, dict[str, Any]]:
     """A cell's exploration settings, and the stamp (``cell.json``) that says what made it."""
-    from fastk.explore import ExploreSettings
+    from fastk.explain.explore import ExploreSettings
 
     settings = ExploreSettings(landmarks=det, cam=cam, cam_target=tgt, areas=cfg.areas, batch_size=cfg.batch_size,
                                n_boot=100, seed=cfg.seed, overlays=0, group_by=["label"])

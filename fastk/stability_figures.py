@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.figures import new_figure
+from fastk.explain.figures import new_figure
 
 FIGURES = {"rank_heatmap": "stability_ranks.png", "agreement_heatmap": "stability_agreement.png",
            "variance_bar": "stability_variance.png"}

@@ -2,7 +2,7 @@
 
 Why a grid: one ranking comes from one trained model, one CAM method, one detector and one target,
 and each of those changes it. Every cell is a normal exploration folder made by
-:func:`fastk.explore.explore` (``cells/<model>__<cam>__<detector>__<target>/``), so a killed run
+:func:`fastk.explain.explore.explore` (``cells/<model>__<cam>__<detector>__<target>/``), so a killed run
 resumes cell by cell (a finished cell is kept: its ``cell.json`` records what made it) and any cell
 can be opened with the tools that read explorations. Landmarks are computed once per detector and
 image: every cell shares one :class:`~fastk.face.landmark_cache.LandmarkCache`.
@@ -190,9 +190,9 @@ def _load_models(checkpoints: Mapping[str, str | Path], cfg: StabilityConfig, de
 def _explore_plan(plan: list[tuple[str, str, str, str]], loaded: Mapping[str, tuple], samples: list[Sample],
                   out: Path, cfg: StabilityConfig, cache, show_progress: bool) -> list[Cell]:
     """Explore the cells of ``plan`` not already finished, each model's with one :class:`CamMemo`."""
-    from fastk.cam_memo import CamMemo
     from fastk.common.progress import progress_bar
-    from fastk.explore import explore
+    from fastk.explain.cam_memo import CamMemo
+    from fastk.explain.explore import explore
 
     images_digest = hashlib.sha1("\n".join(str(s.path) for s in samples).encode()).hexdigest()
     wanted = {str(s.path) for s in samples}  # a cell resumed with other images keeps only these

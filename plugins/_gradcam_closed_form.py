@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.cam import CamTarget, eval_mode
+from fastk.explain.cam import CamTarget, eval_mode
 
 from ._cam_layers import cached_plan
 

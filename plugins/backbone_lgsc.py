@@ -34,8 +34,8 @@ from __future__ import annotations
 from typing import Any, cast
 
 import fastk
-from fastk.cam import CamTarget
 from fastk.errors import ConfigError
+from fastk.explain.cam import CamTarget
 from fastk.model.backbones import Backbone, check_timm_model, find_layer
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import fastk
-from fastk.cam import CamTarget
+from fastk.explain.cam import CamTarget
 from fastk.model.backbones import Backbone, check_timm_model, find_layer, last_conv_name
 
 

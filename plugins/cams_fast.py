@@ -28,9 +28,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 import fastk
-from fastk.cam import CamMethod, CamTarget, eval_mode
 from fastk.common.fast_inference import channels_last, nhwc
 from fastk.errors import ConfigError
+from fastk.explain.cam import CamMethod, CamTarget, eval_mode
 
 #: Bytes of module outputs allowed per batch of ablated/masked copies (sets the batch size).
 MEMORY_BUDGET = 512 * 2**20

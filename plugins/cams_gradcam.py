@@ -22,8 +22,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 import fastk
-from fastk.cam import CamMethod, CamTarget, eval_mode
 from fastk.errors import UnknownPluginError
+from fastk.explain.cam import CamMethod, CamTarget, eval_mode
 
 #: Methods that run one forward pass per channel of the target layer (minutes on a CPU).
 _FORWARD_PER_CHANNEL = {"ScoreCAM", "AblationCAM"}
@@ -57,7 +57,7 @@ class GradCamLibraryMethod(CamMethod):
     def compute_outputs(self, target: CamTarget, inputs) -> tuple[np.ndarray, Any]:
         """Methods with grad-cam's own forward pass (:meth:`shares_gradient_pass`) ran ``target.model``
         once on the batch as it is; grad-cam keeps that pass's outputs (``BaseCAM.outputs``)."""
-        from fastk.cam import normalise_maps
+        from fastk.explain.cam import normalise_maps
 
         maps, outputs = self._run(target, inputs)
         return normalise_maps(maps), outputs if self.shares_gradient_pass() else None
@@ -105,7 +105,7 @@ class GradCamLibraryMethod(CamMethod):
     def compute_with(self, others, target: CamTarget, inputs) -> list[np.ndarray]:
         """Every method that :meth:`shares_gradient_pass` gets its map from one forward and backward
         pass (the first such method's hooks), the others are computed alone; equal to computing each."""
-        from fastk.cam import normalise_maps
+        from fastk.explain.cam import normalise_maps
 
         methods = [self, *others]
         shared = [m for m in methods if isinstance(m, GradCamLibraryMethod) and m.shares_gradient_pass()]

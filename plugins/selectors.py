@@ -8,8 +8,8 @@ from collections.abc import Mapping, Sequence
 
 import fastk
 from fastk.errors import ConfigError
+from fastk.explain.selection import AreaSelector, ranked
 from fastk.plugin._options import did_you_mean
-from fastk.selection import AreaSelector, ranked
 
 
 def _empty_complement(selector: str, n: int, fix: str) -> ConfigError:

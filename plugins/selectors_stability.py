@@ -1,7 +1,7 @@
 """Selectors that know the ranking's uncertainty: ``stable-top-k:K`` and ``significant``.
 
 Both need more than one importance vector, and say so by overriding the base class's method for it
-(:meth:`fastk.selection.AreaSelector.chooses_from`; :func:`fastk.stability_analysis.select_areas` hands
+(:meth:`fastk.explain.selection.AreaSelector.chooses_from`; :func:`fastk.stability_analysis.select_areas` hands
 each what it chooses from):
 
 * ``stable-top-k:K`` has ``select_from_stability(result)``: the K areas with the highest
@@ -22,7 +22,7 @@ import numpy as np
 
 import fastk
 from fastk.errors import ConfigError
-from fastk.selection import AreaSelector
+from fastk.explain.selection import AreaSelector
 
 from .selectors import TopK
 
@@ -72,7 +72,7 @@ class Significant(AreaSelector):
 
     def test(self, rows, areas: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The per-area test results (median difference, p, adjusted p, significant)."""
-        from fastk.ranking_stats import significant_areas
+        from fastk.explain.ranking_stats import significant_areas
 
         return significant_areas(_matrix(rows, areas), areas, alpha=self.alpha, correction=self.correction)
 

@@ -51,7 +51,7 @@ def test_two_process_run_makes_one_report(runs):
 
 @pytest.mark.slow
 def test_its_exploration_is_the_one_process_exploration_of_its_model(runs, tmp_path):
-    from fastk.explore import explore
+    from fastk.explain.explore import explore
     from fastk.pipeline import Pipeline
 
     run, _ = runs[2]

@@ -13,7 +13,7 @@ import csv
 import numpy as np
 import pytest
 
-from fastk.explore import ExploreSettings, explore
+from fastk.explain.explore import ExploreSettings, explore
 from fastk.model.checkpoints import load_checkpoint
 
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import fastk
-import fastk.explore as explore_module
-from fastk.explore import ExploreSettings, explore
+import fastk.explain.explore as explore_module
+from fastk.explain.explore import ExploreSettings, explore
 from fastk.model.checkpoints import load_checkpoint
 
 

@@ -1,4 +1,4 @@
-"""How much of a CAM map lies on the face (fastk.face_heat): on a real face's landmarks, in every
+"""How much of a CAM map lies on the face (fastk.explain.face_heat): on a real face's landmarks, in every
 exploration's files, and safe when an older exploration folder is resumed."""
 
 import csv
@@ -9,7 +9,7 @@ import pytest
 
 import fastk
 from fastk.data.images import read_rgb
-from fastk.face_heat import face_hull_mask, heat_on_face, on_face, over_cells, ratio, ratio_spread
+from fastk.explain.face_heat import face_hull_mask, heat_on_face, on_face, over_cells, ratio, ratio_spread
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_ratio_spread_over_folders(tmp_path):
 
 
 def test_explore_writes_the_shares_and_an_older_folder_keeps_its_columns(tmp_path, tiny_dataset, tiny_checkpoint):
-    from fastk.explore import ExploreSettings, explore
+    from fastk.explain.explore import ExploreSettings, explore
     from fastk.model.checkpoints import load_checkpoint
 
     backbone, model, _ = load_checkpoint(tiny_checkpoint)

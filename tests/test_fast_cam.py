@@ -6,9 +6,9 @@ import pytest
 import torch
 
 import fastk
-from fastk.cam import CamTarget
 from fastk.data.images import read_rgb
 from fastk.errors import ConfigError, UnknownPluginError
+from fastk.explain.cam import CamTarget
 from fastk.model.checkpoints import load_checkpoint
 
 

@@ -15,7 +15,7 @@ import sys
 import matplotlib
 matplotlib.use("svg")  # a notebook user's choice
 from fastk.face.areas import AreaSet
-from fastk.figures import face_diagram, importance_bar_chart
+from fastk.explain.figures import face_diagram, importance_bar_chart
 from fastk.stability_figures import variance_bar
 summary = {{"nose": {{"importance": 0.8, "ci_low": 0.7, "ci_high": 0.9}},
             "forehead": {{"importance": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}}}}

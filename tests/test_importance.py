@@ -5,8 +5,8 @@ import pytest
 
 import fastk
 from fastk.data.images import read_rgb
+from fastk.explain.importance import area_scores, rank_agreement, summarize, summarize_by
 from fastk.face.areas import AreaSet
-from fastk.importance import area_scores, rank_agreement, summarize, summarize_by
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +64,11 @@ def test_rank_agreement():
 
 
 def test_rank_agreement_and_krishna_agreement_share_one_rank_correlation():
-    """fastk.importance.rank_agreement and fastk.ranking_stats.agreement give the same rho and tau (one
+    """fastk.explain.importance.rank_agreement and fastk.explain.ranking_stats.agreement give the same rho and tau (one
     code path), scipy's, ties included; NaN where there is nothing to correlate."""
     from scipy.stats import kendalltau, spearmanr
 
-    from fastk.ranking_stats import agreement
+    from fastk.explain.ranking_stats import agreement
 
     a = {"x": 0.9, "y": 0.5, "z": 0.5, "w": 0.0, "v": 0.2}
     b = {"x": 0.4, "y": 0.5, "z": 0.1, "w": 0.1, "v": 0.3}

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 import fastk
 from fastk.cli import cli
 from fastk.errors import ConfigError
-from fastk.importance import importance_vector, no_signal
-from fastk.selection import ranked
+from fastk.explain.importance import importance_vector, no_signal
+from fastk.explain.selection import ranked
 
 AREAS = ["forehead", "left_eye", "right_eye", "nose", "lips"]
 

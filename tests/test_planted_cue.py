@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import fastk
 from fastk.cli import cli
-from fastk.explore import ExploreSettings, explore
+from fastk.explain.explore import ExploreSettings, explore
 from fastk.model.checkpoints import load_checkpoint
 from fastk.model.training import TrainConfig, subject_split, train
 

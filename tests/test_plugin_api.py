@@ -16,15 +16,15 @@ import pytest
 import fastk
 import fastk.testing
 from fastk import hookspecs
+from fastk.explain.selection import AreaSelector
 from fastk.plugin import plugins
-from fastk.selection import AreaSelector
 from fastk.testing import fastk_plugins  # noqa: F401 - the fixture, as a plugin's conftest gets it
 from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
 
 ROOT = Path(__file__).parents[1]
 EXPORTS = {"LandmarkDetector": "fastk.face.landmarks", "Face": "fastk.face.landmarks", "NoFace": "fastk.face.landmarks",
-           "Candidate": "fastk.face.landmarks", "CamMethod": "fastk.cam", "CamTarget": "fastk.cam",
-           "Backbone": "fastk.model.backbones", "AreaSelector": "fastk.selection", "Dataset": "fastk.data.datasets",
+           "Candidate": "fastk.face.landmarks", "CamMethod": "fastk.explain.cam", "CamTarget": "fastk.explain.cam",
+           "Backbone": "fastk.model.backbones", "AreaSelector": "fastk.explain.selection", "Dataset": "fastk.data.datasets",
            "Sample": "fastk.data.datasets", "Protocol": "fastk.data.protocols", "ProtocolSplit": "fastk.data.protocols"}
 
 
@@ -233,7 +233,7 @@ def test_labels_are_exported(name, value):
 
 
 @pytest.mark.parametrize("name,where", [("ConfigError", "fastk.errors"), ("FastkError", "fastk.errors"),
-                                        ("eval_mode", "fastk.cam"), ("ranked", "fastk.selection"),
+                                        ("eval_mode", "fastk.explain.cam"), ("ranked", "fastk.explain.selection"),
                                         ("provenance", "fastk.plugin.plugins"), ("Plugin", "fastk.plugin.registry")])
 def test_what_a_plugin_uses_is_exported(name, where):
     assert getattr(fastk, name) is getattr(importlib.import_module(where), name) and name in fastk.__all__
@@ -268,7 +268,7 @@ def test_plugin_reference_documents_every_member_a_plugin_uses():
     for kind in plugins.KINDS.values():
         assert f"## {kind.name}\n" in page and f"`{kind.hook}(registry)`" in page
     for needed in ("dataset.path", "spec_arg", "self.root", "cache_key", "`version`", "downscaled",
-                   "(x0, y0, x1, y1)", "fastk.figures.mean_face", "plugin_options", "_compute", "_select",
+                   "(x0, y0, x1, y1)", "fastk.explain.figures.mean_face", "plugin_options", "_compute", "_select",
                    "_find_faces", "samples(self)", "build(self)", "cam_targets"):
         assert needed in page, needed
 

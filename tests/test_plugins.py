@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 import fastk
 from fastk.cli import cli
+from fastk.explain.selection import AreaSelector
 from fastk.plugin import plugins
-from fastk.selection import AreaSelector
 from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
 from tests.plugin_install import fastk as run_fastk
 
@@ -129,9 +129,9 @@ def test_every_registration_hook_has_a_builtin_implementation(fresh_plugins, hoo
 def test_kinds_are_the_registration_hookspecs():
     assert {k: (v.hook, v.base) for k, v in plugins.KINDS.items()} == {
         "landmarks": ("fastk_register_landmark_detectors", "fastk.face.landmarks:LandmarkDetector"),
-        "cam": ("fastk_register_cam_methods", "fastk.cam:CamMethod"),
+        "cam": ("fastk_register_cam_methods", "fastk.explain.cam:CamMethod"),
         "backbone": ("fastk_register_backbones", "fastk.model.backbones:Backbone"),
-        "selector": ("fastk_register_area_selectors", "fastk.selection:AreaSelector"),
+        "selector": ("fastk_register_area_selectors", "fastk.explain.selection:AreaSelector"),
         "dataset": ("fastk_register_datasets", "fastk.data.datasets:Dataset"),
         "protocol": ("fastk_register_protocols", "fastk.data.protocols:Protocol"),
     }

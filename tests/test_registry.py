@@ -7,8 +7,8 @@ import pytest
 import fastk
 import fastk.testing
 from fastk.errors import ConfigError, DuplicatePluginError, UnknownPluginError
+from fastk.explain.selection import AreaSelector
 from fastk.plugin.registry import Registry, split_spec
-from fastk.selection import AreaSelector
 
 
 class Alpha(AreaSelector):
@@ -92,7 +92,7 @@ def test_a_class_without_a_method_its_kind_needs_is_refused_at_registration():
     with pytest.raises(DuplicatePluginError) as err:
         Registry("selector", AreaSelector).add(NoSelect)
     assert str(err.value) == (f"selector 'no-select' (tests.test_registry.{NoSelect.__qualname__}) from plugin "
-                              "'<direct>' does not implement _select, which fastk.selection.AreaSelector requires")
+                              "'<direct>' does not implement _select, which fastk.explain.selection.AreaSelector requires")
     for kind, method in (("backbone", "build"), ("cam", "_compute"), ("landmarks", "_find_faces"),
                          ("dataset", "samples"), ("protocol", "split")):
         base = fastk.get_registry(kind).base

@@ -37,7 +37,7 @@ def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_
 
 
 def test_cascading_randomisation_has_one_point_per_block_and_ends_at_random_weights(tiny_checkpoint, tiny_dataset):
-    from fastk.explore import ExploreSettings
+    from fastk.explain.explore import ExploreSettings
     from fastk.model.checkpoints import load_checkpoint
     from fastk.sanity import randomisation_check
 
@@ -120,8 +120,8 @@ def test_sanity_user_error_is_one_line(tmp_path, tiny_dataset):
 
 @pytest.mark.slow
 def test_label_randomisation_trains_on_shuffled_labels(tiny_checkpoint, tiny_dataset, tmp_path):
-    from fastk.explore import ExploreSettings, explore
-    from fastk.importance import importance_vector
+    from fastk.explain.explore import ExploreSettings, explore
+    from fastk.explain.importance import importance_vector
     from fastk.model.checkpoints import load_checkpoint
     from fastk.model.training import TrainConfig
     from fastk.sanity import label_randomisation_check

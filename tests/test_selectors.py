@@ -81,7 +81,7 @@ def test_a_list_selector_suggests_the_nearest_area_name():
 
 
 def test_third_party_selectors_take_part_through_validate():
-    from fastk.selection import AreaSelector
+    from fastk.explain.selection import AreaSelector
 
     class Odd(AreaSelector):
         name = "odd"

@@ -1,5 +1,5 @@
 """`fastk compare`: ranking agreement between explorations of the same model (two CAM methods); and the
-statistics behind `fastk stability` (fastk.ranking_stats) as properties."""
+statistics behind `fastk stability` (fastk.explain.ranking_stats) as properties."""
 
 import json
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from fastk import ranking_stats as rs
 from fastk.cli import cli
+from fastk.explain import ranking_stats as rs
 
 
 def test_compare_two_cam_methods_and_a_repeat(tmp_path, tiny_dataset, tiny_checkpoint):
@@ -52,7 +52,7 @@ def test_compare_reports_krishna_agreement(tmp_path, tiny_dataset, tiny_checkpoi
     assert r.exit_code == 0 and "Krishna et al. 2022" in r.output
 
 
-# -- the statistics behind `fastk stability` (fastk.ranking_stats), as properties ---------------------
+# -- the statistics behind `fastk stability` (fastk.explain.ranking_stats), as properties ---------------------
 vectors = arrays(np.float64, st.integers(3, 12), elements=st.floats(0, 1, allow_nan=False))
 
 

@@ -69,7 +69,7 @@ def test_every_cell_is_an_exploration_and_landmarks_are_found_once(grid):
 def test_a_cell_equals_the_same_exploration_run_alone(grid, tmp_path):
     """The grid shares maps between cells (detectors, one gradient pass for several methods); a cell
     must hold exactly what a plain `explore` of its model, method, detector and target writes."""
-    from fastk.explore import explore, read_area_rows
+    from fastk.explain.explore import explore, read_area_rows
     from fastk.model.checkpoints import load_checkpoint
     from fastk.stability_cells import cell_stamp
 

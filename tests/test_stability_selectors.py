@@ -8,7 +8,7 @@ import pytest
 
 import fastk
 from fastk.errors import ConfigError
-from fastk.explore import ExploreSettings, explore
+from fastk.explain.explore import ExploreSettings, explore
 from fastk.face.areas import AreaSet
 from fastk.stability_analysis import analyse, p_in_top, select_areas
 from fastk.stability_grid import load_cell

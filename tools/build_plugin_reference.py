@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "plugin-reference.md"
 #: Helpers outside the base modules that plugins of every kind use (module, names).
-SHARED = [("fastk.figures", ["mean_face"]), ("fastk.data.images", ["read_rgb", "to_rgb8", "write_image"]),
+SHARED = [("fastk.explain.figures", ["mean_face"]), ("fastk.data.images", ["read_rgb", "to_rgb8", "write_image"]),
           ("fastk.errors", ["FastkError", "ConfigError", "ImageReadError"])]
 
 

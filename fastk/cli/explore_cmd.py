@@ -46,7 +46,7 @@ def command(path, dataset, dataset_options, checkpoint, backbone, landmarks, cam
     """
     import fastk
     from fastk.errors import ConfigError
-    from fastk.explore import ExploreSettings, explore
+    from fastk.explain.explore import ExploreSettings, explore
 
     if (checkpoint is None) == (backbone is None):
         raise ConfigError("give exactly one of --checkpoint FILE or --backbone NAME")
@@ -81,7 +81,7 @@ def _print_summary(result) -> None:
     "most important first" would then show an order made by the tie-break alone."""
     from rich.table import Table
 
-    from fastk.importance import importance_vector, no_signal
+    from fastk.explain.importance import importance_vector, no_signal
 
     flat = no_signal(importance_vector(result.importance))
     title = f"Area importance: {flat}; no ranking" if flat else "Area importance (most important first)"

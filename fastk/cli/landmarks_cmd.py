@@ -41,7 +41,7 @@ def _draw(files: list[Path], detector, landmarks: str, area_set, out: Path) -> t
     from fastk.common.safepaths import child, safe_name, unique_name
     from fastk.data.images import read_rgb, write_image
     from fastk.errors import FastkError
-    from fastk.figures import draw_areas
+    from fastk.explain.figures import draw_areas
 
     results, skipped, taken = [], 0, {"landmarks.json"}
     for f in files:

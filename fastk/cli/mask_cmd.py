@@ -49,10 +49,10 @@ def command(ctx, path, importance_file, select, dataset, dataset_options, landma
     """
     import fastk
     from fastk.errors import ConfigError
+    from fastk.explain.importance import importance_vector
     from fastk.face.alignment import Alignment
     from fastk.face.areas import AreaSet
     from fastk.face.masked_dataset import write_masked_dataset
-    from fastk.importance import importance_vector
 
     try:
         record = json.loads(Path(importance_file).read_text())

@@ -51,7 +51,7 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
     from fastk.check_subset import source_name
     from fastk.cli._common import load_samples
     from fastk.common.jsonsafe import dumps, jsonable, write_json
-    from fastk.explore import ExploreSettings
+    from fastk.explain.explore import ExploreSettings
     from fastk.model.checkpoints import load_checkpoint
     from fastk.sanity import label_randomisation_check, randomisation_check
 

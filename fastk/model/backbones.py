@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
-from fastk.cam import CamTarget
 from fastk.errors import FastkError
+from fastk.explain.cam import CamTarget
 from fastk.plugin._spec import format_value, spec_arg_names
 from fastk.plugin.registry import Plugin
 

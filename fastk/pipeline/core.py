@@ -118,7 +118,7 @@ class Pipeline:
 
     def explore_settings(self, **overrides: Any):
         """The run's exploration settings (config ``explore`` section), with ``overrides``."""
-        from fastk.explore import ExploreSettings
+        from fastk.explain.explore import ExploreSettings
 
         ex = self.config.explore
         settings = {"landmarks": ex.landmarks, "cam": ex.cam, "cam_target": ex.cam_target,

@@ -14,7 +14,7 @@ import fastk
 from fastk.common.distributed import world
 from fastk.common.jsonsafe import jsonable, write_json
 from fastk.errors import ConfigError
-from fastk.explore import read_area_rows
+from fastk.explain.explore import read_area_rows
 from fastk.face.areas import AreaSet
 from fastk.pipeline.steps import Step
 from fastk.runs import Layout
@@ -43,8 +43,8 @@ def _where(p, check: str) -> str:
 
 
 def explore(p) -> dict[str, Any]:
-    from fastk.explore import explore as run_explore
-    from fastk.importance import asymmetry_index
+    from fastk.explain.explore import explore as run_explore
+    from fastk.explain.importance import asymmetry_index
 
     ex = p.config.explore
     backbone, model, _ = p.load_model()
@@ -113,7 +113,7 @@ def stability(p) -> dict[str, Any]:
 
 
 def select(p) -> dict[str, Any]:
-    from fastk.importance import importance_vector
+    from fastk.explain.importance import importance_vector
     from fastk.stability_analysis import load_stability, p_set, select_areas
 
     summary = json.loads(p.run.area_importance_file.read_text())["overall"]

@@ -11,8 +11,8 @@ import numpy as np
 
 import fastk
 from fastk.common.environment import environment_record
+from fastk.explain.figures import face_diagram
 from fastk.face.areas import AreaSet
-from fastk.figures import face_diagram
 from fastk.plugin.plugins import provenance
 from fastk.report.finding import finding
 from fastk.report.model_checks import chance_warnings

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from fastk import face_heat
+from fastk.explain import face_heat
 
 e = html.escape
 

@@ -20,7 +20,7 @@ class ActivationMap(fastk.CamMethod):
     def _compute(self, target: fastk.CamTarget, inputs) -> np.ndarray:
         import torch
 
-        from fastk.cam import eval_mode, resize_maps
+        from fastk.explain.cam import eval_mode, resize_maps
 
         seen = []
         handles = [layer.register_forward_hook(lambda _m, _i, out: seen.append(out.detach()))

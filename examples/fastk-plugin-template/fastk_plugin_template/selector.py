@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 import fastk
-from fastk.selection import ranked
+from fastk.explain.selection import ranked
 
 
 class TopHalf(fastk.AreaSelector):

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.importance import as_float
+from fastk.explain.importance import as_float
 
 COLUMNS = ("face_heat_share", "face_pixel_share")
 

@@ -115,9 +115,9 @@ def no_signal(importance: Mapping[str, float]) -> str | None:
 
 
 def rank_agreement(a: Mapping[str, float], b: Mapping[str, float], k: int = 4) -> dict[str, float]:
-    """Spearman rho, Kendall tau (:func:`fastk.ranking_stats.rank_correlations`) and top-k Jaccard between
+    """Spearman rho, Kendall tau (:func:`fastk.explain.ranking_stats.rank_correlations`) and top-k Jaccard between
     two area-importance vectors, over the areas both have."""
-    from fastk.ranking_stats import rank_correlations  # here: ranking_stats imports this module
+    from fastk.explain.ranking_stats import rank_correlations  # here: ranking_stats imports this module
 
     areas = sorted(set(a) & set(b))
     rho, tau = rank_correlations([a[x] for x in areas], [b[x] for x in areas])

@@ -1,6 +1,6 @@
 """What one exploration batch yields and how it reaches the folder: rows, skipped rows, overlays.
 
-Why apart from :mod:`fastk.explore`: under ``torchrun`` the rank that scores a batch is not the one
+Why apart from :mod:`fastk.explain.explore`: under ``torchrun`` the rank that scores a batch is not the one
 that writes it (:mod:`fastk.common.distributed`), so a batch's results travel as one :class:`Part` and are
 written by :class:`Writer` on rank 0, in batch order; in one process the same two classes run back to
 back. Overlays are counted per group on every rank from the same gathered parts, so all ranks agree
@@ -17,8 +17,8 @@ import numpy as np
 
 from fastk.data.datasets import Sample
 from fastk.data.images import write_image
-from fastk.explore_files import RowAppender
-from fastk.figures import overlay
+from fastk.explain.explore_files import RowAppender
+from fastk.explain.figures import overlay
 
 
 @dataclass

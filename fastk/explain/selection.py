@@ -102,7 +102,7 @@ class AreaSelector(Plugin):
         self.validate(list(importance))
         keep = self._select(importance)  # first: a selector's own refusal (no per-image rows) says more
         if self.needs_signal:
-            from fastk.importance import no_signal
+            from fastk.explain.importance import no_signal
 
             flat = no_signal(importance)
             if flat:

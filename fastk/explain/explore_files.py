@@ -1,6 +1,6 @@
 """The files of an exploration folder: rows appended as work goes, read back, summarised and drawn.
 
-Why apart from :mod:`fastk.explore`: the pipeline, the stability grid and the report read finished
+Why apart from :mod:`fastk.explain.explore`: the pipeline, the stability grid and the report read finished
 explorations without running one; the resume check decides from ``explore.json`` alone.
 """
 
@@ -16,12 +16,12 @@ import numpy as np
 
 from fastk.common.jsonsafe import write_json
 from fastk.errors import ConfigError, FastkError
-from fastk.face_heat import on_face
-from fastk.figures import importance_bar_chart
-from fastk.importance import as_float, importance_vector, no_signal, summarize, summarize_by
+from fastk.explain.face_heat import on_face
+from fastk.explain.figures import importance_bar_chart
+from fastk.explain.importance import as_float, importance_vector, no_signal, summarize, summarize_by
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fastk.explore import ExploreResult, ExploreSettings
+    from fastk.explain.explore import ExploreResult, ExploreSettings
 
 #: Columns of ``per_image.csv`` before the samples' metadata and the area scores.
 BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "detector", "faces_found", "framing",
@@ -110,7 +110,7 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
             title=f"Area importance ({record['settings']['cam']} on {target}, {record['settings']['landmarks']} areas)",
             note=f"{len(rows)} images; {len(skipped)} skipped",
         )
-    from fastk.explore import ExploreResult
+    from fastk.explain.explore import ExploreResult
 
     return ExploreResult(out, summary, len(rows), skipped)
 

@@ -26,20 +26,20 @@ import numpy as np
 
 import fastk
 from fastk import defaults
-from fastk.cam import resize_maps
-from fastk.cam_memo import CamMemo
 from fastk.common.distributed import all_gather, decided_by_main, main_holds, world
 from fastk.common.jsonsafe import write_json
 from fastk.common.progress import progress_bar
 from fastk.data.datasets import Sample
-from fastk.explore_files import BASE_COLUMNS, check_resume, finish, read_area_rows, read_rows
-from fastk.explore_output import Overlays, Part, Writer
+from fastk.explain.cam import resize_maps
+from fastk.explain.cam_memo import CamMemo
+from fastk.explain.explore_files import BASE_COLUMNS, check_resume, finish, read_area_rows, read_rows
+from fastk.explain.explore_output import Overlays, Part, Writer
+from fastk.explain.face_heat import heat_on_face
+from fastk.explain.importance import area_scores
 from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import LandmarkCache, read_and_detect
-from fastk.face_heat import heat_on_face
-from fastk.importance import area_scores
 
-#: The folder's readers live in :mod:`fastk.explore_files`; these are importable from here too.
+#: The folder's readers live in :mod:`fastk.explain.explore_files`; these are importable from here too.
 __all__ = ["BASE_COLUMNS", "ExploreResult", "ExploreSettings", "explore", "finish", "read_area_rows"]
 
 #: Settings that cannot change any number (the CAM runs in eval mode, so batches are independent).

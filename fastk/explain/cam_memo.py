@@ -2,7 +2,7 @@
 
 Why: the cells of a stability grid that differ only in the landmark detector get the very same maps
 (the detector only draws the areas), and the cells that differ only in a gradient CAM method can share
-one forward and backward pass (:meth:`fastk.cam.CamMethod.compute_with`). Recomputing them made the
+one forward and backward pass (:meth:`fastk.explain.cam.CamMethod.compute_with`). Recomputing them made the
 grid the slowest check of a run. A memo serves one model (the caller keeps one per checkpoint); maps
 are keyed by CAM method, target and image, so a cell gets exactly what computing it alone gives
 (explanations run in eval mode: an image's map does not depend on the batch it came in).
@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 import fastk
-from fastk.cam import CamMethod, CamTarget
+from fastk.explain.cam import CamMethod, CamTarget
 
 
 class CamMemo:

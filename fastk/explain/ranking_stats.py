@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fastk.importance import quiet_nan_warnings
+from fastk.explain.importance import quiet_nan_warnings
 
 #: Pairwise agreement measures of :func:`agreement` (Krishna et al. 2022 plus two rank correlations).
 AGREEMENT_METRICS = ("spearman", "kendall", "feature_agreement", "rank_agreement", "sign_agreement",
@@ -53,7 +53,7 @@ def bootstrap_indices(n_images: int, n_boot: int, seed: int) -> np.ndarray:
 def bootstrap_means(per_image: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """``(n_boot, areas)`` column means of ``per_image`` (images x areas, NaN = image not used) per resample
     ``idx``: the resampled means themselves, for ranks per resample (a mean with its CI is
-    :func:`fastk.importance.mean_with_bootstrap_ci`)."""
+    :func:`fastk.explain.importance.mean_with_bootstrap_ci`)."""
     x = np.asarray(per_image, dtype=np.float64)
     finite = np.isfinite(x)
     sums = np.where(finite, x, 0.0)[idx].sum(axis=1)
@@ -65,7 +65,7 @@ def bootstrap_means(per_image: np.ndarray, idx: np.ndarray) -> np.ndarray:
 def rank_correlations(a: ArrayLike, b: ArrayLike) -> tuple[float, float]:
     """``(rho, tau)``: scipy's Spearman rho and Kendall tau-b (ties averaged) of two vectors.
 
-    The one rank-correlation path of fastk (:func:`agreement`, :func:`fastk.importance.rank_agreement`).
+    The one rank-correlation path of fastk (:func:`agreement`, :func:`fastk.explain.importance.rank_agreement`).
     NaN where a rank correlation means nothing: fewer than two values, a constant vector, or a NaN in
     either (which scipy would propagate, or warn about).
     """
@@ -226,7 +226,7 @@ def benjamini_hochberg(p: ArrayLike) -> np.ndarray:
     return false_discovery_control(np.asarray(p, dtype=np.float64), method="bh")
 
 
-#: Kept under this name for the callers of this module; one implementation in fastk.importance.
+#: Kept under this name for the callers of this module; one implementation in fastk.explain.importance.
 _no_warnings = quiet_nan_warnings
 
 
