@@ -2,7 +2,7 @@
 
 Builds the tests' tiny set (16 real London-set photos at 192 px and one simulated attack each, as
 ``tests/conftest.py:tiny_dataset``), trains the tiny model (``tests/helpers.py:train_tiny``: timm
-test_resnet at 64 px, 12 epochs, seed 0), and runs ``fastk.faithfulness`` with the default settings and
+test_resnet at 64 px, 12 epochs, seed 0), and runs ``fastk.trust.faithfulness`` with the default settings and
 the paper's area order as the ranking. Writes the result, the wall-clock time and the machine.
 
     .venv/bin/python benchmarks/faithfulness_tiny.py   # writes benchmarks/faithfulness_tiny.json
@@ -30,8 +30,8 @@ def main() -> None:
     from fastk.data.faces import shared_faces_dir
     from fastk.data.images import read_rgb
     from fastk.face.areas import AreaSet
-    from fastk.faithfulness import faithfulness
     from fastk.model.checkpoints import load_checkpoint
+    from fastk.trust.faithfulness import faithfulness
     from tests.helpers import train_tiny, write_small
 
     with tempfile.TemporaryDirectory() as tmp:

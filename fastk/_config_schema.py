@@ -129,7 +129,7 @@ def _nonempty_list(v: list[str]) -> str | None:
 
 
 def _removals(v: list[str]) -> str | None:
-    from fastk.imputation import REMOVALS
+    from fastk.trust.imputation import REMOVALS
 
     bad = [m for m in v if m not in REMOVALS]
     if bad or not v:

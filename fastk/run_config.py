@@ -3,7 +3,7 @@
 Why: the steps of ``fastk run`` read ``config.train.epochs`` rather than ``cfg["train"]["epochs"]``,
 so a misspelt key is an AttributeError at the line that has it (and a type checker sees it), not a
 KeyError an hour into a run. The defaults live here, on the fields (or on the library dataclass a
-section feeds: :class:`~fastk.stability_grid.StabilityConfig`, :class:`~fastk.faithfulness.FaithfulnessSettings`,
+section feeds: :class:`~fastk.trust.stability_grid.StabilityConfig`, :class:`~fastk.trust.faithfulness.FaithfulnessSettings`,
 :class:`~fastk.model.training.trainer.TrainConfig`); :data:`fastk.config.DEFAULTS` is derived from them.
 
 A :class:`RunConfig` is built once, by :meth:`RunConfig.from_dict`, from the merged dict that
@@ -22,14 +22,14 @@ from typing import Any
 
 from fastk import defaults
 from fastk.explain.explore import ExploreSettings
-from fastk.faithfulness import FaithfulnessSettings
 from fastk.model.training.trainer import TrainConfig
-from fastk.stability_grid import StabilityConfig
+from fastk.trust.faithfulness import FaithfulnessSettings
+from fastk.trust.stability_grid import StabilityConfig
 
 VARIANTS = ("selected", "complement", "crop")
 #: ``masking``: ``aligned`` (every face warped onto one template; one mask for every image of a variant)
 #: or ``landmark`` (the paper's recipe: images as given, each masked by its own landmarks). Why the
-#: default is aligned: per-image masks let the outline tell the label (fastk.mask_audit).
+#: default is aligned: per-image masks let the outline tell the label (fastk.trust.mask_audit).
 MASKINGS = ("aligned", "landmark")
 
 
@@ -99,7 +99,7 @@ class ExploreSection:
 
 @dataclass(frozen=True)
 class SanitySection:
-    """Model-randomisation sanity check as a distribution (fastk.sanity): random draws, cascading curve."""
+    """Model-randomisation sanity check as a distribution (fastk.trust.sanity): random draws, cascading curve."""
 
     draws: int = 5
     cascading: bool = True
@@ -108,7 +108,7 @@ class SanitySection:
 
 @dataclass(frozen=True)
 class StabilitySection:
-    """Ranking stability (fastk.stability_grid): the full model retrained with ``seeds`` seeds (seed,
+    """Ranking stability (fastk.trust.stability_grid): the full model retrained with ``seeds`` seeds (seed,
     seed+1, ...), each explored with every CAM method x detector x target. The grid's own keys take
     their defaults from :class:`StabilityConfig`, which :meth:`grid` builds."""
 
@@ -136,7 +136,7 @@ class StabilitySection:
 
 @dataclass(frozen=True)
 class FaithfulnessSection:
-    """Does the ranking carry the model's decision (fastk.faithfulness): area removal vs random sets."""
+    """Does the ranking carry the model's decision (fastk.trust.faithfulness): area removal vs random sets."""
 
     enabled: bool = True
     methods: tuple[str, ...] = _default(FaithfulnessSettings, "methods")

@@ -5,7 +5,7 @@ another size, a colour cast, larger files) hands the model a shortcut that no re
 the explanations then rank that trace. So does one that frames attacks differently: a print that
 magnifies the face inside the crop makes face size and place a label (issue 26), which a masked
 variant's outline then carries. The audit reads only such statistics from each file and trains a
-plain classifier on them, split by subject (:mod:`fastk.audit_classifier`); an AUC near 0.5 says they
+plain classifier on them, split by subject (:mod:`fastk.trust.audit_classifier`); an AUC near 0.5 says they
 carry no label, an AUC near 1 names a shortcut (the demo set's tests ask for <= 0.6).
 
 Features per file: the JPEG quantisation tables as stored (PIL's ``quantization``; zeros for files
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.audit_classifier import feature_audit
+from fastk.trust.audit_classifier import feature_audit
 
 BINS = 8
 TABLE_SIZE = 64

@@ -1,7 +1,7 @@
 """Selectors that know the ranking's uncertainty: ``stable-top-k:K`` and ``significant``.
 
 Both need more than one importance vector, and say so by overriding the base class's method for it
-(:meth:`fastk.explain.selection.AreaSelector.chooses_from`; :func:`fastk.stability_analysis.select_areas` hands
+(:meth:`fastk.explain.selection.AreaSelector.chooses_from`; :func:`fastk.trust.stability_analysis.select_areas` hands
 each what it chooses from):
 
 * ``stable-top-k:K`` has ``select_from_stability(result)``: the K areas with the highest
@@ -41,7 +41,7 @@ class StableTopK(TopK):
 
     def select_from_stability(self, result: Mapping[str, Any]) -> list[str]:
         """The ``k`` areas with the highest P(in top k) in a ``stability.json`` result."""
-        from fastk.stability_analysis import p_in_top
+        from fastk.trust.stability_analysis import p_in_top
 
         p = p_in_top(result, self.k)
         self.validate(list(p))

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fastk
-from fastk.check_subset import _allocate, chosen, makeup_line, stratified_subset
 from fastk.cli import cli
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.trust.check_subset import _allocate, chosen, makeup_line, stratified_subset
 
 
 def _write_csv(path, samples):

@@ -56,9 +56,9 @@ def test_defaults_are_derived_from_the_dataclasses():
     """One place for defaults: DEFAULTS is what an empty RunConfig says, key order included."""
     import json
 
-    from fastk.faithfulness import FaithfulnessSettings
     from fastk.run_config import RunConfig
-    from fastk.stability_grid import StabilityConfig
+    from fastk.trust.faithfulness import FaithfulnessSettings
+    from fastk.trust.stability_grid import StabilityConfig
 
     assert json.dumps(config.DEFAULTS) == json.dumps(RunConfig().to_dict())
     assert config.DEFAULTS["train"] == {}  # the trainer's options default in TrainConfig
@@ -84,7 +84,7 @@ def test_run_config_is_typed_and_frozen(tmp_path):
 
     from fastk.model.training.trainer import TrainConfig
     from fastk.run_config import RunConfig
-    from fastk.stability_grid import StabilityConfig
+    from fastk.trust.stability_grid import StabilityConfig
 
     f = tmp_path / "c.yaml"
     f.write_text("seed: 7\ntrain: {epochs: 3, lr: 1e-2}\nexplore: {group_by: attack_type}\n"

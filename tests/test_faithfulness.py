@@ -11,14 +11,8 @@ import fastk
 from fastk.cli import cli
 from fastk.data.datasets import Sample
 from fastk.face.areas import AreaSet
-from fastk.faithfulness import (
-    FaithfulnessSettings,
-    faithfulness,
-    pixel_fractions,
-    prepare,
-    random_sets,
-)
-from fastk.imputation import black_out_region, noisy_linear_impute
+from fastk.trust.faithfulness import FaithfulnessSettings, faithfulness, pixel_fractions, prepare, random_sets
+from fastk.trust.imputation import black_out_region, noisy_linear_impute
 
 FAST = FaithfulnessSettings(n_random=6, random_orders=2, methods=("road", "blackout"))
 

@@ -16,7 +16,7 @@ import matplotlib
 matplotlib.use("svg")  # a notebook user's choice
 from fastk.face.areas import AreaSet
 from fastk.explain.figures import face_diagram, importance_bar_chart
-from fastk.stability_figures import variance_bar
+from fastk.trust.stability_figures import variance_bar
 summary = {{"nose": {{"importance": 0.8, "ci_low": 0.7, "ci_high": 0.9}},
             "forehead": {{"importance": float("nan"), "ci_low": float("nan"), "ci_high": float("nan")}}}}
 paths = [importance_bar_chart(summary, {str(tmp_path)!r} + "/bars.png", note="a note"),

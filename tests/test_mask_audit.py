@@ -1,4 +1,4 @@
-"""The mask audit (fastk.mask_audit, fastk.mask_swap) on a planted outline leak, and what aligned framing removes.
+"""The mask audit (fastk.trust.mask_audit, fastk.trust.mask_swap) on a planted outline leak, and what aligned framing removes.
 
 The data: real London photos as tight face crops ("real"), and the same photos framed 20% tighter,
 so the face is larger in the crop: a geometry-only attack, SIMULATED (it copies what a curved or slanted
@@ -82,7 +82,7 @@ def test_the_swap_test_finds_a_model_that_reads_the_outline(zoomed, tmp_path):
     """A model trained on per-image masks of this data can only use the outline or the face's size:
     swapping masks between real and attack images must cost more AUC than swapping within a class."""
     from fastk.face.masked_dataset import MaskRecipe
-    from fastk.mask_swap import swap_test
+    from fastk.trust.mask_swap import swap_test
     from tests.helpers import train_tiny
 
     train, test = zoomed[:40], zoomed[40:]

@@ -1,4 +1,4 @@
-"""The paired bootstrap of AUC differences (fastk.paired_auc), on a tiny model's scores of real faces."""
+"""The paired bootstrap of AUC differences (fastk.trust.paired_auc), on a tiny model's scores of real faces."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import torch
 
 import fastk
 from fastk.model.training.metrics import auc
-from fastk.paired_auc import auc_difference
+from fastk.trust.paired_auc import auc_difference
 
 
 @pytest.fixture(scope="module")

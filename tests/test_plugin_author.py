@@ -178,7 +178,7 @@ def test_a_cam_method_takes_name_arg_like_every_kind(system, astronaut):
 
 def test_the_verdict_counts_what_the_selector_declares_not_an_attribute_named_k(system):
     """A selector whose k counts pairs got a wrong top-k: the size now comes from AreaSelector.verdict_k()."""
-    from fastk.stability_analysis import select_areas, verdict_k
+    from fastk.trust.stability_analysis import select_areas, verdict_k
 
     pairs = fastk.create("selector", "pairs-top-k:2")
     assert pairs.k == 2 and verdict_k(pairs) == 4 and verdict_k(pairs, 3) == 3

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 import fastk
 from fastk.cli import cli
-from fastk.sanity import RECIPE_RULE, RULE, cascade_blocks, recipe_verdict, verdict
+from fastk.trust.sanity import RECIPE_RULE, RULE, cascade_blocks, recipe_verdict, verdict
 
 
 def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_dataset, tmp_path):
@@ -39,7 +39,7 @@ def test_sanity_check_compares_trained_and_random_weights(tiny_checkpoint, tiny_
 def test_cascading_randomisation_has_one_point_per_block_and_ends_at_random_weights(tiny_checkpoint, tiny_dataset):
     from fastk.explain.explore import ExploreSettings
     from fastk.model.checkpoints import load_checkpoint
-    from fastk.sanity import randomisation_check
+    from fastk.trust.sanity import randomisation_check
 
     bb, model, _ = load_checkpoint(tiny_checkpoint)
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()[::3]
@@ -124,7 +124,7 @@ def test_label_randomisation_trains_on_shuffled_labels(tiny_checkpoint, tiny_dat
     from fastk.explain.importance import importance_vector
     from fastk.model.checkpoints import load_checkpoint
     from fastk.model.training import TrainConfig
-    from fastk.sanity import label_randomisation_check
+    from fastk.trust.sanity import label_randomisation_check
 
     bb, model, _ = load_checkpoint(tiny_checkpoint)
     samples = fastk.create("dataset", "folder", root=tiny_dataset).samples()

@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 import fastk
-from fastk.check_subset import stratified_subset
 from fastk.cli import cli
 from fastk.face.landmark_cache import LandmarkCache
-from fastk.stability_analysis import load_stability, p_set, run_stability
-from fastk.stability_grid import StabilityConfig, model_labels
 from fastk.stability_html import stability_section
 from fastk.stability_inputs import read_split
+from fastk.trust.check_subset import stratified_subset
+from fastk.trust.stability_analysis import load_stability, p_set, run_stability
+from fastk.trust.stability_grid import StabilityConfig, model_labels
 
 
 def _strict(text: str):
@@ -71,7 +71,7 @@ def test_a_cell_equals_the_same_exploration_run_alone(grid, tmp_path):
     must hold exactly what a plain `explore` of its model, method, detector and target writes."""
     from fastk.explain.explore import explore, read_area_rows
     from fastk.model.checkpoints import load_checkpoint
-    from fastk.stability_cells import cell_stamp
+    from fastk.trust.stability_cells import cell_stamp
 
     backbone, model, _ = load_checkpoint(grid["checkpoints"]["seed1"])
     settings, _ = cell_stamp(StabilityConfig.coerce(grid["cfg"]), "seed1", "layercam", "mediapipe", "spoof-logit", "", 0, "")

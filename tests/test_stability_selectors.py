@@ -10,8 +10,8 @@ import fastk
 from fastk.errors import ConfigError
 from fastk.explain.explore import ExploreSettings, explore
 from fastk.face.areas import AreaSet
-from fastk.stability_analysis import analyse, p_in_top, select_areas
-from fastk.stability_grid import load_cell
+from fastk.trust.stability_analysis import analyse, p_in_top, select_areas
+from fastk.trust.stability_grid import load_cell
 
 
 @pytest.fixture(scope="module")

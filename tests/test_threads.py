@@ -66,7 +66,7 @@ def test_road_imputation_on_threads_equals_one_thread(london_photos):
     import cv2
 
     from fastk.data.images import read_rgb
-    from fastk.imputation import noisy_linear_impute
+    from fastk.trust.imputation import noisy_linear_impute
 
     images = [cv2.resize(read_rgb(p), (112, 112), interpolation=cv2.INTER_AREA) for p in london_photos[:6]]
     mask = np.zeros((112, 112), bool)

@@ -17,7 +17,7 @@ def command(explorations, k, as_json) -> None:
     """Compare area rankings of several explore outputs (area_importance.json files or their folders)."""
     from rich.table import Table
 
-    from fastk.stability import compare
+    from fastk.trust.stability import compare
 
     result = compare(list(explorations), k=k)
     if as_json:

@@ -46,12 +46,12 @@ def command(checkpoint, path, dataset, dataset_options, importance, areas_to_tes
     and AUC of CHECKPOINT drop, against random area sets of the same size; writes faithfulness.json and
     figures into --out."""
     import fastk
-    from fastk.check_subset import source_name
     from fastk.cli._common import load_samples
     from fastk.errors import ConfigError
     from fastk.face.areas import AreaSet
-    from fastk.faithfulness import FaithfulnessSettings, faithfulness
     from fastk.model.checkpoints import load_checkpoint
+    from fastk.trust.check_subset import source_name
+    from fastk.trust.faithfulness import FaithfulnessSettings, faithfulness
 
     if importance is None and areas_to_test is None:
         raise ConfigError("give --importance area_importance.json (the ranking to test) or --areas-to-test a,b")
@@ -104,7 +104,7 @@ def _read_importance(path: Path) -> dict:
 def _print(result: dict, out: Path) -> None:
     from rich.table import Table
 
-    from fastk.check_subset import makeup_line
+    from fastk.trust.check_subset import makeup_line
 
     methods = list(result["methods"])
     table = Table("area", "share of input", *[f"{m}: AUC drop" for m in methods],

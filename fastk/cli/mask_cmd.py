@@ -96,7 +96,7 @@ def input_record(stats: dict, alignment, areas: str, landmarks: str, size: int |
 
 def _print_audit(audit: dict, masking: str) -> None:
     """The mask audit's line: can the masks alone tell real from attack (docs/masking.md)."""
-    from fastk.audit_classifier import LEAK_AUC
+    from fastk.trust.audit_classifier import LEAK_AUC
 
     if not audit.get("applies"):
         console.print(f"mask audit: {audit.get('why', 'not measured')}", markup=False)

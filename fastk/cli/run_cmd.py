@@ -92,7 +92,7 @@ def _summary(pipeline) -> None:
         spread = sanity.get("spearman") or {}
         models = sanity.get("models") or {}
         if len(models) > 1:
-            from fastk.sanity import models_line
+            from fastk.trust.sanity import models_line
 
             console.print(f"Sanity check (model randomisation, {len(models)} seed models x {len(sanity['draws'])} "
                           f"draws): [{colour}]{verdict}[/] over the seeds ({escape(models_line(models))})")

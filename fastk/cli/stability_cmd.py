@@ -51,10 +51,10 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
     """How stable is the area ranking over models (seeds), CAM methods, detectors and CAM targets?"""
     from fastk.errors import ConfigError
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.stability_analysis import run_stability
-    from fastk.stability_grid import StabilityConfig, model_labels
     from fastk.stability_html import write_stability_html
     from fastk.stability_inputs import planted_areas, read_split, run_dataset_planted
+    from fastk.trust.stability_analysis import run_stability
+    from fastk.trust.stability_grid import StabilityConfig, model_labels
 
     checkpoints = list(checkpoints)
     if run_dir is not None:
@@ -115,7 +115,7 @@ def _print_summary(result) -> None:
     for cam, v in (result.get("planted") or {}).get("by_cam", {}).items():
         console.print(f"planted cue ({', '.join(result['planted']['areas'])}) on top with {cam}: "
                       f"{v['p_all_on_top']:.0%} of cells x resamples")
-    from fastk.check_subset import makeup_line
+    from fastk.trust.check_subset import makeup_line
 
     console.print(f"images: {makeup_line(result['subset'])}")
     colour = "green" if result["verdict"]["determined"] else "yellow"

@@ -30,7 +30,7 @@ class AreaSelector(Plugin):
     """Base class of area-selection plugins. Subclasses set ``name`` and implement :meth:`_select`.
 
     A selector that can choose from more than one importance per area overrides
-    :meth:`select_from_stability` or :meth:`select_from_rows`; :func:`fastk.stability_analysis.select_areas`
+    :meth:`select_from_stability` or :meth:`select_from_rows`; :func:`fastk.trust.stability_analysis.select_areas`
     hands each selector what it chooses from (:meth:`chooses_from`). How many top areas the run's
     stability verdict counts for it: :meth:`verdict_k`.
     """
@@ -75,7 +75,7 @@ class AreaSelector(Plugin):
         """The areas to keep from a ``stability.json`` result; override it to choose from one.
 
         ``result["rank"][area]`` holds each area's rank distribution over the stability grid;
-        :func:`fastk.stability_analysis.p_in_top` turns it into P(area in the top k). The base refuses.
+        :func:`fastk.trust.stability_analysis.p_in_top` turns it into P(area in the top k). The base refuses.
         """
         raise ConfigError(f"selector {self.describe()!r} does not choose from a stability result")
 

@@ -8,7 +8,7 @@ Two framings (:class:`MaskRecipe`):
   mask carries no per-image information. Images that are aligned already (``fastk run`` aligns once,
   in its ``align`` step, and masks the aligned copies) need no landmarks at all.
 
-Every masked variant is audited as it is written (:mod:`fastk.mask_audit`): how well the masks alone
+Every masked variant is audited as it is written (:mod:`fastk.trust.mask_audit`): how well the masks alone
 (their outline, size and place) tell real from attack.
 """
 
@@ -76,7 +76,7 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
     is ever written outside ``out_dir`` or over a source. Images without a face are listed in
     ``skipped.csv``. Returns counts, the mean share of pixels kept, storage before and after (mean
     JPEG at ``jpeg_quality`` and PNG bytes per image), which detector found the faces, and the mask
-    audit (``mask_audit``, :func:`fastk.mask_audit.audit_masks`). A lock file keeps a second writer out.
+    audit (``mask_audit``, :func:`fastk.trust.mask_audit.audit_masks`). A lock file keeps a second writer out.
 
     Under ``torchrun`` each rank masks every N-th image and writes its files (``out_dir`` must be on a
     file system all ranks share); rank 0 writes ``skipped.csv`` and every rank returns the same summary,
@@ -94,7 +94,7 @@ def _write(samples, out: Path, recipe: MaskRecipe, detector, cache, source_root,
     from fastk.common.distributed import all_gather, world
     from fastk.common.progress import progress_bar
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.mask_audit import audit_masks
+    from fastk.trust.mask_audit import audit_masks
 
     cache = cache or LandmarkCache()
     paths = [Path(s.path) for s in samples]
@@ -153,7 +153,7 @@ def _prepared(path: Path, recipe: MaskRecipe, fixed, detector, cache) -> tuple[n
 def _mask_one(path: Path, dest: Path, recipe: MaskRecipe, fixed, detector, cache, jpeg_quality) -> dict:
     """Mask one image and write it to ``dest``; what the summary and the audit need of it (or why it was skipped)."""
     from fastk.data.images import write_image
-    from fastk.mask_audit import mask_features
+    from fastk.trust.mask_audit import mask_features
 
     found = _prepared(path, recipe, fixed, detector, cache)
     if isinstance(found, str):

@@ -49,9 +49,9 @@ def evaluate(p) -> dict[str, Any]:
 
 
 def mask_use(p, variant: str) -> dict[str, Any]:
-    """The mask audit's use test (:func:`fastk.mask_swap.swap_test`) of a variant's model on the test images."""
-    from fastk.mask_swap import swap_test
+    """The mask audit's use test (:func:`fastk.trust.mask_swap.swap_test`) of a variant's model on the test images."""
     from fastk.pipeline.mask_steps import recipe
+    from fastk.trust.mask_swap import swap_test
 
     r = recipe(p, variant)
     if r.alignment is not None:  # every image carries the same mask: decided without loading the model

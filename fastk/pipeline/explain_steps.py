@@ -65,11 +65,11 @@ def _full_models(p) -> dict[str, Any]:
 
 
 def sanity(p) -> dict[str, Any]:
-    """Model (several draws) and cascading randomisation of the ranking (fastk.sanity), decided over every
+    """Model (several draws) and cascading randomisation of the ranking (fastk.trust.sanity), decided over every
     trained seed of the recipe: which seed's model a machine trains depends on its float arithmetic."""
-    from fastk.faithfulness_figures import cascading_figure
     from fastk.model.checkpoints import load_checkpoint
-    from fastk.sanity import randomisation_check
+    from fastk.trust.faithfulness_figures import cascading_figure
+    from fastk.trust.sanity import randomisation_check
 
     sc = p.config.sanity
     (name, _), *others = _full_models(p).items()
@@ -89,8 +89,8 @@ def sanity(p) -> dict[str, Any]:
 
 def selection_k(p) -> int:
     """The top-k the stability result counts: ``stability.k``, else what the selector declares
-    (:func:`fastk.stability_analysis.verdict_k`; never an attribute read by name), else 4."""
-    from fastk.stability_analysis import verdict_k
+    (:func:`fastk.trust.stability_analysis.verdict_k`; never an attribute read by name), else 4."""
+    from fastk.trust.stability_analysis import verdict_k
 
     return verdict_k(fastk.create("selector", p.config.select), p.config.stability.k)
 
@@ -98,8 +98,8 @@ def selection_k(p) -> int:
 def stability(p) -> dict[str, Any]:
     """Every full model (the seeds) x CAM methods x detectors x targets on the explored split."""
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.stability_analysis import run_stability
     from fastk.stability_inputs import run_dataset_planted
+    from fastk.trust.stability_analysis import run_stability
 
     ex = p.config.explore
     checkpoints = _full_models(p)
@@ -114,7 +114,7 @@ def stability(p) -> dict[str, Any]:
 
 def select(p) -> dict[str, Any]:
     from fastk.explain.importance import importance_vector
-    from fastk.stability_analysis import load_stability, p_set, select_areas
+    from fastk.trust.stability_analysis import load_stability, p_set, select_areas
 
     summary = json.loads(p.run.area_importance_file.read_text())["overall"]
     names = AreaSet.load(p.config.explore.areas).names
@@ -133,8 +133,8 @@ def select(p) -> dict[str, Any]:
 def faithfulness(p) -> dict[str, Any]:
     """Remove the areas from the explored images (no retraining): does the ranking carry the decision?"""
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.faithfulness import FaithfulnessSettings
-    from fastk.faithfulness import faithfulness as run_faithfulness
+    from fastk.trust.faithfulness import FaithfulnessSettings
+    from fastk.trust.faithfulness import faithfulness as run_faithfulness
 
     fc, ex = p.config.faithfulness, p.config.explore
     backbone, model, _ = p.load_model()

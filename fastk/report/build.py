@@ -62,8 +62,8 @@ def _masking_entry(pipeline) -> dict[str, Any]:
 
 def _mask_warnings(evaluated: dict[str, Any], run: RunFolder) -> list[str]:
     """A line per variant whose masks alone tell the label, and per variant whose model reads them."""
-    from fastk.mask_audit import leak_warning
-    from fastk.mask_swap import use_warning
+    from fastk.trust.mask_audit import leak_warning
+    from fastk.trust.mask_swap import use_warning
 
     out = []
     for name, ev in evaluated.items():

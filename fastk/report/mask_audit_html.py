@@ -1,5 +1,5 @@
 """The report's mask audit: beside each retrained variant, whether its masks alone tell the label
-(leak, :mod:`fastk.mask_audit`) and whether its model reads them (use, :mod:`fastk.mask_swap`)."""
+(leak, :mod:`fastk.trust.mask_audit`) and whether its model reads them (use, :mod:`fastk.trust.mask_swap`)."""
 
 from __future__ import annotations
 

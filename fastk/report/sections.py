@@ -24,8 +24,8 @@ def _f(value: Any, fmt: str = "{:.2f}") -> str:
 
 
 def images_line(result: dict[str, Any]) -> str:
-    """The check's images in one line (:func:`fastk.check_subset.makeup_line`); empty for older runs."""
-    from fastk.check_subset import makeup_line
+    """The check's images in one line (:func:`fastk.trust.check_subset.makeup_line`); empty for older runs."""
+    from fastk.trust.check_subset import makeup_line
 
     subset = result.get("subset")
     return f"<p class='muted'>Images of this check: {e(makeup_line(subset))}.</p>" if subset else ""
@@ -99,7 +99,7 @@ def _on_face_grid(grid: dict[str, Any]) -> str:
 
 
 def sanity(report: dict[str, Any], run: Path) -> str:
-    from fastk.sanity import models_line
+    from fastk.trust.sanity import models_line
 
     s = report.get("sanity")
     if not s:

@@ -28,7 +28,7 @@ def test_registered_by_this_plugin_beside_the_builtins(system):
 
 
 def test_its_k_counts_pairs_so_the_stability_verdict_keeps_the_runs_own(system):
-    from fastk.stability_analysis import verdict_k
+    from fastk.trust.stability_analysis import verdict_k
 
     assert verdict_k(fastk.create("selector", "symmetric-top-k:2")) == 4
     assert verdict_k(fastk.create("selector", "top-k:2")) == 2

@@ -30,7 +30,7 @@ def _arrays(labels, scores):
 
 def auc_pairs(labels, scores) -> np.ndarray:
     """``1[attack > real] + 0.5 * 1[equal]`` for every (attack, real) pair: ``(n_attacks, n_real)``.
-    AUC is its mean; :mod:`fastk.paired_auc` resamples its rows and columns. Quadratic in memory, so
+    AUC is its mean; :mod:`fastk.trust.paired_auc` resamples its rows and columns. Quadratic in memory, so
     only for the few dozen images that faithfulness compares; :func:`auc` never builds it."""
     y, s = _arrays(labels, scores)
     pos, neg = s[y == 1][:, None], s[y == 0][None, :]

@@ -1,7 +1,7 @@
 """How stable is the area ranking over a grid of explorations: the ``stability.json`` result.
 
 :func:`run_stability` is the whole job (grid + analysis + ``stability.json`` + figures); the pieces
-are public so a pipeline or a notebook can call them apart: :func:`fastk.stability_grid.run_grid`
+are public so a pipeline or a notebook can call them apart: :func:`fastk.trust.stability_grid.run_grid`
 makes the cells, :func:`analyse` turns cells into the result, :func:`write_stability` writes it.
 
 The uncertainty covers two sources at once: the grid's factors (model/seed, CAM method, detector,
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from fastk.check_subset import stratified_subset
 from fastk.common.jsonsafe import jsonable, write_json
 from fastk.errors import ConfigError
 from fastk.explain import face_heat
 from fastk.explain import ranking_stats as rs
-from fastk.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
+from fastk.trust.check_subset import stratified_subset
+from fastk.trust.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.explain.selection import AreaSelector
@@ -192,7 +192,7 @@ def run_stability(
 ) -> dict[str, Any]:
     """Grid + analysis + ``out_dir/stability.json`` + figures; returns the result (resumable).
 
-    The images and ``where``/``one_class`` as in :func:`~fastk.stability_grid.run_grid`; which images,
+    The images and ``where``/``one_class`` as in :func:`~fastk.trust.stability_grid.run_grid`; which images,
     and their make-up, are under ``subset``."""
     cfg = StabilityConfig.coerce(config)
     samples, subset = stratified_subset(samples, cfg.max_images, cfg.seed, where=where, one_class=one_class)
@@ -213,7 +213,7 @@ def write_stability(result: dict[str, Any], out_dir: str | Path, *, figures: boo
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if figures:
-        from fastk.stability_figures import write_figures
+        from fastk.trust.stability_figures import write_figures
 
         result["figures"] = write_figures(result, out)
     clean = jsonable(result)

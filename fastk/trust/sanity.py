@@ -30,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from fastk.check_subset import stratified_subset
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.explain import face_heat
 from fastk.explain.explore import ExploreSettings, explore, read_area_rows
 from fastk.explain.importance import importance_vector, rank_agreement
+from fastk.trust.check_subset import stratified_subset
 
 DRAWS = 5
 RULE = ("passes when the upper quartile of Spearman rho between the trained and the randomly initialised "
@@ -86,7 +86,7 @@ def randomisation_check(samples: list[Sample], backbone, model, settings: Explor
     the same architecture, e.g. other training seeds) are compared with the same random draws, and then
     ``verdict``/``passes``/``rule`` are the recipe's (:func:`recipe_verdict`); the other keys stay ``model``'s.
     The images: at most ``max_images`` of ``samples``, label-balanced and drawn with ``subset_seed``
-    (:func:`fastk.check_subset.stratified_subset`; recorded under ``subset``); one class is refused,
+    (:func:`fastk.trust.check_subset.stratified_subset`; recorded under ``subset``); one class is refused,
     naming ``where``: a ranking of live faces alone cannot say what the model uses to tell an attack.
     """
 

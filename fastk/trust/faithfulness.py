@@ -2,7 +2,7 @@
 
 A CAM ranking is a claim about the model; this module tests it against the model itself. For each
 validation image, fastk removes face areas at the model's input resolution (black-out, or ROAD's
-noisy linear imputation that hides the edge: :mod:`fastk.imputation`) and scores the image again with
+noisy linear imputation that hides the edge: :mod:`fastk.trust.imputation`) and scores the image again with
 ``backbone.spoof_score``, the score the metrics threshold and AUC is computed on (LGSC: mean |cue|
 by default). Measured, for every removal method:
 
@@ -32,7 +32,6 @@ import numpy as np
 
 import fastk
 from fastk import defaults
-from fastk.check_subset import require_both_classes, stratified_subset
 from fastk.common.fast_inference import channels_last, nhwc
 from fastk.common.jsonsafe import jsonable
 from fastk.common.progress import progress_bar
@@ -42,10 +41,11 @@ from fastk.data.images import read_rgb
 from fastk.errors import ConfigError, FastkError
 from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import LandmarkCache, read_and_detect
-from fastk.imputation import DESCRIPTIONS, REMOVALS
 from fastk.model.training.metrics import auc
-from fastk.paired_auc import auc_difference
-from fastk.random_area_sets import pixel_fractions, random_sets
+from fastk.trust.check_subset import require_both_classes, stratified_subset
+from fastk.trust.imputation import DESCRIPTIONS, REMOVALS
+from fastk.trust.paired_auc import auc_difference
+from fastk.trust.random_area_sets import pixel_fractions, random_sets
 
 SCORE = "backbone.spoof_score (the score metrics and AUC use; LGSC: mean |cue| unless score=classifier)"
 
@@ -185,7 +185,7 @@ def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[s
     ``ranking`` lists the areas most important first (an exploration's ``ranking``); ``selected``
     defaults to its top ``settings.k``. With ``out_dir``, writes ``faithfulness.json`` and the figures.
     The images: at most ``max_images``, label-balanced, drawn with ``settings.seed``
-    (:func:`fastk.check_subset.stratified_subset`, recorded under ``subset``); images of one class (also
+    (:func:`fastk.trust.check_subset.stratified_subset`, recorded under ``subset``); images of one class (also
     after faceless ones are skipped) are refused naming ``where``: AUC needs both classes.
     """
     s = settings or FaithfulnessSettings()
@@ -230,7 +230,7 @@ def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[s
     result["rule"] = RULE
     result = jsonable(result)
     if out_dir is not None:
-        from fastk.faithfulness_figures import write_outputs
+        from fastk.trust.faithfulness_figures import write_outputs
 
         write_outputs(result, out_dir)
     return result
@@ -251,7 +251,7 @@ def _one_method(sc: _Scorer, method: str, ranking: list[str], selected: list[str
         summary[key] = {"mean": float(ok.mean()) if len(ok) else float("nan"),
                         "sd": float(ok.std(ddof=1)) if len(ok) > 1 else float("nan")}
         summary[f"p_{key}"] = float((1 + np.sum(v >= sel[key])) / (1 + len(v)))
-    # the selected set's AUC drop beyond the random sets', with its image-resampling CI (fastk.paired_auc)
+    # the selected set's AUC drop beyond the random sets', with its image-resampling CI (fastk.trust.paired_auc)
     beyond = auc_difference(sc.data.labels, [sc.scores(method, d) for d in draws], sc.scores(method, selected),
                             seed=sc.s.seed)
     summary["auc_drop_beyond_random"] = beyond

@@ -1,7 +1,7 @@
 """The cells of a stability grid: their names, what made each (``cell.json``), reuse, and loading.
 
-Why a module of its own: the grid (:mod:`fastk.stability_grid`) makes cells and the analysis
-(:mod:`fastk.stability_analysis`) and the selectors read them; both need the same names and the same
+Why a module of its own: the grid (:mod:`fastk.trust.stability_grid`) makes cells and the analysis
+(:mod:`fastk.trust.stability_analysis`) and the selectors read them; both need the same names and the same
 reading of a cell folder, and neither needs the other's machinery.
 """
 
@@ -20,7 +20,7 @@ from fastk.explain.explore_files import read_area_rows, read_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.explain.explore import ExploreSettings
-    from fastk.stability_grid import StabilityConfig
+    from fastk.trust.stability_grid import StabilityConfig
 
 #: The factors a cell is one level of each of.
 FACTORS = ("model", "cam", "detector", "target")

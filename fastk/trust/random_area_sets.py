@@ -14,7 +14,7 @@ import numpy as np
 from fastk.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fastk.faithfulness import FaithfulnessSettings, Prepared
+    from fastk.trust.faithfulness import FaithfulnessSettings, Prepared
 
 
 def pixel_fractions(data: Prepared) -> np.ndarray:

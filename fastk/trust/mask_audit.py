@@ -8,7 +8,7 @@ retrained models' accuracy was largely that outline. Two measurements, on every 
 
 * **leak** (:func:`audit_masks`): the out-of-fold AUC of a plain classifier on the masks alone (the
   binary mask at 32x32 and its geometry), folds by subject, with a bootstrap interval and per attack
-  type (:mod:`fastk.audit_classifier`). Above 0.6 the outline carries the label.
+  type (:mod:`fastk.trust.audit_classifier`). Above 0.6 the outline carries the label.
 * **use** (:func:`swap_test`): the retrained model scored on its test images with the masks swapped
   between images of opposite labels, of the same label, and with one fixed mask. If the opposite-label
   swap costs more AUC than the same-label swap (beyond the paired bootstrap's interval), the model
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from fastk.audit_classifier import LEAK_AUC, feature_audit
+from fastk.trust.audit_classifier import LEAK_AUC, feature_audit
 
 GRID = 32  # the binary mask's side in the audit's features
 

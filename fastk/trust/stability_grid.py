@@ -19,12 +19,12 @@ optional (:class:`StabilityConfig`)::
     k: 4                   # the top-k size the verdict and P(in top k) are about
     n_boot: 200            # bootstrap resamples of the images, shared by every cell
     seed: 0
-    max_images: null       # at most N images, label-balanced, seeded (fastk.check_subset)
+    max_images: null       # at most N images, label-balanced, seeded (fastk.trust.check_subset)
     planted: null          # areas a planted-cue set hides its cue in: recovery per CAM method
     areas: paper
     batch_size: 16
 
-The analysis of the finished cells is :func:`fastk.stability_analysis.analyse`.
+The analysis of the finished cells is :func:`fastk.trust.stability_analysis.analyse`.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ from typing import Any
 
 import fastk
 from fastk import defaults
-from fastk.check_subset import stratified_subset
 from fastk.common.fingerprint import file_digest
 from fastk.common.jsonsafe import write_json
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.stability_cells import (
+from fastk.trust.check_subset import stratified_subset
+from fastk.trust.stability_cells import (
     FACTORS,
     Cell,
     cell_areas,
@@ -53,7 +53,7 @@ from fastk.stability_cells import (
     reusable,
 )
 
-#: Names other modules import from here (cells live in :mod:`fastk.stability_cells`).
+#: Names other modules import from here (cells live in :mod:`fastk.trust.stability_cells`).
 __all__ = ["DEFAULT_CAMS", "FACTORS", "SLOW_CAMS", "Cell", "StabilityConfig", "cell_areas", "load_cell",
            "model_labels", "resolve_targets", "run_grid"]
 
@@ -147,12 +147,12 @@ def run_grid(
 
     Cells already finished with the same settings, checkpoint and images are kept, not redone. The
     images: at most ``max_images``, label-balanced, drawn with the grid's seed
-    (:func:`fastk.check_subset.stratified_subset`); one class is refused naming ``where`` unless
+    (:func:`fastk.trust.check_subset.stratified_subset`); one class is refused naming ``where`` unless
     ``one_class`` (a deliberate one-class analysis, e.g. planted-cue recovery on attacks).
     """
     from fastk.common.devices import default_device
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.slow_cam_probe import probe_slow_cams
+    from fastk.trust.slow_cam_probe import probe_slow_cams
 
     cfg = StabilityConfig.coerce(config)
     if not checkpoints:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import fastk
 from fastk.data.datasets import Sample
-from fastk.stability_cells import _safe
+from fastk.trust.stability_cells import _safe
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fastk.stability_grid import StabilityConfig
+    from fastk.trust.stability_grid import StabilityConfig
 
 
 def probe_slow_cams(slow: Sequence[str], cfg: StabilityConfig, loaded: Mapping[str, tuple], samples: Sequence[Sample],

@@ -6,7 +6,7 @@ AUC with its own masks, with each swap and with the fixed mask are compared. A m
 kept face content loses about as much to an opposite-label swap as to a same-label one (both move the
 areas a little); a model that reads the outline loses more to the opposite-label swap, because the
 outline it sees now belongs to the other class. The decision is a paired bootstrap over the test
-images (:func:`fastk.paired_auc.auc_difference`): the model uses the outline when the same-label
+images (:func:`fastk.trust.paired_auc.auc_difference`): the model uses the outline when the same-label
 swap's AUC exceeds the opposite-label swap's with the 95% interval above 0.
 
 Issue 26 measured both outcomes: on the demo the outline carried the label and was used; on about a
@@ -80,7 +80,7 @@ def _scores(backbone, model, images: list[np.ndarray], device: str) -> np.ndarra
 def _verdict(y: np.ndarray, scores: dict[str, np.ndarray], n_boot: int, seed: int) -> dict[str, Any]:
     from sklearn.metrics import roc_auc_score
 
-    from fastk.paired_auc import auc_difference
+    from fastk.trust.paired_auc import auc_difference
 
     aucs = {name: float(roc_auc_score(y, s)) for name, s in scores.items()}
     diff = auc_difference(y, [scores["same"]], scores["opposite"], n_boot=n_boot, seed=seed)

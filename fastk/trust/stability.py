@@ -5,7 +5,7 @@ Each input is an ``area_importance.json`` (from ``fastk explore`` or a run's ``e
 For every pair: Spearman rho, Kendall tau and top-k Jaccard of the 10-area importance vectors, and
 Krishna et al.'s (2022) top-k feature, rank and sign agreement (:func:`fastk.explain.ranking_stats.agreement`).
 To *make* the explorations and measure stability over a whole grid (seeds, CAM methods, detectors,
-targets, image resamples), use ``fastk stability`` (:mod:`fastk.stability_analysis`).
+targets, image resamples), use ``fastk stability`` (:mod:`fastk.trust.stability_analysis`).
 """
 
 from __future__ import annotations
