@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import fastk
 from fastk.cli import cli
 from fastk.face.landmark_cache import LandmarkCache
-from fastk.stability_html import stability_section
+from fastk.report.stability_html import stability_section
 from fastk.stability_inputs import read_split
 from fastk.trust.check_subset import stratified_subset
 from fastk.trust.stability_analysis import load_stability, p_set, run_stability

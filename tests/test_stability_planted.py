@@ -7,7 +7,7 @@ import pytest
 
 import fastk
 from fastk.model.training import TrainConfig, subject_split, train
-from fastk.stability_html import stability_section
+from fastk.report.stability_html import stability_section
 from fastk.trust.stability_analysis import run_stability
 
 PLANTED = ["right_cheek", "right_eye"]

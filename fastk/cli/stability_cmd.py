@@ -51,7 +51,7 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
     """How stable is the area ranking over models (seeds), CAM methods, detectors and CAM targets?"""
     from fastk.errors import ConfigError
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.stability_html import write_stability_html
+    from fastk.report.stability_html import write_stability_html
     from fastk.stability_inputs import planted_areas, read_split, run_dataset_planted
     from fastk.trust.stability_analysis import run_stability
     from fastk.trust.stability_grid import StabilityConfig, model_labels

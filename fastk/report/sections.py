@@ -133,7 +133,7 @@ def stability(report: dict[str, Any], run: Path) -> str:
     result = report.get("stability")
     if not result:
         return ""
-    from fastk.stability_html import stability_section
+    from fastk.report.stability_html import stability_section
 
     sel = report.get("selection", {})
     p = sel.get("p_selected_set")
