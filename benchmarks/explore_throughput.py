@@ -43,7 +43,7 @@ def _inputs(run: Path | None, limit: int):
     from fastk.model.checkpoints import load_checkpoint
 
     if run is not None:
-        from fastk.stability_inputs import read_split
+        from fastk.run.stability_inputs import read_split
 
         samples, ckpt = read_split(run / "split.json", "val"), run / "models" / "full" / "best.pt"
     else:

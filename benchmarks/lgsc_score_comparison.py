@@ -14,11 +14,11 @@ import tempfile
 from pathlib import Path
 
 import fastk
-from fastk.config import resolve
 from fastk.model.checkpoints import load_checkpoint
 from fastk.model.training import TrainConfig, subject_split, train
 from fastk.model.training.metrics import metrics_at, threshold_at_eer
 from fastk.model.training.trainer import load_tensors, scores
+from fastk.run.config import resolve
 
 
 def main() -> None:

@@ -1,9 +1,9 @@
 """Does the report's "time vs full" agree with the FLOPs ratio whether or not the machine is loaded?
 
-The run's speed step (fastk.speed.interleaved_timing) times every model of a finished run in
+The run's speed step (fastk.run.speed.interleaved_timing) times every model of a finished run in
 interleaved rounds. This script repeats that measurement on the run's models with no, 2 and 4 busy
 processes beside it (each a Python busy loop: a controlled load), on one torch thread (what the speed
-step uses, fastk.speed.TIMING_THREADS) and on all cores (what it used before), and writes how far the
+step uses, fastk.run.speed.TIMING_THREADS) and on all cores (what it used before), and writes how far the
 crop model's time ratio lies from its FLOPs ratio in each case. The issue's target: within 20%.
 
     .venv/bin/python benchmarks/speed_under_load.py runs/demo --out benchmarks/speed_under_load.json
@@ -24,10 +24,10 @@ import torch
 
 def _timed(run: Path):
     from fastk.data.images import read_rgb
-    from fastk.pipeline import Pipeline
-    from fastk.pipeline.core import train_step
-    from fastk.pipeline.evaluate_steps import _test, models
-    from fastk.speed import Timed, pick_batch
+    from fastk.run.pipeline import Pipeline
+    from fastk.run.pipeline.core import train_step
+    from fastk.run.pipeline.evaluate_steps import _test, models
+    from fastk.run.speed import Timed, pick_batch
 
     p = Pipeline(json.loads((run / "config.json").read_text()), run)
     out = {}
@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/speed_under_load.json"))
     args = ap.parse_args()
     from fastk.common.environment import environment_record
-    from fastk.speed import flops_per_image, interleaved_timing
+    from fastk.run.speed import flops_per_image, interleaved_timing
 
     timed = _timed(args.run)
     flops = {n: (flops_per_image(t.backbone, t.model), flops_per_image(t.backbone, t.model, training=True))
@@ -74,7 +74,7 @@ def main() -> None:
                 proc.kill()
     args.out.write_text(json.dumps({
         "command": f"python benchmarks/speed_under_load.py {args.run} --busy {args.busy}",
-        "what": "crop-vs-full time ratio (interleaved rounds, fastk.speed) against the FLOPs ratio, with N busy "
+        "what": "crop-vs-full time ratio (interleaved rounds, fastk.run.speed) against the FLOPs ratio, with N busy "
                 "Python processes beside it, on 1 torch thread and on all cores",
         "environment": environment_record(), "results": results}, indent=2))
 

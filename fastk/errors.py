@@ -40,5 +40,5 @@ class CheckpointError(FastkError):
 class ConfigError(FastkError):
     """A configuration or area-definition file that is malformed."""
 
-    #: One line per problem when a whole configuration was checked at once (:mod:`fastk.config`), else empty.
+    #: One line per problem when a whole configuration was checked at once (:mod:`fastk.run.config`), else empty.
     problems: Sequence[str] = ()

@@ -9,9 +9,9 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from fastk import config
 from fastk.cli import cli
 from fastk.errors import ConfigError
+from fastk.run import config
 
 NO_GPU_HERE = "cuda" if not torch.cuda.is_available() else f"cuda:{torch.cuda.device_count()}"
 

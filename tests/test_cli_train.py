@@ -25,7 +25,7 @@ def test_train_writes_checkpoint_split_and_metrics(trained):
         assert 0 <= m["acer"] <= 1 and m["positive_class"] == "spoof"
     split = json.loads((trained / "split.json").read_text())
     assert set(split) == {"train", "val", "test"} and (trained / "best.pt").is_file()
-    from fastk.stability_inputs import read_split  # one split format for fastk train and fastk run
+    from fastk.run.stability_inputs import read_split  # one split format for fastk train and fastk run
 
     val = read_split(trained / "split.json", "val")
     assert val and all(s.path.is_file() and s.label in (0, 1) and s.subject for s in val)

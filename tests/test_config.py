@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from fastk import config
 from fastk.errors import ConfigError
+from fastk.run import config
 
 CONFIGS = Path(__file__).parents[1] / "configs"
 
@@ -51,12 +51,12 @@ def test_paper_config_is_the_papers_setting():
     assert cfg["backbone"]["input_size"] == 224
 
 
-# -- the typed run configuration (fastk.run_config) -------------------------------------------------
+# -- the typed run configuration (fastk.run.run_config) -------------------------------------------------
 def test_defaults_are_derived_from_the_dataclasses():
     """One place for defaults: DEFAULTS is what an empty RunConfig says, key order included."""
     import json
 
-    from fastk.run_config import RunConfig
+    from fastk.run.run_config import RunConfig
     from fastk.trust.faithfulness import FaithfulnessSettings
     from fastk.trust.stability_grid import StabilityConfig
 
@@ -73,7 +73,7 @@ def test_run_config_gives_back_the_merged_dict(name):
     """config.json and report.json hold the merged dict: RunConfig must round-trip it exactly."""
     import json
 
-    from fastk.run_config import RunConfig
+    from fastk.run.run_config import RunConfig
 
     cfg = config.resolve(CONFIGS / name)
     assert json.dumps(RunConfig.from_dict(cfg).to_dict()) == json.dumps(cfg)
@@ -83,7 +83,7 @@ def test_run_config_is_typed_and_frozen(tmp_path):
     import dataclasses
 
     from fastk.model.training.trainer import TrainConfig
-    from fastk.run_config import RunConfig
+    from fastk.run.run_config import RunConfig
     from fastk.trust.stability_grid import StabilityConfig
 
     f = tmp_path / "c.yaml"
@@ -108,8 +108,8 @@ def test_pipeline_builds_the_run_config_once(tmp_path):
     """A dict (a saved config.json) is turned into a RunConfig once; config.json is the merged dict."""
     import json
 
-    from fastk.pipeline import Pipeline
-    from fastk.run_config import RunConfig
+    from fastk.run.pipeline import Pipeline
+    from fastk.run.run_config import RunConfig
 
     cfg = config.resolve(CONFIGS / "demo.yaml")
     p = Pipeline(cfg, tmp_path / "run")

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fastk
-from fastk import config
-from fastk._config_checks import SCHEMA
 from fastk.errors import ConfigError
+from fastk.run import config
+from fastk.run._config_checks import SCHEMA
 
 ROOT = Path(__file__).parents[1]
 SIX_AREAS = ROOT / "configs" / "areas" / "forehead-and-jaw.yaml"
@@ -355,8 +355,8 @@ DOC = (ROOT / "docs" / "configuration.md").read_text()
 def test_the_configuration_page_lists_every_key_with_its_default():
     import dataclasses
 
-    from fastk._config_checks import get
     from fastk.model.training.trainer import TrainConfig
+    from fastk.run._config_checks import get
 
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_.]+)` \| [^|]+ \| ([^|]+) \|", DOC, re.MULTILINE)}
     for key in SCHEMA:
@@ -374,7 +374,7 @@ def test_the_configuration_page_lists_every_key_with_its_default():
 
 @pytest.mark.parametrize("kind", ["dataset", "backbone", "protocol"])
 def test_the_configuration_page_lists_every_builtin_plugin_option(kind):
-    from fastk._config_checks import RESERVED
+    from fastk.run._config_checks import RESERVED
 
     section = DOC.split("## Plugin options", 1)[1].split("\n## ", 1)[0]
     table = "\n".join(line for line in section.splitlines() if line.startswith("| "))
@@ -466,8 +466,8 @@ def test_folder_readers_on_random_trees_give_samples_or_one_line(tmp_path_factor
 
 def test_the_configuration_page_shows_the_run_configs_list_defaults():
     """The list defaults too (the key test above checks scalars): RunConfig's fields and the page agree."""
-    from fastk._config_checks import get
-    from fastk.run_config import RunConfig
+    from fastk.run._config_checks import get
+    from fastk.run.run_config import RunConfig
 
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `([a-z_.]+)` \| [^|]+ \| ([^|]+) \|", DOC, re.MULTILINE)}
     defaults = RunConfig().to_dict()

@@ -52,7 +52,7 @@ def test_two_process_run_makes_one_report(runs):
 @pytest.mark.slow
 def test_its_exploration_is_the_one_process_exploration_of_its_model(runs, tmp_path):
     from fastk.explain.explore import explore
-    from fastk.pipeline import Pipeline
+    from fastk.run.pipeline import Pipeline
 
     run, _ = runs[2]
     p = Pipeline(json.loads((run / "config.json").read_text()), run)
@@ -67,8 +67,8 @@ def test_its_exploration_is_the_one_process_exploration_of_its_model(runs, tmp_p
 def test_its_masks_are_the_one_process_masks(runs, tmp_path):
     from fastk.face.areas import AreaSet
     from fastk.face.masked_dataset import write_masked_dataset
-    from fastk.pipeline import Pipeline
-    from fastk.pipeline.samples_io import common_root
+    from fastk.run.pipeline import Pipeline
+    from fastk.run.pipeline.samples_io import common_root
 
     run, _ = runs[2]
     p = Pipeline(json.loads((run / "config.json").read_text()), run)

@@ -231,9 +231,9 @@ def test_checkpoints_missing_keys_fail_in_one_line(tmp_path, tiny_checkpoint, dr
 # -- run folders ----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_run_resumes_from_another_working_directory(tmp_path, tiny_dataset, monkeypatch):
-    from fastk import config as cfgmod
-    from fastk.pipeline import Pipeline
-    from fastk.runs import RunFolder
+    from fastk.run import config as cfgmod
+    from fastk.run.pipeline import Pipeline
+    from fastk.run.runs import RunFolder
 
     first_cwd, other_cwd = tmp_path / "first", tmp_path / "elsewhere"
     shutil.copytree(tiny_dataset, first_cwd / "data")

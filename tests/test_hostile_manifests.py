@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 import fastk
-from fastk import config
 from fastk.errors import ConfigError
 from fastk.face.areas import AreaSet
+from fastk.run import config
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import fastk
-from fastk import config
 from fastk.errors import ConfigError
+from fastk.run import config
 
 
 def _place(photo: Path, path: Path) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from fastk import config
 from fastk.errors import ConfigError
-from fastk.pipeline import Pipeline, data_step
+from fastk.run import config
+from fastk.run.pipeline import Pipeline, data_step
 from tests.test_protocols_oulu import write_protocols
 
 USERS = {"Train_files": 1, "Dev_files": 21, "Test_files": 36}
@@ -59,8 +59,8 @@ def test_the_data_step_uses_the_protocol_and_drops_faceless_images(tmp_path, sma
     assert result["split_counts"]["test"] == {"images": 5, "subjects": 1, "real": 1, "spoof:print1": 1,
                                               "spoof:print2": 1, "spoof:replay1": 1, "spoof:replay2": 1}
     assert "1_1_01_2" in (tmp_path / "run" / "skipped.csv").read_text()
-    from fastk.report.build import _dataset_entry
     from fastk.report.html import _data_section
+    from fastk.run.pipeline.report_step import _dataset_entry
 
     html = _data_section(_dataset_entry(result, [0.6, 0.2, 0.2], type(None)))
     assert "26 images of 3 subjects, split by the protocol <code>oulu-npu:1</code>" in html

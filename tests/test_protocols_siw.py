@@ -203,7 +203,7 @@ def test_bad_protocol_numbers_and_folds_are_one_line(spec, options, message):
 
 
 def test_the_config_key_takes_the_spec_or_the_options(tmp_path):
-    from fastk import config
+    from fastk.run import config
 
     cfg = tmp_path / "p.yaml"
     cfg.write_text("split: {protocol: siw, protocol_options: {protocol: 2, fold: 3}}\n")
@@ -282,8 +282,8 @@ def test_the_data_step_trains_on_the_first_frames(tmp_path, london_photos):
     the face check (dlib, on real photos at 160 px) and into split.json; the protocol is recorded."""
     import json
 
-    from fastk import config
-    from fastk.pipeline import Pipeline, data_step
+    from fastk.run import config
+    from fastk.run.pipeline import Pipeline, data_step
     from tests.helpers import write_video
 
     root = tmp_path / "siw"

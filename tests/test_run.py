@@ -233,8 +233,8 @@ def test_changed_settings_in_same_folder_are_refused(tiny_run, tmp_path):
 
 
 def test_every_step_makes_what_it_declares(tiny_run):
-    """Steps declare their outputs from the run folder's one layout (fastk.runs.Layout): each exists."""
-    from fastk.pipeline import Pipeline
+    """Steps declare their outputs from the run folder's one layout (fastk.run.runs.Layout): each exists."""
+    from fastk.run.pipeline import Pipeline
 
     run, _ = tiny_run
     pipeline = Pipeline(json.loads((run / "config.json").read_text()), run)

@@ -7,7 +7,7 @@ import torch
 
 import fastk
 from fastk.data.images import read_rgb
-from fastk.speed import TIMING_THREADS, Timed, flops_per_image, pick_batch, speed_report
+from fastk.run.speed import TIMING_THREADS, Timed, flops_per_image, pick_batch, speed_report
 
 
 @pytest.fixture(scope="module")

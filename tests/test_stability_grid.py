@@ -13,7 +13,7 @@ import fastk
 from fastk.cli import cli
 from fastk.face.landmark_cache import LandmarkCache
 from fastk.report.stability_html import stability_section
-from fastk.stability_inputs import read_split
+from fastk.run.stability_inputs import read_split
 from fastk.trust.check_subset import stratified_subset
 from fastk.trust.stability_analysis import load_stability, p_set, run_stability
 from fastk.trust.stability_grid import StabilityConfig, model_labels

@@ -56,8 +56,8 @@ def test_worker_processes_give_the_order_of_one_process(samples, backbone):
 def test_auto_keeps_small_sets_in_memory_and_streams_large_ones():
     from pathlib import Path
 
-    from fastk import config
-    from fastk.run_config import RunConfig
+    from fastk.run import config
+    from fastk.run.run_config import RunConfig
 
     demo = RunConfig.from_dict(config.resolve(Path(__file__).parents[1] / "configs" / "demo.yaml"))
     assert demo.train.data == "auto" and demo.train.workers == 0

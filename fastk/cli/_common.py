@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 
 from fastk import defaults
-from fastk._config_schema import MAX_SIDE, MIN_SIDE
+from fastk.run._config_schema import MAX_SIDE, MIN_SIDE
 
 console = Console(highlight=False, soft_wrap=True)  # a file path must stay on one line
 
@@ -66,7 +66,7 @@ class ThresholdType(click.ParamType):
 
 
 def _check_device(ctx, param, value: str | None) -> str | None:
-    from fastk._config_schema import SCHEMA
+    from fastk.run._config_schema import SCHEMA
 
     check = SCHEMA["device"].check  # the run configuration's rule
     problem = check(value) if check and value is not None else None

@@ -41,12 +41,12 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
     import yaml
 
     import fastk
-    from fastk.bench import bench_cams, bench_explore, bench_training
     from fastk.common.environment import environment_record
     from fastk.common.jsonsafe import write_json
     from fastk.data.images import read_rgb
     from fastk.errors import ConfigError
-    from fastk.speed import pick_batch
+    from fastk.run.bench import bench_cams, bench_explore, bench_training
+    from fastk.run.speed import pick_batch
 
     opts = {}
     for o in options:

@@ -33,10 +33,10 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
     Options come from the defaults, then --config FILE, then the flags given here. A killed run
     resumes from its last finished step with `fastk run --resume runs/NAME`.
     """
-    from fastk import config as cfgmod
-    from fastk.pipeline import Pipeline
-    from fastk.run_config import RunConfig
-    from fastk.runs import Layout
+    from fastk.run import config as cfgmod
+    from fastk.run.pipeline import Pipeline
+    from fastk.run.run_config import RunConfig
+    from fastk.run.runs import Layout
 
     if resume is not None:
         saved = Path(resume) / Layout.config

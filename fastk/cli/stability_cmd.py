@@ -52,13 +52,13 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
     from fastk.errors import ConfigError
     from fastk.face.landmark_cache import LandmarkCache
     from fastk.report.stability_html import write_stability_html
-    from fastk.stability_inputs import planted_areas, read_split, run_dataset_planted
+    from fastk.run.stability_inputs import planted_areas, read_split, run_dataset_planted
     from fastk.trust.stability_analysis import run_stability
     from fastk.trust.stability_grid import StabilityConfig, model_labels
 
     checkpoints = list(checkpoints)
     if run_dir is not None:
-        from fastk.stability_inputs import run_checkpoints
+        from fastk.run.stability_inputs import run_checkpoints
 
         checkpoints += run_checkpoints(run_dir)
         split_file = split_file or run_dir / "split.json"

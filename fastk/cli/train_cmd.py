@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from fastk._config_schema import SEED_MAX
 from fastk.cli._checked_inputs import dataset_options_option, face_check_option, key_values, load_dataset, print_skipped
 from fastk.cli._common import (
     FiniteFloatRange,
@@ -18,6 +17,7 @@ from fastk.cli._common import (
     metrics_table,
     side_type,
 )
+from fastk.run._config_schema import SEED_MAX
 
 
 @click.command("train")
@@ -105,8 +105,8 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
     # After train(): a folder holding another training is refused there, before its split is touched.
     # The same format as a run's split.json, so `fastk stability --split-file` reads either.
     from fastk.common.jsonsafe import write_json
-    from fastk.pipeline.samples_io import sample_to_json
-    from fastk.runs import RunFolder
+    from fastk.run.pipeline.samples_io import sample_to_json
+    from fastk.run.runs import RunFolder
 
     folder = RunFolder(out)
     write_json(out / "split.json", {k: [sample_to_json(s, folder) for s in v] for k, v in split.items()}, indent=1)

@@ -26,8 +26,8 @@ from os import write as _os_write  # the one OS call that fills a disk; a test m
 from pathlib import Path
 from typing import Any
 
-from fastk._config_schema import MAX_SIDE, MIN_SIDE
 from fastk.errors import CheckpointError
+from fastk.run._config_schema import MAX_SIDE, MIN_SIDE
 
 FORMAT = "fastk-checkpoint"
 VERSION = 3

@@ -16,7 +16,7 @@ from fastk.report.model_checks import chance_band
 
 
 def finding(report: dict[str, Any]) -> str:
-    """One sentence from a ``report.json`` dict (what :func:`fastk.report.build.build_report` gathers)."""
+    """One sentence from a ``report.json`` dict (what :func:`fastk.run.pipeline.report_step.build_report` gathers)."""
     full = (report.get("models") or {}).get("full") or {}
     val = full.get("validation") or {}
     auc = val.get("auc")

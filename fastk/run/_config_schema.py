@@ -1,4 +1,4 @@
-"""The table of run-configuration keys :mod:`fastk._config_checks` checks: type, allowed values, range.
+"""The table of run-configuration keys :mod:`fastk.run._config_checks` checks: type, allowed values, range.
 
 Why a table: every key's type, range and allowed values live in one place, which the checks, the
 error lines and docs/configuration.md (tested against it) all read, so they cannot drift apart.
@@ -97,7 +97,7 @@ def _ratios(v: list[float]) -> str | None:
 
 
 def _variants(v: list[str]) -> str | None:
-    from fastk.run_config import VARIANTS
+    from fastk.run.run_config import VARIANTS
 
     bad = [x for x in v if x not in VARIANTS]
     if bad:

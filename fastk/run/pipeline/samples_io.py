@@ -10,7 +10,7 @@ from typing import Any
 
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.runs import MANIFEST, Layout, RunFolder, resolve_stored
+from fastk.run.runs import MANIFEST, Layout, RunFolder, resolve_stored
 
 
 def sample_to_json(s: Sample, run: RunFolder) -> dict[str, Any]:

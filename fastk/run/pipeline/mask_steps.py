@@ -11,10 +11,10 @@ import numpy as np
 from fastk.common.distributed import world
 from fastk.common.jsonsafe import jsonable, write_json
 from fastk.face.areas import AreaSet
-from fastk.pipeline.core import ALIGNED
-from fastk.pipeline.samples_io import common_root, moved, sample_to_json
-from fastk.pipeline.steps import Step
-from fastk.runs import Layout
+from fastk.run.pipeline.core import ALIGNED
+from fastk.run.pipeline.samples_io import common_root, moved, sample_to_json
+from fastk.run.pipeline.steps import Step
+from fastk.run.runs import Layout
 
 
 def step(p, variant: str) -> Step:

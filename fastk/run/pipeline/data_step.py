@@ -1,5 +1,5 @@
 """The data step: read the dataset, check subject ids, drop images without a usable face, split by subject
-(or by the run's ``split.protocol``: :mod:`fastk.pipeline.protocol_split`)."""
+(or by the run's ``split.protocol``: :mod:`fastk.run.pipeline.protocol_split`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 import fastk
 from fastk.common.jsonsafe import write_json
 from fastk.errors import ConfigError
-from fastk.pipeline.samples_io import absolute, counts, sample_to_json, write_csv
-from fastk.pipeline.steps import Step
-from fastk.runs import Layout
+from fastk.run.pipeline.samples_io import absolute, counts, sample_to_json, write_csv
+from fastk.run.pipeline.steps import Step
+from fastk.run.runs import Layout
 
 
 def step(p) -> Step:
@@ -30,7 +30,7 @@ def run(p) -> dict[str, Any]:
     from fastk.data.splits import require_subjects, subject_split
     from fastk.face.face_check import check_faces
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.pipeline import protocol_split
+    from fastk.run.pipeline import protocol_split
 
     dataset = fastk.create("dataset", p.config.dataset.name, **p.config.dataset.plugin_kwargs())
     samples = [absolute(s) for s in dataset.samples()]

@@ -16,8 +16,8 @@ from fastk.common.jsonsafe import jsonable, write_json
 from fastk.errors import ConfigError
 from fastk.explain.explore import read_area_rows
 from fastk.face.areas import AreaSet
-from fastk.pipeline.steps import Step
-from fastk.runs import Layout
+from fastk.run.pipeline.steps import Step
+from fastk.run.runs import Layout
 
 
 def steps(p) -> list[Step]:
@@ -98,7 +98,7 @@ def selection_k(p) -> int:
 def stability(p) -> dict[str, Any]:
     """Every full model (the seeds) x CAM methods x detectors x targets on the explored split."""
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.stability_inputs import run_dataset_planted
+    from fastk.run.stability_inputs import run_dataset_planted
     from fastk.trust.stability_analysis import run_stability
 
     ex = p.config.explore

@@ -16,8 +16,8 @@ from fastk.face.areas import AreaSet
 from fastk.plugin.plugins import provenance
 from fastk.report.finding import finding
 from fastk.report.model_checks import chance_warnings
-from fastk.run_config import ExploreSection, RunConfig
-from fastk.runs import Layout, RunFolder
+from fastk.run.run_config import ExploreSection, RunConfig
+from fastk.run.runs import Layout, RunFolder
 
 
 def _json(path) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""The checks behind :func:`fastk.config.validate`: the key table (:mod:`fastk._config_schema`), the
+"""The checks behind :func:`fastk.run.config.validate`: the key table (:mod:`fastk.run._config_schema`), the
 trainer's options, then the checks that need plugins.
 """
 
@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastk._config_schema import SCHEMA, TRAIN_RANGES
 from fastk.errors import FastkError
 from fastk.plugin._options import coerce_number, conforms, declared_options, did_you_mean, given, type_name
+from fastk.run._config_schema import SCHEMA, TRAIN_RANGES
 
 __all__ = ["RESERVED", "SCHEMA", "TRAIN_RANGES", "check_keys", "check_plugin", "check_train", "get", "put",
            "type_problem"]

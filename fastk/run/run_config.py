@@ -4,10 +4,10 @@ Why: the steps of ``fastk run`` read ``config.train.epochs`` rather than ``cfg["
 so a misspelt key is an AttributeError at the line that has it (and a type checker sees it), not a
 KeyError an hour into a run. The defaults live here, on the fields (or on the library dataclass a
 section feeds: :class:`~fastk.trust.stability_grid.StabilityConfig`, :class:`~fastk.trust.faithfulness.FaithfulnessSettings`,
-:class:`~fastk.model.training.trainer.TrainConfig`); :data:`fastk.config.DEFAULTS` is derived from them.
+:class:`~fastk.model.training.trainer.TrainConfig`); :data:`fastk.run.config.DEFAULTS` is derived from them.
 
 A :class:`RunConfig` is built once, by :meth:`RunConfig.from_dict`, from the merged dict that
-:func:`fastk.config.resolve` (or ``validate``) has checked; :meth:`RunConfig.to_dict` gives that dict
+:func:`fastk.run.config.resolve` (or ``validate``) has checked; :meth:`RunConfig.to_dict` gives that dict
 back exactly (what the run folder's ``config.json`` and ``report.json`` hold). Lists are tuples here,
 so a section cannot be changed by a step that happens to hold it.
 """
@@ -177,7 +177,7 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
-        """From the merged dict :func:`fastk.config.resolve` checked (missing keys take defaults)."""
+        """From the merged dict :func:`fastk.run.config.resolve` checked (missing keys take defaults)."""
         values: dict[str, Any] = {}
         for f in fields(cls):
             key = _KEYS.get(f.name, f.name)

@@ -8,13 +8,13 @@ weights) -> stability (models x CAM methods x detectors x targets) -> select are
 complement, crop-to-ROI) -> retrain each -> evaluate on the same test subjects -> speed (FLOPs and
 interleaved timings) -> report.
 
-Each step is a small :class:`~fastk.pipeline.steps.Step` (one module per group of steps) that says
+Each step is a small :class:`~fastk.run.pipeline.steps.Step` (one module per group of steps) that says
 which run-folder files it reads and writes; :class:`Pipeline` holds what they share (config, run
 folder, helpers) and runs them in order. A step's result is recorded in the manifest only after its
 outputs are written, so a killed run resumes from the last finished step.
 """
 
-from fastk.pipeline.core import VARIANTS, Pipeline
-from fastk.pipeline.steps import Step
+from fastk.run.pipeline.core import VARIANTS, Pipeline
+from fastk.run.pipeline.steps import Step
 
 __all__ = ["Pipeline", "Step", "VARIANTS"]

@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fastk import _config_checks as checks
 from fastk.common._user_files import load_yaml_file
 from fastk.errors import ConfigError
 from fastk.plugin._options import given, nearest
-from fastk.run_config import RunConfig
+from fastk.run import _config_checks as checks
+from fastk.run.run_config import RunConfig
 
-#: Every key with its default, derived from the dataclasses of :mod:`fastk.run_config` (where the
+#: Every key with its default, derived from the dataclasses of :mod:`fastk.run.run_config` (where the
 #: defaults are written, once); ``train: {}`` because the trainer's options default in ``TrainConfig``.
 DEFAULTS: dict[str, Any] = RunConfig().to_dict()
 

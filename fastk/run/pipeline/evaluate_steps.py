@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from fastk.common.jsonsafe import jsonable, write_json
-from fastk.pipeline.core import train_step
-from fastk.pipeline.steps import Step
-from fastk.runs import Layout
+from fastk.run.pipeline.core import train_step
+from fastk.run.pipeline.steps import Step
+from fastk.run.runs import Layout
 
 
 def steps(p) -> list[Step]:
@@ -50,7 +50,7 @@ def evaluate(p) -> dict[str, Any]:
 
 def mask_use(p, variant: str) -> dict[str, Any]:
     """The mask audit's use test (:func:`fastk.trust.mask_swap.swap_test`) of a variant's model on the test images."""
-    from fastk.pipeline.mask_steps import recipe
+    from fastk.run.pipeline.mask_steps import recipe
     from fastk.trust.mask_swap import swap_test
 
     r = recipe(p, variant)
@@ -73,9 +73,9 @@ def storage(p, test: list) -> dict[str, Any]:
 
 
 def speed(p) -> dict[str, Any]:
-    """FLOPs per image and interleaved timings of every model (fastk.speed): figures that survive load."""
+    """FLOPs per image and interleaved timings of every model (fastk.run.speed): figures that survive load."""
     from fastk.data.images import read_rgb
-    from fastk.speed import Timed, pick_batch, speed_report
+    from fastk.run.speed import Timed, pick_batch, speed_report
 
     timed = {}
     for name in models(p):
@@ -87,7 +87,7 @@ def speed(p) -> dict[str, Any]:
 
 def report(p) -> dict[str, Any]:
     from fastk.report import render_html
-    from fastk.report.build import build_report
+    from fastk.run.pipeline.report_step import build_report
 
     data = jsonable(build_report(p))
     write_json(p.run.report_json, data, indent=2)

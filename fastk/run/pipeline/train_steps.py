@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from fastk.common.jsonsafe import jsonable
-from fastk.pipeline.core import train_step
-from fastk.pipeline.steps import Step
-from fastk.runs import Layout
+from fastk.run.pipeline.core import train_step
+from fastk.run.pipeline.steps import Step
+from fastk.run.runs import Layout
 
 
 def train(p, variant: str, splits, *, input_size: int | None = None, seed: int | None = None) -> dict[str, Any]:
@@ -39,8 +39,8 @@ def record_input(p, variant: str, checkpoint) -> dict[str, Any]:
     from fastk.face.framing import framing_stats
     from fastk.face.landmark_cache import LandmarkCache
     from fastk.model.checkpoints import load_checkpoint, save_checkpoint
-    from fastk.pipeline.mask_steps import recipe
-    from fastk.run_config import VARIANTS
+    from fastk.run.pipeline.mask_steps import recipe
+    from fastk.run.run_config import VARIANTS
 
     extra: dict[str, Any] = {"landmarks": p.config.explore.landmarks}
     alignment = p.alignment()

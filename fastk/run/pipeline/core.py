@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import fastk
-import fastk.config
+import fastk.run.config
 from fastk.common.jsonsafe import write_json
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
-from fastk.pipeline.samples_io import read_split_file
-from fastk.pipeline.steps import Step
-from fastk.run_config import VARIANTS, RunConfig
-from fastk.runs import RunFolder
+from fastk.run.pipeline.samples_io import read_split_file
+from fastk.run.pipeline.steps import Step
+from fastk.run.run_config import VARIANTS, RunConfig
+from fastk.run.runs import RunFolder
 
 __all__ = ["ALIGNED", "VARIANTS", "Pipeline", "train_step"]
 
@@ -37,13 +37,13 @@ def train_step(model: str) -> str:
 
 def _with_defaults(saved: Any, defaults: Mapping[str, Any], top: bool = True) -> Any:
     """A saved ``config.json`` with the keys added to fastk since it was written at their defaults (at
-    what runs did before them, :data:`fastk.config.BEFORE_KEY`), so a run folder from before a new key
+    what runs did before them, :data:`fastk.run.config.BEFORE_KEY`), so a run folder from before a new key
     (``split.protocol``) still resumes when the key keeps its default."""
     if not isinstance(saved, dict):
         return saved
     out = dict(saved)
     if top:
-        defaults = {**defaults, **fastk.config.before_keys(saved)}
+        defaults = {**defaults, **fastk.run.config.before_keys(saved)}
     for key, default in defaults.items():
         if key not in out:
             out[key] = json.loads(json.dumps(default))
@@ -55,7 +55,7 @@ def _with_defaults(saved: Any, defaults: Mapping[str, Any], top: bool = True) ->
 class Pipeline:
     """One run: ``Pipeline(config, run_dir).run_all()``; :meth:`steps` lists the manifest steps.
 
-    ``config`` is a :class:`RunConfig`, or the checked merged dict (``fastk.config.resolve()``, a saved
+    ``config`` is a :class:`RunConfig`, or the checked merged dict (``fastk.run.config.resolve()``, a saved
     ``config.json``) it is built from, once. Steps read ``p.config``; ``p.cfg`` is the merged dict as
     saved in ``config.json`` (and copied into ``report.json``).
     """
@@ -77,7 +77,7 @@ class Pipeline:
         """The run folder keeps the settings it was started with; plugin names fail now, not in an hour."""
         saved = self.run.config_file
         if saved.exists():
-            old = _with_defaults(json.loads(saved.read_text()), fastk.config.DEFAULTS)
+            old = _with_defaults(json.loads(saved.read_text()), fastk.run.config.DEFAULTS)
             if old != json.loads(json.dumps(self.cfg)):
                 changed = sorted(k for k in set(old) | set(self.cfg) if old.get(k) != self.cfg.get(k))
                 raise ConfigError(
@@ -170,7 +170,7 @@ class Pipeline:
 
     # -- the loop -------------------------------------------------------------------------------
     def steps(self) -> list[Step]:
-        from fastk.pipeline import data_step, evaluate_steps, explain_steps, mask_steps, train_steps
+        from fastk.run.pipeline import data_step, evaluate_steps, explain_steps, mask_steps, train_steps
 
         variants = self.config.retrain.variants
         out = [data_step.step(self), *([mask_steps.align_step(self)] if self.aligned else [])]
