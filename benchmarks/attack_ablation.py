@@ -33,7 +33,7 @@ DEFAULT_DROP = ["halftone", "gamut", "paper", "subpixels", "backlight", "banding
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    from fastk.demo_set import STEPS
+    from fastk.demo.demo_set import STEPS
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--real-attacks", type=Path, default=None, help="folder with real/ and spoof/<type>/ images")

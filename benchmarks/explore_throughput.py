@@ -65,8 +65,8 @@ def _inputs(run: Path | None, limit: int):
 
 def _simulated_set(photos: list[Path], root: Path) -> None:
     """real/ and spoof/{print,replay}/ from shared photos at 192 px, as tests/conftest.py's tiny set."""
-    from fastk.attacks import simulate_attack
     from fastk.data.images import read_rgb
+    from fastk.demo.attacks import simulate_attack
     from tests.helpers import write_small
 
     for i, p in enumerate(photos):

@@ -26,9 +26,9 @@ def main() -> None:
     import torch
 
     import fastk
-    from fastk.attacks import simulate_attack
     from fastk.data.faces import shared_faces_dir
     from fastk.data.images import read_rgb
+    from fastk.demo.attacks import simulate_attack
     from fastk.face.areas import AreaSet
     from fastk.model.checkpoints import load_checkpoint
     from fastk.trust.faithfulness import faithfulness

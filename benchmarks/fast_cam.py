@@ -47,7 +47,7 @@ def faces(n: int, offset: int = 0) -> list[np.ndarray]:
 
 
 def _attack(img: np.ndarray, kind: str, seed: int) -> np.ndarray:
-    from fastk.attacks import simulate_attack
+    from fastk.demo.attacks import simulate_attack
 
     out = simulate_attack(img, kind, seed=seed)
     out = out[0] if isinstance(out, tuple) else out

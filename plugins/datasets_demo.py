@@ -1,4 +1,4 @@
-"""The ``demo`` dataset: real face crops and attacks simulated from them (see :mod:`fastk.demo_set`).
+"""The ``demo`` dataset: real face crops and attacks simulated from them (see :mod:`fastk.demo.demo_set`).
 
 ``--dataset demo`` builds the set on first use (seconds to a minute; cached), then reads it.
 ``demo:planted`` plants the attack artefacts in the right cheek and right eye only. Options (from a
@@ -53,7 +53,7 @@ class DemoDataset(Dataset):
         _check_settings(options)
 
     def samples(self) -> list[Sample]:
-        from fastk.demo_set import build_demo_set, read_manifest
+        from fastk.demo.demo_set import build_demo_set, read_manifest
 
         root = self.root or build_demo_set(**self.options)
         return [
@@ -69,7 +69,7 @@ class DemoDataset(Dataset):
 
 def _check_settings(options: dict[str, Any]) -> None:
     """Unknown area, attack or lighting names fail now, not after the set is half built."""
-    from fastk.attacks import ATTACK_TYPES, LIGHTINGS
+    from fastk.demo.attacks import ATTACK_TYPES, LIGHTINGS
     from fastk.face.areas import AreaSet
     from fastk.plugin._options import did_you_mean
 

@@ -67,7 +67,7 @@ def astronaut() -> np.ndarray:
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory, london_photos) -> Path:
     """real/ + spoof/{print,replay}/ folder of 16 subjects at 192 px (simulated attacks)."""
-    from fastk.attacks import simulate_attack
+    from fastk.demo.attacks import simulate_attack
     from tests.helpers import write_small
 
     root = tmp_path_factory.mktemp("tiny-dataset")

@@ -1,4 +1,4 @@
-"""Each simulation step changes a real photo the way its docstring claims (fastk.attacks, fastk.camera_model)."""
+"""Each simulation step changes a real photo the way its docstring claims (fastk.demo.attacks, fastk.demo.camera_model)."""
 
 import io
 
@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from fastk.attacks import (
+from fastk.data.images import read_rgb
+from fastk.demo.attacks import (
     PRINT_STEPS,
     REPLAY_STEPS,
     SCREEN_ANGLES,
@@ -16,15 +17,7 @@ from fastk.attacks import (
     replay_attack,
     simulate_attack,
 )
-from fastk.camera_model import (
-    CAMERA_STEPS,
-    capture,
-    demosaic,
-    draw_camera,
-    encode_jpeg,
-    mosaic,
-)
-from fastk.data.images import read_rgb
+from fastk.demo.camera_model import CAMERA_STEPS, capture, demosaic, draw_camera, encode_jpeg, mosaic
 
 SIDE = 256
 
@@ -214,7 +207,7 @@ def test_white_balance_gains_scale_the_channels(face):
     cam.update(wb_gain_r=1.2, wb_gain_b=0.85)
     off = [s for s in CAMERA_STEPS if s != "white_balance"]
     out, ref = capture(face, cam, off), capture(face, cam, CAMERA_STEPS)
-    from fastk.camera_model import srgb_to_linear
+    from fastk.demo.camera_model import srgb_to_linear
 
     r = srgb_to_linear(out).mean(axis=(0, 1)) / srgb_to_linear(ref).mean(axis=(0, 1))
     assert r[0] / r[1] == pytest.approx(1.2, rel=0.05) and r[2] / r[1] == pytest.approx(0.85, rel=0.05)
@@ -253,7 +246,7 @@ def test_jpeg_quality_sets_the_quantisation_tables(face):
 def test_shortcut_audit_finds_a_planted_reencoding_shortcut(tmp_path, london_photos):
     """The audit must be able to fail: attacks saved at another JPEG quality are found at once."""
     from fastk.data.datasets import Sample
-    from fastk.shortcut_audit import shortcut_audit
+    from fastk.demo.shortcut_audit import shortcut_audit
 
     samples = []
     for i, path in enumerate(london_photos[:40]):

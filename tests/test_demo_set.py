@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 import fastk
-from fastk.attacks import ATTACK_TYPES, LIGHTINGS
 from fastk.data.splits import subject_split
-from fastk.demo_set import build_demo_set
+from fastk.demo.attacks import ATTACK_TYPES, LIGHTINGS
+from fastk.demo.demo_set import build_demo_set
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +90,8 @@ def test_every_image_records_the_parameters_it_was_made_with(demo):
 
     import numpy as np
 
-    from fastk.attacks import draw_print, draw_replay
-    from fastk.camera_model import draw_camera
+    from fastk.demo.attacks import draw_print, draw_replay
+    from fastk.demo.camera_model import draw_camera
 
     _, rows = demo
     params = [json.loads(r["params"]) for r in rows]
@@ -137,7 +137,7 @@ def _audits(root, rows) -> tuple[float, dict]:
     from sklearn.preprocessing import StandardScaler
 
     from fastk.data.datasets import Sample
-    from fastk.shortcut_audit import audit_features, shortcut_audit
+    from fastk.demo.shortcut_audit import audit_features, shortcut_audit
 
     x = audit_features([root / r["path"] for r in rows])
     y = np.array([int(r["label"]) for r in rows])
@@ -187,8 +187,9 @@ def test_context_framing_keeps_the_replay_screen_bezel(faces_dir):
 
 
 #: fastk modules the image-making code imports that do not change the images it makes.
-NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.data.faces", "fastk.face.landmark_cache", "fastk.data.images",
-                  "fastk.common.fingerprint", "fastk.plugin.plugins", "fastk.demo_set_key",
+NOT_IMAGE_CODE = {"fastk", "fastk.defaults", "fastk.errors", "fastk.data.faces", "fastk.face.landmark_cache",
+                  "fastk.data.images", "fastk.common.fingerprint", "fastk.plugin.plugins", "fastk.plugin.registry",
+                  "fastk.demo.demo_set_key",
                   "fastk.common.progress", "fastk.common.threads", "fastk.common._user_files"}  # _user_files: YAML reading
 
 
@@ -198,7 +199,7 @@ def test_the_cache_key_covers_every_module_that_makes_the_images():
     import ast
     import importlib.util
 
-    from fastk.demo_set_key import IMAGE_SOURCES
+    from fastk.demo.demo_set_key import IMAGE_SOURCES
 
     imported = set()
     for name in IMAGE_SOURCES:

@@ -94,7 +94,7 @@ def _recording(lgsc_checkpoint, london_photos, tmp_path, record: str):
     import fastk
     from fastk.data.datasets import Sample
     from fastk.data.images import read_rgb, write_image
-    from fastk.demo_set_render import face_crop_box
+    from fastk.demo.demo_set_render import face_crop_box
     from fastk.face.alignment import Alignment
     from fastk.face.framing import framing_stats
     from fastk.face.landmark_cache import LandmarkCache

@@ -12,7 +12,7 @@ import pytest
 import fastk
 from fastk.data.datasets import Sample
 from fastk.data.images import read_rgb, write_image
-from fastk.demo_set_render import face_crop_box
+from fastk.demo.demo_set_render import face_crop_box
 from fastk.face.areas import AreaSet
 
 KEEP = ["nose", "lips", "philtrum", "left_cheek"]
@@ -52,7 +52,7 @@ def test_per_image_masks_leak_the_label_and_the_audit_says_so(zoomed, tmp_path):
 
 def test_the_shortcut_audit_finds_the_face_geometry_leak(zoomed):
     """The shortcut audit's positive control for geometry: the face's size alone gives the label away."""
-    from fastk.shortcut_audit import shortcut_audit
+    from fastk.demo.shortcut_audit import shortcut_audit
 
     audit = shortcut_audit(zoomed, detector=fastk.create("landmarks", "dlib"))
     assert audit["geometry"]["auc"] > 0.9 and audit["geometry"]["leak"] and audit["geometry"]["no_face"] == 0

@@ -362,8 +362,8 @@ def test_the_mask_audit_is_beside_every_variant(tiny_run, landmark_run):
 def test_a_run_model_aligns_full_frame_photos_when_evaluated(tiny_run, london_photos, tmp_path):
     """The run's full model on real full-frame photos (512 px portraits) and SIMULATED print attacks of
     them: every image is aligned onto the template before it is scored, as in training."""
-    from fastk.attacks import simulate_attack
     from fastk.data.images import read_rgb, write_image
+    from fastk.demo.attacks import simulate_attack
 
     for i, p in enumerate(london_photos[30:36]):
         write_image(tmp_path / "set" / "real" / p.name, read_rgb(p))

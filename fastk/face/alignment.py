@@ -11,7 +11,7 @@ very same pixels (:func:`canonical_masks`), so the mask carries no per-image inf
 
 The template is the mean dlib-68 shape of the shared London photos (``fastk/face/data/mean_face68.yaml``),
 placed the way the demo frames a face: a square around the landmarks' extent with ``margin`` of it on
-each side, a little more forehead than neck (:func:`fastk.demo_set_render.face_crop_box`'s rule).
+each side, a little more forehead than neck (:func:`fastk.demo.demo_set_render.face_crop_box`'s rule).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from fastk.errors import ConfigError
 
 TEMPLATE_FILE = Path(__file__).parent / "data" / "mean_face68.yaml"
 TEMPLATE = "mean_face68"
-MARGIN = 0.15  # as the demo's tight crops (fastk.demo_set_render.MARGINS["tight"])
+MARGIN = 0.15  # as the demo's tight crops (fastk.demo.demo_set_render.MARGINS["tight"])
 SIZES = (32, 1024)  # smallest and largest aligned side fastk accepts
 
 

@@ -34,11 +34,11 @@ GRID = 32  # the binary mask's side in the audit's features
 def mask_features(keep: np.ndarray, points68: np.ndarray, shape: tuple[int, ...], *, crop: bool = False) -> np.ndarray:
     """What the outline tells: the mask as written at 32x32 (the box's content for a crop), the kept
     share, the kept box (left, top, right, bottom, width, height as shares of the image) and the face's
-    geometry (:func:`fastk.shortcut_audit.geometry`)."""
+    geometry (:func:`fastk.demo.shortcut_audit.geometry`)."""
     import cv2
 
+    from fastk.demo.shortcut_audit import geometry
     from fastk.face.masking import roi_box
-    from fastk.shortcut_audit import geometry
 
     h, w = keep.shape
     x0, y0, x1, y1 = roi_box(keep, margin=0.0) if keep.any() else (0, 0, w, h)

@@ -4,7 +4,7 @@ Real attack data is licence-gated, so the demo derives attacks from real, consen
 physical model of the presentation medium, every parameter drawn at random (domain randomisation,
 Tobin et al. 2017) from a seeded generator and returned so the demo set records it per image. The
 re-capture camera (blur, noise, Bayer demosaicing, white balance, JPEG) is NOT here: it is
-:mod:`fastk.camera_model`, applied to real photos and attacks alike. Sources per step: docs/attacks.md.
+:mod:`fastk.demo.camera_model`, applied to real photos and attacks alike. Sources per step: docs/attacks.md.
 
 * ``print`` (:func:`print_attack`): a RIP's gamut mapping (chroma compressed), CMYK separation with
   grey-component replacement, amplitude-modulated halftone screens at the conventional angles
@@ -31,25 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from fastk._media import (
-    SS,
-    _down,
-    _draw_glare,
-    _f,
-    _glare_field,
-    _grid,
-    _r,
-    _slant,
-    _u8,
-    _up,
-)
-from fastk.attack_replay import (
-    REPLAY_STEPS,
-    draw_replay,
-    replay_attack,
-    subpixel_emission,
-)
-from fastk.camera_model import linear_to_srgb, srgb_to_linear
+from fastk.demo._media import SS, _down, _draw_glare, _f, _glare_field, _grid, _r, _slant, _u8, _up
+from fastk.demo.attack_replay import REPLAY_STEPS, draw_replay, replay_attack, subpixel_emission
+from fastk.demo.camera_model import linear_to_srgb, srgb_to_linear
 
 __all__ = ["ATTACK_TYPES", "FRAMINGS", "LIGHTINGS", "PRINT_STEPS", "REPLAY_STEPS", "SCREEN_ANGLES", "draw_print",
            "draw_replay", "flatten_features", "print_attack", "relight", "replay_attack", "simulate_attack",

@@ -17,8 +17,9 @@ VERSION = 5  # bump when the images a given setting produces change
 #: simulator never serves a set built by an older one (VERSION alone was once forgotten: a camera-model
 #: change reused the old images). tests/test_demo_set.py checks every fastk import of these is listed.
 #: (dlib's points place the crops, so the landmark code is listed too.)
-IMAGE_SOURCES = ("fastk.demo_set", "fastk.demo_set_render", "fastk.attacks", "fastk.attack_replay", "fastk._media",
-                 "fastk.camera_model", "fastk.face.areas", "fastk.face.landmarks", "fastk_plugins.landmarks_dlib")
+IMAGE_SOURCES = ("fastk.demo.demo_set", "fastk.demo.demo_set_render", "fastk.demo.attacks", "fastk.demo.attack_replay",
+                 "fastk.demo._media", "fastk.demo.camera_model", "fastk.face.areas", "fastk.face.landmarks",
+                 "fastk_plugins.landmarks_dlib")
 
 
 def code_digest() -> str:

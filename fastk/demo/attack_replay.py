@@ -1,4 +1,4 @@
-"""The ``replay`` medium: a photo shown on an LCD and re-captured (see :mod:`fastk.attacks`, docs/attacks.md)."""
+"""The ``replay`` medium: a photo shown on an LCD and re-captured (see :mod:`fastk.demo.attacks`, docs/attacks.md)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from fastk._media import _down, _draw_glare, _glare_field, _grid, _r, _slant, _up
-from fastk.camera_model import linear_to_srgb, srgb_to_linear
+from fastk.demo._media import _down, _draw_glare, _glare_field, _grid, _r, _slant, _up
+from fastk.demo.camera_model import linear_to_srgb, srgb_to_linear
 
 REPLAY_STEPS = ("display_gamma", "backlight", "subpixels", "banding", "reflection", "perspective", "glare")
 

@@ -3,7 +3,7 @@
 Why two halves: one seeded generator drives every draw of the demo set, so the draws must be made
 photo after photo; the rendering (attack simulation, camera, JPEG) only needs its photo's draws, so
 worker threads can render several photos at once (:func:`fastk.common.threads.ordered_map`) and still write
-exactly the images a serial build does. See :mod:`fastk.demo_set` for what the samples are.
+exactly the images a serial build does. See :mod:`fastk.demo.demo_set` for what the samples are.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from fastk.attacks import relight, simulate_attack
-from fastk.camera_model import capture, draw_camera, encode_jpeg
+from fastk.demo.attacks import relight, simulate_attack
+from fastk.demo.camera_model import capture, draw_camera, encode_jpeg
 from fastk.face.areas import AreaSet
 
 WORK_SIDE = 256  # the final crop's side at the resolution attacks and the camera are simulated at

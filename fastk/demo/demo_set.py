@@ -8,11 +8,11 @@ that installed packages ship. Each photo gives
 * ``reals_per_photo`` real samples when above 1: the same crop re-captured under other draws of
   lighting and camera (so the real class grows with the attacks and stays balanced);
 * ``attacks_per_photo`` **simulated attack** samples (print, print with flattened features, screen
-  replay; see :mod:`fastk.attacks`), made from the same crop, the attack type cycling per photo;
+  replay; see :mod:`fastk.demo.attacks`), made from the same crop, the attack type cycling per photo;
 
 each with one lighting level (normal, high, low, or light from the image's right), drawn with a
 seeded generator (with ``session``, one lighting and one camera for all samples of a photo, as a
-dataset's capture session), then captured by a randomly drawn camera (:mod:`fastk.camera_model`: blur, noise,
+dataset's capture session), then captured by a randomly drawn camera (:mod:`fastk.demo.camera_model`: blur, noise,
 Bayer demosaicing, white balance, tone, JPEG at a random quality), real and attack alike, so neither
 re-encoding nor framing tells them apart. Every parameter drawn is recorded per image in the manifest's
 ``params`` column (JSON). Every sample keeps its subject id (splits must respect it), its source file
@@ -32,8 +32,8 @@ and the exposure metered on the real frame), so real and spoof differ only insid
 (up to the blur and JPEG blocks at their edges), and the planted artefacts are coarse (halftone cells
 of 3-4 px at the final size, a sharply resolved sub-pixel grid): a test of the explanation pipeline.
 
-``disable`` names simulation steps to skip (attack steps of :data:`fastk.attacks.PRINT_STEPS` and
-:data:`~fastk.attacks.REPLAY_STEPS`, camera steps of :data:`fastk.camera_model.CAMERA_STEPS`), for
+``disable`` names simulation steps to skip (attack steps of :data:`fastk.demo.attacks.PRINT_STEPS` and
+:data:`~fastk.demo.attacks.REPLAY_STEPS`, camera steps of :data:`fastk.demo.camera_model.CAMERA_STEPS`), for
 ``benchmarks/attack_ablation.py``. Deterministic for a seed; cached in ``$FASTK_CACHE_DIR/demo/<hash>``.
 """
 
@@ -49,17 +49,11 @@ from typing import Any
 import numpy as np
 
 from fastk import defaults
-from fastk.attacks import (
-    ATTACK_TYPES,
-    FRAMINGS,
-    LIGHTINGS,
-    PRINT_STEPS,
-    REPLAY_STEPS,
-)
-from fastk.camera_model import CAMERA_STEPS
 from fastk.data.faces import ATTRIBUTION, package_faces, shared_faces_dir
-from fastk.demo_set_key import settings_key
-from fastk.demo_set_render import Recipe, draw_photo, render_photo
+from fastk.demo.attacks import ATTACK_TYPES, FRAMINGS, LIGHTINGS, PRINT_STEPS, REPLAY_STEPS
+from fastk.demo.camera_model import CAMERA_STEPS
+from fastk.demo.demo_set_key import settings_key
+from fastk.demo.demo_set_render import Recipe, draw_photo, render_photo
 from fastk.errors import ConfigError
 from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import default_cache_dir
@@ -127,7 +121,7 @@ def _build(recipe: Recipe, sources, out: Path, seed: int, settings: dict, show_p
         csv.DictWriter(f, fieldnames=COLUMNS).writeheader()
         csv.DictWriter(f, fieldnames=COLUMNS).writerows(rows)
     (out / "README.txt").write_text(
-        f"fastk demo set: real face crops and presentation attacks SIMULATED from them (fastk.attacks; settings "
+        f"fastk demo set: real face crops and presentation attacks SIMULATED from them (fastk.demo.attacks; settings "
         f"{json.dumps(settings)}).\n{ATTRIBUTION}\nStudio photos make simulated attacks far easier to detect than real ones.\n")
     (out / "manifest.tmp").replace(out / "manifest.csv")  # written last: its presence means the set is complete
 
