@@ -25,8 +25,8 @@ import torch
 def _timed(run: Path):
     from fastk.data.images import read_rgb
     from fastk.run.pipeline import Pipeline
-    from fastk.run.pipeline.core import train_step
     from fastk.run.pipeline.evaluate_steps import _test, models
+    from fastk.run.pipeline.steps import train_step
     from fastk.run.speed import Timed, pick_batch
 
     p = Pipeline(json.loads((run / "config.json").read_text()), run)

@@ -38,10 +38,10 @@ if TYPE_CHECKING:  # pragma: no cover - the lazy names below, for type checkers
     from fastk.data.datasets import REAL, SPOOF, UNKNOWN, Dataset, Sample
     from fastk.data.protocols import Protocol, ProtocolSplit
     from fastk.errors import ConfigError, FastkError
-    from fastk.explain.cam import CamMethod, CamTarget, eval_mode
+    from fastk.explain.cam import CamMethod, eval_mode
     from fastk.explain.selection import AreaSelector, ranked
     from fastk.face.landmarks import Candidate, Face, LandmarkDetector, NoFace
-    from fastk.model.backbones import Backbone
+    from fastk.model.backbones import Backbone, CamTarget
     from fastk.plugin.plugins import provenance
     from fastk.plugin.registry import Plugin, Registry
 
@@ -52,7 +52,7 @@ _LAZY = {
     "NoFace": "fastk.face.landmarks:NoFace",
     "Candidate": "fastk.face.landmarks:Candidate",
     "CamMethod": "fastk.explain.cam:CamMethod",
-    "CamTarget": "fastk.explain.cam:CamTarget",
+    "CamTarget": "fastk.model.backbones:CamTarget",
     "Backbone": "fastk.model.backbones:Backbone",
     "AreaSelector": "fastk.explain.selection:AreaSelector",
     "Dataset": "fastk.data.datasets:Dataset",

@@ -139,9 +139,8 @@ def framed_checkpoint(tmp_path_factory, tiny_checkpoint, tiny_dataset) -> tuple:
     import shutil
 
     import fastk
-    from fastk.face.framing import record_framing
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.model.checkpoints import load_checkpoint
+    from fastk.model.checkpoints import load_checkpoint, record_framing
 
     p = tmp_path_factory.mktemp("framed") / "framed.pt"
     shutil.copy(tiny_checkpoint, p)

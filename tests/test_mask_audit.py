@@ -37,10 +37,12 @@ def zoomed(tmp_path_factory, london_photos) -> list[Sample]:
 
 
 def _masked(samples, out, **kw):
+    """The masked dataset with the mask audit, as ``fastk mask`` and ``fastk run`` write it."""
     from fastk.face.masked_dataset import write_masked_dataset
+    from fastk.trust.mask_audit import audit_masks
 
     return write_masked_dataset(samples, out, keep=KEEP, detector=fastk.create("landmarks", "dlib"),
-                                area_set=AreaSet.load("paper"), show_progress=False, **kw)
+                                area_set=AreaSet.load("paper"), show_progress=False, audit=audit_masks, **kw)
 
 
 def test_per_image_masks_leak_the_label_and_the_audit_says_so(zoomed, tmp_path):

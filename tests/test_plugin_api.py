@@ -23,7 +23,7 @@ from tests.plugin_install import EXAMPLES, pip_install, run_package_tests
 
 ROOT = Path(__file__).parents[1]
 EXPORTS = {"LandmarkDetector": "fastk.face.landmarks", "Face": "fastk.face.landmarks", "NoFace": "fastk.face.landmarks",
-           "Candidate": "fastk.face.landmarks", "CamMethod": "fastk.explain.cam", "CamTarget": "fastk.explain.cam",
+           "Candidate": "fastk.face.landmarks", "CamMethod": "fastk.explain.cam", "CamTarget": "fastk.model.backbones",
            "Backbone": "fastk.model.backbones", "AreaSelector": "fastk.explain.selection", "Dataset": "fastk.data.datasets",
            "Sample": "fastk.data.datasets", "Protocol": "fastk.data.protocols", "ProtocolSplit": "fastk.data.protocols"}
 

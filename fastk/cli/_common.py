@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 
 from fastk import defaults
-from fastk.run._config_schema import MAX_SIDE, MIN_SIDE
+from fastk.model.checkpoints import MAX_SIDE, MIN_SIDE
 
 console = Console(highlight=False, soft_wrap=True)  # a file path must stay on one line
 

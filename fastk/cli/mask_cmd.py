@@ -53,6 +53,7 @@ def command(ctx, path, importance_file, select, dataset, dataset_options, landma
     from fastk.face.alignment import Alignment
     from fastk.face.areas import AreaSet
     from fastk.face.masked_dataset import write_masked_dataset
+    from fastk.trust.mask_audit import audit_masks
 
     try:
         record = json.loads(Path(importance_file).read_text())
@@ -75,7 +76,7 @@ def command(ctx, path, importance_file, select, dataset, dataset_options, landma
         stats = write_masked_dataset(load_samples(dataset, path, key_values(dataset_options, "--dataset-option")), out, keep=keep,
                                      detector=fastk.create("landmarks", landmarks), area_set=AreaSet.load(areas),
                                      mode=mode, size=size, source_root=path if path.is_dir() else path.parent,
-                                     alignment=alignment)
+                                     alignment=alignment, audit=audit_masks)
         stats["selector"] = selector.describe()
         stats["input"] = input_record(stats, alignment, areas, landmarks, size)
         write_json(Path(out) / "mask.json", stats, indent=2)

@@ -50,7 +50,7 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
 
     from fastk.cli._common import load_samples
     from fastk.common.jsonsafe import dumps, jsonable, write_json
-    from fastk.explain.explore import ExploreSettings
+    from fastk.explain.explore_settings import ExploreSettings
     from fastk.model.checkpoints import load_checkpoint
     from fastk.trust.check_subset import source_name
     from fastk.trust.sanity import label_randomisation_check, randomisation_check

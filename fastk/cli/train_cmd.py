@@ -87,7 +87,7 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
     from fastk.common.distributed import world
     from fastk.data.splits import require_both_classes
     from fastk.face.face_check import check_faces, require_usable, write_skipped
-    from fastk.face.framing import record_framing
+    from fastk.model.checkpoints import record_framing
     from fastk.model.training import subject_split, train
     from fastk.model.training.evaluate import evaluate_checkpoint
 

@@ -10,7 +10,7 @@ carry no label, an AUC near 1 names a shortcut (the demo set's tests ask for <= 
 
 Features per file: the JPEG quantisation tables as stored (PIL's ``quantization``; zeros for files
 without them), width, height, file size, and a global colour histogram (8 bins per channel, shares);
-with a landmark detector also the face's geometry in the image (:func:`geometry`: box size and
+with a landmark detector also the face's geometry in the image (:func:`fastk.face.geometry.geometry`: box size and
 centre, inter-ocular distance, eye-line angle). Images where the detector finds no face are left out
 of the geometry audit (a detector-based pipeline drops them too) and counted.
 """
@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from fastk.face.geometry import GEOMETRY, geometry
 from fastk.trust.audit_classifier import feature_audit
 
 BINS = 8
 TABLE_SIZE = 64
-GEOMETRY = ("face_width", "face_height", "centre_x", "centre_y", "inter_ocular", "eye_angle")
 
 
 def image_statistics(path: str | Path) -> np.ndarray:
@@ -55,18 +55,6 @@ def feature_names() -> list[str]:
 def audit_features(paths: Sequence[str | Path]) -> np.ndarray:
     """One row of :func:`image_statistics` per file."""
     return np.stack([image_statistics(p) for p in paths])
-
-
-def geometry(points68: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Where and how large the face is, as shares of the image (:data:`GEOMETRY`): the landmarks' box
-    width, height and centre, the eye centres' distance, and the eye line's angle in degrees."""
-    h, w = shape[:2]
-    pts = np.asarray(points68, dtype=np.float64)
-    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
-    left, right = pts[36:42].mean(axis=0), pts[42:48].mean(axis=0)
-    dx, dy = right - left
-    return np.array([(x1 - x0) / w, (y1 - y0) / h, (x0 + x1) / 2 / w, (y0 + y1) / 2 / h,
-                     np.hypot(dx, dy) / w, np.degrees(np.arctan2(dy, dx))])
 
 
 def geometry_features(samples: Sequence[Any], detector, cache=None) -> tuple[np.ndarray, np.ndarray]:

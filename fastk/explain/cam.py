@@ -1,8 +1,9 @@
-"""CAM methods: the base class plugins subclass, and the target a backbone hands them.
+"""CAM methods: the base class plugins subclass.
 
-Why a :class:`CamTarget`: *what* is explained (a class logit, LGSC's cue score) and *where* (the target
-layer) belong to the backbone, not to the CAM method. The backbone names its targets; the CAM method
-only computes maps; every result records the target's name so two explanations are never mixed up.
+A method explains a :class:`~fastk.model.backbones.CamTarget` the backbone hands it: *what* is explained
+(a class logit, LGSC's cue score) and *where* (the target layer) belong to the backbone, not to the CAM
+method. The CAM method only computes maps; every result records the target's name so two explanations
+are never mixed up.
 """
 
 from __future__ import annotations
@@ -10,43 +11,18 @@ from __future__ import annotations
 import abc
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from fastk.model.backbones import CamTarget
 from fastk.plugin.registry import Plugin
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-
-@dataclass(frozen=True)
-class CamTarget:
-    """What a CAM explains: ``model(x)[:, output_index]`` at ``target_layers``.
-
-    ``model`` must return a ``(batch, outputs)`` tensor (a backbone wraps multi-output models).
-    """
-
-    name: str
-    description: str
-    model: Any  # torch.nn.Module
-    target_layers: list
-    layer_name: str
-    output_index: int
-    #: True when ``model(x)`` is exactly the backbone's :meth:`~fastk.model.backbones.Backbone.logits`, so the
-    #: outputs of a CAM pass also give the spoof probability (no second forward pass; not in :meth:`record`:
-    #: it changes no number).
-    gives_logits: bool = False
-
-    def record(self) -> dict[str, Any]:
-        """What goes into every result file next to the maps."""
-        return {
-            "target": self.name,
-            "target_description": self.description,
-            "target_layer": self.layer_name,
-            "output_index": self.output_index,
-        }
+#: CamTarget lives with the backbones that hand it out; importable from here too.
+__all__ = ["CamMethod", "CamTarget", "eval_mode", "normalise_maps", "resize_maps"]
 
 
 class CamMethod(Plugin):

@@ -18,14 +18,13 @@ A lock file (:mod:`fastk.common.locks`) keeps a second writer out of the folder 
 from __future__ import annotations
 
 from collections.abc import Generator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import fastk
-from fastk import defaults
 from fastk.common.distributed import all_gather, decided_by_main, main_holds, world
 from fastk.common.jsonsafe import write_json
 from fastk.common.progress import progress_bar
@@ -34,6 +33,7 @@ from fastk.explain.cam import resize_maps
 from fastk.explain.cam_memo import CamMemo
 from fastk.explain.explore_files import BASE_COLUMNS, check_resume, finish, read_area_rows, read_rows
 from fastk.explain.explore_output import Overlays, Part, Writer
+from fastk.explain.explore_settings import ExploreResult, ExploreSettings
 from fastk.explain.face_heat import heat_on_face
 from fastk.explain.importance import area_scores
 from fastk.face.areas import AreaSet
@@ -44,35 +44,6 @@ __all__ = ["BASE_COLUMNS", "ExploreResult", "ExploreSettings", "explore", "finis
 
 #: Settings that cannot change any number (the CAM runs in eval mode, so batches are independent).
 COSMETIC = {"batch_size"}
-
-
-
-@dataclass
-class ExploreSettings:
-    """Everything that changes the numbers; a resumed run must use the same."""
-
-    landmarks: str = defaults.LANDMARKS
-    cam: str = defaults.CAM
-    cam_target: str | None = None
-    target_layer: str | None = None
-    areas: str = defaults.AREAS
-    batch_size: int = 16
-    n_boot: int = 1000
-    seed: int = 0
-    overlays: int = 12  # per group: real, and each attack type
-    group_by: list[str] = field(default_factory=lambda: ["label", "attack_type", "lighting"])
-
-
-@dataclass
-class ExploreResult:
-    out_dir: Path
-    summary: dict[str, Any]
-    processed: int
-    skipped: list[tuple[str, str]]
-
-    @property
-    def importance(self) -> dict[str, dict[str, float]]:
-        return self.summary["overall"]
 
 
 def explore(

@@ -10,18 +10,16 @@ import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from fastk.common.jsonsafe import write_json
 from fastk.errors import ConfigError, FastkError
+from fastk.explain.explore_settings import ExploreResult, ExploreSettings
 from fastk.explain.face_heat import on_face
 from fastk.explain.figures import importance_bar_chart
 from fastk.explain.importance import as_float, importance_vector, no_signal, summarize, summarize_by
-
-if TYPE_CHECKING:  # pragma: no cover
-    from fastk.explain.explore import ExploreResult, ExploreSettings
 
 #: Columns of ``per_image.csv`` before the samples' metadata and the area scores.
 BASE_COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "detector", "faces_found", "framing",
@@ -110,7 +108,6 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
             title=f"Area importance ({record['settings']['cam']} on {target}, {record['settings']['landmarks']} areas)",
             note=f"{len(rows)} images; {len(skipped)} skipped",
         )
-    from fastk.explain.explore import ExploreResult
 
     return ExploreResult(out, summary, len(rows), skipped)
 

@@ -9,12 +9,12 @@ over-reading.
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from fastk.explain.ranking_stats import quiet_nan_warnings, rank_correlations
 
 
 def as_float(v: Any) -> float:
@@ -52,14 +52,6 @@ def mean_with_bootstrap_ci(
         alpha = (1 - level) / 2
         lo, hi = np.nanquantile(boots, [alpha, 1 - alpha], axis=0)
     return mean, lo, hi
-
-
-@contextlib.contextmanager
-def quiet_nan_warnings() -> Iterator[None]:
-    """Silence numpy's 'mean of empty slice' for areas absent from some resamples (NaN is the answer)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield
 
 
 def summarize(
@@ -117,8 +109,6 @@ def no_signal(importance: Mapping[str, float]) -> str | None:
 def rank_agreement(a: Mapping[str, float], b: Mapping[str, float], k: int = 4) -> dict[str, float]:
     """Spearman rho, Kendall tau (:func:`fastk.explain.ranking_stats.rank_correlations`) and top-k Jaccard between
     two area-importance vectors, over the areas both have."""
-    from fastk.explain.ranking_stats import rank_correlations  # here: ranking_stats imports this module
-
     areas = sorted(set(a) & set(b))
     rho, tau = rank_correlations([a[x] for x in areas], [b[x] for x in areas])
     top = lambda v: set(sorted(v, key=lambda x: -v[x])[:k])  # noqa: E731

@@ -8,18 +8,26 @@ are broken by the areas' order, so ranks are reproducible.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from fastk.explain.importance import quiet_nan_warnings
-
 #: Pairwise agreement measures of :func:`agreement` (Krishna et al. 2022 plus two rank correlations).
 AGREEMENT_METRICS = ("spearman", "kendall", "feature_agreement", "rank_agreement", "sign_agreement",
                      "signed_rank_agreement", "pairwise_rank_agreement", "sign_agreement_all")
+
+
+@contextlib.contextmanager
+def quiet_nan_warnings() -> Iterator[None]:
+    """Silence numpy's 'mean of empty slice' for areas absent from some resamples (NaN is the answer)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
 
 
 def ranks(values: np.ndarray) -> np.ndarray:
@@ -226,8 +234,7 @@ def benjamini_hochberg(p: ArrayLike) -> np.ndarray:
     return false_discovery_control(np.asarray(p, dtype=np.float64), method="bh")
 
 
-#: Kept under this name for the callers of this module; one implementation in fastk.explain.importance.
-_no_warnings = quiet_nan_warnings
+_no_warnings = quiet_nan_warnings  # the name this module's callers know
 
 
 def _f(x: Any) -> float:

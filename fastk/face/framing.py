@@ -5,17 +5,17 @@ Why: every backbone squashes its input to a fixed square. A model trained on tig
 face in a large scene) sees a face a fraction of the size it learnt on, plus background it never
 saw. Reported in issue 14 on real phone captures: AUC 0.71 on raw frames against 0.79 on face crops.
 
-So training records, in the checkpoint's ``meta["framing"]``, where the detected face box sits in
-the training images (median width and height of the box as a share of the image's, and the box
-centre), and prediction crops an image whose face is clearly smaller than that (by more than
-:data:`TOLERANCE`) to a window that puts the face box at the same relative size and place. An image
-framed like the training images, or with a larger face, is used as it is. Nothing is padded: a
-window that would leave the image is shifted inside it, or cut to it.
+So training records, in the checkpoint's ``meta["framing"]`` (written by
+:func:`fastk.model.checkpoints.record_framing`), where the detected face box sits in the training
+images (median width and height of the box as a share of the image's, and the box centre), and
+prediction crops an image whose face is clearly smaller than that (by more than :data:`TOLERANCE`) to
+a window that puts the face box at the same relative size and place. An image framed like the
+training images, or with a larger face, is used as it is. Nothing is padded: a window that would
+leave the image is shifted inside it, or cut to it.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,23 +61,6 @@ def framing_stats(samples, detector, cache) -> dict[str, Any]:
     stats.update({"face_width_p10": round(float(np.percentile(widths, 10)), 4),
                   "face_width_p90": round(float(np.percentile(widths, 90)), 4),
                   "images": len(rows), "detector": detector.name, "tolerance": TOLERANCE})
-    return stats
-
-
-def record_framing(checkpoint: str | Path, train_samples, detector, cache) -> dict:
-    """Add ``meta["framing"]`` (:func:`framing_stats`) to a saved checkpoint; ``{}`` if none.
-
-    Done after training, by re-saving the best checkpoint (``fastk train`` does this): the trainer
-    saves it several times, and the framing depends only on the training images.
-    """
-    from fastk.model.checkpoints import load_checkpoint, save_checkpoint
-
-    if detector is None:
-        return {}
-    stats = framing_stats(train_samples, detector, cache)
-    if stats:
-        backbone, model, meta = load_checkpoint(checkpoint)
-        save_checkpoint(checkpoint, backbone, model, {**meta, "framing": stats})
     return stats
 
 

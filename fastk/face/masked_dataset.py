@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +68,7 @@ class MaskRecipe:
 def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_set, cache=None,
                          mode: str = "blackout", size: int | None = None, source_root=None,
                          show_progress: bool = True, jpeg_quality: int = 90, alignment: Alignment | None = None,
-                         prealigned: bool = False) -> dict:
+                         prealigned: bool = False, audit: Callable[..., dict] | None = None) -> dict:
     """Write each sample with only ``keep`` areas visible (``mode`` = ``blackout`` or ``crop``), or
     aligned (``align``; see :class:`MaskRecipe` for ``alignment`` and ``prealigned``).
 
@@ -75,8 +76,11 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
     see :func:`fastk.face.masking.masked_layout`), so an existing split or label layout carries over; nothing
     is ever written outside ``out_dir`` or over a source. Images without a face are listed in
     ``skipped.csv``. Returns counts, the mean share of pixels kept, storage before and after (mean
-    JPEG at ``jpeg_quality`` and PNG bytes per image), which detector found the faces, and the mask
-    audit (``mask_audit``, :func:`fastk.trust.mask_audit.audit_masks`). A lock file keeps a second writer out.
+    JPEG at ``jpeg_quality`` and PNG bytes per image), which detector found the faces, and, given an
+    ``audit``, the mask audit (``mask_audit``): ``audit(samples, features, recipe)`` on the written
+    samples and their outline's numbers (:func:`fastk.face.geometry.mask_features`). ``fastk mask`` and
+    ``fastk run`` pass :func:`fastk.trust.mask_audit.audit_masks`, which sits in a layer above this one.
+    A lock file keeps a second writer out.
 
     Under ``torchrun`` each rank masks every N-th image and writes its files (``out_dir`` must be on a
     file system all ranks share); rank 0 writes ``skipped.csv`` and every rank returns the same summary,
@@ -87,14 +91,19 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
 
     recipe = MaskRecipe(mode, tuple(keep), area_set, alignment, prealigned, size)
     with main_holds(lambda: FolderLock(out_dir, "fastk mask")):
-        return _write(samples, Path(out_dir), recipe, detector, cache, source_root, show_progress, jpeg_quality)
+        summary, kept = _write(samples, Path(out_dir), recipe, detector, cache, source_root, show_progress, jpeg_quality)
+    if audit is not None and recipe.mode != "align":
+        summary["mask_audit"] = audit([s for s, _ in kept], np.stack([r["features"] for _, r in kept])
+                                      if kept else np.zeros((0, 1)), recipe)
+    return summary
 
 
-def _write(samples, out: Path, recipe: MaskRecipe, detector, cache, source_root, show_progress, jpeg_quality) -> dict:
+def _write(samples, out: Path, recipe: MaskRecipe, detector, cache, source_root, show_progress,
+           jpeg_quality) -> tuple[dict, list[tuple[Any, dict]]]:
+    """The summary, and each written sample with its record (in the samples' order)."""
     from fastk.common.distributed import all_gather, world
     from fastk.common.progress import progress_bar
     from fastk.face.landmark_cache import LandmarkCache
-    from fastk.trust.mask_audit import audit_masks
 
     cache = cache or LandmarkCache()
     paths = [Path(s.path) for s in samples]
@@ -115,11 +124,7 @@ def _write(samples, out: Path, recipe: MaskRecipe, detector, cache, source_root,
             csv.writer(f).writerows([["path", "reason"], *[[r["path"], r["skipped"]] for r in done if "skipped" in r]])
     written = [r for r in done if "skipped" not in r]
     summary = _summary(recipe, len(paths), written, Counter(r["detector"] for r in written), jpeg_quality)
-    if recipe.mode != "align":
-        kept = [(s, r) for s, r in zip(samples, done) if "skipped" not in r]
-        summary["mask_audit"] = audit_masks([s for s, _ in kept], np.stack([r["features"] for _, r in kept])
-                                            if kept else np.zeros((0, 1)), recipe)
-    return summary
+    return summary, [(s, r) for s, r in zip(samples, done) if "skipped" not in r]
 
 
 def _prepared(path: Path, recipe: MaskRecipe, fixed, detector, cache) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | str:
@@ -153,7 +158,7 @@ def _prepared(path: Path, recipe: MaskRecipe, fixed, detector, cache) -> tuple[n
 def _mask_one(path: Path, dest: Path, recipe: MaskRecipe, fixed, detector, cache, jpeg_quality) -> dict:
     """Mask one image and write it to ``dest``; what the summary and the audit need of it (or why it was skipped)."""
     from fastk.data.images import write_image
-    from fastk.trust.mask_audit import mask_features
+    from fastk.face.geometry import mask_features
 
     found = _prepared(path, recipe, fixed, detector, cache)
     if isinstance(found, str):

@@ -1,4 +1,5 @@
-"""FAS backbones: the base class plugins subclass.
+"""FAS backbones: the base class plugins subclass, and the :class:`CamTarget` a backbone hands a CAM method
+(*what* is explained and *where* belong to the backbone, not to the CAM method).
 
 A backbone is a light adapter around a torch model: it builds the model, turns images into the
 tensors the model wants, turns outputs into a spoof probability, and names its CAM targets. Keeping
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 import abc
 import inspect
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
 from fastk.errors import FastkError
-from fastk.explain.cam import CamTarget
 from fastk.plugin._spec import format_value, spec_arg_names
 from fastk.plugin.registry import Plugin
 
@@ -27,6 +28,34 @@ if TYPE_CHECKING:  # pragma: no cover
 
 LABELS = ("real", "spoof")
 _B = TypeVar("_B", bound="Backbone")
+
+
+@dataclass(frozen=True)
+class CamTarget:
+    """What a CAM explains: ``model(x)[:, output_index]`` at ``target_layers``.
+
+    ``model`` must return a ``(batch, outputs)`` tensor (a backbone wraps multi-output models).
+    """
+
+    name: str
+    description: str
+    model: Any  # torch.nn.Module
+    target_layers: list
+    layer_name: str
+    output_index: int
+    #: True when ``model(x)`` is exactly the backbone's :meth:`~fastk.model.backbones.Backbone.logits`, so the
+    #: outputs of a CAM pass also give the spoof probability (no second forward pass; not in :meth:`record`:
+    #: it changes no number).
+    gives_logits: bool = False
+
+    def record(self) -> dict[str, Any]:
+        """What goes into every result file next to the maps."""
+        return {
+            "target": self.name,
+            "target_description": self.description,
+            "target_layer": self.layer_name,
+            "output_index": self.output_index,
+        }
 
 
 class Backbone(Plugin):

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from fastk.errors import CheckpointError
-from fastk.run._config_schema import MAX_SIDE, MIN_SIDE
+from fastk.face.framing import framing_stats
+from fastk.plugin.plugins import create
+
+MIN_SIDE = 32  # the smallest input side (the run's own crop-size rule produces no smaller one)
+# The largest input side: FAS models train at 112-256 px, and at 1024 one decoded image is already 3 MiB
+# (12 MiB as floats), so a batch of 32 needs 400 MiB; a larger side is a typo (100000 asked for 30 GB).
+MAX_SIDE = 1024
 
 FORMAT = "fastk-checkpoint"
 VERSION = 3
@@ -65,7 +71,7 @@ def _meta_hash(backbone: dict[str, Any], meta: dict[str, Any]) -> str:
 def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | None = None) -> Path:
     """Write atomically (temp file + rename) so an interrupted save never leaves a torn file.
 
-    Both hashes are computed here, so every writer (the trainer, :func:`fastk.face.framing.record_framing`
+    Both hashes are computed here, so every writer (the trainer, :func:`record_framing`
     adding the framing) stores hashes that match what it wrote. A failed write (a full disk) raises an
     ``OSError`` naming the file, and leaves no temp file behind.
     """
@@ -186,15 +192,13 @@ def _check_keys(p: Path, payload: dict[str, Any]) -> None:
 
 def load_checkpoint(path: str | Path, *, device: str = "cpu"):
     """``(backbone, model, meta)`` rebuilt from a checkpoint; the model is in eval mode."""
-    import fastk
-
     payload = read_checkpoint(path)
     cfg = payload["backbone"]
     options = cfg.get("options") or {}
     if not isinstance(options, dict):
         raise CheckpointError(f"{path}: checkpoint's backbone 'options' is not a mapping")
     try:
-        backbone = fastk.create("backbone", cfg["spec"], input_size=cfg.get("input_size"), **options)
+        backbone = create("backbone", cfg["spec"], input_size=cfg.get("input_size"), **options)
     except TypeError as err:  # options this backbone does not take
         raise CheckpointError(f"{path}: backbone {cfg['spec']!r} cannot be rebuilt from the checkpoint ({err})") from None
     model = backbone.build()
@@ -206,6 +210,21 @@ def load_checkpoint(path: str | Path, *, device: str = "cpu"):
                               f"{cause}") from None
     model.to(device).eval()
     return backbone, model, payload.get("meta", {})
+
+
+def record_framing(checkpoint: str | Path, train_samples, detector, cache) -> dict:
+    """Add ``meta["framing"]`` (:func:`fastk.face.framing.framing_stats`) to a saved checkpoint; ``{}`` if none.
+
+    Done after training, by re-saving the best checkpoint (``fastk train`` does this): the trainer
+    saves it several times, and the framing depends only on the training images.
+    """
+    if detector is None:
+        return {}
+    stats = framing_stats(train_samples, detector, cache)
+    if stats:
+        backbone, model, meta = load_checkpoint(checkpoint)
+        save_checkpoint(checkpoint, backbone, model, {**meta, "framing": stats})
+    return stats
 
 
 def weights_difference(model: dict[str, Any], stored: dict[str, Any]) -> str | None:

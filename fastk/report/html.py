@@ -16,6 +16,7 @@ from typing import Any
 
 from fastk.errors import ConfigError
 from fastk.report import mask_audit_html, sections
+from fastk.report.style import CSS
 
 COMPARISON_COLUMNS = [
     ("precision", "P", "{:.3f}"),
@@ -34,20 +35,6 @@ EFFICIENCY_COLUMNS = [
     ("jpeg_bytes_mean", "JPEG bytes / image", "{:,.0f}"),
     ("png_bytes_mean", "PNG bytes / image", "{:,.0f}"),
 ]
-
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;margin:.6em 0} td,th{border:1px solid #ddd;padding:.3em .6em;text-align:right}
-th{background:#f4f4f4} td:first-child,th:first-child{text-align:left}
-.figs{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start} .figs figure{margin:0}
-figcaption{font-size:.85em;color:#555;max-width:360px} .overlays img{width:160px;height:auto;margin:2px}
-.note{background:#fff8e1;border-left:4px solid #f0ad4e;padding:.5em 1em;margin:1em 0}
-.finding{background:#e8f4fd;border-left:4px solid #2a7ab9;padding:.6em 1em;margin:1em 0;font-size:1.1em}
-.warn{background:#fdecea;border-left-color:#d9534f}
-.muted{color:#666;font-size:.9em} code{background:#f4f4f4;padding:0 .2em}
-"""
-
 
 def _img(run_dir: Path, rel: str, alt: str, width: int | None = None) -> str:
     p = run_dir / rel

@@ -6,13 +6,14 @@ fragment; an absent part gives an empty string, so reports of older runs still r
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 from pathlib import Path
 from typing import Any
 
 from fastk.explain import face_heat
+from fastk.report.stability_html import stability_section
+from fastk.report.style import figure_html
 
 e = html.escape
 
@@ -29,16 +30,6 @@ def images_line(result: dict[str, Any]) -> str:
 
     subset = result.get("subset")
     return f"<p class='muted'>Images of this check: {e(makeup_line(subset))}.</p>" if subset else ""
-
-
-def figure_html(folder: Path, rel: str | None, caption: str, prefix: str = "") -> str:
-    """A PNG below ``folder`` embedded as a data URI in a captioned ``<figure>`` (empty when missing);
-    ``data-source`` names it ``prefix + rel`` (its path from the run folder)."""
-    if not rel or not (folder / rel).is_file():
-        return ""
-    data = base64.b64encode((folder / rel).read_bytes()).decode()
-    return (f"<figure><img src='data:image/png;base64,{data}' alt='{e(caption[:60])}' data-source='{e(prefix + rel)}' "
-            f"width='520'><figcaption>{e(caption)}</figcaption></figure>")
 
 
 def on_face(importance: dict[str, Any], grid: dict[str, Any] | None = None,
@@ -133,7 +124,6 @@ def stability(report: dict[str, Any], run: Path) -> str:
     result = report.get("stability")
     if not result:
         return ""
-    from fastk.report.stability_html import stability_section
 
     sel = report.get("selection", {})
     p = sel.get("p_selected_set")

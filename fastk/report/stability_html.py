@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fastk.report.sections import figure_html
+from fastk.report.style import CSS, figure_html
 
 CAPTIONS = {
     "rank_heatmap": "P(rank = r) for each area over the grid's cells and the image resamples; the dashed line "
@@ -74,8 +74,6 @@ def stability_section(result: Mapping[str, Any], out_dir: str | Path, *, heading
 
 def write_stability_html(result: Mapping[str, Any], out_dir: str | Path) -> Path:
     """``out_dir/stability.html``: the section as a page of its own, in the report's style."""
-    from fastk.report.html import CSS
-
     out = Path(out_dir)
     page = (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>fastk stability</title>"
             f"<style>{CSS}</style></head><body><h1>fastk stability</h1>{stability_section(result, out)}"

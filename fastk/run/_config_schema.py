@@ -14,13 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from fastk.errors import FastkError
+from fastk.model.checkpoints import MAX_SIDE, MIN_SIDE
 from fastk.plugin._options import did_you_mean
 
 SEED_MAX = 2**32 - 1  # numpy's legacy seeding and many CUDA paths take 32-bit seeds
-MIN_SIDE = 32  # the smallest input the run's own crop-size rule produces
-# The largest input side: FAS models train at 112-256 px, and at 1024 one decoded image is already 3 MiB
-# (12 MiB as floats), so a batch of 32 needs 400 MiB; a larger side is a typo (100000 asked for 30 GB).
-MAX_SIDE = 1024
 N_BOOT_MAX = 100_000  # the bootstrap holds n_boot x images indices in memory
 
 

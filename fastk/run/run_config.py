@@ -3,8 +3,8 @@
 Why: the steps of ``fastk run`` read ``config.train.epochs`` rather than ``cfg["train"]["epochs"]``,
 so a misspelt key is an AttributeError at the line that has it (and a type checker sees it), not a
 KeyError an hour into a run. The defaults live here, on the fields (or on the library dataclass a
-section feeds: :class:`~fastk.trust.stability_grid.StabilityConfig`, :class:`~fastk.trust.faithfulness.FaithfulnessSettings`,
-:class:`~fastk.model.training.trainer.TrainConfig`); :data:`fastk.run.config.DEFAULTS` is derived from them.
+section feeds: :class:`~fastk.trust.stability_config.StabilityConfig`, :class:`~fastk.trust.faithfulness_settings.FaithfulnessSettings`,
+:class:`~fastk.model.training.settings.TrainConfig`); :data:`fastk.run.config.DEFAULTS` is derived from them.
 
 A :class:`RunConfig` is built once, by :meth:`RunConfig.from_dict`, from the merged dict that
 :func:`fastk.run.config.resolve` (or ``validate``) has checked; :meth:`RunConfig.to_dict` gives that dict
@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from fastk import defaults
-from fastk.explain.explore import ExploreSettings
-from fastk.model.training.trainer import TrainConfig
-from fastk.trust.faithfulness import FaithfulnessSettings
-from fastk.trust.stability_grid import StabilityConfig
+from fastk.explain.explore_settings import ExploreSettings
+from fastk.model.training.settings import TrainConfig
+from fastk.trust.faithfulness_settings import FaithfulnessSettings
+from fastk.trust.stability_config import StabilityConfig
 
 VARIANTS = ("selected", "complement", "crop")
 #: ``masking``: ``aligned`` (every face warped onto one template; one mask for every image of a variant)

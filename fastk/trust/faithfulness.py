@@ -24,14 +24,13 @@ Every draw is seeded (``seed``, image index, area set), so two machines draw the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 import fastk
-from fastk import defaults
 from fastk.common.fast_inference import channels_last, nhwc
 from fastk.common.jsonsafe import jsonable
 from fastk.common.progress import progress_bar
@@ -43,40 +42,12 @@ from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import LandmarkCache, read_and_detect
 from fastk.model.training.metrics import auc
 from fastk.trust.check_subset import require_both_classes, stratified_subset
+from fastk.trust.faithfulness_settings import FaithfulnessSettings, Prepared
 from fastk.trust.imputation import DESCRIPTIONS, REMOVALS
 from fastk.trust.paired_auc import auc_difference
 from fastk.trust.random_area_sets import pixel_fractions, random_sets
 
 SCORE = "backbone.spoof_score (the score metrics and AUC use; LGSC: mean |cue| unless score=classifier)"
-
-
-@dataclass
-class FaithfulnessSettings:
-    landmarks: str = defaults.LANDMARKS
-    areas: str = defaults.AREAS
-    methods: tuple[str, ...] = ("road", "blackout")  # the first one makes the headline
-    k: int = 4  # selected set = top k of the ranking unless given
-    n_random: int = 20
-    tolerance: float = 0.15  # relative pixel-count difference a random set may have
-    random_orders: int = 3
-    noise: float = 0.01
-    batch_size: int = 32
-    seed: int = 0
-
-
-@dataclass
-class Prepared:
-    """Images at the model's input size with each area's mask there, ready for removal."""
-
-    samples: list[Sample]
-    images: list[np.ndarray]
-    masks: np.ndarray  # (images, areas, S, S) bool
-    areas: list[str]
-    skipped: list[tuple[str, str]]
-
-    @property
-    def labels(self) -> np.ndarray:
-        return np.array([s.label for s in self.samples])
 
 
 def prepare(samples: Sequence[Sample], backbone, settings: FaithfulnessSettings | None = None, *,

@@ -26,30 +26,12 @@ from typing import Any
 
 import numpy as np
 
+from fastk.face.geometry import GRID
 from fastk.trust.audit_classifier import LEAK_AUC, feature_audit
-
-GRID = 32  # the binary mask's side in the audit's features
-
-
-def mask_features(keep: np.ndarray, points68: np.ndarray, shape: tuple[int, ...], *, crop: bool = False) -> np.ndarray:
-    """What the outline tells: the mask as written at 32x32 (the box's content for a crop), the kept
-    share, the kept box (left, top, right, bottom, width, height as shares of the image) and the face's
-    geometry (:func:`fastk.demo.shortcut_audit.geometry`)."""
-    import cv2
-
-    from fastk.demo.shortcut_audit import geometry
-    from fastk.face.masking import roi_box
-
-    h, w = keep.shape
-    x0, y0, x1, y1 = roi_box(keep, margin=0.0) if keep.any() else (0, 0, w, h)
-    shown = keep[y0:y1, x0:x1] if crop else keep
-    small = cv2.resize(shown.astype(np.float32), (GRID, GRID), interpolation=cv2.INTER_AREA).ravel()
-    box = [x0 / w, y0 / h, x1 / w, y1 / h, (x1 - x0) / w, (y1 - y0) / h]
-    return np.concatenate([small, [keep.mean()], box, geometry(points68, shape)]).astype(np.float64)
 
 
 def audit_masks(samples: Sequence[Any], features: np.ndarray, recipe=None, *, folds: int = 5) -> dict[str, Any]:
-    """The leak: out-of-fold AUC of ``features`` (one :func:`mask_features` row per sample) for the
+    """The leak: out-of-fold AUC of ``features`` (one :func:`fastk.face.geometry.mask_features` row per sample) for the
     samples' labels, folds by subject; ``{"applies": False, "why"}`` without labels of both classes."""
     y = np.array([getattr(s, "label", -1) for s in samples])
     rows = np.flatnonzero(np.isin(y, (0, 1)))

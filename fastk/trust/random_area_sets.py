@@ -7,14 +7,11 @@ the input averaged over images, and the draw is seeded so every machine picks th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fastk.errors import ConfigError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from fastk.trust.faithfulness import FaithfulnessSettings, Prepared
+from fastk.trust.faithfulness_settings import FaithfulnessSettings, Prepared
 
 
 def pixel_fractions(data: Prepared) -> np.ndarray:

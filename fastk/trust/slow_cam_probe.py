@@ -16,7 +16,7 @@ from fastk.data.datasets import Sample
 from fastk.trust.stability_cells import _safe
 
 if TYPE_CHECKING:  # pragma: no cover
-    from fastk.trust.stability_grid import StabilityConfig
+    from fastk.trust.stability_config import StabilityConfig
 
 
 def probe_slow_cams(slow: Sequence[str], cfg: StabilityConfig, loaded: Mapping[str, tuple], samples: Sequence[Sample],

@@ -2,6 +2,7 @@
 
 from fastk.data.splits import subject_split
 from fastk.model.training.evaluate import evaluate_checkpoint, predict_scores
-from fastk.model.training.trainer import TrainConfig, TrainResult, train
+from fastk.model.training.settings import TrainConfig, TrainResult
+from fastk.model.training.trainer import train
 
 __all__ = ["TrainConfig", "TrainResult", "evaluate_checkpoint", "predict_scores", "subject_split", "train"]

@@ -20,20 +20,11 @@ from fastk.common.jsonsafe import write_json
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 from fastk.run.pipeline.samples_io import read_split_file
-from fastk.run.pipeline.steps import Step
+from fastk.run.pipeline.steps import ALIGNED, Step, train_step
 from fastk.run.run_config import VARIANTS, RunConfig
 from fastk.run.runs import RunFolder
 
 __all__ = ["ALIGNED", "VARIANTS", "Pipeline", "train_step"]
-
-#: The aligned copies' folder name below ``masked/`` (``masking: aligned``).
-ALIGNED = "aligned"
-
-
-def train_step(model: str) -> str:
-    """The manifest step that trains ``model`` (``full`` or a retrain variant)."""
-    return f"train_{model}"
-
 
 def _with_defaults(saved: Any, defaults: Mapping[str, Any], top: bool = True) -> Any:
     """A saved ``config.json`` with the keys added to fastk since it was written at their defaults (at
@@ -118,7 +109,7 @@ class Pipeline:
 
     def explore_settings(self, **overrides: Any):
         """The run's exploration settings (config ``explore`` section), with ``overrides``."""
-        from fastk.explain.explore import ExploreSettings
+        from fastk.explain.explore_settings import ExploreSettings
 
         ex = self.config.explore
         settings = {"landmarks": ex.landmarks, "cam": ex.cam, "cam_target": ex.cam_target,

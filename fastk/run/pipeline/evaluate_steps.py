@@ -8,8 +8,7 @@ from typing import Any
 import numpy as np
 
 from fastk.common.jsonsafe import jsonable, write_json
-from fastk.run.pipeline.core import train_step
-from fastk.run.pipeline.steps import Step
+from fastk.run.pipeline.steps import Step, train_step
 from fastk.run.runs import Layout
 
 

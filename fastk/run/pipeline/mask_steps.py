@@ -11,9 +11,8 @@ import numpy as np
 from fastk.common.distributed import world
 from fastk.common.jsonsafe import jsonable, write_json
 from fastk.face.areas import AreaSet
-from fastk.run.pipeline.core import ALIGNED
 from fastk.run.pipeline.samples_io import common_root, moved, sample_to_json
-from fastk.run.pipeline.steps import Step
+from fastk.run.pipeline.steps import ALIGNED, Step
 from fastk.run.runs import Layout
 
 
@@ -50,6 +49,7 @@ def _write(p, name: str, splits, *, mode: str, keep: list[str] | None = None, si
     """Write ``masked/NAME`` from ``splits`` and its split file (paths moved to the written copies)."""
     from fastk.face.masked_dataset import write_masked_dataset
     from fastk.face.masking import masked_layout
+    from fastk.trust.mask_audit import audit_masks
 
     everything = [s for part in splits.values() for s in part]
     root = common_root(everything)
@@ -57,7 +57,7 @@ def _write(p, name: str, splits, *, mode: str, keep: list[str] | None = None, si
     stats = write_masked_dataset(everything, out, keep=keep or [], detector=p.detector(),
                                  area_set=AreaSet.load(p.config.explore.areas), mode=mode, size=size,
                                  source_root=root, show_progress=p.show_progress, alignment=p.alignment(),
-                                 prealigned=p.aligned and name != ALIGNED)
+                                 prealigned=p.aligned and name != ALIGNED, audit=audit_masks)
     if not world().is_main:  # under torchrun: rank 0 writes the split file
         return stats
     layout = masked_layout([s.path for s in everything], out, root)

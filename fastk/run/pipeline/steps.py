@@ -1,4 +1,6 @@
-"""What a pipeline step is: a name, the work, and the run-folder files it reads and writes."""
+"""What a pipeline step is: a name, the work, and the run-folder files it reads and writes; and the names
+the step modules share (the manifest's training steps, the aligned copies' folder). A leaf: the loop
+(:mod:`fastk.run.pipeline.core`) imports the step modules, and they import this, never the loop."""
 
 from __future__ import annotations
 
@@ -23,3 +25,12 @@ class Step:
     reads: tuple[str, ...] = ()
     writes: tuple[str, ...] = ()
     sharded: bool = False
+
+
+#: The aligned copies' folder name below ``masked/`` (``masking: aligned``).
+ALIGNED = "aligned"
+
+
+def train_step(model: str) -> str:
+    """The manifest step that trains ``model`` (``full`` or a retrain variant)."""
+    return f"train_{model}"

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastk.common.jsonsafe import jsonable
-from fastk.run.pipeline.core import train_step
-from fastk.run.pipeline.steps import Step
+from fastk.run.pipeline.steps import Step, train_step
 from fastk.run.runs import Layout
 
 
