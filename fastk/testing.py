@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from fastk.cli import make_cli
 from fastk.plugin import plugins as _plugins
 from fastk.plugin.plugins import BUILTIN_DISTRIBUTION, EntryPoint, PluginSystem
 
@@ -134,7 +135,6 @@ def cli(system: PluginSystem | None = None) -> click.Group:
     """The ``fastk`` command group as a user's shell runs it, for ``click.testing.CliRunner().invoke``:
     fastk's commands plus every command the plugins of ``system`` add (default: the process-wide
     system, which :func:`plugin_system` and the ``fastk_plugins`` fixture set). A new group each call."""
-    from fastk.cli import make_cli
 
     return make_cli(system)
 

@@ -14,8 +14,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+import fastk.cli as package
 from fastk import __version__
+from fastk.cli._common import console
+from fastk.common.distributed import launched
+from fastk.common.environment import configure_threads
 from fastk.errors import FastkError
+from fastk.plugin.plugins import plugin_system
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.plugin.plugins import PluginSystem
@@ -100,7 +105,6 @@ def cli(ctx: click.Context) -> None:
     Explore which face areas an FAS model relies on (landmarks + CAM + area importance), keep only
     those areas, and retrain. Every part is a plugin: see `fastk plugins` and `fastk list KIND`.
     """
-    from fastk.common.distributed import launched
 
     name = ctx.invoked_subcommand
     if launched().sharded and name not in TORCHRUN_COMMANDS:
@@ -113,7 +117,6 @@ def _add_core_commands(group: click.Group) -> None:
     import importlib
     import pkgutil
 
-    import fastk.cli as package
 
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
         if info.name.endswith("_cmd"):
@@ -127,7 +130,6 @@ def make_cli(system: PluginSystem | None = None) -> click.Group:
     """The whole ``fastk`` command group as a user's shell runs it: fastk's own commands plus those the
     plugins of ``system`` add (default: the process-wide plugin system). A new group each call, so a
     test can build one per plugin system (``fastk.testing.cli``); :data:`cli` holds fastk's own only."""
-    from fastk.plugin.plugins import plugin_system
 
     group = FastkGroup("fastk", commands=dict(cli.commands), params=list(cli.params), callback=cli.callback,
                        help=cli.help)
@@ -137,13 +139,10 @@ def make_cli(system: PluginSystem | None = None) -> click.Group:
 
 def main() -> None:
     """Console-script entry point: threading defaults (before torch loads), plugins' commands, then run."""
-    from fastk.common.distributed import launched
-    from fastk.common.environment import configure_threads
 
     configure_threads()
     try:
         if not launched().is_main:  # under torchrun: one process prints, the others work quietly
-            from fastk.cli._common import console
 
             console.quiet = True
         group = make_cli()

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import click
 
+import fastk
+from fastk.errors import ConfigError
+from fastk.face.face_check import count_kinds
+
 dataset_options_option = click.option(
     "--dataset-option", "dataset_options", multiple=True, metavar="KEY=VALUE",
     help="Dataset reader option (repeatable), e.g. subject_from_name=true for the folder reader.",
@@ -22,7 +26,6 @@ def key_values(pairs, flag: str) -> dict:
     """``("k=v", ...)`` to a dict, values read as YAML scalars (``true``, ``3``, ``a,b``)."""
     import yaml
 
-    from fastk.errors import ConfigError
 
     out = {}
     for o in pairs:
@@ -35,7 +38,6 @@ def key_values(pairs, flag: str) -> dict:
 
 def load_dataset(dataset: str, path, options: dict):
     """``(samples, description)`` of a dataset plugin, with or without a path."""
-    import fastk
 
     kwargs = dict(options)
     if path is not None:
@@ -46,7 +48,6 @@ def load_dataset(dataset: str, path, options: dict):
 
 def print_skipped(console, skipped: list[dict], csv_path: Path | None, *, limit: int = 10) -> None:
     """A count in the terminal, and where the full list is (or the first ``limit`` reasons)."""
-    from fastk.face.face_check import count_kinds
 
     if not skipped:
         return

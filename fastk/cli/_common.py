@@ -12,8 +12,10 @@ import math
 import click
 from rich.console import Console
 
+import fastk
 from fastk import defaults
-from fastk.model.checkpoints import MAX_SIDE, MIN_SIDE
+from fastk.model.checkpoints import MAX_SIDE, MIN_SIDE, threshold_problem
+from fastk.run._config_schema import SCHEMA
 
 console = Console(highlight=False, soft_wrap=True)  # a file path must stay on one line
 
@@ -53,8 +55,6 @@ class ThresholdType(click.ParamType):
     name = "threshold"
 
     def convert(self, value, param, ctx):
-        from fastk.model.checkpoints import threshold_problem
-
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -66,8 +66,6 @@ class ThresholdType(click.ParamType):
 
 
 def _check_device(ctx, param, value: str | None) -> str | None:
-    from fastk.run._config_schema import SCHEMA
-
     check = SCHEMA["device"].check  # the run configuration's rule
     problem = check(value) if check and value is not None else None
     if problem:
@@ -99,7 +97,6 @@ def metrics_table(metrics_by_name: dict, title: str):
 
 def load_samples(dataset: str, path, options: dict | None = None):
     """Samples of a dataset plugin, with or without a path, with the reader's ``options`` (--dataset-option)."""
-    import fastk
 
     kwargs = {**(options or {}), **({"root": path} if path is not None else {})}
     return fastk.create("dataset", dataset, **kwargs).samples()

@@ -11,6 +11,9 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from fastk.common.distributed import main_holds
+from fastk.common.locks import FolderLock
+
 
 def locked_output(param: str, command: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Hold :class:`fastk.common.locks.FolderLock` on the folder passed as keyword ``param`` (when given) while
@@ -22,8 +25,6 @@ def locked_output(param: str, command: str) -> Callable[[Callable[..., Any]], Ca
             folder = kwargs.get(param)
             if folder is None:
                 return fn(*args, **kwargs)
-            from fastk.common.distributed import main_holds
-            from fastk.common.locks import FolderLock
 
             with main_holds(lambda: FolderLock(folder, command)):
                 return fn(*args, **kwargs)

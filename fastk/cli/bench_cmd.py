@@ -7,13 +7,19 @@ from typing import Any
 
 import click
 
+import fastk
 from fastk import defaults
 from fastk.cli._common import console, load_samples
+from fastk.common.environment import environment_record
+from fastk.common.jsonsafe import write_json
+from fastk.data.images import read_rgb
+from fastk.errors import ConfigError
+from fastk.model.checkpoints import load_checkpoint
+from fastk.run.bench import bench_cams, bench_explore, bench_training
+from fastk.run.speed import pick_batch
 
 
 def _ints(text: str) -> list[int]:
-    from fastk.errors import ConfigError
-
     try:
         return [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
@@ -40,13 +46,6 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
 
     import yaml
 
-    import fastk
-    from fastk.common.environment import environment_record
-    from fastk.common.jsonsafe import write_json
-    from fastk.data.images import read_rgb
-    from fastk.errors import ConfigError
-    from fastk.run.bench import bench_cams, bench_explore, bench_training
-    from fastk.run.speed import pick_batch
 
     opts = {}
     for o in options:
@@ -66,7 +65,6 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
                                    batch_sizes=_ints(batch_sizes), repeats=repeats,
                                    checkpoint=str(checkpoint) if checkpoint else None)
     if checkpoint:
-        from fastk.model.checkpoints import load_checkpoint
 
         bb, model, _ = load_checkpoint(checkpoint)
     else:

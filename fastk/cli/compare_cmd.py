@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from fastk.cli._common import console
+from fastk.common.jsonsafe import dumps
+from fastk.trust.stability import compare
 
 
 @click.command("compare")
@@ -17,11 +19,9 @@ def command(explorations, k, as_json) -> None:
     """Compare area rankings of several explore outputs (area_importance.json files or their folders)."""
     from rich.table import Table
 
-    from fastk.trust.stability import compare
 
     result = compare(list(explorations), k=k)
     if as_json:
-        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(result, indent=2))
         return

@@ -6,9 +6,18 @@ from pathlib import Path
 
 import click
 
+import fastk
 from fastk import defaults
 from fastk.cli._checked_inputs import dataset_options_option, face_check_option, key_values, load_dataset, print_skipped
 from fastk.cli._common import console, dataset_option, metrics_table, threshold_option
+from fastk.common.jsonsafe import write_json
+from fastk.common.locks import FolderLock
+from fastk.common.outputs import write_text
+from fastk.face.face_check import write_skipped
+from fastk.face.model_input import describe, recorded_detector
+from fastk.model.checkpoints import load_checkpoint
+from fastk.model.training.evaluate import metrics_of, score_samples
+from fastk.model.training.metrics import describe_undefined
 
 
 @click.command("evaluate")
@@ -33,7 +42,6 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
     """
     import contextlib
 
-    from fastk.common.locks import FolderLock
 
     # Its folder: one writer at a time, and never another command's (skipped.csv would replace theirs).
     with FolderLock(Path(out).parent, "fastk evaluate") if out else contextlib.nullcontext():
@@ -43,11 +51,6 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
 def _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, face_check, out) -> None:
     from rich.markup import escape
 
-    import fastk
-    from fastk.face.model_input import describe, recorded_detector
-    from fastk.model.checkpoints import load_checkpoint
-    from fastk.model.training.evaluate import metrics_of, score_samples
-    from fastk.model.training.metrics import describe_undefined
 
     samples, source = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
     backbone, model, meta = load_checkpoint(checkpoint)
@@ -78,9 +81,6 @@ def _write(out: Path, metrics: dict, scored, t: float) -> Path | None:
     import csv
     import io
 
-    from fastk.common.jsonsafe import write_json
-    from fastk.common.outputs import write_text
-    from fastk.face.face_check import write_skipped
 
     write_json(out, metrics, indent=2)
     skipped_csv = write_skipped(out.parent / "skipped.csv", scored.skipped)

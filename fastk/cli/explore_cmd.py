@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+import fastk
 from fastk.cli._checked_inputs import dataset_options_option, key_values, load_dataset
 from fastk.cli._common import (
     areas_option,
@@ -16,6 +17,11 @@ from fastk.cli._common import (
     device_option,
     landmarks_option,
 )
+from fastk.common.distributed import device as rank_device
+from fastk.errors import ConfigError
+from fastk.explain.explore import ExploreSettings, explore
+from fastk.explain.importance import importance_vector, no_signal
+from fastk.model.checkpoints import load_checkpoint
 
 
 @click.command("explore")
@@ -44,9 +50,6 @@ def command(path, dataset, dataset_options, checkpoint, backbone, landmarks, cam
     or cropped to the training framing, and masked for a retrained variant): the maps explain the input
     the model scores. per_image.csv's "framing" column says how each image was prepared.
     """
-    import fastk
-    from fastk.errors import ConfigError
-    from fastk.explain.explore import ExploreSettings, explore
 
     if (checkpoint is None) == (backbone is None):
         raise ConfigError("give exactly one of --checkpoint FILE or --backbone NAME")
@@ -55,12 +58,10 @@ def command(path, dataset, dataset_options, checkpoint, backbone, landmarks, cam
     fastk.get_registry("cam").get(cam)
     if backbone is not None:
         fastk.get_registry("backbone").get(backbone)
-    from fastk.common.distributed import device as rank_device
 
     device = rank_device(device)  # under torchrun with GPUs: this rank's own
     samples, _ = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
     if checkpoint is not None:
-        from fastk.model.checkpoints import load_checkpoint
 
         bb, model, meta = load_checkpoint(checkpoint, device=device)
     else:
@@ -81,7 +82,6 @@ def _print_summary(result) -> None:
     "most important first" would then show an order made by the tie-break alone."""
     from rich.table import Table
 
-    from fastk.explain.importance import importance_vector, no_signal
 
     flat = no_signal(importance_vector(result.importance))
     title = f"Area importance: {flat}; no ranking" if flat else "Area importance (most important first)"

@@ -7,6 +7,10 @@ from pathlib import Path
 import click
 
 from fastk.cli._common import console
+from fastk.common.jsonsafe import dumps
+from fastk.data.faces import shared_faces_dir
+from fastk.data.images import list_images, read_rgb
+from fastk.model.training.onnx_export import export_onnx
 
 
 @click.command("export")
@@ -16,10 +20,6 @@ from fastk.cli._common import console
               help="Images to compare ONNX Runtime's scores with PyTorch's (default: the shared face photos).")
 def command(checkpoint, out, check_dir) -> None:
     """Export CHECKPOINT to ONNX (input: image tensor in [-1, 1]; output: spoof score)."""
-    from fastk.common.jsonsafe import dumps
-    from fastk.data.faces import shared_faces_dir
-    from fastk.data.images import list_images, read_rgb
-    from fastk.model.training.onnx_export import export_onnx
 
     shared = shared_faces_dir()
     folder = check_dir or (shared / "images" if shared else None)

@@ -7,10 +7,18 @@ from pathlib import Path
 
 import click
 
+import fastk
 from fastk import defaults
 from fastk.cli._checked_inputs import dataset_options_option, key_values
-from fastk.cli._common import console, dataset_option
+from fastk.cli._common import console, dataset_option, load_samples
 from fastk.cli._locked import locked_output
+from fastk.common.jsonsafe import dumps
+from fastk.errors import ConfigError
+from fastk.face.areas import AreaSet
+from fastk.model.checkpoints import load_checkpoint
+from fastk.model.training import subject_split
+from fastk.trust.check_subset import makeup_line, source_name
+from fastk.trust.faithfulness import FaithfulnessSettings, faithfulness
 
 
 @click.command("faithfulness")
@@ -45,13 +53,6 @@ def command(checkpoint, path, dataset, dataset_options, importance, areas_to_tes
     """Remove areas from the images (black-out, ROAD imputation) and measure how much the spoof score
     and AUC of CHECKPOINT drop, against random area sets of the same size; writes faithfulness.json and
     figures into --out."""
-    import fastk
-    from fastk.cli._common import load_samples
-    from fastk.errors import ConfigError
-    from fastk.face.areas import AreaSet
-    from fastk.model.checkpoints import load_checkpoint
-    from fastk.trust.check_subset import source_name
-    from fastk.trust.faithfulness import FaithfulnessSettings, faithfulness
 
     if importance is None and areas_to_test is None:
         raise ConfigError("give --importance area_importance.json (the ranking to test) or --areas-to-test a,b")
@@ -74,14 +75,12 @@ def command(checkpoint, path, dataset, dataset_options, importance, areas_to_tes
     backbone, model, _ = load_checkpoint(checkpoint)
     samples = load_samples(dataset, path, key_values(dataset_options, "--dataset-option"))
     if split != "all":
-        from fastk.model.training import subject_split
 
         samples = subject_split(samples, seed=split_seed)[split]
     where = source_name("faithfulness", dataset, path, split if split != "all" else None)
     result = faithfulness(samples, backbone, model, ranking, selected=selected, settings=settings, out_dir=out,
                           show_progress=not as_json, max_images=max_images, where=where)
     if as_json:
-        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(result, indent=2))
         return
@@ -89,8 +88,6 @@ def command(checkpoint, path, dataset, dataset_options, importance, areas_to_tes
 
 
 def _read_importance(path: Path) -> dict:
-    from fastk.errors import ConfigError
-
     p = path / "area_importance.json" if path.is_dir() else path
     try:
         data = json.loads(p.read_text())
@@ -104,7 +101,6 @@ def _read_importance(path: Path) -> dict:
 def _print(result: dict, out: Path) -> None:
     from rich.table import Table
 
-    from fastk.trust.check_subset import makeup_line
 
     methods = list(result["methods"])
     table = Table("area", "share of input", *[f"{m}: AUC drop" for m in methods],

@@ -7,7 +7,15 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
+import fastk
 from fastk.cli._common import areas_option, console, landmarks_option
+from fastk.common.jsonsafe import write_json
+from fastk.common.locks import FolderLock
+from fastk.common.safepaths import child, safe_name, unique_name
+from fastk.data.images import list_images, read_rgb, write_image
+from fastk.errors import FastkError
+from fastk.explain.figures import draw_areas
+from fastk.face.areas import AreaSet
 
 
 @click.command("landmarks")
@@ -20,11 +28,6 @@ def command(images: tuple[Path, ...], landmarks: str, areas: str, out: Path) -> 
 
     Each drawing is OUT/NAME_areas.jpg, named after its image (landmarks.json says which is which).
     """
-    import fastk
-    from fastk.common.jsonsafe import write_json
-    from fastk.common.locks import FolderLock
-    from fastk.data.images import list_images
-    from fastk.face.areas import AreaSet
 
     detector = fastk.create("landmarks", landmarks)
     area_set = AreaSet.load(areas)
@@ -38,10 +41,6 @@ def command(images: tuple[Path, ...], landmarks: str, areas: str, out: Path) -> 
 def _draw(files: list[Path], detector, landmarks: str, area_set, out: Path) -> tuple[list[dict], int]:
     """One ``*_areas.jpg`` per face and its JSON record; names never collide (``x.jpg`` and ``x.png``,
     or ``a/x.jpg`` and ``b/x.jpg``, used to write one file for two images)."""
-    from fastk.common.safepaths import child, safe_name, unique_name
-    from fastk.data.images import read_rgb, write_image
-    from fastk.errors import FastkError
-    from fastk.explain.figures import draw_areas
 
     results, skipped, taken = [], 0, {"landmarks.json"}
     for f in files:

@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from fastk.cli._common import console
-from fastk.plugin.plugins import KINDS
+from fastk.common.jsonsafe import dumps
+from fastk.plugin.plugins import KINDS, plugin_system
 
 #: Narrower terminals get one entry per block instead of a table.
 TABLE_MIN_WIDTH = 100
@@ -30,7 +31,6 @@ def command(kind: str, pattern: str | None, as_json: bool) -> None:
     """List registered names of KIND, optionally filtered by a wildcard PATTERN (e.g. '*cam*')."""
     rows = list_rows(kind, pattern)
     if as_json:
-        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(rows, indent=2))
     elif not console.is_terminal:
@@ -44,7 +44,6 @@ def command(kind: str, pattern: str | None, as_json: bool) -> None:
 
 def list_rows(kind: str, pattern: str | None = None) -> list[dict[str, Any]]:
     """One dict per registered name: :func:`fastk.provenance`'s fields, the summary, the capabilities."""
-    from fastk.plugin.plugins import plugin_system
 
     system = plugin_system()
     registry = system.registry(kind)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+import fastk
 from fastk.cli._checked_inputs import dataset_options_option, key_values
 from fastk.cli._common import (
     areas_option,
@@ -17,6 +18,16 @@ from fastk.cli._common import (
     select_option,
     side_type,
 )
+from fastk.common.distributed import main_holds
+from fastk.common.jsonsafe import write_json
+from fastk.common.locks import FolderLock
+from fastk.errors import ConfigError
+from fastk.explain.importance import importance_vector
+from fastk.face.alignment import Alignment
+from fastk.face.areas import AreaSet
+from fastk.face.masked_dataset import write_masked_dataset
+from fastk.trust.audit_classifier import LEAK_AUC
+from fastk.trust.mask_audit import audit_masks
 
 
 @click.command("mask")
@@ -47,13 +58,6 @@ def command(ctx, path, importance_file, select, dataset, dataset_options, landma
     printed and in mask.json; `fastk train` on the output records the alignment and mask, so
     `fastk predict` prepares raw photos alike.
     """
-    import fastk
-    from fastk.errors import ConfigError
-    from fastk.explain.importance import importance_vector
-    from fastk.face.alignment import Alignment
-    from fastk.face.areas import AreaSet
-    from fastk.face.masked_dataset import write_masked_dataset
-    from fastk.trust.mask_audit import audit_masks
 
     try:
         record = json.loads(Path(importance_file).read_text())
@@ -67,9 +71,6 @@ def command(ctx, path, importance_file, select, dataset, dataset_options, landma
         keep = selector.select(importance_vector(summary))
     except ConfigError as err:  # e.g. all-zero heatmaps: nothing ranks, so nothing is masked
         raise ConfigError(f"{importance_file}: {err}") from None
-    from fastk.common.distributed import main_holds
-    from fastk.common.jsonsafe import write_json
-    from fastk.common.locks import FolderLock
 
     with main_holds(lambda: FolderLock(out, "fastk mask")):  # mask.json too (the writer takes it again)
         alignment = Alignment(aligned_size) if masking == "aligned" else None
@@ -97,7 +98,6 @@ def input_record(stats: dict, alignment, areas: str, landmarks: str, size: int |
 
 def _print_audit(audit: dict, masking: str) -> None:
     """The mask audit's line: can the masks alone tell real from attack (docs/masking.md)."""
-    from fastk.trust.audit_classifier import LEAK_AUC
 
     if not audit.get("applies"):
         console.print(f"mask audit: {audit.get('why', 'not measured')}", markup=False)

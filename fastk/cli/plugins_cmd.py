@@ -5,17 +5,17 @@ from __future__ import annotations
 import click
 
 from fastk.cli._common import console
+from fastk.common.jsonsafe import dumps
+from fastk.plugin.plugins import plugin_system
 
 
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (name, distribution, version, hooks).")
 def command(as_json: bool) -> None:
     """List the installed plugins (built-in ones included: they load the same way)."""
-    from fastk.plugin.plugins import plugin_system
 
     plugins = plugin_system().describe()
     if as_json:
-        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(plugins, indent=2))
         return

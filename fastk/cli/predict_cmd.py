@@ -7,8 +7,14 @@ from typing import Any
 
 import click
 
+import fastk
 from fastk import defaults
 from fastk.cli._common import threshold_option
+from fastk.common.jsonsafe import dumps
+from fastk.data.datasets import Sample
+from fastk.face.model_input import recorded_detector
+from fastk.model.checkpoints import load_checkpoint
+from fastk.model.training.evaluate import score_samples
 
 
 @click.command("predict")
@@ -28,12 +34,6 @@ def command(checkpoint, images, threshold, landmarks, face_check) -> None:
     how the image was prepared: "aligned" onto the template, "cropped" to the face the way the training
     images framed it, or "as-is" (", masked" for a retrained variant).
     """
-    import fastk
-    from fastk.common.jsonsafe import dumps
-    from fastk.data.datasets import Sample
-    from fastk.face.model_input import recorded_detector
-    from fastk.model.checkpoints import load_checkpoint
-    from fastk.model.training.evaluate import score_samples
 
     backbone, model, meta = load_checkpoint(checkpoint)
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)

@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from fastk.cli._common import console
+from fastk.report import rerender
 
 
 @click.command("report")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 def command(run_dir: Path) -> None:
     """Re-render RUN_DIR/report.html from RUN_DIR/report.json (no recomputation)."""
-    from fastk.report import rerender
 
     console.print(f"Report: {rerender(run_dir)}")

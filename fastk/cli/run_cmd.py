@@ -8,6 +8,14 @@ from pathlib import Path
 import click
 
 from fastk.cli._common import console
+from fastk.common.distributed import world
+from fastk.common.safepaths import child, plain_name
+from fastk.errors import ConfigError
+from fastk.run import config as cfgmod
+from fastk.run.pipeline import Pipeline
+from fastk.run.run_config import RunConfig
+from fastk.run.runs import Layout
+from fastk.trust.sanity import models_line
 
 
 @click.command("run")
@@ -33,15 +41,10 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
     Options come from the defaults, then --config FILE, then the flags given here. A killed run
     resumes from its last finished step with `fastk run --resume runs/NAME`.
     """
-    from fastk.run import config as cfgmod
-    from fastk.run.pipeline import Pipeline
-    from fastk.run.run_config import RunConfig
-    from fastk.run.runs import Layout
 
     if resume is not None:
         saved = Path(resume) / Layout.config
         if not saved.is_file():
-            from fastk.errors import ConfigError
 
             raise ConfigError(f"{resume}: not a fastk run folder (no {Layout.config})")
         cfg = cfgmod.load_saved(saved)  # validated like a new run's: a hand-edited file fails here, not later
@@ -51,7 +54,6 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
                      "explore.landmarks": landmarks, "explore.cam": cam, "select": select, "explore.areas": areas,
                      "train.epochs": epochs, "seed": seed, "device": device}
         cfg = cfgmod.resolve(config_file, overrides)
-        from fastk.common.safepaths import child, plain_name
 
         # Refused, not sanitised: the user must find the run where they asked for it.
         run_dir = child(runs_dir, plain_name(cfg["name"], "run name (--name or the config's 'name')"))
@@ -62,7 +64,6 @@ def command(config_file, resume, name, runs_dir, dataset, data_path, backbone, l
     pipeline = Pipeline(config, run_dir, console=console, command=" ".join(["fastk run", *args]))
     console.print(f"[bold]fastk run[/] {config.name}: results in {run_dir}/ (report: {run_dir}/report.html)")
     report = pipeline.run_all()
-    from fastk.common.distributed import world
 
     if not world().is_main:  # under torchrun rank 0 reports
         return
@@ -92,7 +93,6 @@ def _summary(pipeline) -> None:
         spread = sanity.get("spearman") or {}
         models = sanity.get("models") or {}
         if len(models) > 1:
-            from fastk.trust.sanity import models_line
 
             console.print(f"Sanity check (model randomisation, {len(models)} seed models x {len(sanity['draws'])} "
                           f"draws): [{colour}]{verdict}[/] over the seeds ({escape(models_line(models))})")

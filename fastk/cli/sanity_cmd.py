@@ -13,8 +13,17 @@ from fastk.cli._common import (
     console,
     dataset_option,
     landmarks_option,
+    load_samples,
 )
 from fastk.cli._locked import locked_output
+from fastk.common.jsonsafe import dumps, jsonable, write_json
+from fastk.errors import FastkError
+from fastk.explain.explore_settings import ExploreSettings
+from fastk.model.checkpoints import load_checkpoint
+from fastk.model.training import TrainConfig, subject_split
+from fastk.trust.check_subset import chosen, makeup_line, source_name
+from fastk.trust.faithfulness_figures import cascading_figure
+from fastk.trust.sanity import label_randomisation_check, models_line, randomisation_check
 
 
 @click.command("sanity")
@@ -48,12 +57,6 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
     (Adebayo et al. 2018) of the area importance of CHECKPOINT on PATH."""
     import tempfile
 
-    from fastk.cli._common import load_samples
-    from fastk.common.jsonsafe import dumps, jsonable, write_json
-    from fastk.explain.explore_settings import ExploreSettings
-    from fastk.model.checkpoints import load_checkpoint
-    from fastk.trust.check_subset import source_name
-    from fastk.trust.sanity import label_randomisation_check, randomisation_check
 
     backbone, model, meta = load_checkpoint(checkpoint)
     everything = load_samples(dataset, path, key_values(dataset_options, "--dataset-option"))
@@ -65,8 +68,6 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
     result = randomisation_check(everything, backbone, model, settings, draws=draws, cascading=cascading,
                                  name=names[0], other_models=others, max_images=max_images, where=where)
     if label_check:
-        from fastk.model.training import TrainConfig, subject_split
-        from fastk.trust.check_subset import chosen
 
         samples = chosen(everything, result["subset"])  # the images the randomisation check explored
         split = subject_split(everything, seed=0)
@@ -83,7 +84,6 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
         out_dir.mkdir(parents=True, exist_ok=True)
         write_json(out_dir / "sanity.json", result, indent=2)
         if result.get("cascading"):
-            from fastk.trust.faithfulness_figures import cascading_figure
 
             cascading_figure(result, out_dir / "sanity_cascading.png")
     if as_json:
@@ -105,8 +105,6 @@ def _names(paths: list[Path]) -> list[str]:
 
 def _same_recipe(first: Path, backbone, path: Path):
     """``path``'s model, refused in one line when its architecture is not ``first``'s."""
-    from fastk.errors import FastkError
-    from fastk.model.checkpoints import load_checkpoint
 
     other, model, _ = load_checkpoint(path)
     if other.config() != backbone.config():
@@ -118,7 +116,6 @@ def _same_recipe(first: Path, backbone, path: Path):
 def _print(result: dict, out_dir: Path | None) -> None:
     from rich.table import Table
 
-    from fastk.trust.check_subset import makeup_line
 
     table = Table("area", "trained", f"random weights (mean of {result['spearman']['n']})",
                   title=f"Sanity check: {result['method']}")
@@ -133,7 +130,6 @@ def _print(result: dict, out_dir: Path | None) -> None:
                   f"per-image area scores {result['mean_abs_area_score_change']:.3f} ({result['images']} images): "
                   f"[{colour}]{result['verdict']}[/] ({result['rule']})")
     if len(result["models"]) > 1:
-        from fastk.trust.sanity import models_line
 
         console.print(f"over the {len(result['models'])} models: [{colour}]{result['verdict']}[/] "
                       f"({models_line(result['models'])}; {result['rule']})")

@@ -7,8 +7,17 @@ from pathlib import Path
 
 import click
 
+import fastk
 from fastk.cli._common import areas_option, console, dataset_option
 from fastk.cli._locked import locked_output
+from fastk.common.jsonsafe import dumps
+from fastk.errors import ConfigError
+from fastk.face.landmark_cache import LandmarkCache
+from fastk.report.stability_html import write_stability_html
+from fastk.run.stability_inputs import planted_areas, read_split, run_checkpoints, run_dataset_planted
+from fastk.trust.check_subset import makeup_line
+from fastk.trust.stability_analysis import run_stability
+from fastk.trust.stability_grid import StabilityConfig, model_labels
 
 
 def _split_list(value: str | None) -> list[str] | None:
@@ -49,16 +58,9 @@ def _split_list(value: str | None) -> list[str] | None:
 def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_cams, slow_cam_seconds, detectors,
             targets, areas, k, n_boot, max_images, planted, seed, out, device, as_json) -> None:
     """How stable is the area ranking over models (seeds), CAM methods, detectors and CAM targets?"""
-    from fastk.errors import ConfigError
-    from fastk.face.landmark_cache import LandmarkCache
-    from fastk.report.stability_html import write_stability_html
-    from fastk.run.stability_inputs import planted_areas, read_split, run_dataset_planted
-    from fastk.trust.stability_analysis import run_stability
-    from fastk.trust.stability_grid import StabilityConfig, model_labels
 
     checkpoints = list(checkpoints)
     if run_dir is not None:
-        from fastk.run.stability_inputs import run_checkpoints
 
         checkpoints += run_checkpoints(run_dir)
         split_file = split_file or run_dir / "split.json"
@@ -68,7 +70,6 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
     if split_file is not None:
         samples, where = read_split(split_file, split), f"stability: split {split!r} of {split_file}"
     else:
-        import fastk
 
         ds = fastk.create("dataset", dataset, root=path) if path is not None else fastk.create("dataset", dataset)
         samples, where = ds.samples(), f"stability: dataset {ds.describe()}"
@@ -84,7 +85,6 @@ def command(path, dataset, checkpoints, run_dir, split_file, split, cams, slow_c
                            show_progress=not as_json, where=where)
     html_path = write_stability_html(result, out)
     if as_json:
-        from fastk.common.jsonsafe import dumps
 
         click.echo(dumps(result, indent=1))
         return
@@ -115,7 +115,6 @@ def _print_summary(result) -> None:
     for cam, v in (result.get("planted") or {}).get("by_cam", {}).items():
         console.print(f"planted cue ({', '.join(result['planted']['areas'])}) on top with {cam}: "
                       f"{v['p_all_on_top']:.0%} of cells x resamples")
-    from fastk.trust.check_subset import makeup_line
 
     console.print(f"images: {makeup_line(result['subset'])}")
     colour = "green" if result["verdict"]["determined"] else "yellow"

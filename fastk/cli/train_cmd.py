@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+import fastk
 from fastk.cli._checked_inputs import dataset_options_option, face_check_option, key_values, load_dataset, print_skipped
 from fastk.cli._common import (
     FiniteFloatRange,
@@ -17,7 +18,19 @@ from fastk.cli._common import (
     metrics_table,
     side_type,
 )
+from fastk.common.devices import default_device
+from fastk.common.distributed import main_holds, world
+from fastk.common.jsonsafe import write_json
+from fastk.common.locks import FolderLock
+from fastk.data.splits import require_both_classes, require_subjects
+from fastk.face.face_check import check_faces, require_usable, write_skipped
+from fastk.face.landmark_cache import LandmarkCache
+from fastk.model.checkpoints import load_checkpoint, record_framing, save_checkpoint
+from fastk.model.training import TrainConfig, subject_split, train
+from fastk.model.training.evaluate import evaluate_checkpoint
 from fastk.run._config_schema import SEED_MAX
+from fastk.run.pipeline.samples_io import sample_to_json
+from fastk.run.runs import RunFolder
 
 
 @click.command("train")
@@ -47,12 +60,6 @@ def command(path, dataset, dataset_options, backbone, input_size, options, epoch
     --landmarks) and unreadable ones are left out and listed in OUT/skipped.csv. How the training
     faces are framed is stored in best.pt, so evaluate and predict can frame full-frame photos alike.
     """
-    import fastk
-    from fastk.common.distributed import main_holds
-    from fastk.common.locks import FolderLock
-    from fastk.data.splits import require_subjects
-    from fastk.face.landmark_cache import LandmarkCache
-    from fastk.model.training import TrainConfig
 
     bb = fastk.create("backbone", backbone, input_size=input_size, **key_values(options, "--option"))
     detector = fastk.create("landmarks", landmarks) if face_check else None
@@ -83,13 +90,6 @@ def masked_input(path: Path | None) -> dict | None:
 def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: str | None,
            prepared: dict | None = None) -> None:
     """Check the faces, split by subject, train, then (rank 0) record the split, framing and test metrics."""
-    from fastk.common.devices import default_device
-    from fastk.common.distributed import world
-    from fastk.data.splits import require_both_classes
-    from fastk.face.face_check import check_faces, require_usable, write_skipped
-    from fastk.model.checkpoints import record_framing
-    from fastk.model.training import subject_split, train
-    from fastk.model.training.evaluate import evaluate_checkpoint
 
     checked = check_faces(samples, detector, cache, show_progress=True)
     require_usable(checked, f"dataset {source}")
@@ -104,15 +104,11 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
         return
     # After train(): a folder holding another training is refused there, before its split is touched.
     # The same format as a run's split.json, so `fastk stability --split-file` reads either.
-    from fastk.common.jsonsafe import write_json
-    from fastk.run.pipeline.samples_io import sample_to_json
-    from fastk.run.runs import RunFolder
 
     folder = RunFolder(out)
     write_json(out / "split.json", {k: [sample_to_json(s, folder) for s in v] for k, v in split.items()}, indent=1)
     framing = record_framing(result.checkpoint, split["train"], detector, cache) if prepared is None else {}
     if prepared is not None:  # trained on `fastk mask` output: record its alignment and mask instead
-        from fastk.model.checkpoints import load_checkpoint, save_checkpoint
 
         backbone_, model_, meta_ = load_checkpoint(result.checkpoint)
         save_checkpoint(result.checkpoint, backbone_, model_, {**meta_, **prepared})
@@ -124,8 +120,6 @@ def _train(samples, source: str, bb, detector, cache, cfg, out: Path, device: st
 
 
 def _report(out: Path, bb, result, test: dict, framing: dict) -> None:
-    from fastk.common.jsonsafe import write_json
-
     write_json(out / "metrics.json", {"val": result.val_metrics, "test": test}, indent=2)
     console.print(metrics_table({"validation": result.val_metrics, "test": test},
                                 f"{bb.spec}: threshold {result.threshold:.4f} from validation; positive class = spoof"))

@@ -31,6 +31,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from fastk.common.devices import default_device
 from fastk.errors import ConfigError, FastkError
 
 T = TypeVar("T")
@@ -134,7 +135,6 @@ def _join(w: World) -> None:
 
 def device(requested: str | None = None) -> str:
     """Where this rank's model runs: ``requested`` if given, else its own GPU, else the CPU."""
-    from fastk.common.devices import default_device
 
     chosen = default_device(requested)
     w = world()

@@ -12,6 +12,8 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from fastk.errors import ConfigError
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -30,7 +32,6 @@ def worker_threads() -> int:
         cores = os.cpu_count() or 1
     cap = os.environ.get(THREADS_ENV, "").strip()
     if cap and (not cap.isdigit() or int(cap) < 1):
-        from fastk.errors import ConfigError
 
         raise ConfigError(f"environment variable {THREADS_ENV}={cap!r}: expected a whole number >= 1")
     return max(1, min(cores, int(cap) if cap else MAX_THREADS))

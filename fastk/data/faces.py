@@ -12,6 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from fastk.data.images import read_rgb, write_image
+
 FACES_ENV = "FASTK_FACES_DIR"
 
 ATTRIBUTION = (
@@ -37,7 +39,6 @@ def package_faces(cache_dir: Path) -> list[Path]:
     """Real face photos shipped inside installed packages, written once to ``cache_dir`` as PNG."""
     import numpy as np
 
-    from fastk.data.images import read_rgb, write_image
 
     out = []
     target = cache_dir / "astronaut.png"

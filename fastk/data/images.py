@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from fastk.data._image_header import read_header
+from fastk.data.video_frames import parse_frame_path, read_frame
 from fastk.errors import ImageReadError
 
 #: Images larger than this many pixels are refused (a decompression bomb, or a scan no face model needs).
@@ -86,7 +87,6 @@ def read_rgb(path: str | Path) -> np.ndarray:
     p = Path(path)
     data = _file_bytes(p)
     if data is None:  # no such file: a video frame's virtual path, or nothing
-        from fastk.data.video_frames import parse_frame_path, read_frame
 
         frame = parse_frame_path(p)
         if frame is None:

@@ -49,6 +49,8 @@ from typing import Any
 import numpy as np
 
 from fastk import defaults
+from fastk.common.progress import progress_bar
+from fastk.common.threads import ordered_map
 from fastk.data.faces import ATTRIBUTION, package_faces, shared_faces_dir
 from fastk.demo.attacks import ATTACK_TYPES, FRAMINGS, LIGHTINGS, PRINT_STEPS, REPLAY_STEPS
 from fastk.demo.camera_model import CAMERA_STEPS
@@ -56,7 +58,8 @@ from fastk.demo.demo_set_key import settings_key
 from fastk.demo.demo_set_render import Recipe, draw_photo, render_photo
 from fastk.errors import ConfigError
 from fastk.face.areas import AreaSet
-from fastk.face.landmark_cache import default_cache_dir
+from fastk.face.landmark_cache import LandmarkCache, default_cache_dir
+from fastk.plugin.plugins import create
 
 STEPS = tuple(dict.fromkeys(PRINT_STEPS + REPLAY_STEPS + CAMERA_STEPS))
 COLUMNS = ["path", "label", "subject", "attack_type", "lighting", "source_file", "collection", "expression", "age",
@@ -159,12 +162,8 @@ def _make_samples(recipe: Recipe, sources: list[dict[str, Any]], out: Path, seed
     """Write every photo's samples under ``out``; returns their manifest rows. One generator drives all
     draws, in photo order, so a seed gives the same set; faces are found and photos rendered on worker
     threads (:mod:`fastk.common.threads`), which changes no image."""
-    import fastk
-    from fastk.common.progress import progress_bar
-    from fastk.common.threads import ordered_map
-    from fastk.face.landmark_cache import LandmarkCache
 
-    detector, cache = fastk.create("landmarks", defaults.LANDMARKS), LandmarkCache()
+    detector, cache = create("landmarks", defaults.LANDMARKS), LandmarkCache()
     areas = AreaSet.load(defaults.AREAS)
     for a in recipe.planted or ():
         areas[a]  # unknown area names fail here, with the list of known ones

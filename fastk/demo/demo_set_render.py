@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from fastk.data.images import read_rgb
 from fastk.demo.attacks import relight, simulate_attack
 from fastk.demo.camera_model import capture, draw_camera, encode_jpeg
 from fastk.face.areas import AreaSet
@@ -154,7 +155,6 @@ class _Photo:
 def render_photo(recipe: Recipe, draws: PhotoDraws, areas: AreaSet, out: Path, detector) -> list[dict[str, Any]]:
     """Write one photo's real sample and its attacks under ``out``; returns their manifest rows.
     ``detector`` finds the face on each capture, which places its crop (:func:`frame_capture`)."""
-    from fastk.data.images import read_rgb
 
     planted, src = recipe.planted, draws.src
     crop, pts = work_crop(read_rgb(src["file"]), draws.points68, recipe.framing)

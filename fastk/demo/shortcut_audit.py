@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from fastk.data.images import read_rgb
 from fastk.face.geometry import GEOMETRY, geometry
+from fastk.face.landmark_cache import LandmarkCache
 from fastk.trust.audit_classifier import feature_audit
 
 BINS = 8
@@ -59,8 +61,6 @@ def audit_features(paths: Sequence[str | Path]) -> np.ndarray:
 
 def geometry_features(samples: Sequence[Any], detector, cache=None) -> tuple[np.ndarray, np.ndarray]:
     """``(rows of :func:`geometry`, found)``: NaN rows where ``detector`` finds no face (``found`` False)."""
-    from fastk.data.images import read_rgb
-    from fastk.face.landmark_cache import LandmarkCache
 
     cache = cache or LandmarkCache()
     rows, found = [], []

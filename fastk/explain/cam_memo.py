@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-import fastk
 from fastk.explain.cam import CamMethod, CamTarget
+from fastk.plugin.plugins import create
 
 
 class CamMemo:
@@ -35,7 +35,7 @@ class CamMemo:
 
     def _method(self, name: str) -> CamMethod:
         if name not in self._methods:
-            self._methods[name] = fastk.create("cam", name, batch_size=self.batch_size)
+            self._methods[name] = create("cam", name, batch_size=self.batch_size)
         return self._methods[name]
 
     def maps(self, cam_name: str, target: CamTarget, inputs: Any, keys: Sequence[str]) -> np.ndarray:

@@ -24,9 +24,10 @@ from typing import Any
 
 import numpy as np
 
-import fastk
 from fastk.common.distributed import all_gather, decided_by_main, main_holds, world
+from fastk.common.fingerprint import json_hash, samples_hash, state_dict_hash
 from fastk.common.jsonsafe import write_json
+from fastk.common.locks import FolderLock
 from fastk.common.progress import progress_bar
 from fastk.data.datasets import Sample
 from fastk.explain.cam import resize_maps
@@ -38,6 +39,8 @@ from fastk.explain.face_heat import heat_on_face
 from fastk.explain.importance import area_scores
 from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import LandmarkCache, read_and_detect
+from fastk.face.model_input import prepare
+from fastk.plugin.plugins import create, plugin_identity
 
 #: The folder's readers live in :mod:`fastk.explain.explore_files`; these are importable from here too.
 __all__ = ["BASE_COLUMNS", "ExploreResult", "ExploreSettings", "explore", "finish", "read_area_rows"]
@@ -72,7 +75,6 @@ def explore(
     Under ``torchrun`` every rank explores its share of the batches and rank 0 writes the rows in
     batch order, so the folder holds what one process writes (:mod:`fastk.common.distributed`).
     """
-    from fastk.common.locks import FolderLock
 
     out = Path(out_dir)
     with main_holds(lambda: FolderLock(out, "fastk explore")):
@@ -84,7 +86,7 @@ def _explore(samples, backbone, model, out: Path, s: ExploreSettings, cache, sho
              extra_record: dict[str, Any] | None, memo: CamMemo | None, figures: bool,
              input_meta: dict[str, Any] | None) -> ExploreResult:
     area_set = AreaSet.load(s.areas)
-    detector = fastk.create("landmarks", s.landmarks)
+    detector = create("landmarks", s.landmarks)
     target = backbone.cam_target(model, s.cam_target, s.target_layer)
     cache = cache or LandmarkCache()
     record = _record(samples, backbone, model, s, area_set, target, cache.detector_key(detector),
@@ -146,8 +148,6 @@ def _scored(detected: tuple[list, list, list] | None, scorer: _BatchScorer, area
 def _record(samples, backbone, model, s: ExploreSettings, area_set: AreaSet, target, detector_key,
             extra_record: dict[str, Any] | None) -> dict[str, Any]:
     """``explore.json``: settings, which plugin made each part, and the fingerprint of the numbers."""
-    from fastk.common.fingerprint import json_hash, samples_hash, state_dict_hash
-    from fastk.plugin.plugins import plugin_identity
 
     record = {
         "settings": asdict(s),
@@ -213,7 +213,6 @@ def _usable(batch: Sequence[Sample], detector, cache: LandmarkCache, landmarks: 
     moved with it), and the ``skipped.csv`` rows of the others."""
     from dataclasses import replace
 
-    from fastk.face.model_input import prepare
 
     usable, skipped = [], []
     for smp in batch:
@@ -234,7 +233,7 @@ class _BatchScorer:
 
     def __init__(self, backbone, model, target, s: ExploreSettings, memo: CamMemo | None):
         self.backbone, self.model, self.target, self.s, self.memo = backbone, model, target, s, memo
-        self.cam = fastk.create("cam", s.cam, batch_size=max(8, s.batch_size))  # unused with a memo
+        self.cam = create("cam", s.cam, batch_size=max(8, s.batch_size))  # unused with a memo
         self.device = next(model.parameters()).device
 
     def score(self, usable: list) -> tuple[np.ndarray, np.ndarray]:

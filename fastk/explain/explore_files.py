@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from fastk.common.fingerprint import mismatch
 from fastk.common.jsonsafe import write_json
 from fastk.errors import ConfigError, FastkError
 from fastk.explain.explore_settings import ExploreResult, ExploreSettings
@@ -114,7 +115,6 @@ def finish(out: Path, areas: list[str], s: ExploreSettings, record: dict[str, An
 
 def check_resume(path: Path, record: dict[str, Any]) -> None:
     """Refuse to add rows to a folder whose rows came from another model, images, settings or plugins."""
-    from fastk.common.fingerprint import mismatch
 
     if not path.exists():
         return

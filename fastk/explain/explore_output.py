@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from fastk.common.safepaths import child, safe_name
 from fastk.data.datasets import Sample
 from fastk.data.images import write_image
 from fastk.explain.explore_files import RowAppender
@@ -66,14 +67,12 @@ class Overlays:
 
     def wants(self, smp: Sample) -> bool:
         """Whether ``smp``'s group still lacks overlays (so its image is worth handing to rank 0)."""
-        from fastk.common.safepaths import safe_name
 
         return self.done.get(safe_name(_overlay_group(smp)), 0) < self.per_group
 
     def add(self, smp: Sample, img: np.ndarray, heat: np.ndarray, polygons) -> None:
         """Count (and on the writing rank, save) the overlay if its group is not full; every rank
         counts the same gathered candidates, so all agree on which groups are full."""
-        from fastk.common.safepaths import child, safe_name
 
         group = safe_name(_overlay_group(smp))
         n = self.done.get(group, 0)

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fastk.face.alignment import TEMPLATE_FILE
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
@@ -85,7 +87,6 @@ def mean_face() -> np.ndarray:
     """The mean dlib-68 shape (eye midpoint at 0, inter-ocular distance 1) shipped with fastk."""
     import yaml
 
-    from fastk.face.alignment import TEMPLATE_FILE
 
     data = yaml.safe_load(TEMPLATE_FILE.read_text())
     return np.asarray(data["points"], dtype=np.float32)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastk.errors import ConfigError
+from fastk.explain.importance import no_signal
 from fastk.plugin.registry import Plugin
 
 
@@ -102,7 +103,6 @@ class AreaSelector(Plugin):
         self.validate(list(importance))
         keep = self._select(importance)  # first: a selector's own refusal (no per-image rows) says more
         if self.needs_signal:
-            from fastk.explain.importance import no_signal
 
             flat = no_signal(importance)
             if flat:

@@ -13,8 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fastk.common.progress import progress_bar
 from fastk.data.datasets import Sample
+from fastk.data.images import read_rgb
 from fastk.errors import FastkError, ImageReadError
+from fastk.face.landmark_cache import LandmarkCache
 from fastk.face.landmarks import Face
 
 #: ``kind`` of a skipped image, for counts in the terminal.
@@ -48,10 +51,8 @@ def check_faces(samples: list[Sample], detector=None, cache=None, *, show_progre
     ``detector=None`` checks only that each file reads (for inputs that are not faces by design,
     such as masked datasets); ``cache`` is a :class:`fastk.face.landmark_cache.LandmarkCache`.
     """
-    from fastk.common.progress import progress_bar
 
     if detector is not None and cache is None:
-        from fastk.face.landmark_cache import LandmarkCache
 
         cache = LandmarkCache()
     out = Checked()
@@ -76,7 +77,6 @@ def check_faces(samples: list[Sample], detector=None, cache=None, *, show_progre
 
 def _read(sample: Sample) -> ImageReadError | None:
     """Only that the file reads: the error, or None (no face was looked for)."""
-    from fastk.data.images import read_rgb
 
     try:
         read_rgb(sample.path)

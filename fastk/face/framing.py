@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from fastk.data.images import read_rgb
+from fastk.errors import ImageReadError
 from fastk.face.landmarks import Face
 
 #: A face box this many times smaller (geometric mean over width and height) than in training is cropped.
@@ -43,8 +45,6 @@ def framing_stats(samples, detector, cache) -> dict[str, Any]:
     :class:`fastk.face.landmark_cache.LandmarkCache`); ``{}`` when it finds none. Cached detections make
     this cheap after the face check; each image is decoded once more for its upright size.
     """
-    from fastk.data.images import read_rgb
-    from fastk.errors import ImageReadError
 
     rows = []
     for s in samples:

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from fastk.common.fingerprint import file_digest
 from fastk.common.jsonsafe import dumps, write_json
+from fastk.common.threads import ordered_map
 from fastk.data.images import read_rgb
 from fastk.data.video_frames import parse_frame_path
 from fastk.errors import FastkError
@@ -33,8 +35,6 @@ def default_cache_dir() -> Path:
 
 
 def _file_digest(path: Path) -> str:
-    from fastk.common.fingerprint import file_digest
-
     return file_digest(path)
 
 
@@ -132,7 +132,6 @@ class LandmarkCache:
         loop's (each image is detected on its own, results in order); only the hit/miss counts can
         differ, when two paths hold the same content.
         """
-        from fastk.common.threads import ordered_map
 
         def one(path: str | Path) -> Face | NoFace | FastkError:
             try:

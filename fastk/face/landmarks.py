@@ -20,7 +20,9 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
+from fastk.common.fingerprint import file_digest
 from fastk.data.images import to_rgb8
+from fastk.plugin.plugins import plugin_system
 from fastk.plugin.registry import Plugin
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels
@@ -141,7 +143,6 @@ class LandmarkDetector(Plugin):
     # -- shared pipeline ------------------------------------------------------------------------
     def cache_key(self) -> str:
         """Identifies detector code, model and settings, so cached results are reused only when they match."""
-        from fastk.common.fingerprint import file_digest
 
         models = ",".join(f"{p.name}:{file_digest(p)[:16]}" for p in self.model_files())
         return (f"{self.name}|v={self.version}|dist={_distribution(type(self))}|{self.scheme}"
@@ -198,7 +199,6 @@ class LandmarkDetector(Plugin):
 def _distribution(cls: type[LandmarkDetector]) -> str:
     """``name==version`` of the distribution whose plugin registered ``cls`` (:func:`fastk.provenance`),
     ``plugin:NAME`` when it has none, ``?:module`` when ``cls`` is not the registered class or a subclass."""
-    from fastk.plugin.plugins import plugin_system
 
     system = plugin_system()
     registry = system.registry("landmarks")

@@ -23,8 +23,15 @@ from typing import Any
 
 import numpy as np
 
+from fastk.common.distributed import all_gather, main_holds, world
+from fastk.common.locks import FolderLock
+from fastk.common.progress import progress_bar
+from fastk.data.images import read_rgb, write_image
+from fastk.errors import ImageReadError
 from fastk.face.alignment import Alignment, canonical_masks
 from fastk.face.areas import AreaSet
+from fastk.face.geometry import mask_features
+from fastk.face.landmark_cache import LandmarkCache, read_and_detect
 from fastk.face.masking import black_out, crop_to_roi, encoded_bytes, masked_layout
 
 MODES = ("blackout", "crop", "align")
@@ -86,8 +93,6 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
     file system all ranks share); rank 0 writes ``skipped.csv`` and every rank returns the same summary,
     computed over all images in their order (:mod:`fastk.common.distributed`).
     """
-    from fastk.common.distributed import main_holds
-    from fastk.common.locks import FolderLock
 
     recipe = MaskRecipe(mode, tuple(keep), area_set, alignment, prealigned, size)
     with main_holds(lambda: FolderLock(out_dir, "fastk mask")):
@@ -101,9 +106,6 @@ def write_masked_dataset(samples, out_dir, *, keep: list[str], detector, area_se
 def _write(samples, out: Path, recipe: MaskRecipe, detector, cache, source_root, show_progress,
            jpeg_quality) -> tuple[dict, list[tuple[Any, dict]]]:
     """The summary, and each written sample with its record (in the samples' order)."""
-    from fastk.common.distributed import all_gather, world
-    from fastk.common.progress import progress_bar
-    from fastk.face.landmark_cache import LandmarkCache
 
     cache = cache or LandmarkCache()
     paths = [Path(s.path) for s in samples]
@@ -131,9 +133,6 @@ def _prepared(path: Path, recipe: MaskRecipe, fixed, detector, cache) -> tuple[n
     """``(image, the points that placed its mask, the keep mask, who placed it)`` as the recipe frames it, or
     why not. With alignment the mask is the template's, so its points are the template's too: the audit
     reads the geometry of the mask, which is the same for every image."""
-    from fastk.data.images import read_rgb
-    from fastk.errors import ImageReadError
-    from fastk.face.landmark_cache import read_and_detect
 
     if recipe.prealigned:
         assert recipe.alignment is not None and fixed is not None
@@ -157,8 +156,6 @@ def _prepared(path: Path, recipe: MaskRecipe, fixed, detector, cache) -> tuple[n
 
 def _mask_one(path: Path, dest: Path, recipe: MaskRecipe, fixed, detector, cache, jpeg_quality) -> dict:
     """Mask one image and write it to ``dest``; what the summary and the audit need of it (or why it was skipped)."""
-    from fastk.data.images import write_image
-    from fastk.face.geometry import mask_features
 
     found = _prepared(path, recipe, fixed, detector, cache)
     if isinstance(found, str):

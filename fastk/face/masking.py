@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fastk.common.safepaths import UnsafePathError, child, safe_name
+
 
 def black_out(image: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """``image`` with every pixel outside the boolean ``keep`` mask set to black."""
@@ -75,7 +77,6 @@ def masked_layout(paths, out_dir, source_root=None) -> dict[str, Path]:
     import os
     from pathlib import PurePath
 
-    from fastk.common.safepaths import UnsafePathError, child, safe_name
 
     out = Path(out_dir)
     sources = {str(p): Path(p).resolve() for p in paths}

@@ -22,7 +22,11 @@ from typing import Any
 
 import numpy as np
 
+from fastk.face.alignment import Alignment, canonical_masks
+from fastk.face.areas import AreaSet
+from fastk.face.framing import framed, valid_framing
 from fastk.face.landmarks import Face
+from fastk.face.masking import black_out, crop_to_roi, roi_box
 
 ALIGNED, MASKED = "aligned", "masked"
 
@@ -39,7 +43,6 @@ class Prepared:
 
 def recorded_detector(meta: dict[str, Any] | None) -> str | None:
     """The landmark detector a checkpoint's images were aligned or framed with (None: not recorded)."""
-    from fastk.face.framing import valid_framing
 
     meta = meta if isinstance(meta, dict) else {}
     found = meta.get("alignment")
@@ -52,7 +55,6 @@ def recorded_detector(meta: dict[str, Any] | None) -> str | None:
 
 def describe(meta: dict[str, Any] | None) -> str:
     """One line: how this checkpoint's inputs are prepared (for the terminal)."""
-    from fastk.face.framing import valid_framing
 
     meta = meta if isinstance(meta, dict) else {}
     mask = meta.get("mask") if isinstance(meta.get("mask"), dict) else None
@@ -66,8 +68,6 @@ def describe(meta: dict[str, Any] | None) -> str:
 
 def prepare(rgb: np.ndarray, face: Face | None, meta: dict[str, Any] | None) -> Prepared:
     """``rgb`` (with ``face``, found on it) as the checkpoint whose ``meta`` is given was trained on it."""
-    from fastk.face.alignment import Alignment
-    from fastk.face.framing import framed, valid_framing
 
     meta = meta if isinstance(meta, dict) else {}
     if face is None or face.points68 is None:
@@ -87,9 +87,6 @@ def _masked(p: Prepared, record: Any, alignment) -> Prepared:
     """``p`` with only the variant's kept areas, as its training images had them (no record: as is)."""
     if not isinstance(record, dict) or record.get("mode") not in ("blackout", "crop"):
         return p
-    from fastk.face.alignment import canonical_masks
-    from fastk.face.areas import AreaSet
-    from fastk.face.masking import black_out, crop_to_roi, roi_box
 
     area_set = AreaSet.load(record["areas"])
     keep = list(record["keep"])

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
-from fastk.errors import FastkError
+from fastk.errors import FastkError, UnknownPluginError
 from fastk.plugin._spec import format_value, spec_arg_names
 from fastk.plugin.registry import Plugin
 
@@ -201,7 +201,6 @@ class Backbone(Plugin):
         (a dotted module name of ``model``, e.g. ``classifier.layer3``)."""
         import dataclasses
 
-        from fastk.errors import UnknownPluginError
 
         targets = self.cam_targets(model)
         key = name or self.default_cam_target

@@ -26,6 +26,7 @@ from os import write as _os_write  # the one OS call that fills a disk; a test m
 from pathlib import Path
 from typing import Any
 
+from fastk.common.fingerprint import json_hash, state_dict_hash
 from fastk.errors import CheckpointError
 from fastk.face.framing import framing_stats
 from fastk.plugin.plugins import create
@@ -63,8 +64,6 @@ def _decision_problems(backbone: dict[str, Any], meta: dict[str, Any]) -> list[s
 
 
 def _meta_hash(backbone: dict[str, Any], meta: dict[str, Any]) -> str:
-    from fastk.common.fingerprint import json_hash
-
     return json_hash({"backbone": backbone, "meta": meta})
 
 
@@ -77,7 +76,6 @@ def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | No
     """
     import json
 
-    from fastk.common.fingerprint import state_dict_hash
 
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -163,7 +161,6 @@ def _check_hashes(p: Path, payload: dict[str, Any]) -> None:
     """The stored hashes against the weights and the meta read back (each from the format that has it)."""
     damaged = "(file damaged or edited); use an intact copy or retrain"
     if payload["version"] >= 2:
-        from fastk.common.fingerprint import state_dict_hash
 
         if state_dict_hash(payload["state_dict"]) != payload.get("weights_sha256"):
             raise CheckpointError(f"{p}: weights do not match the hash stored with them {damaged}")

@@ -14,6 +14,8 @@ from typing import Any
 from fastk.explain import face_heat
 from fastk.report.stability_html import stability_section
 from fastk.report.style import figure_html
+from fastk.trust.check_subset import makeup_line
+from fastk.trust.sanity import models_line
 
 e = html.escape
 
@@ -26,7 +28,6 @@ def _f(value: Any, fmt: str = "{:.2f}") -> str:
 
 def images_line(result: dict[str, Any]) -> str:
     """The check's images in one line (:func:`fastk.trust.check_subset.makeup_line`); empty for older runs."""
-    from fastk.trust.check_subset import makeup_line
 
     subset = result.get("subset")
     return f"<p class='muted'>Images of this check: {e(makeup_line(subset))}.</p>" if subset else ""
@@ -90,8 +91,6 @@ def _on_face_grid(grid: dict[str, Any]) -> str:
 
 
 def sanity(report: dict[str, Any], run: Path) -> str:
-    from fastk.trust.sanity import models_line
-
     s = report.get("sanity")
     if not s:
         return ""

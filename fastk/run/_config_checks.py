@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastk.errors import FastkError
+from fastk.model.training.trainer import TrainConfig
 from fastk.plugin._options import coerce_number, conforms, declared_options, did_you_mean, given, type_name
+from fastk.plugin.plugins import get_registry
 from fastk.run._config_schema import SCHEMA, TRAIN_RANGES
 
 __all__ = ["RESERVED", "SCHEMA", "TRAIN_RANGES", "check_keys", "check_plugin", "check_train", "get", "put",
@@ -68,7 +70,6 @@ def check_train(train: dict[str, Any], report: Callable[[str, str], None]) -> No
     """``train:`` keys against :class:`fastk.model.training.trainer.TrainConfig`'s fields and annotated types."""
     import typing
 
-    from fastk.model.training.trainer import TrainConfig
 
     hints = typing.get_type_hints(TrainConfig)
     for key in list(train):
@@ -94,9 +95,8 @@ def check_plugin(kind: str, section: str, spec: str, options: dict[str, Any], ex
     itself (``folder:abc``, ``top-k:x``) by creating the plugin; returns the instance or ``None``.
 
     ``options_key`` is where the options live when not at ``SECTION.options`` (``split.protocol_options``)."""
-    import fastk
 
-    registry = fastk.get_registry(kind)
+    registry = get_registry(kind)
     name_key = f"{section}.name" if section in ("dataset", "backbone") else section
     if spec not in registry:
         report(name_key, f"unknown {kind} {spec!r}{registry.suggest(spec)} (known: {', '.join(registry.names())})")

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from fastk.common.safepaths import plain_name
 from fastk.errors import FastkError
 from fastk.model.checkpoints import MAX_SIDE, MIN_SIDE
 from fastk.plugin._options import did_you_mean
+from fastk.run.run_config import VARIANTS
+from fastk.trust.imputation import REMOVALS
 
 SEED_MAX = 2**32 - 1  # numpy's legacy seeding and many CUDA paths take 32-bit seeds
 N_BOOT_MAX = 100_000  # the bootstrap holds n_boot x images indices in memory
@@ -52,7 +55,6 @@ def _range(lo: float | None = None, hi: float | None = None, *, lo_open: bool = 
 
 def _name(v: str) -> str | None:
     # the rule the run folder itself is made with
-    from fastk.common.safepaths import plain_name
 
     try:
         plain_name(v, "run name")
@@ -94,8 +96,6 @@ def _ratios(v: list[float]) -> str | None:
 
 
 def _variants(v: list[str]) -> str | None:
-    from fastk.run.run_config import VARIANTS
-
     bad = [x for x in v if x not in VARIANTS]
     if bad:
         return f"unknown variant {bad[0]!r}{did_you_mean(bad[0], VARIANTS)} (allowed: {', '.join(VARIANTS)})"
@@ -126,8 +126,6 @@ def _nonempty_list(v: list[str]) -> str | None:
 
 
 def _removals(v: list[str]) -> str | None:
-    from fastk.trust.imputation import REMOVALS
-
     bad = [m for m in v if m not in REMOVALS]
     if bad or not v:
         return f"unknown removal method(s) {', '.join(map(repr, bad)) or '(none)'}"

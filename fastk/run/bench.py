@@ -18,6 +18,10 @@ from typing import Any
 import numpy as np
 
 from fastk import defaults
+from fastk.explain.explore import ExploreSettings, explore
+from fastk.face.landmark_cache import LandmarkCache
+from fastk.model.checkpoints import load_checkpoint
+from fastk.plugin.plugins import create
 
 
 def _peak_rss_mb() -> float:
@@ -42,25 +46,23 @@ def bench_cams(backbone_spec: str, options: dict[str, Any], images: list[np.ndar
     """Images per second of each CAM method at each input size and batch size."""
     import torch
 
-    import fastk
 
     rows = []
     for size in sizes:
         if checkpoint:
-            from fastk.model.checkpoints import load_checkpoint
 
             backbone, model, _ = load_checkpoint(checkpoint)
             if size != backbone.input_size:
                 continue
         else:
-            backbone = fastk.create("backbone", backbone_spec, input_size=size, **options)
+            backbone = create("backbone", backbone_spec, input_size=size, **options)
             torch.manual_seed(0)
             model = backbone.build().eval()
         target = backbone.cam_target(model)
         for batch in batch_sizes:
             x = backbone.preprocess((images * (batch // len(images) + 1))[:batch])
             for name in methods:
-                cam = fastk.create("cam", name, batch_size=max(8, batch))
+                cam = create("cam", name, batch_size=max(8, batch))
                 med, times = _median_seconds(lambda cam=cam, x=x: cam.compute(target, x), repeats)  # noqa: B023
                 rows.append({"method": name, "input_size": size, "batch_size": batch, "seconds_per_batch": med,
                              "images_per_second": batch / med, "repeats": [round(t, 4) for t in times],
@@ -70,8 +72,6 @@ def bench_cams(backbone_spec: str, options: dict[str, Any], images: list[np.ndar
 
 def bench_explore(samples, backbone, model, *, landmarks: str = defaults.LANDMARKS, cam: str = defaults.CAM) -> dict[str, Any]:
     """Images per second of a whole ``explore`` (landmarks + CAM + area scores), cold and warm cache."""
-    from fastk.explain.explore import ExploreSettings, explore
-    from fastk.face.landmark_cache import LandmarkCache
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,11 +91,10 @@ def bench_training(backbone_spec: str, options: dict[str, Any], images: list[np.
     """Training images per second (forward, backward, optimiser step) at each input size."""
     import torch
 
-    import fastk
 
     rows = []
     for size in sizes:
-        backbone = fastk.create("backbone", backbone_spec, input_size=size, **options)
+        backbone = create("backbone", backbone_spec, input_size=size, **options)
         torch.manual_seed(0)
         model = backbone.build().train()
         opt = torch.optim.AdamW(model.parameters(), lr=1e-4)

@@ -20,6 +20,7 @@ from typing import Any
 
 from fastk.common._user_files import load_yaml_file
 from fastk.errors import ConfigError
+from fastk.face.areas import AreaSet
 from fastk.plugin._options import given, nearest
 from fastk.run import _config_checks as checks
 from fastk.run.run_config import RunConfig
@@ -192,7 +193,6 @@ def _check(cfg: dict[str, Any], problems: _Problems) -> dict[str, Any]:
                 checks.check_plugin(kind, f"stability.{key}[{i}]", spec, {}, {}, problems)
     names = None
     if "explore.areas" not in failed:
-        from fastk.face.areas import AreaSet
 
         try:
             names = AreaSet.load(ex["areas"]).names

@@ -25,7 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from fastk.common.environment import environment_record
 from fastk.common.fast_inference import channels_last, nhwc
+from fastk.explain.cam import eval_mode
 
 
 @dataclass
@@ -43,7 +45,6 @@ def flops_per_image(backbone, model, *, training: bool = False) -> float:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from fastk.explain.cam import eval_mode
 
     device = next(model.parameters()).device
     s = backbone.input_size
@@ -74,7 +75,6 @@ INFERENCE_REPEATS = 3
 def _inference_seconds(t: Timed, x) -> float:
     import torch
 
-    from fastk.explain.cam import eval_mode
 
     best = float("inf")
     with eval_mode(t.model), channels_last(t.model), torch.inference_mode():
@@ -160,7 +160,6 @@ def _timed_rounds(models: Mapping[str, Timed], names: list[str], reference: str,
 
 def speed_report(models: Mapping[str, Timed], *, reference: str, rounds: int = 5) -> dict[str, Any]:
     """FLOPs and interleaved timings of every model, plus how far the two views agree per model."""
-    from fastk.common.environment import environment_record
 
     timing = interleaved_timing(models, reference=reference, rounds=rounds)
     flops = {n: {"inference_flops_per_image": flops_per_image(t.backbone, t.model),

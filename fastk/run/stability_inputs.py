@@ -7,6 +7,9 @@ from pathlib import Path
 
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.plugin.plugins import create
+from fastk.run.pipeline.samples_io import read_split_file
+from fastk.run.runs import Layout, RunFolder
 
 
 def planted_areas(dataset) -> list[str] | None:
@@ -18,7 +21,6 @@ def planted_areas(dataset) -> list[str] | None:
 
 def read_split(path: str | Path, part: str = "val") -> list[Sample]:
     """One part (``train``, ``val``, ``test``) of a split file (see :func:`read_split_file`)."""
-    from fastk.run.pipeline.samples_io import read_split_file
 
     data = read_split_file(path)
     if part not in data:
@@ -28,7 +30,6 @@ def read_split(path: str | Path, part: str = "val") -> list[Sample]:
 
 def run_checkpoints(run_dir: str | Path) -> list[Path]:
     """The full-face model(s) of a ``fastk run`` folder: every finished ``train_full*`` step's checkpoint."""
-    from fastk.run.runs import RunFolder
 
     run = RunFolder.existing(run_dir)
     found = [run.resolve(s["result"]["checkpoint"]) for name, s in sorted(run.manifest["steps"].items())
@@ -40,14 +41,12 @@ def run_checkpoints(run_dir: str | Path) -> list[Path]:
 
 def run_dataset_planted(run_dir: str | Path) -> list[str] | None:
     """The planted areas of a run's dataset (its ``config.json``), e.g. ``demo:planted``; else None."""
-    import fastk
-    from fastk.run.runs import Layout
 
     p = Path(run_dir) / Layout.config  # a reader: RunFolder() would create the folder
     if not p.is_file():
         return None
     ds = json.loads(p.read_text()).get("dataset") or {}
     try:
-        return planted_areas(fastk.create("dataset", ds["name"], **(ds.get("options") or {})))
+        return planted_areas(create("dataset", ds["name"], **(ds.get("options") or {})))
     except (KeyError, TypeError, ConfigError):
         return None

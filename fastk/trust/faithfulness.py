@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 
-import fastk
 from fastk.common.fast_inference import channels_last, nhwc
 from fastk.common.jsonsafe import jsonable
 from fastk.common.progress import progress_bar
@@ -41,7 +40,9 @@ from fastk.errors import ConfigError, FastkError
 from fastk.face.areas import AreaSet
 from fastk.face.landmark_cache import LandmarkCache, read_and_detect
 from fastk.model.training.metrics import auc
+from fastk.plugin.plugins import create
 from fastk.trust.check_subset import require_both_classes, stratified_subset
+from fastk.trust.faithfulness_figures import write_outputs
 from fastk.trust.faithfulness_settings import FaithfulnessSettings, Prepared
 from fastk.trust.imputation import DESCRIPTIONS, REMOVALS
 from fastk.trust.paired_auc import auc_difference
@@ -57,7 +58,7 @@ def prepare(samples: Sequence[Sample], backbone, settings: FaithfulnessSettings 
 
     s = settings or FaithfulnessSettings()
     area_set = AreaSet.load(s.areas)
-    detector = fastk.create("landmarks", s.landmarks) if points is None else None
+    detector = create("landmarks", s.landmarks) if points is None else None
     cache = cache or LandmarkCache()
     side = backbone.input_size
     kept, images, masks, skipped = [], [], [], []
@@ -201,7 +202,6 @@ def faithfulness(samples: Sequence[Sample], backbone, model, ranking: Sequence[s
     result["rule"] = RULE
     result = jsonable(result)
     if out_dir is not None:
-        from fastk.trust.faithfulness_figures import write_outputs
 
         write_outputs(result, out_dir)
     return result

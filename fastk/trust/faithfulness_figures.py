@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from fastk.common.jsonsafe import write_json
 from fastk.explain.figures import new_figure
 
 COLOURS = {"road": "#d9534f", "blackout": "#333333"}
@@ -117,7 +118,6 @@ def cascading_figure(sanity: Mapping[str, Any], path: str | Path) -> Path:
 
 def write_outputs(result: dict[str, Any], out_dir: str | Path) -> dict[str, Path]:
     """``faithfulness.json``, ``faithfulness_curves.png`` and ``faithfulness_areas.png`` in ``out_dir``."""
-    from fastk.common.jsonsafe import write_json
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from fastk.face.landmark_cache import LandmarkCache, read_and_detect
+from fastk.face.masking import black_out, crop_to_roi
+from fastk.model.training.evaluate import score_images
+from fastk.trust.paired_auc import auc_difference
+
 
 def swap_test(backbone, model, samples: Sequence[Any], recipe, detector, cache=None, *, seed: int = 0,
               device: str = "cpu", n_boot: int = 2000) -> dict[str, Any]:
@@ -29,7 +34,6 @@ def swap_test(backbone, model, samples: Sequence[Any], recipe, detector, cache=N
     if recipe.alignment is not None:
         return {"applies": False, "why": "every image of the variant carries the same mask (aligned framing): "
                                          "a swap changes no pixel"}
-    from fastk.face.landmark_cache import LandmarkCache, read_and_detect
 
     cache = cache or LandmarkCache()
     faces = [(s, read_and_detect(cache, detector, s.path)) for s in samples if s.label in (0, 1)]
@@ -63,8 +67,6 @@ def _rel(points: np.ndarray, image: np.ndarray) -> np.ndarray:
 
 
 def _masked(image: np.ndarray, relative: np.ndarray, recipe) -> np.ndarray:
-    from fastk.face.masking import black_out, crop_to_roi
-
     h, w = image.shape[:2]
     area_set = recipe.area_set
     keep = area_set.union(area_set.masks(relative * [w, h], image.shape), list(recipe.keep))
@@ -72,15 +74,12 @@ def _masked(image: np.ndarray, relative: np.ndarray, recipe) -> np.ndarray:
 
 
 def _scores(backbone, model, images: list[np.ndarray], device: str) -> np.ndarray:
-    from fastk.model.training.evaluate import score_images
-
     return score_images(backbone, model, images, device=device)
 
 
 def _verdict(y: np.ndarray, scores: dict[str, np.ndarray], n_boot: int, seed: int) -> dict[str, Any]:
     from sklearn.metrics import roc_auc_score
 
-    from fastk.trust.paired_auc import auc_difference
 
     aucs = {name: float(roc_auc_score(y, s)) for name, s in scores.items()}
     diff = auc_difference(y, [scores["same"]], scores["opposite"], n_boot=n_boot, seed=seed)

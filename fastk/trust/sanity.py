@@ -35,6 +35,8 @@ from fastk.errors import ConfigError
 from fastk.explain import face_heat
 from fastk.explain.explore import ExploreSettings, explore, read_area_rows
 from fastk.explain.importance import importance_vector, rank_agreement
+from fastk.model.checkpoints import load_checkpoint
+from fastk.model.training.trainer import TrainConfig, train
 from fastk.trust.check_subset import stratified_subset
 
 DRAWS = 5
@@ -242,8 +244,6 @@ def label_randomisation_check(train_samples: list[Sample], val_samples: list[Sam
     compare with ``trained_importance``; passes when Spearman rho < 0.5. Costs one training run."""
     import dataclasses
 
-    from fastk.model.checkpoints import load_checkpoint
-    from fastk.model.training.trainer import TrainConfig, train
 
     rng = np.random.default_rng([seed, 5])
     shuffled = []

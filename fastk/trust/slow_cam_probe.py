@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import fastk
 from fastk.data.datasets import Sample
+from fastk.data.images import read_rgb
+from fastk.errors import FastkError
+from fastk.plugin.plugins import create
 from fastk.trust.stability_cells import _safe
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,8 +52,6 @@ def seconds_per_image(cam_name: str, backbone, model, target_name: str, samples:
     an overestimate, on the safe side)."""
     import time
 
-    from fastk.data.images import read_rgb
-    from fastk.errors import FastkError
 
     images = []
     for s in samples:
@@ -62,7 +62,7 @@ def seconds_per_image(cam_name: str, backbone, model, target_name: str, samples:
         break
     if not images:
         return float("inf")
-    cam = fastk.create("cam", cam_name, batch_size=32)
+    cam = create("cam", cam_name, batch_size=32)
     target = backbone.cam_target(model, target_name)
     x = backbone.preprocess(images).to(device)
     t0 = time.perf_counter()

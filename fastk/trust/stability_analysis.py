@@ -24,6 +24,7 @@ from fastk.errors import ConfigError
 from fastk.explain import face_heat
 from fastk.explain import ranking_stats as rs
 from fastk.trust.check_subset import stratified_subset
+from fastk.trust.stability_figures import write_figures
 from fastk.trust.stability_grid import FACTORS, Cell, StabilityConfig, cell_areas, run_grid
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -213,7 +214,6 @@ def write_stability(result: dict[str, Any], out_dir: str | Path, *, figures: boo
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if figures:
-        from fastk.trust.stability_figures import write_figures
 
         result["figures"] = write_figures(result, out)
     clean = jsonable(result)

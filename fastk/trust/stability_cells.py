@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from fastk.explain.explore_files import read_area_rows, read_rows
+from fastk.explain.explore_settings import ExploreSettings
 
 if TYPE_CHECKING:  # pragma: no cover
     from fastk.explain.explore_settings import ExploreSettings
@@ -66,7 +67,6 @@ def cell_name(model: str, cam: str, detector: str, target: str) -> str:
 def cell_stamp(cfg: StabilityConfig, label: str, cam: str, det: str, tgt: str, ckpt_digest: str, n_images: int,
            images_digest: str) -> tuple[ExploreSettings, dict[str, Any]]:
     """A cell's exploration settings, and the stamp (``cell.json``) that says what made it."""
-    from fastk.explain.explore_settings import ExploreSettings
 
     settings = ExploreSettings(landmarks=det, cam=cam, cam_target=tgt, areas=cfg.areas, batch_size=cfg.batch_size,
                                n_boot=100, seed=cfg.seed, overlays=0, group_by=["label"])

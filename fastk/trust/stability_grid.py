@@ -34,12 +34,19 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import fastk
+from fastk.common.devices import default_device
 from fastk.common.fingerprint import file_digest
 from fastk.common.jsonsafe import write_json
+from fastk.common.progress import progress_bar
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.explain.cam_memo import CamMemo
+from fastk.explain.explore import explore
+from fastk.face.landmark_cache import LandmarkCache
+from fastk.model.checkpoints import load_checkpoint
+from fastk.plugin.plugins import get_registry
 from fastk.trust.check_subset import stratified_subset
+from fastk.trust.slow_cam_probe import probe_slow_cams
 from fastk.trust.stability_cells import (
     FACTORS,
     Cell,
@@ -88,9 +95,6 @@ def run_grid(
     (:func:`fastk.trust.check_subset.stratified_subset`); one class is refused naming ``where`` unless
     ``one_class`` (a deliberate one-class analysis, e.g. planted-cue recovery on attacks).
     """
-    from fastk.common.devices import default_device
-    from fastk.face.landmark_cache import LandmarkCache
-    from fastk.trust.slow_cam_probe import probe_slow_cams
 
     cfg = StabilityConfig.coerce(config)
     if not checkpoints:
@@ -98,7 +102,7 @@ def run_grid(
     cams = cfg.cam_methods()
     slow = cfg.slow_candidates()
     for d in cfg.detectors:
-        fastk.get_registry("landmarks").get(d)
+        get_registry("landmarks").get(d)
     samples, _ = stratified_subset(samples, cfg.max_images, cfg.seed, where=where, one_class=one_class)
     device = default_device(device)
     out = Path(out_dir)
@@ -116,7 +120,6 @@ def run_grid(
 
 def _load_models(checkpoints: Mapping[str, str | Path], cfg: StabilityConfig, device: str) -> dict[str, tuple]:
     """``{label: (backbone, model, target names, checkpoint digest)}``."""
-    from fastk.model.checkpoints import load_checkpoint
 
     loaded = {}
     for label, path in checkpoints.items():
@@ -128,9 +131,6 @@ def _load_models(checkpoints: Mapping[str, str | Path], cfg: StabilityConfig, de
 def _explore_plan(plan: list[tuple[str, str, str, str]], loaded: Mapping[str, tuple], samples: list[Sample],
                   out: Path, cfg: StabilityConfig, cache, show_progress: bool) -> list[Cell]:
     """Explore the cells of ``plan`` not already finished, each model's with one :class:`CamMemo`."""
-    from fastk.common.progress import progress_bar
-    from fastk.explain.cam_memo import CamMemo
-    from fastk.explain.explore import explore
 
     images_digest = hashlib.sha1("\n".join(str(s.path) for s in samples).encode()).hexdigest()
     wanted = {str(s.path) for s in samples}  # a cell resumed with other images keeps only these

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fastk.common.progress import progress_bar
 from fastk.data.datasets import Sample
+from fastk.data.images import read_rgb
 from fastk.errors import ConfigError, ImageReadError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,7 +46,6 @@ def decode(path: Any, side: int) -> np.ndarray:
     """One image as the backbone's preprocessing resizes it: ``(side, side, 3)`` uint8 RGB."""
     import cv2
 
-    from fastk.data.images import read_rgb
 
     return cv2.resize(read_rgb(path), (side, side), interpolation=cv2.INTER_AREA)
 
@@ -62,7 +63,6 @@ def load_tensors(backbone, samples: list[Sample], *, show_progress: bool = False
     """All images resized to the backbone's input, as a uint8 ``(N, 3, S, S)`` tensor, plus labels."""
     import torch
 
-    from fastk.common.progress import progress_bar
 
     s = backbone.input_size
     out = np.empty((len(samples), s, s, 3), np.uint8)

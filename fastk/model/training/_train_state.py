@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastk.errors import CheckpointError
+from fastk.model.checkpoints import save_torch
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -28,7 +29,6 @@ def save_state(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer,
                sched: torch.optim.lr_scheduler.LRScheduler, epoch: int, history: list[dict[str, Any]],
                best: dict[str, Any], fingerprint: dict[str, Any]) -> None:
     """Everything the next epoch needs, written atomically (a full disk: one line naming the file)."""
-    from fastk.model.checkpoints import save_torch
 
     save_torch({"model": model.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                 "epoch": epoch, "history": json.dumps(history, default=float), "best": json.dumps(best, default=float),

@@ -15,12 +15,17 @@ from typing import Any
 import numpy as np
 
 from fastk.data.datasets import Sample
+from fastk.data.images import read_rgb
 from fastk.errors import ImageReadError
+from fastk.face.face_check import UNREADABLE, Checked, check_faces, require_usable
+from fastk.face.model_input import prepare
+from fastk.model.checkpoints import load_checkpoint
+from fastk.model.training.metrics import metrics_at
+from fastk.model.training.trainer import scores
 
 
 def predict_scores(backbone, model, samples: list[Sample], *, batch_size: int = 64, device: str = "cpu") -> np.ndarray:
     """Spoof scores (higher = more likely spoof) for ``samples``, in order, images used as they are."""
-    from fastk.data.images import read_rgb
 
     x = _stack(backbone, (read_rgb(s.path) for s in samples), len(samples))
     return _scores(backbone, model, x, batch_size, device)
@@ -50,9 +55,6 @@ def score_samples(backbone, model, meta: dict[str, Any], samples: list[Sample], 
     framing, masking as the checkpoint's ``meta`` records); without it every readable image is scored
     as it is.
     """
-    from fastk.data.images import read_rgb
-    from fastk.face.face_check import UNREADABLE, check_faces
-    from fastk.face.model_input import prepare
 
     checked = check_faces(samples, detector, cache, show_progress=show_progress)
     out = Scored(skipped=list(checked.skipped), detector=None if detector is None else detector.name)
@@ -97,8 +99,6 @@ def _stack(backbone, images, n: int):
 
 
 def _scores(backbone, model, x, batch_size: int, device: str) -> np.ndarray:
-    from fastk.model.training.trainer import scores
-
     if len(x) == 0:
         return np.zeros(0)
     return scores(backbone, model.to(device), x, batch_size, device)
@@ -112,7 +112,6 @@ def evaluate_checkpoint(checkpoint: str | Path, samples: list[Sample], *, thresh
     Images are checked and framed by :func:`score_samples` (``detector``, ``cache``); the metrics
     come from :func:`metrics_of`. Raises a one-line error naming ``source`` only when no image is usable.
     """
-    from fastk.model.checkpoints import load_checkpoint
 
     backbone, model, meta = load_checkpoint(checkpoint, device=device)
     t = float(meta.get("threshold", 0.5) if threshold is None else threshold)
@@ -130,8 +129,6 @@ def metrics_of(scored: Scored, threshold: float, *, group_by: list[str] | tuple[
     images left out (``n_skipped`` counts them); ``framing`` counts images cropped to the training
     framing and used as they are.
     """
-    from fastk.face.face_check import Checked, require_usable
-    from fastk.model.training.metrics import metrics_at
 
     require_usable(Checked(usable=[(s, None) for s in scored.samples], skipped=scored.skipped), source)
     labels = np.array([x.label for x in scored.samples])

@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 
 from fastk.errors import FastkError
+from fastk.model.checkpoints import load_checkpoint
 
 
 def export_onnx(checkpoint: str | Path, out: str | Path, *, check_images: list[np.ndarray] | None = None) -> dict[str, Any]:
     """Export; when ``check_images`` are given, compare onnxruntime's scores with PyTorch's."""
     import torch
 
-    from fastk.model.checkpoints import load_checkpoint
 
     try:
         import onnxruntime  # noqa: F401

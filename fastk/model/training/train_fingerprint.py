@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from fastk.common.fingerprint import json_hash, mismatch, samples_hash
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
 
@@ -29,7 +30,6 @@ def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], ba
                       extra: dict | None = None) -> dict:
     """What makes a training result: both listings (with file contents), backbone config, settings
     (plus ``extra``: the number of processes and bf16, when not one fp32 process)."""
-    from fastk.common.fingerprint import json_hash, samples_hash
 
     settings = {k: v for k, v in asdict(cfg).items() if k not in READING + RESOLVED} | (extra or {})
     return {"train_samples": samples_hash(train_samples), "val_samples": samples_hash(val_samples),
@@ -38,7 +38,6 @@ def train_fingerprint(train_samples: list[Sample], val_samples: list[Sample], ba
 
 def check_fingerprint(out: Path, fingerprint: dict, load_state: Callable[[Path], dict]) -> None:
     """Refuse to resume training of something else (the old best.pt would be kept and "tested")."""
-    from fastk.common.fingerprint import mismatch
 
     state_path, best_path = out / "training_state.pt", out / "best.pt"
     if not (state_path.exists() or best_path.exists()):

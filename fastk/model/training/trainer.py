@@ -27,8 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from fastk.common.distributed import decided_by_main, main_holds, world
+from fastk.common.distributed import device as rank_device
 from fastk.common.fast_inference import channels_last, nhwc
 from fastk.common.jsonsafe import write_json
+from fastk.common.locks import FolderLock
+from fastk.common.progress import progress_bar
 from fastk.data.datasets import Sample
 from fastk.model.checkpoints import save_checkpoint
 from fastk.model.training import ddp
@@ -37,7 +41,9 @@ from fastk.model.training._data import load_tensors as load_tensors  # re-export
 from fastk.model.training._setup import build_model, optimiser, set_deterministic
 from fastk.model.training._train_state import load_state, resume, save_state
 from fastk.model.training.augment import augment, random_patches
+from fastk.model.training.metrics import metrics_at, threshold_at_eer
 from fastk.model.training.settings import TrainConfig, TrainResult
+from fastk.model.training.train_fingerprint import check_fingerprint, train_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -87,10 +93,6 @@ def train(
     Resumes a killed run in ``out_dir`` when it trained the same thing (see the fingerprint above);
     refuses with one line when ``out_dir`` holds training of other data, backbone or settings.
     """
-    from fastk.common.distributed import decided_by_main, main_holds, world
-    from fastk.common.distributed import device as rank_device
-    from fastk.common.locks import FolderLock
-    from fastk.model.training.train_fingerprint import check_fingerprint, train_fingerprint
 
     cfg = config or TrainConfig()
     out = Path(out_dir)
@@ -127,8 +129,6 @@ def _train(train_samples: list[Sample], val_samples: list[Sample], backbone: Bac
            fingerprint: dict[str, Any], device: str, show_progress: bool) -> TrainResult:
     """Epochs from where a killed run stopped, the state saved after each, ``best.pt`` kept for the best
     validation ACER, stopping after ``patience`` epochs without a better one."""
-    from fastk.common.distributed import world
-    from fastk.common.progress import progress_bar
 
     set_deterministic(cfg.seed, cfg.deterministic)
     model = build_model(backbone, cfg, device)
@@ -209,7 +209,6 @@ def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, t
 
 def _validate(fit: _Fit, data: TrainImages, attack_types: list[str | None]) -> tuple[float, dict[str, Any]]:
     """The validation EER threshold and every metric at it."""
-    from fastk.model.training.metrics import metrics_at, threshold_at_eer
 
     ddp.sync_buffers(fit.model)  # every rank scores with the model rank 0 saves
     s_val = _split_scores(fit, data)

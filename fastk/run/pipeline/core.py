@@ -14,11 +14,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import fastk
-import fastk.run.config
+from fastk.common.distributed import alone, decided_by_main, device, main_holds, world
 from fastk.common.jsonsafe import write_json
+from fastk.common.locks import FolderLock
 from fastk.data.datasets import Sample
 from fastk.errors import ConfigError
+from fastk.explain.explore_settings import ExploreSettings
+from fastk.face.alignment import Alignment
+from fastk.model.checkpoints import load_checkpoint
+from fastk.plugin.plugins import create, get_registry
+from fastk.run.config import DEFAULTS, before_keys
+from fastk.run.pipeline import data_step, evaluate_steps, explain_steps, mask_steps, train_steps
 from fastk.run.pipeline.samples_io import read_split_file
 from fastk.run.pipeline.steps import ALIGNED, Step, train_step
 from fastk.run.run_config import VARIANTS, RunConfig
@@ -34,7 +40,7 @@ def _with_defaults(saved: Any, defaults: Mapping[str, Any], top: bool = True) ->
         return saved
     out = dict(saved)
     if top:
-        defaults = {**defaults, **fastk.run.config.before_keys(saved)}
+        defaults = {**defaults, **before_keys(saved)}
     for key, default in defaults.items():
         if key not in out:
             out[key] = json.loads(json.dumps(default))
@@ -59,7 +65,6 @@ class Pipeline:
         self.root = self.run.root
         self.console = console
         self.command = command
-        from fastk.common.distributed import decided_by_main
 
         decided_by_main(self._check_config)  # under torchrun rank 0 checks and writes config.json
 
@@ -68,7 +73,7 @@ class Pipeline:
         """The run folder keeps the settings it was started with; plugin names fail now, not in an hour."""
         saved = self.run.config_file
         if saved.exists():
-            old = _with_defaults(json.loads(saved.read_text()), fastk.run.config.DEFAULTS)
+            old = _with_defaults(json.loads(saved.read_text()), DEFAULTS)
             if old != json.loads(json.dumps(self.cfg)):
                 changed = sorted(k for k in set(old) | set(self.cfg) if old.get(k) != self.cfg.get(k))
                 raise ConfigError(
@@ -78,11 +83,11 @@ class Pipeline:
         else:
             write_json(saved, self.cfg, indent=2)
         c = self.config
-        fastk.get_registry("landmarks").get(c.explore.landmarks)
-        fastk.get_registry("cam").get(c.explore.cam)
-        fastk.get_registry("backbone").get(c.backbone.name)
-        fastk.get_registry("dataset").get(c.dataset.name)
-        fastk.create("selector", c.select)
+        get_registry("landmarks").get(c.explore.landmarks)
+        get_registry("cam").get(c.explore.cam)
+        get_registry("backbone").get(c.backbone.name)
+        get_registry("dataset").get(c.dataset.name)
+        create("selector", c.select)
         for v in c.retrain.variants:
             if v not in VARIANTS:
                 raise ConfigError(f"unknown retrain variant {v!r}; known: {', '.join(VARIANTS)}")
@@ -91,7 +96,6 @@ class Pipeline:
     @property
     def device(self) -> str:
         """The run's device for this process (under torchrun with GPUs, each rank its own)."""
-        from fastk.common.distributed import device
 
         return device(self.config.device)
 
@@ -105,11 +109,10 @@ class Pipeline:
 
     def backbone(self, input_size: int | None = None):
         b = self.config.backbone
-        return fastk.create("backbone", b.name, input_size=input_size or b.input_size, **b.options)
+        return create("backbone", b.name, input_size=input_size or b.input_size, **b.options)
 
     def explore_settings(self, **overrides: Any):
         """The run's exploration settings (config ``explore`` section), with ``overrides``."""
-        from fastk.explain.explore_settings import ExploreSettings
 
         ex = self.config.explore
         settings = {"landmarks": ex.landmarks, "cam": ex.cam, "cam_target": ex.cam_target,
@@ -119,7 +122,7 @@ class Pipeline:
         return ExploreSettings(**{**settings, **overrides})
 
     def detector(self):
-        return fastk.create("landmarks", self.config.explore.landmarks)
+        return create("landmarks", self.config.explore.landmarks)
 
     @property
     def aligned(self) -> bool:
@@ -128,7 +131,6 @@ class Pipeline:
 
     def alignment(self):
         """The run's :class:`fastk.face.alignment.Alignment` (at the backbone's input size), or None."""
-        from fastk.face.alignment import Alignment
 
         return Alignment(self.config.backbone.input_size) if self.aligned else None
 
@@ -146,8 +148,6 @@ class Pipeline:
         return self.run.checkpoint(step)
 
     def load_model(self, step: str = "train_full"):
-        from fastk.model.checkpoints import load_checkpoint
-
         return load_checkpoint(self.checkpoint(step), device=self.device)
 
     def stability_on(self) -> bool:
@@ -161,8 +161,6 @@ class Pipeline:
 
     # -- the loop -------------------------------------------------------------------------------
     def steps(self) -> list[Step]:
-        from fastk.run.pipeline import data_step, evaluate_steps, explain_steps, mask_steps, train_steps
-
         variants = self.config.retrain.variants
         out = [data_step.step(self), *([mask_steps.align_step(self)] if self.aligned else [])]
         out += [*train_steps.full_steps(self), *explain_steps.steps(self)]
@@ -173,8 +171,6 @@ class Pipeline:
 
     def run_all(self) -> Path:
         """Every step not yet done, holding the run folder's lock (a second writer is refused at once)."""
-        from fastk.common.distributed import main_holds, world
-        from fastk.common.locks import FolderLock
 
         steps = self.steps()
         with main_holds(lambda: FolderLock(self.root, self.command or "fastk run")):
@@ -189,7 +185,6 @@ class Pipeline:
     def _run_among_ranks(self, step: Step) -> None:
         """Under torchrun: rank 0 decides whether the step is done and records it in the manifest; a
         sharded step runs on every rank, any other on rank 0 while the others wait for it."""
-        from fastk.common.distributed import decided_by_main, world
 
         main = world().is_main
         done = decided_by_main(lambda: self.run.done(step.name))  # rank 0 has saved the manifest by now
@@ -206,7 +201,6 @@ class Pipeline:
 
     def _step_alone(self, step: Step) -> None:
         """Run and record ``step`` on rank 0 as a one-process world: nothing inside waits for the other ranks."""
-        from fastk.common.distributed import alone
 
         with alone():
             self.run.step(step.name, step.run)

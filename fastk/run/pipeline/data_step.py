@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import fastk
 from fastk.common.jsonsafe import write_json
+from fastk.data.splits import require_subjects, subject_split
 from fastk.errors import ConfigError
+from fastk.face.face_check import check_faces
+from fastk.face.landmark_cache import LandmarkCache
+from fastk.plugin.plugins import create
+from fastk.run.pipeline import protocol_split
 from fastk.run.pipeline.samples_io import absolute, counts, sample_to_json, write_csv
 from fastk.run.pipeline.steps import Step
 from fastk.run.runs import Layout
@@ -27,12 +31,7 @@ def compared_detectors(p) -> list[str]:
 
 
 def run(p) -> dict[str, Any]:
-    from fastk.data.splits import require_subjects, subject_split
-    from fastk.face.face_check import check_faces
-    from fastk.face.landmark_cache import LandmarkCache
-    from fastk.run.pipeline import protocol_split
-
-    dataset = fastk.create("dataset", p.config.dataset.name, **p.config.dataset.plugin_kwargs())
+    dataset = create("dataset", p.config.dataset.name, **p.config.dataset.plugin_kwargs())
     samples = [absolute(s) for s in dataset.samples()]
     require_subjects(samples, dataset.describe())  # before minutes of face finding, with the fix named
     plan = protocol_split.planned(p, dataset, samples)  # so are the protocol's files read and matched
@@ -44,7 +43,7 @@ def run(p) -> dict[str, Any]:
         raise ConfigError(f"dataset {dataset.describe()}: no image with a usable face")
     write_csv(p.run.skipped_file, ["path", "kind", "reason"], checked.skipped)
     # How many images each detector would lose (the paper lost ~20% to dlib); results are cached.
-    no_face = {spec: len(check_faces(candidates, fastk.create("landmarks", spec), cache).skipped)
+    no_face = {spec: len(check_faces(candidates, create("landmarks", spec), cache).skipped)
                for spec in compared_detectors(p)}
     protocol: dict[str, Any] | None = None
     if plan is None:

@@ -8,8 +8,16 @@ from typing import Any
 import numpy as np
 
 from fastk.common.jsonsafe import jsonable, write_json
+from fastk.data.images import read_rgb
+from fastk.face.masking import encoded_bytes
+from fastk.model.training import evaluate_checkpoint
+from fastk.report import render_html
+from fastk.run.pipeline.mask_steps import recipe
+from fastk.run.pipeline.report_step import build_report
 from fastk.run.pipeline.steps import Step, train_step
 from fastk.run.runs import Layout
+from fastk.run.speed import Timed, pick_batch, speed_report
+from fastk.trust.mask_swap import swap_test
 
 
 def steps(p) -> list[Step]:
@@ -33,7 +41,6 @@ def _test(p, name: str) -> list:
 
 def evaluate(p) -> dict[str, Any]:
     """Every model on the same test subjects, at its own validation threshold, with errors by group."""
-    from fastk.model.training import evaluate_checkpoint
 
     out = {}
     groups = [k for k in p.config.explore.group_by if k not in ("label", "attack_type")]
@@ -49,8 +56,6 @@ def evaluate(p) -> dict[str, Any]:
 
 def mask_use(p, variant: str) -> dict[str, Any]:
     """The mask audit's use test (:func:`fastk.trust.mask_swap.swap_test`) of a variant's model on the test images."""
-    from fastk.run.pipeline.mask_steps import recipe
-    from fastk.trust.mask_swap import swap_test
 
     r = recipe(p, variant)
     if r.alignment is not None:  # every image carries the same mask: decided without loading the model
@@ -61,8 +66,6 @@ def mask_use(p, variant: str) -> dict[str, Any]:
 
 def storage(p, test: list) -> dict[str, Any]:
     """Bytes per stored test image (JPEG at the configured quality, and PNG), measured alike for every model."""
-    from fastk.data.images import read_rgb
-    from fastk.face.masking import encoded_bytes
 
     images = [read_rgb(s.path) for s in test[:64]]
     sizes = [encoded_bytes(im, p.config.retrain.jpeg_quality) for im in images]
@@ -73,8 +76,6 @@ def storage(p, test: list) -> dict[str, Any]:
 
 def speed(p) -> dict[str, Any]:
     """FLOPs per image and interleaved timings of every model (fastk.run.speed): figures that survive load."""
-    from fastk.data.images import read_rgb
-    from fastk.run.speed import Timed, pick_batch, speed_report
 
     timed = {}
     for name in models(p):
@@ -85,9 +86,6 @@ def speed(p) -> dict[str, Any]:
 
 
 def report(p) -> dict[str, Any]:
-    from fastk.report import render_html
-    from fastk.run.pipeline.report_step import build_report
-
     data = jsonable(build_report(p))
     write_json(p.run.report_json, data, indent=2)
     render_html(json.loads(p.run.report_json.read_text()), p.root)

@@ -10,14 +10,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import fastk
 from fastk.common.distributed import world
 from fastk.common.jsonsafe import jsonable, write_json
 from fastk.errors import ConfigError
+from fastk.explain.explore import explore as run_explore
 from fastk.explain.explore import read_area_rows
+from fastk.explain.importance import asymmetry_index, importance_vector
 from fastk.face.areas import AreaSet
+from fastk.face.landmark_cache import LandmarkCache
+from fastk.model.checkpoints import load_checkpoint
+from fastk.plugin.plugins import create
 from fastk.run.pipeline.steps import Step
 from fastk.run.runs import Layout
+from fastk.run.stability_inputs import run_dataset_planted
+from fastk.trust.faithfulness import FaithfulnessSettings
+from fastk.trust.faithfulness import faithfulness as run_faithfulness
+from fastk.trust.faithfulness_figures import cascading_figure
+from fastk.trust.sanity import randomisation_check
+from fastk.trust.stability_analysis import load_stability, p_set, run_stability, select_areas, verdict_k
 
 
 def steps(p) -> list[Step]:
@@ -43,9 +53,6 @@ def _where(p, check: str) -> str:
 
 
 def explore(p) -> dict[str, Any]:
-    from fastk.explain.explore import explore as run_explore
-    from fastk.explain.importance import asymmetry_index
-
     ex = p.config.explore
     backbone, model, _ = p.load_model()
     result = run_explore(_explored(p), backbone, model, p.run.explore_dir, p.explore_settings(),
@@ -67,9 +74,6 @@ def _full_models(p) -> dict[str, Any]:
 def sanity(p) -> dict[str, Any]:
     """Model (several draws) and cascading randomisation of the ranking (fastk.trust.sanity), decided over every
     trained seed of the recipe: which seed's model a machine trains depends on its float arithmetic."""
-    from fastk.model.checkpoints import load_checkpoint
-    from fastk.trust.faithfulness_figures import cascading_figure
-    from fastk.trust.sanity import randomisation_check
 
     sc = p.config.sanity
     (name, _), *others = _full_models(p).items()
@@ -90,16 +94,12 @@ def sanity(p) -> dict[str, Any]:
 def selection_k(p) -> int:
     """The top-k the stability result counts: ``stability.k``, else what the selector declares
     (:func:`fastk.trust.stability_analysis.verdict_k`; never an attribute read by name), else 4."""
-    from fastk.trust.stability_analysis import verdict_k
 
-    return verdict_k(fastk.create("selector", p.config.select), p.config.stability.k)
+    return verdict_k(create("selector", p.config.select), p.config.stability.k)
 
 
 def stability(p) -> dict[str, Any]:
     """Every full model (the seeds) x CAM methods x detectors x targets on the explored split."""
-    from fastk.face.landmark_cache import LandmarkCache
-    from fastk.run.stability_inputs import run_dataset_planted
-    from fastk.trust.stability_analysis import run_stability
 
     ex = p.config.explore
     checkpoints = _full_models(p)
@@ -113,13 +113,10 @@ def stability(p) -> dict[str, Any]:
 
 
 def select(p) -> dict[str, Any]:
-    from fastk.explain.importance import importance_vector
-    from fastk.trust.stability_analysis import load_stability, p_set, select_areas
-
     summary = json.loads(p.run.area_importance_file.read_text())["overall"]
     names = AreaSet.load(p.config.explore.areas).names
     stab = load_stability(p.run.stability_dir) if p.stability_on() else None
-    selector = fastk.create("selector", p.config.select)
+    selector = create("selector", p.config.select)
     out = select_areas(selector, importance=importance_vector(summary), stability=stab, areas=names,
                        rows=read_area_rows(p.run.per_image_file, names))
     if "complement" in p.config.retrain.variants and not out["complement"]:
@@ -132,9 +129,6 @@ def select(p) -> dict[str, Any]:
 
 def faithfulness(p) -> dict[str, Any]:
     """Remove the areas from the explored images (no retraining): does the ranking carry the decision?"""
-    from fastk.face.landmark_cache import LandmarkCache
-    from fastk.trust.faithfulness import FaithfulnessSettings
-    from fastk.trust.faithfulness import faithfulness as run_faithfulness
 
     fc, ex = p.config.faithfulness, p.config.explore
     backbone, model, _ = p.load_model()

@@ -10,10 +10,16 @@ import numpy as np
 
 from fastk.common.distributed import world
 from fastk.common.jsonsafe import jsonable, write_json
+from fastk.data.images import read_rgb
+from fastk.face.alignment import canonical_masks
 from fastk.face.areas import AreaSet
+from fastk.face.landmark_cache import LandmarkCache
+from fastk.face.masked_dataset import MaskRecipe, write_masked_dataset
+from fastk.face.masking import masked_layout, roi_box
 from fastk.run.pipeline.samples_io import common_root, moved, sample_to_json
 from fastk.run.pipeline.steps import ALIGNED, Step
 from fastk.run.runs import Layout
+from fastk.trust.mask_audit import audit_masks
 
 
 def step(p, variant: str) -> Step:
@@ -29,7 +35,6 @@ def align_step(p) -> Step:
 
 def recipe(p, variant: str):
     """The :class:`fastk.face.masked_dataset.MaskRecipe` of a retrain variant (what its checkpoint records)."""
-    from fastk.face.masked_dataset import MaskRecipe
 
     sel = p.run.result("select")
     keep = sel["complement"] if variant == "complement" else sel["keep"]
@@ -47,9 +52,6 @@ def run(p, variant: str) -> dict[str, Any]:
 
 def _write(p, name: str, splits, *, mode: str, keep: list[str] | None = None, size: int | None = None) -> dict[str, Any]:
     """Write ``masked/NAME`` from ``splits`` and its split file (paths moved to the written copies)."""
-    from fastk.face.masked_dataset import write_masked_dataset
-    from fastk.face.masking import masked_layout
-    from fastk.trust.mask_audit import audit_masks
 
     everything = [s for part in splits.values() for s in part]
     root = common_root(everything)
@@ -79,7 +81,6 @@ def crop_size(p) -> int:
     """
     if p.config.retrain.crop_size:
         return int(p.config.retrain.crop_size)
-    from fastk.face.masking import roi_box
 
     keep = p.run.result("select")["keep"]
     areas = AreaSet.load(p.config.explore.areas)
@@ -95,14 +96,11 @@ def _box_fraction(box: tuple[int, int, int, int], shape: tuple[int, ...]) -> flo
 
 def _area_masks(p, areas: AreaSet):
     """The area masks crop_size measures: the template's (aligned), else those of up to 64 validation images."""
-    from fastk.face.alignment import canonical_masks
 
     alignment = p.alignment()
     if alignment is not None:
         yield canonical_masks(alignment, areas), (alignment.size, alignment.size)
         return
-    from fastk.data.images import read_rgb
-    from fastk.face.landmark_cache import LandmarkCache
 
     detector, cache = p.detector(), LandmarkCache()
     for s in p.splits()["val"][:64]:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import fastk
 from fastk.data.datasets import Dataset, Sample
 from fastk.data.protocols import Protocol, ProtocolSplit, check_parts
+from fastk.plugin.plugins import create
 
 
 def planned(p, dataset: Dataset, samples: Sequence[Sample]) -> tuple[Protocol, ProtocolSplit] | None:
@@ -22,7 +22,7 @@ def planned(p, dataset: Dataset, samples: Sequence[Sample]) -> tuple[Protocol, P
     sp = p.config.split
     if sp.protocol is None:
         return None
-    protocol: Protocol = fastk.create("protocol", sp.protocol, **dict(sp.protocol_options))
+    protocol: Protocol = create("protocol", sp.protocol, **dict(sp.protocol_options))
     lists = protocol.split(samples, dataset, seed=p.config.seed, ratios=tuple(sp.ratios), stratify=sp.stratify)
     return protocol, lists
 

@@ -9,15 +9,17 @@ from typing import Any
 
 import numpy as np
 
-import fastk
+from fastk._version import __version__
 from fastk.common.environment import environment_record
 from fastk.explain.figures import face_diagram
 from fastk.face.areas import AreaSet
-from fastk.plugin.plugins import provenance
+from fastk.plugin.plugins import get_registry, provenance
 from fastk.report.finding import finding
 from fastk.report.model_checks import chance_warnings
 from fastk.run.run_config import ExploreSection, RunConfig
 from fastk.run.runs import Layout, RunFolder
+from fastk.trust.mask_audit import leak_warning
+from fastk.trust.mask_swap import use_warning
 
 
 def _json(path) -> dict[str, Any] | None:
@@ -62,8 +64,6 @@ def _masking_entry(pipeline) -> dict[str, Any]:
 
 def _mask_warnings(evaluated: dict[str, Any], run: RunFolder) -> list[str]:
     """A line per variant whose masks alone tell the label, and per variant whose model reads them."""
-    from fastk.trust.mask_audit import leak_warning
-    from fastk.trust.mask_swap import use_warning
 
     out = []
     for name, ev in evaluated.items():
@@ -85,10 +85,10 @@ def build_report(pipeline) -> dict[str, Any]:
     explore = json.loads(run.area_importance_file.read_text())
     _draw_face_diagram(explore["overall"], config.explore, run)
     speed = run.result("speed") if run.done("speed") else None
-    dataset_cls = fastk.get_registry("dataset").get(config.dataset.name)
+    dataset_cls = get_registry("dataset").get(config.dataset.name)
     report = {
         "name": config.name,
-        "fastk_version": fastk.__version__,
+        "fastk_version": __version__,
         "created": run.manifest["steps"]["report"].get("started"),
         "command": pipeline.command,
         "environment": environment_record(),

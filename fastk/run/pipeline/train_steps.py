@@ -7,20 +7,25 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from fastk.common.distributed import world
 from fastk.common.jsonsafe import jsonable
+from fastk.face.framing import framing_stats
+from fastk.face.landmark_cache import LandmarkCache
+from fastk.model.checkpoints import load_checkpoint, save_checkpoint
+from fastk.model.training.trainer import train as train_model
+from fastk.run.pipeline.mask_steps import recipe
 from fastk.run.pipeline.steps import Step, train_step
+from fastk.run.run_config import VARIANTS
 from fastk.run.runs import Layout
 
 
 def train(p, variant: str, splits, *, input_size: int | None = None, seed: int | None = None) -> dict[str, Any]:
     """Train into ``models/VARIANT`` with the run's recipe; the result with a run-relative checkpoint."""
-    from fastk.model.training.trainer import train as train_model
 
     # a copy: the trainer gets its own recipe, never the run's shared one
     tcfg = dataclasses.replace(p.config.train, **({} if seed is None else {"seed": seed}))
     result = train_model(splits["train"], splits["val"], p.backbone(input_size), p.run.model_dir(variant), tcfg,
                          device=p.device, show_progress=p.show_progress)
-    from fastk.common.distributed import world
 
     if world().is_main:
         record_input(p, variant, result.checkpoint)
@@ -35,11 +40,6 @@ def record_input(p, variant: str, checkpoint) -> dict[str, Any]:
     prepare theirs alike (:mod:`fastk.face.model_input`): the alignment (``masking: aligned``) or the framing
     of the dataset's images (``landmark``), and a variant's mask. Why: checkpoints of ``fastk run``
     recorded none, so a full-frame photo was scored squashed, not cropped (issue 26)."""
-    from fastk.face.framing import framing_stats
-    from fastk.face.landmark_cache import LandmarkCache
-    from fastk.model.checkpoints import load_checkpoint, save_checkpoint
-    from fastk.run.pipeline.mask_steps import recipe
-    from fastk.run.run_config import VARIANTS
 
     extra: dict[str, Any] = {"landmarks": p.config.explore.landmarks}
     alignment = p.alignment()
