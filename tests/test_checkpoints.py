@@ -101,7 +101,7 @@ def _error_line(result) -> str:
 
 
 def _resaved(src, dest, **meta):
-    """``src`` saved again with more meta, the way fastk.face.framing.record_framing adds the framing."""
+    """``src`` saved again with more meta, the way fastk.model.checkpoints.record_framing adds the framing."""
     bb, model, old = load_checkpoint(src)
     return save_checkpoint(dest, bb, model, {**old, **meta})
 
