@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-import fastk.cli as package
 from fastk import __version__
 from fastk.cli._common import console
 from fastk.common.distributed import launched
@@ -117,8 +116,7 @@ def _add_core_commands(group: click.Group) -> None:
     import importlib
     import pkgutil
 
-
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.endswith("_cmd"):
             group.add_command(importlib.import_module(f"fastk.cli.{info.name}").command)
 

@@ -26,7 +26,6 @@ def key_values(pairs, flag: str) -> dict:
     """``("k=v", ...)`` to a dict, values read as YAML scalars (``true``, ``3``, ``a,b``)."""
     import yaml
 
-
     out = {}
     for o in pairs:
         key, sep, value = o.partition("=")

@@ -46,7 +46,6 @@ def command(backbone, options, checkpoint, cams, sizes, batch_sizes, dataset, da
 
     import yaml
 
-
     opts = {}
     for o in options:
         key, sep, value = o.partition("=")

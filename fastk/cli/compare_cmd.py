@@ -19,7 +19,6 @@ def command(explorations, k, as_json) -> None:
     """Compare area rankings of several explore outputs (area_importance.json files or their folders)."""
     from rich.table import Table
 
-
     result = compare(list(explorations), k=k)
     if as_json:
 

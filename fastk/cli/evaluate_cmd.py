@@ -42,7 +42,6 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
     """
     import contextlib
 
-
     # Its folder: one writer at a time, and never another command's (skipped.csv would replace theirs).
     with FolderLock(Path(out).parent, "fastk evaluate") if out else contextlib.nullcontext():
         _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, face_check, out)
@@ -50,7 +49,6 @@ def command(checkpoint, path, dataset, dataset_options, threshold, landmarks, fa
 
 def _evaluate(checkpoint, path, dataset, dataset_options, threshold, landmarks, face_check, out) -> None:
     from rich.markup import escape
-
 
     samples, source = load_dataset(dataset, path, key_values(dataset_options, "--dataset-option"))
     backbone, model, meta = load_checkpoint(checkpoint)
@@ -80,7 +78,6 @@ def _write(out: Path, metrics: dict, scored, t: float) -> Path | None:
     """The metrics JSON, skipped.csv and scores.csv (one row per scored image); returns skipped.csv."""
     import csv
     import io
-
 
     write_json(out, metrics, indent=2)
     skipped_csv = write_skipped(out.parent / "skipped.csv", scored.skipped)

@@ -82,7 +82,6 @@ def _print_summary(result) -> None:
     "most important first" would then show an order made by the tie-break alone."""
     from rich.table import Table
 
-
     flat = no_signal(importance_vector(result.importance))
     title = f"Area importance: {flat}; no ranking" if flat else "Area importance (most important first)"
     table = Table("area", "importance", "95% CI", "n", title=title)

@@ -101,7 +101,6 @@ def _read_importance(path: Path) -> dict:
 def _print(result: dict, out: Path) -> None:
     from rich.table import Table
 
-
     methods = list(result["methods"])
     table = Table("area", "share of input", *[f"{m}: AUC drop" for m in methods],
                   *[f"{m}: spoof-score drop" for m in methods], title="Removing one area at a time (ranking order)")

@@ -57,7 +57,6 @@ def command(checkpoint, path, dataset, dataset_options, landmarks, cam, cam_targ
     (Adebayo et al. 2018) of the area importance of CHECKPOINT on PATH."""
     import tempfile
 
-
     backbone, model, meta = load_checkpoint(checkpoint)
     everything = load_samples(dataset, path, key_values(dataset_options, "--dataset-option"))
     where = source_name("sanity", dataset, path)
@@ -115,7 +114,6 @@ def _same_recipe(first: Path, backbone, path: Path):
 
 def _print(result: dict, out_dir: Path | None) -> None:
     from rich.table import Table
-
 
     table = Table("area", "trained", f"random weights (mean of {result['spearman']['n']})",
                   title=f"Sanity check: {result['method']}")

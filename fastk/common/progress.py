@@ -10,7 +10,6 @@ def progress_bar(enabled: bool = True):
     neither do the ranks other than 0 under ``torchrun`` (one bar per step, not one per process)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-
     enabled = enabled and launched().is_main
 
     return Progress(

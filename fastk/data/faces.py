@@ -39,7 +39,6 @@ def package_faces(cache_dir: Path) -> list[Path]:
     """Real face photos shipped inside installed packages, written once to ``cache_dir`` as PNG."""
     import numpy as np
 
-
     out = []
     target = cache_dir / "astronaut.png"
     if not target.exists():

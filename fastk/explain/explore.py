@@ -213,7 +213,6 @@ def _usable(batch: Sequence[Sample], detector, cache: LandmarkCache, landmarks: 
     moved with it), and the ``skipped.csv`` rows of the others."""
     from dataclasses import replace
 
-
     usable, skipped = [], []
     for smp in batch:
         found = read_and_detect(cache, detector, smp.path, label=landmarks)

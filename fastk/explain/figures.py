@@ -87,7 +87,6 @@ def mean_face() -> np.ndarray:
     """The mean dlib-68 shape (eye midpoint at 0, inter-ocular distance 1) shipped with fastk."""
     import yaml
 
-
     data = yaml.safe_load(TEMPLATE_FILE.read_text())
     return np.asarray(data["points"], dtype=np.float32)
 

@@ -77,7 +77,6 @@ def masked_layout(paths, out_dir, source_root=None) -> dict[str, Path]:
     import os
     from pathlib import PurePath
 
-
     out = Path(out_dir)
     sources = {str(p): Path(p).resolve() for p in paths}
     if not sources:

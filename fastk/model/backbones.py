@@ -201,7 +201,6 @@ class Backbone(Plugin):
         (a dotted module name of ``model``, e.g. ``classifier.layer3``)."""
         import dataclasses
 
-
         targets = self.cam_targets(model)
         key = name or self.default_cam_target
         if key not in targets:

@@ -76,7 +76,6 @@ def save_checkpoint(path: str | Path, backbone, model, meta: dict[str, Any] | No
     """
     import json
 
-
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     # Metadata as plain JSON types: a numpy scalar would make the file unloadable with weights_only=True.

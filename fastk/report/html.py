@@ -14,8 +14,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+import fastk.report.mask_audit_html as mask_audit_html
+import fastk.report.sections as sections
 from fastk.errors import ConfigError
-from fastk.report import mask_audit_html, sections
 from fastk.report.style import CSS
 
 COMPARISON_COLUMNS = [

@@ -70,7 +70,6 @@ def check_train(train: dict[str, Any], report: Callable[[str, str], None]) -> No
     """``train:`` keys against :class:`fastk.model.training.trainer.TrainConfig`'s fields and annotated types."""
     import typing
 
-
     hints = typing.get_type_hints(TrainConfig)
     for key in list(train):
         where = f"train.{key}"

@@ -46,7 +46,6 @@ def bench_cams(backbone_spec: str, options: dict[str, Any], images: list[np.ndar
     """Images per second of each CAM method at each input size and batch size."""
     import torch
 
-
     rows = []
     for size in sizes:
         if checkpoint:
@@ -90,7 +89,6 @@ def bench_training(backbone_spec: str, options: dict[str, Any], images: list[np.
                    sizes: Sequence[int], batch_size: int = 16, steps: int = 5) -> list[dict[str, Any]]:
     """Training images per second (forward, backward, optimiser step) at each input size."""
     import torch
-
 
     rows = []
     for size in sizes:

@@ -45,7 +45,6 @@ def flops_per_image(backbone, model, *, training: bool = False) -> float:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-
     device = next(model.parameters()).device
     s = backbone.input_size
     x = torch.zeros(2 if training else 1, 3, s, s, device=device)
@@ -74,7 +73,6 @@ INFERENCE_REPEATS = 3
 
 def _inference_seconds(t: Timed, x) -> float:
     import torch
-
 
     best = float("inf")
     with eval_mode(t.model), channels_last(t.model), torch.inference_mode():

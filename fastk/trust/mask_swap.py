@@ -80,7 +80,6 @@ def _scores(backbone, model, images: list[np.ndarray], device: str) -> np.ndarra
 def _verdict(y: np.ndarray, scores: dict[str, np.ndarray], n_boot: int, seed: int) -> dict[str, Any]:
     from sklearn.metrics import roc_auc_score
 
-
     aucs = {name: float(roc_auc_score(y, s)) for name, s in scores.items()}
     diff = auc_difference(y, [scores["same"]], scores["opposite"], n_boot=n_boot, seed=seed)
     uses = bool(np.isfinite(diff["ci"][0]) and diff["ci"][0] > 0)

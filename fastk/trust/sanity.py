@@ -244,7 +244,6 @@ def label_randomisation_check(train_samples: list[Sample], val_samples: list[Sam
     compare with ``trained_importance``; passes when Spearman rho < 0.5. Costs one training run."""
     import dataclasses
 
-
     rng = np.random.default_rng([seed, 5])
     shuffled = []
     for part in (train_samples, val_samples):

@@ -52,7 +52,6 @@ def seconds_per_image(cam_name: str, backbone, model, target_name: str, samples:
     an overestimate, on the safe side)."""
     import time
 
-
     images = []
     for s in samples:
         try:

@@ -46,7 +46,6 @@ def decode(path: Any, side: int) -> np.ndarray:
     """One image as the backbone's preprocessing resizes it: ``(side, side, 3)`` uint8 RGB."""
     import cv2
 
-
     return cv2.resize(read_rgb(path), (side, side), interpolation=cv2.INTER_AREA)
 
 
@@ -62,7 +61,6 @@ def labels_of(samples: Sequence[Sample]) -> torch.Tensor:
 def load_tensors(backbone, samples: list[Sample], *, show_progress: bool = False):
     """All images resized to the backbone's input, as a uint8 ``(N, 3, S, S)`` tensor, plus labels."""
     import torch
-
 
     s = backbone.input_size
     out = np.empty((len(samples), s, s, 3), np.uint8)

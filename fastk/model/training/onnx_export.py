@@ -19,7 +19,6 @@ def export_onnx(checkpoint: str | Path, out: str | Path, *, check_images: list[n
     """Export; when ``check_images`` are given, compare onnxruntime's scores with PyTorch's."""
     import torch
 
-
     try:
         import onnxruntime  # noqa: F401
     except ImportError:

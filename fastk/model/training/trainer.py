@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import fastk.model.training.ddp as ddp
 from fastk.common.distributed import decided_by_main, main_holds, world
 from fastk.common.distributed import device as rank_device
 from fastk.common.fast_inference import channels_last, nhwc
@@ -35,7 +36,6 @@ from fastk.common.locks import FolderLock
 from fastk.common.progress import progress_bar
 from fastk.data.datasets import Sample
 from fastk.model.checkpoints import save_checkpoint
-from fastk.model.training import ddp
 from fastk.model.training._data import TrainImages, choose_mode, in_order, open_split
 from fastk.model.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
 from fastk.model.training._setup import build_model, optimiser, set_deterministic

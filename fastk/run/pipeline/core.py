@@ -14,6 +14,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import fastk.run.pipeline.data_step as data_step
+import fastk.run.pipeline.evaluate_steps as evaluate_steps
+import fastk.run.pipeline.explain_steps as explain_steps
+import fastk.run.pipeline.mask_steps as mask_steps
+import fastk.run.pipeline.train_steps as train_steps
 from fastk.common.distributed import alone, decided_by_main, device, main_holds, world
 from fastk.common.jsonsafe import write_json
 from fastk.common.locks import FolderLock
@@ -24,7 +29,6 @@ from fastk.face.alignment import Alignment
 from fastk.model.checkpoints import load_checkpoint
 from fastk.plugin.plugins import create, get_registry
 from fastk.run.config import DEFAULTS, before_keys
-from fastk.run.pipeline import data_step, evaluate_steps, explain_steps, mask_steps, train_steps
 from fastk.run.pipeline.samples_io import read_split_file
 from fastk.run.pipeline.steps import ALIGNED, Step, train_step
 from fastk.run.run_config import VARIANTS, RunConfig

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import fastk.run.pipeline.protocol_split as protocol_split
 from fastk.common.jsonsafe import write_json
 from fastk.data.splits import require_subjects, subject_split
 from fastk.errors import ConfigError
 from fastk.face.face_check import check_faces
 from fastk.face.landmark_cache import LandmarkCache
 from fastk.plugin.plugins import create
-from fastk.run.pipeline import protocol_split
 from fastk.run.pipeline.samples_io import absolute, counts, sample_to_json, write_csv
 from fastk.run.pipeline.steps import Step
 from fastk.run.runs import Layout

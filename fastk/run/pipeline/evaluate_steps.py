@@ -10,8 +10,8 @@ import numpy as np
 from fastk.common.jsonsafe import jsonable, write_json
 from fastk.data.images import read_rgb
 from fastk.face.masking import encoded_bytes
-from fastk.model.training import evaluate_checkpoint
-from fastk.report import render_html
+from fastk.model.training.evaluate import evaluate_checkpoint
+from fastk.report.html import render_html
 from fastk.run.pipeline.mask_steps import recipe
 from fastk.run.pipeline.report_step import build_report
 from fastk.run.pipeline.steps import Step, train_step
