@@ -4,7 +4,7 @@ Why one table and one finder rather than a shim file per old module: eighty file
 would hide the layers from a reader of the tree. An import of an old name (``import fastk.explore``,
 ``from fastk.training import train``) gets the module at its new place (the very same module object,
 so classes and module state are shared) and a :class:`DeprecationWarning` naming the new path. The
-old paths go in the release after 0.2. Code in this repository uses the new paths only.
+old paths go in the next release. Code in this repository uses the new paths only.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import importlib.abc
 import importlib.machinery
 import sys
 import warnings
-from pathlib import Path
 from types import ModuleType
 
 #: Old module name -> new module name.
@@ -121,20 +120,12 @@ MOVED: dict[str, str] = {
     "fastk.video_frames": "fastk.data.video_frames",
 }
 
-_ROOT = Path(__file__).parent
-
-
-def _still_there(name: str) -> bool:
-    # While the tree is being moved a layer at a time, an old module may still be in its old place.
-    rel = Path(*name.split(".")[1:])
-    return (_ROOT / rel).with_suffix(".py").is_file() or (_ROOT / rel / "__init__.py").is_file()
-
 
 class _OldPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Finds an old name and loads it as the module at its new place."""
 
     def find_spec(self, fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
-        if fullname not in MOVED or _still_there(fullname):
+        if fullname not in MOVED:
             return None
         return importlib.machinery.ModuleSpec(fullname, self)
 
@@ -144,7 +135,7 @@ class _OldPaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     def exec_module(self, module: ModuleType) -> None:
         old = module.__name__
         new = MOVED[old]
-        warnings.warn(f"{old} moved to {new}; the old path is removed in the release after fastk 0.2",
+        warnings.warn(f"{old} moved to {new}; the old path will be removed in the next release",
                       DeprecationWarning, stacklevel=2)  # the importing line (warnings skips importlib's frames)
         sys.modules[old] = importlib.import_module(new)
 
