@@ -4,7 +4,7 @@ Why: the steps of ``fastk run`` read ``config.train.epochs`` rather than ``cfg["
 so a misspelt key is an AttributeError at the line that has it (and a type checker sees it), not a
 KeyError an hour into a run. The defaults live here, on the fields (or on the library dataclass a
 section feeds: :class:`~fastk.trust.stability_config.StabilityConfig`, :class:`~fastk.trust.faithfulness_settings.FaithfulnessSettings`,
-:class:`~fastk.model.training.settings.TrainConfig`); :data:`fastk.run.config.DEFAULTS` is derived from them.
+:class:`~fastk.model.train_settings.TrainConfig`); :data:`fastk.run.config.DEFAULTS` is derived from them.
 
 A :class:`RunConfig` is built once, by :meth:`RunConfig.from_dict`, from the merged dict that
 :func:`fastk.run.config.resolve` (or ``validate``) has checked; :meth:`RunConfig.to_dict` gives that dict
@@ -22,7 +22,7 @@ from typing import Any
 
 from fastk import defaults
 from fastk.explain.explore_settings import ExploreSettings
-from fastk.model.training.settings import TrainConfig
+from fastk.model.train_settings import TrainConfig
 from fastk.trust.faithfulness_settings import FaithfulnessSettings
 from fastk.trust.stability_config import StabilityConfig
 

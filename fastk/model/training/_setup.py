@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
     from fastk.model.backbones import Backbone
-    from fastk.model.training.settings import TrainConfig
+    from fastk.model.train_settings import TrainConfig
 
 
 def set_deterministic(seed: int, on: bool) -> None:

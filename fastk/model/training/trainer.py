@@ -36,13 +36,13 @@ from fastk.common.locks import FolderLock
 from fastk.common.progress import progress_bar
 from fastk.data.datasets import Sample
 from fastk.model.checkpoints import save_checkpoint
+from fastk.model.train_settings import TrainConfig, TrainResult
 from fastk.model.training._data import TrainImages, choose_mode, in_order, open_split
 from fastk.model.training._data import load_tensors as load_tensors  # re-exported: benchmarks import it from here
 from fastk.model.training._setup import build_model, optimiser, set_deterministic
 from fastk.model.training._train_state import load_state, resume, save_state
 from fastk.model.training.augment import augment, random_patches
 from fastk.model.training.metrics import metrics_at, threshold_at_eer
-from fastk.model.training.settings import TrainConfig, TrainResult
 from fastk.model.training.train_fingerprint import check_fingerprint, train_fingerprint
 
 if TYPE_CHECKING:  # pragma: no cover

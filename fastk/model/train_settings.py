@@ -1,6 +1,6 @@
 """What a training takes and gives: :class:`TrainConfig` (the recipe) and :class:`TrainResult`. Types only,
-so the trainer's helpers (:mod:`fastk.model.training._setup`) and the run configuration read them without
-importing the trainer."""
+and outside :mod:`fastk.model.training` (whose ``__init__`` imports the trainer), so the trainer's helpers
+(:mod:`fastk.model.training._setup`) and the run configuration read them without importing the trainer."""
 
 from __future__ import annotations
 
