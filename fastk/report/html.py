@@ -37,6 +37,7 @@ EFFICIENCY_COLUMNS = [
     ("png_bytes_mean", "PNG bytes / image", "{:,.0f}"),
 ]
 
+
 def _img(run_dir: Path, rel: str, alt: str, width: int | None = None) -> str:
     p = run_dir / rel
     if not p.is_file():

@@ -32,6 +32,7 @@ from fastk.trust.audit_classifier import LEAK_AUC, feature_audit
 #: The outline's numbers are computed where the masks are written (:mod:`fastk.face.geometry`); importable here too.
 __all__ = ["GRID", "audit_masks", "leak_warning", "mask_features"]
 
+
 def audit_masks(samples: Sequence[Any], features: np.ndarray, recipe=None, *, folds: int = 5) -> dict[str, Any]:
     """The leak: out-of-fold AUC of ``features`` (one :func:`fastk.face.geometry.mask_features` row per sample) for the
     samples' labels, folds by subject; ``{"applies": False, "why"}`` without labels of both classes."""

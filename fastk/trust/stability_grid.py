@@ -64,6 +64,7 @@ from fastk.trust.stability_config import DEFAULT_CAMS, SLOW_CAMS, StabilityConfi
 __all__ = ["DEFAULT_CAMS", "FACTORS", "SLOW_CAMS", "Cell", "StabilityConfig", "cell_areas", "load_cell",
            "model_labels", "resolve_targets", "run_grid"]
 
+
 def resolve_targets(backbone, model, targets: Sequence[str] | None) -> list[str]:
     """Target names for a model: the backbone's default, the named ones (checked), or ``all``."""
     available = sorted(backbone.cam_targets(model))

@@ -36,6 +36,7 @@ from fastk.run.runs import RunFolder
 
 __all__ = ["ALIGNED", "VARIANTS", "Pipeline", "train_step"]
 
+
 def _with_defaults(saved: Any, defaults: Mapping[str, Any], top: bool = True) -> Any:
     """A saved ``config.json`` with the keys added to fastk since it was written at their defaults (at
     what runs did before them, :data:`fastk.run.config.BEFORE_KEY`), so a run folder from before a new key
