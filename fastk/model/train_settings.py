@@ -22,6 +22,9 @@ class TrainConfig:
     seed: int = 0
     deterministic: bool = True
     augment: bool = True
+    #: Spread of the per-image colour augmentation (channel gains and a gamma, see
+    #: :func:`fastk.model.training.augment.augment`); 0: none.
+    colour: float = 0.0
     #: Train on random ``patch`` x ``patch`` windows of the images (decoded at the backbone's input size),
     #: validate and score whole images fully convolutionally (patch-based FAS, Atoum et al. 2017); None: whole images.
     patch: int | None = None

@@ -206,4 +206,5 @@ TRAIN_RANGES: dict[str, tuple[str, Callable[[Any], str | None]]] = {
     "bn_momentum": ("in (0, 1] or null", _range(0, 1, lo_open=True)),
     "workers": (">= 0", _range(0)),
     "patch": ("16 to 1024 or null", _range(16, 1024)),
+    "colour": ("0 to 0.5", _range(0, 0.5)),
 }

@@ -11,8 +11,12 @@ a rank's rows (``rows`` of ``n``) under torchrun, so each image gets what it get
 from __future__ import annotations
 
 
-def augment(x, generator, rows: slice | None = None, n: int | None = None):
+def augment(x, generator, rows: slice | None = None, n: int | None = None, colour: float = 0.0):
     """Photometric jitter and a small random shift (no flips: see the module docstring).
+
+    ``colour`` > 0 adds a camera's white balance and tone curve: per-channel gains in ``1 +- colour``
+    and a gamma in ``2 ** +-colour``, drawn per image (so a model cannot tell real from attack by the
+    capture's colour cast alone; the demo set's cameras differ in exactly that).
 
     ``x`` may be ``rows`` of a batch of ``n`` images (a rank's share under torchrun): the jitter is
     drawn for all ``n`` and sliced, so every image gets what it gets when one process trains.
@@ -24,6 +28,11 @@ def augment(x, generator, rows: slice | None = None, n: int | None = None):
     gain = 1 + 0.2 * (torch.rand(b, 1, 1, 1, generator=generator)[picked] - 0.5)
     bias = 0.1 * (torch.rand(b, 1, 1, 1, generator=generator)[picked] - 0.5)
     x = (x * gain + bias).clamp(-1, 1)
+    if colour:
+        c = (torch.rand(b, 3, 1, 1, generator=generator)[picked] - 0.5) * 2 * colour
+        g = 2 ** ((torch.rand(b, 1, 1, 1, generator=generator)[picked] - 0.5) * 2 * colour)
+        y = ((x + 1) / 2).clamp(min=0) ** g * (1 + c)
+        x = (y * 2 - 1).clamp(-1, 1)
     pad = max(1, x.shape[-1] // 16)
     dx, dy = (torch.randint(-pad, pad + 1, (2,), generator=generator)).tolist()
     return torch.roll(x, shifts=(dy, dx), dims=(2, 3))

@@ -191,7 +191,7 @@ def _train_epoch(fit: _Fit, data: TrainImages, epoch: int, progress: Progress, t
     for idx, (xb_uint8, yb) in zip(batches, data.batches([idx[rows] for idx in batches])):
         xb = to_input(xb_uint8)
         if cfg.augment:
-            xb = augment(xb, gen, rows, len(idx))
+            xb = augment(xb, gen, rows, len(idx), cfg.colour)
         if cfg.patch:
             xb = random_patches(xb, cfg.patch, gen, rows, len(idx))
         with ddp.autocast(fit.precision, fit.device):
