@@ -9,7 +9,7 @@ validation ACER), the epoch kept, the epochs run, every epoch's AUC, seconds, im
 
     .venv/bin/python benchmarks/demo_recipe.py run native   # one queue per setting (resumable)
     .venv/bin/python benchmarks/demo_recipe.py run proxy    # may run beside the native queue
-    .venv/bin/python benchmarks/demo_recipe.py summary      # writes benchmarks/demo_recipe.json
+    .venv/bin/python benchmarks/demo_recipe.py summary      # writes benchmarks/demo_recipe.json, prints a table
 
 Each training runs in its own process (the float settings are environment variables read at start);
 ``benchmarks/demo_recipe.jsonl`` keeps every finished training, so a killed study resumes.
@@ -128,8 +128,12 @@ def summary() -> None:
     OUT.write_text(json.dumps({"command": "benchmarks/demo_recipe.py run native|proxy; summary",
                                "settings": SETTINGS, "backbone": BACKBONE, "summary": table, "trainings": rows},
                               indent=1) + "\n")
-    for key, r in table.items():
-        print(f"{key:40s} AUC {r['val_auc']} min {r['val_auc_min']} median {r['val_auc_median']} s {r['seconds']}")
+    print("| recipe | setting | validation AUC (seeds 0, 1, 2) | median | kept epoch | epochs run | seconds |")
+    print("|---|---|---|---|---|---|---|")
+    for r in table.values():
+        print(f"| {r['recipe']} | {r['setting']} | {', '.join(f'{a:.3f}' for a in r['val_auc'])} | "
+              f"{r['val_auc_median']:.3f} | {', '.join(map(str, r['kept_epoch']))} | "
+              f"{', '.join(map(str, r['epochs_run']))} | {', '.join(f'{x:.0f}' for x in r['seconds'])} |")
 
 
 if __name__ == "__main__":

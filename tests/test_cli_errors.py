@@ -115,7 +115,10 @@ def test_ctrl_c_gives_each_command_its_own_resume_hint(tmp_path, tiny_dataset, t
     args = (_train_args(tmp_path, tiny_dataset, out, epochs="200") if command == "train" else
             ["explore", str(tiny_dataset), "--checkpoint", str(tiny_checkpoint), "--out", str(out), "--batch-size", "1"])
     proc = subprocess.Popen([sys.executable, "-m", "fastk", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "COLUMNS": "300"})
+                            text=True, env={**os.environ, "COLUMNS": "300"},
+                            # A test session started in the background (``pytest &`` in a script) ignores
+                            # SIGINT, and its children would inherit that: Ctrl-C as at a terminal.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (out / INFO_FILE).exists():
         assert proc.poll() is None, proc.communicate()
