@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -69,16 +68,19 @@ def test_onnx_export_matches_pytorch(trained, tmp_path):
 
 
 def test_fallback_detector_recovers_faces_dlib_misses(faces_dir):
-    """Printed attacks defeat dlib's HOG detector more often than MediaPipe (measured in docs)."""
+    """Printed attacks defeat dlib's HOG detector more often than MediaPipe (measured in docs). On the
+    first 80 prints (of about 200; dlib misses about one in six of them): three detectors on all of them
+    took 55 s of the default test run."""
     import fastk
+    from fastk.data.images import read_rgb
     from fastk.face.landmark_cache import LandmarkCache
 
-    samples = [s for s in fastk.create("dataset", "demo").samples() if s.attack_type in ("print", "print_flat")]
+    prints = [s for s in fastk.create("dataset", "demo").samples() if s.attack_type in ("print", "print_flat")]
+    samples = prints[:80]
     cache = LandmarkCache()
     miss = {spec: sum(not cache.detect_file(fastk.create("landmarks", spec), s.path).ok for s in samples)
             for spec in ("dlib", "mediapipe", "fallback:dlib,mediapipe")}
     assert miss["fallback:dlib,mediapipe"] <= min(miss["dlib"], miss["mediapipe"])
     assert miss["fallback:dlib,mediapipe"] < miss["dlib"]
-    face = fastk.create("landmarks", "fallback:dlib,mediapipe").detect(np.asarray(
-        __import__("fastk.data.images", fromlist=["read_rgb"]).read_rgb(samples[0].path)))
+    face = fastk.create("landmarks", "fallback:dlib,mediapipe").detect(read_rgb(samples[0].path))
     assert face.ok and face.points68.shape == (68, 2) and face.detector in ("dlib", "mediapipe")
