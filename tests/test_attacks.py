@@ -246,7 +246,7 @@ def test_jpeg_quality_sets_the_quantisation_tables(face):
 def test_shortcut_audit_finds_a_planted_reencoding_shortcut(tmp_path, london_photos):
     """The audit must be able to fail: attacks saved at another JPEG quality are found at once."""
     from fastk.data.datasets import Sample
-    from fastk.demo.shortcut_audit import shortcut_audit
+    from fastk.trust.shortcut_audit import shortcut_audit
 
     samples = []
     for i, path in enumerate(london_photos[:40]):

@@ -137,7 +137,7 @@ def _audits(root, rows) -> tuple[float, dict]:
     from sklearn.preprocessing import StandardScaler
 
     from fastk.data.datasets import Sample
-    from fastk.demo.shortcut_audit import audit_features, shortcut_audit
+    from fastk.trust.shortcut_audit import audit_features, shortcut_audit
 
     x = audit_features([root / r["path"] for r in rows])
     y = np.array([int(r["label"]) for r in rows])

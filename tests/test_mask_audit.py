@@ -54,10 +54,16 @@ def test_per_image_masks_leak_the_label_and_the_audit_says_so(zoomed, tmp_path):
 
 def test_the_shortcut_audit_finds_the_face_geometry_leak(zoomed):
     """The shortcut audit's positive control for geometry: the face's size alone gives the label away."""
-    from fastk.demo.shortcut_audit import shortcut_audit
+    from fastk.trust.shortcut_audit import shortcut_audit, shortcut_warnings, summary
 
     audit = shortcut_audit(zoomed, detector=fastk.create("landmarks", "dlib"))
     assert audit["geometry"]["auc"] > 0.9 and audit["geometry"]["leak"] and audit["geometry"]["no_face"] == 0
+    # as `fastk run` reports it: the geometry part warns, in one line naming the part and the attack type
+    parts = summary(audit)
+    assert list(parts) == ["file statistics", "face geometry", "both"] and parts["face geometry"]["leak"]
+    lines = shortcut_warnings(parts)
+    assert any(ln.startswith("the data's face geometry alone") and "zoom" in ln for ln in lines)
+    assert all("\n" not in ln for ln in lines)
 
 
 def test_aligned_masks_are_one_mask_and_carry_no_label(zoomed, tmp_path):

@@ -94,6 +94,10 @@ def test_report_json_has_real_values_in_range(tiny_run):
         assert m["jpeg_bytes_mean"] > 0 and m["png_bytes_mean"] > 0
         assert m["n_test"] > 0
     assert report["models"]["full"]["pixels_kept"] == 1.0
+    # the data's shortcut audit (file statistics, face geometry, both), with intervals, beside every model
+    audit = report["dataset"]["shortcut_audit"]
+    assert list(audit) == ["file statistics", "face geometry", "both"]
+    assert all(0 <= a["ci"][0] <= a["auc"] <= a["ci"][1] <= 1 for a in audit.values())
     by_lighting = report["models"]["full"]["metrics"]["by"]["lighting"]
     assert set(by_lighting) <= {"normal", "high", "low", "side"} and len(by_lighting) >= 2
     assert sum(m["n_real"] + m["n_spoof"] for m in by_lighting.values()) == report["models"]["full"]["n_test"]
@@ -197,7 +201,8 @@ def test_report_html_is_self_contained(tiny_run):
     assert "Over the 2 trained models of the recipe" in page and "the first trained model's (seed1)" in page
     for text in ("Left/right asymmetry", "Sanity check", "APCER per attack type", "Errors by group", "Plugins used", "s / epoch",
                  "JPEG bytes", "How stable is the area ranking?", "Is the explanation on the face?",
-                 "random weights: median (range), draws", "Faithfulness", "Speed", "Machine"):
+                 "random weights: median (range), draws", "Faithfulness", "Speed", "Machine",
+                 "Shortcut audit (a plain classifier, folds by subject"):
         assert text in page
 
 

@@ -1,6 +1,6 @@
 """Where a face and its mask sit in an image, as numbers a plain classifier can read.
 
-Why here, below the audits that read them: the shortcut audit (:mod:`fastk.demo.shortcut_audit`) asks
+Why here, below the audits that read them: the shortcut audit (:mod:`fastk.trust.shortcut_audit`) asks
 whether face geometry alone tells real from attack, and the mask audit (:mod:`fastk.trust.mask_audit`)
 whether a masked variant's outline does; the masked dataset's writer computes the outline's numbers
 for each image as it writes it.

@@ -110,12 +110,23 @@ def _data_section(ds: dict[str, Any]) -> str:
         rates = ", ".join(f"{e(k)} {v} ({v / max(1, ds.get('n_images', 1)):.1%})" for k, v in ds["no_face_by_detector"].items())
         parts.append(f"<p>Images with no face found, per landmark detector: {rates}. Those of the detector used "
                      f"({ds.get('n_no_face', 0)}) are left out of every model, so all models see the same images.</p>")
+    parts.append(_shortcut_paragraph(ds.get("shortcut_audit")))
     if ds.get("split_counts"):
         keys = sorted({k for c in ds["split_counts"].values() for k in c})
         parts.append(_table(["split", *keys], [[s, *[str(c.get(k, 0)) for k in keys]] for s, c in ds["split_counts"].items()]))
     if ds.get("attribution"):
         parts.append(f"<p class='muted'>{e(ds['attribution'])}</p>")
     return "".join(parts)
+
+
+def _shortcut_paragraph(parts: dict[str, Any] | None) -> str:
+    """The data's shortcut audit in one sentence: what tells real from attack with no face texture."""
+    if not parts:
+        return ""
+    said = "; ".join(f"{html.escape(label)} AUC {p['auc']:.3f} ({p['ci'][0]:.3f}-{p['ci'][1]:.3f})"
+                     + (" <b>above 0.6</b>" if p.get("leak") else "") for label, p in parts.items())
+    return ("<p>Shortcut audit (a plain classifier, folds by subject, on what needs no face texture: the files' "
+            f"statistics and the face's size and place): {said}. Near 0.5 they carry no label.</p>")
 
 
 def _importance_section(imp: dict[str, Any], figs: dict[str, Any], run: Path,

@@ -15,6 +15,7 @@ from fastk.plugin.plugins import create
 from fastk.run.pipeline.samples_io import absolute, counts, sample_to_json, write_csv
 from fastk.run.pipeline.steps import Step
 from fastk.run.runs import Layout
+from fastk.trust.shortcut_audit import shortcut_audit, summary
 
 
 def step(p) -> Step:
@@ -54,8 +55,12 @@ def run(p) -> dict[str, Any]:
         protocol["dataset_images"] = len(samples)  # n_images below counts the lists' images
     out = {name: [sample_to_json(s, p.run) for s in part] for name, part in splits.items()}
     write_json(p.run.split_file(), out, indent=1)
+    # What no face pixel is needed for: file statistics and face geometry alone, every labelled dataset.
+    labels = {s.label for s in usable}
+    audit = summary(shortcut_audit(usable, detector=p.detector(), cache=cache)) if {0, 1} <= labels else None
     return {"dataset": dataset.describe(), "n_images": len(candidates), "n_usable": len(usable),
             "n_no_face": len(checked.skipped), "no_face_by_detector": no_face,
             "n_subjects": len({s.subject for s in usable}),
             "split_counts": {name: counts(part) for name, part in splits.items()},
+            "shortcut_audit": audit,
             **({"protocol": protocol} if protocol is not None else {})}

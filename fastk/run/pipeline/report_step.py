@@ -20,6 +20,7 @@ from fastk.run.run_config import ExploreSection, RunConfig
 from fastk.run.runs import Layout, RunFolder
 from fastk.trust.mask_audit import leak_warning
 from fastk.trust.mask_swap import use_warning
+from fastk.trust.shortcut_audit import shortcut_warnings
 
 
 def _json(path) -> dict[str, Any] | None:
@@ -111,7 +112,8 @@ def build_report(pipeline) -> dict[str, Any]:
         "notes": list(getattr(dataset_cls, "report_notes", ())),
         "masking": _masking_entry(pipeline),
         "warnings": chance_warnings({step: run.result(step) for step in ["train_full", *pipeline.seed_steps()]
-                                     if run.done(step)}) + _mask_warnings(run.result("evaluate"), run),
+                                     if run.done(step)}) + _mask_warnings(run.result("evaluate"), run)
+                    + shortcut_warnings(run.result("data").get("shortcut_audit")),
     }
     report["finding"] = finding(report)
     return report
@@ -157,6 +159,8 @@ def _dataset_entry(data: dict[str, Any], split_ratios: list[float], dataset_cls:
         "split_ratios": split_ratios,
         "split_counts": data["split_counts"],
         "protocol": data.get("protocol"),  # the benchmark protocol's lists, when split.protocol chose one
+        # file statistics and face geometry alone (fastk.trust.shortcut_audit); None for unlabelled data
+        "shortcut_audit": data.get("shortcut_audit"),
         "attribution": getattr(dataset_cls, "attribution", None),
     }
 

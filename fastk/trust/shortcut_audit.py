@@ -1,5 +1,9 @@
 """Shortcut audit: can image statistics or face geometry alone tell real photos from attacks?
 
+``fastk run`` audits every labelled dataset in its data step (``report.json``'s ``dataset.shortcut_audit``,
+a warning when a score is above 0.6), so whatever a model reaches on the data sits beside what no
+face pixel was needed for.
+
 Why: a simulator that leaves a trace outside the face (attacks re-encoded at another JPEG quality,
 another size, a colour cast, larger files) hands the model a shortcut that no real attack has, and
 the explanations then rank that trace. So does one that frames attacks differently: a print that
@@ -26,7 +30,7 @@ import numpy as np
 from fastk.data.images import read_rgb
 from fastk.face.geometry import GEOMETRY, geometry
 from fastk.face.landmark_cache import LandmarkCache
-from fastk.trust.audit_classifier import feature_audit
+from fastk.trust.audit_classifier import LEAK_AUC, feature_audit
 
 BINS = 8
 TABLE_SIZE = 64
@@ -90,3 +94,35 @@ def shortcut_audit(samples: Sequence[Any], *, detector=None, cache=None, folds: 
                        "features": list(GEOMETRY), "detector": detector.name, "no_face": int((~found).sum())}
     out["combined"] = feature_audit(np.hstack([stats[pick], geo[pick]]), y[pick], sub[0], sub[1], folds=folds)
     return out
+
+
+#: The audits that :func:`shortcut_audit` returns, in the order they are reported.
+PARTS = {"file statistics": None, "face geometry": "geometry", "both": "combined"}
+
+
+def summary(audit: dict[str, Any]) -> dict[str, Any]:
+    """The audit without its feature lists, as ``report.json`` keeps it: per part the AUC, its interval,
+    per attack type, and whether it leaks."""
+    out = {}
+    for label, key in PARTS.items():
+        part = audit if key is None else audit.get(key)
+        if not part:
+            continue
+        out[label] = {"auc": part["auc"], "ci": part["ci"], "leak": part["leak"],
+                      "by_attack_type": {k: v["auc"] for k, v in part.get("by_attack_type", {}).items()},
+                      **({"no_face": part["no_face"], "detector": part["detector"]} if "no_face" in part else {})}
+    return out
+
+
+def shortcut_warnings(parts: dict[str, Any] | None) -> list[str]:
+    """One line per part of a :func:`summary` whose AUC is above :data:`LEAK_AUC`."""
+    lines = []
+    for label, part in (parts or {}).items():
+        if part.get("leak"):
+            lo, hi = part["ci"]
+            worst = max(part["by_attack_type"].items(), key=lambda kv: kv[1], default=None)
+            lines.append(f"the data's {label} alone (no model, no face texture) tell real from attack with AUC "
+                         f"{part['auc']:.3f} (95% CI {lo:.3f}-{hi:.3f}), above {LEAK_AUC}"
+                         + (f"; most for {worst[0]} ({worst[1]:.3f})" if worst else "")
+                         + ": part of any model's accuracy on this data can come from them")
+    return lines
