@@ -29,8 +29,8 @@ class DemoDataset(Dataset):
     report_notes = (
         "Demo data: real, consented studio face photos as tight face crops, with SIMULATED presentation "
         "attacks (print, print with flattened features, screen replay); one simulated camera re-captures "
-        "real and attack images alike, so file statistics do not give attacks away (shortcut audit AUC about "
-        "0.59, docs/attacks.md). Simulated attacks are not real ones: these figures show the method working "
+        "real and attack images alike, so that file statistics do not give attacks away (the data section's "
+        "shortcut audit measures how far that holds for this run's images). Simulated attacks are not real ones: these figures show the method working "
         "and say nothing about detecting real attacks until measured with `fastk evaluate` on your own "
         "(docs/attacks.md).",
     )
