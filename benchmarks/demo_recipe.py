@@ -128,7 +128,7 @@ def summary() -> None:
     OUT.write_text(json.dumps({"command": "benchmarks/demo_recipe.py run native|proxy; summary",
                                "settings": SETTINGS, "backbone": BACKBONE, "summary": table, "trainings": rows},
                               indent=1) + "\n")
-    print("| recipe | setting | validation AUC (seeds 0, 1, 2) | median | kept epoch | epochs run | seconds |")
+    print("| recipe | setting | validation AUC, seeds 0, 1, 2 in order | median | kept epoch | epochs run | seconds |")
     print("|---|---|---|---|---|---|---|")
     for r in table.values():
         print(f"| {r['recipe']} | {r['setting']} | {', '.join(f'{a:.3f}' for a in r['val_auc'])} | "
