@@ -62,7 +62,7 @@ def test_the_shortcut_audit_finds_the_face_geometry_leak(zoomed):
     parts = summary(audit)
     assert list(parts) == ["file statistics", "face geometry", "both"] and parts["face geometry"]["leak"]
     lines = shortcut_warnings(parts)
-    assert any(ln.startswith("the data's face geometry alone") and "zoom" in ln for ln in lines)
+    assert any(ln.startswith("data: the face's size and place (no model, no face texture) tell") and "zoom" in ln for ln in lines)
     assert all("\n" not in ln for ln in lines)
 
 

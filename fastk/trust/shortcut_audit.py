@@ -98,6 +98,9 @@ def shortcut_audit(samples: Sequence[Any], *, detector=None, cache=None, folds: 
 
 #: The audits that :func:`shortcut_audit` returns, in the order they are reported.
 PARTS = {"file statistics": None, "face geometry": "geometry", "both": "combined"}
+#: How a warning names each part.
+SAID = {"file statistics": "the files' statistics", "face geometry": "the face's size and place",
+        "both": "the files' statistics and the face's size and place together"}
 
 
 def summary(audit: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +124,7 @@ def shortcut_warnings(parts: dict[str, Any] | None) -> list[str]:
         if part.get("leak"):
             lo, hi = part["ci"]
             worst = max(part["by_attack_type"].items(), key=lambda kv: kv[1], default=None)
-            lines.append(f"the data's {label} alone (no model, no face texture) tell real from attack with AUC "
+            lines.append(f"data: {SAID.get(label, label)} (no model, no face texture) tell real from attack with AUC "
                          f"{part['auc']:.3f} (95% CI {lo:.3f}-{hi:.3f}), above {LEAK_AUC}"
                          + (f"; most for {worst[0]} ({worst[1]:.3f})" if worst else "")
                          + ": part of any model's accuracy on this data can come from them")
