@@ -135,22 +135,3 @@ def test_an_old_from_import_warns_at_the_importing_line(tmp_path):
     assert out.stdout.strip() == "fastk.common.jsonsafe"
     assert f"{script}:1: DeprecationWarning: fastk.jsonsafe moved to fastk.common.jsonsafe" in out.stderr
 
-
-#: The size rules of docs/architecture.md (issue 28): a module that outgrows this has two jobs, a
-#: function that outgrows this has steps worth naming.
-MAX_MODULE_LINES = 300
-MAX_FUNCTION_LINES = 60
-
-
-def _all_sources() -> list[Path]:
-    return sorted(ROOT.rglob("*.py")) + sorted((ROOT.parent / "plugins").rglob("*.py"))
-
-
-def test_no_module_over_300_lines_and_no_function_over_60():
-    long_modules = [f"{p.relative_to(ROOT.parent)}: {n} lines" for p in _all_sources()
-                    if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES]
-    long_functions = [f"{p.relative_to(ROOT.parent)}:{fn.lineno} {fn.name}: {fn.end_lineno - fn.lineno + 1} lines"
-                      for p in _all_sources() for fn in ast.walk(ast.parse(p.read_text()))
-                      if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef))
-                      and (fn.end_lineno or fn.lineno) - fn.lineno + 1 > MAX_FUNCTION_LINES]
-    assert not long_modules and not long_functions, "\n".join(long_modules + long_functions)
