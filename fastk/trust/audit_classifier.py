@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from fastk.model.training.metrics import auc
+
 #: An audit AUC above this is a shortcut worth a warning (issue 26's and the shortcut audit's bound).
 LEAK_AUC = 0.6
 
@@ -55,16 +57,16 @@ def out_of_fold_scores(x: np.ndarray, y: np.ndarray, groups: Sequence[Any], *, f
 def auc_with_ci(scores: np.ndarray, y: np.ndarray, groups: Sequence[Any], *, n_boot: int = 1000,
                 seed: int = 0, level: float = 0.95) -> dict[str, Any]:
     """``{"auc", "ci": [lo, hi], "n_real", "n_attack"}``: ROC AUC (ties count half) and a bootstrap
-    interval over groups; NaN when a class is missing or no score is defined."""
-    from sklearn.metrics import roc_auc_score
-
+    interval over groups; NaN when a class is missing or no score is defined. fastk's rank-based AUC:
+    scikit-learn's ``roc_auc_score`` gives the same values but validates its input on each of the
+    bootstrap's thousand calls (3.5 ms each: 17 s for one run's data audit of 72 images)."""
     y = np.asarray(y, dtype=int)
     ok = np.isfinite(scores)
     out: dict[str, Any] = {"n_real": int((y[ok] == 0).sum()), "n_attack": int((y[ok] == 1).sum())}
     if not out["n_real"] or not out["n_attack"]:
         return {**out, "auc": float("nan"), "ci": [float("nan"), float("nan")]}
     s, yy, g = scores[ok], y[ok], np.array([str(v) for v in groups])[ok]
-    value = float(roc_auc_score(yy, s))
+    value = auc(yy, s)
     members = {name: np.flatnonzero(g == name) for name in dict.fromkeys(g)}
     names = list(members)
     rng = np.random.default_rng([seed, 26])
@@ -72,7 +74,7 @@ def auc_with_ci(scores: np.ndarray, y: np.ndarray, groups: Sequence[Any], *, n_b
     for _ in range(n_boot):
         idx = np.concatenate([members[names[i]] for i in rng.integers(0, len(names), len(names))])
         if 0 < yy[idx].sum() < len(idx):
-            boot.append(roc_auc_score(yy[idx], s[idx]))
+            boot.append(auc(yy[idx], s[idx]))
     tail = (1 - level) / 2
     lo, hi = np.quantile(boot, [tail, 1 - tail]) if boot else (float("nan"), float("nan"))
     return {**out, "auc": value, "ci": [float(lo), float(hi)]}

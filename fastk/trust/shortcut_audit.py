@@ -41,6 +41,10 @@ def image_statistics(path: str | Path) -> np.ndarray:
     from PIL import Image
 
     p = Path(path)
+    if not p.is_file():  # a video frame's path (fastk.data.video_frames): its pixels, no file of its own
+        rgb = read_rgb(p)
+        hist = [np.histogram(rgb[..., c], bins=BINS, range=(0, 256))[0] / rgb[..., c].size for c in range(3)]
+        return np.concatenate([np.zeros(2 * TABLE_SIZE), [rgb.shape[1], rgb.shape[0], 0], *hist]).astype(np.float64)
     with Image.open(p) as im:
         tables = getattr(im, "quantization", None) or {}
         q = np.zeros(2 * TABLE_SIZE, np.float32)
@@ -49,8 +53,13 @@ def image_statistics(path: str | Path) -> np.ndarray:
                 q[i * TABLE_SIZE:(i + 1) * TABLE_SIZE] = np.asarray(tables[i], np.float32)[:TABLE_SIZE]
         rgb = np.asarray(im.convert("RGB"))
         w, h = im.size
-    hist = [np.histogram(rgb[..., c], bins=BINS, range=(0, 256))[0] / rgb[..., c].size for c in range(3)]
-    return np.concatenate([q, [w, h, p.stat().st_size], *hist]).astype(np.float64)
+    return np.concatenate([q, [w, h, p.stat().st_size], _histogram(rgb)])
+
+
+def _histogram(rgb: np.ndarray) -> np.ndarray:
+    """Shares of each channel's values in :data:`BINS` bins."""
+    return np.concatenate([np.histogram(rgb[..., c], bins=BINS, range=(0, 256))[0] / rgb[..., c].size
+                           for c in range(3)]).astype(np.float64)
 
 
 def feature_names() -> list[str]:
