@@ -18,6 +18,7 @@ import fastk.report.mask_audit_html as mask_audit_html
 import fastk.report.sections as sections
 from fastk.errors import ConfigError
 from fastk.report.style import CSS
+from fastk.trust.audit_classifier import LEAK_AUC
 
 COMPARISON_COLUMNS = [
     ("precision", "P", "{:.3f}"),
@@ -124,7 +125,7 @@ def _shortcut_paragraph(parts: dict[str, Any] | None) -> str:
     if not parts:
         return ""
     said = "; ".join(f"{html.escape(label)} AUC {p['auc']:.3f} ({p['ci'][0]:.3f}-{p['ci'][1]:.3f})"
-                     + (" <b>above 0.6</b>" if p.get("leak") else "") for label, p in parts.items())
+                     + (f" <b>above {LEAK_AUC}</b>" if p.get("leak") else "") for label, p in parts.items())
     return ("<p>Shortcut audit (a plain classifier, folds by subject, on what needs no face texture: the files' "
             f"statistics and the face's size and place): {said}. Near 0.5 they carry no label.</p>")
 
